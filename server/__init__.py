@@ -1,0 +1,40 @@
+"""Onsite: the Flask app factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config from the environment (overridden by `config`), extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE_DIR),
+        static_folder="../pwa/static",
+        template_folder="../pwa/templates",
+    )
+    app.config.from_mapping(config_module.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    from . import api, cli, db_setup, errors, security_headers
+    from .auth import csrf, session
+    from .extensions import db, limiter, migrate
+    from .sync import changelog  # noqa: F401  (installs the change-log session hooks)
+
+    db_setup.configure(app)
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
+    limiter.init_app(app)
+    session.init_app(app)
+    csrf.init_app(app)
+    errors.register_error_handlers(app)
+    security_headers.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,36 @@
+"""Small helpers views use to ask the permissions module and answer 403/404."""
+from __future__ import annotations
+
+from flask_login import current_user
+
+from ..auth import permissions
+from ..errors import ApiError
+from ..extensions import db
+
+
+def require_office() -> None:
+    """403 unless the caller is a dispatcher or manager."""
+    if not permissions.is_office(current_user):
+        raise ApiError(403, "Only dispatchers and managers may do this.")
+
+
+def require_manager() -> None:
+    """403 unless the caller is a manager."""
+    if not current_user.has_role("manager"):
+        raise ApiError(403, "Only managers may do this.")
+
+
+def get_or_404(model, record_id: str, label: str):
+    """Load a record or answer 404 naming what was not found."""
+    obj = db.session.get(model, record_id)
+    if obj is None:
+        raise ApiError(404, f"No {label} with id {record_id}.")
+    return obj
+
+
+def visible_or_404(model, record_id: str, condition, label: str):
+    """Load a record the caller may see; someone else's record is a 404, not a 403 (no probing)."""
+    obj = db.session.scalar(db.select(model).where(model.id == record_id, condition))
+    if obj is None:
+        raise ApiError(404, f"No {label} with id {record_id} that you may see.")
+    return obj

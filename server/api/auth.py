@@ -1,0 +1,82 @@
+"""Sign in and out with a password, the current session, CSRF token and API tokens."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, session
+from flask.views import MethodView
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from ..auth.passwords import verify_password
+from ..auth.session import issue_token
+from ..errors import ApiError
+from ..extensions import db, limiter
+from ..models import User
+from .schemas.auth import LoginIn, SessionOut, TokenIn, TokenOut
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign in, sessions and tokens")
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def check_credentials(email: str, password: str) -> User:
+    """The active user with these credentials, or a 401 that does not say which part was wrong."""
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if not verify_password(user.password_hash if user else None, password) or not user.active:
+        raise ApiError(401, "Email or password is wrong.")
+    return user
+
+
+def session_body(user) -> dict:
+    return {"user": user if user and user.is_authenticated else None, "csrf_token": generate_csrf()}
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@blp.arguments(LoginIn)
+@blp.response(200, SessionOut)
+def login(body):
+    """Sign in with email and password; starts a session cookie."""
+    user = check_credentials(body["email"], body["password"])
+    session.clear()  # no session fixation: a fresh session for the signed-in user
+    login_user(user, remember=body["remember"])
+    return session_body(user)
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(200, SessionOut)
+def logout():
+    """Sign out and end the session."""
+    logout_user()
+    session.clear()
+    return session_body(None)
+
+
+@blp.route("/session")
+@blp.response(200, SessionOut)
+def current_session():
+    """Who is signed in (user null when nobody), and the CSRF token for writes."""
+    return session_body(current_user)
+
+
+@blp.route("/token", methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@blp.arguments(TokenIn)
+@blp.response(201, TokenOut)
+def create_token(body):
+    """Trade email and password for a bearer token (for integrations and test harnesses)."""
+    user = check_credentials(body["email"], body["password"])
+    token = issue_token(user, body["name"])
+    db.session.commit()
+    return {"token": token, "user": user}
+
+
+@blp.route("/me")
+@blp.response(200, SessionOut)
+@login_required
+def me():
+    """The signed-in user."""
+    return session_body(current_user)

@@ -1,0 +1,145 @@
+"""Customers and their products: the office manages them, technicians read their jobs' ones."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from ..auth import permissions
+from ..domain.warranty import in_warranty, warranty_end
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Customer, PartFitted, Product, WorkOrder
+from .access import require_office, visible_or_404
+from .schemas.customers import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    CustomerQuery,
+    ProductDetailOut,
+    ProductIn,
+    ProductOut,
+)
+from .schemas.common import PageQuery
+
+blp = Blueprint("customers", __name__, url_prefix="/api", description="Customers and products")
+
+
+@blp.route("/customers", methods=["GET"])
+@login_required
+@blp.arguments(CustomerQuery, location="query")
+@blp.response(200, CustomerOut(many=True))
+def list_customers(q):
+    """Customers the caller may see; `q` matches name or phone."""
+    stmt = sa.select(Customer).where(permissions.customer_filter(current_user))
+    if q.get("q"):
+        like = f"%{q['q']}%"
+        stmt = stmt.where(sa.or_(Customer.name.ilike(like), Customer.phone.ilike(like)))
+    return db.session.scalars(stmt.order_by(Customer.name).limit(q["limit"]).offset(q["offset"])).all()
+
+
+@blp.route("/customers", methods=["POST"])
+@login_required
+@blp.arguments(CustomerIn)
+@blp.response(201, CustomerOut)
+def create_customer(body):
+    """Add a customer (office only)."""
+    require_office()
+    customer = Customer(**body)
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+@blp.route("/customers/<string:customer_id>", methods=["GET"])
+@login_required
+@blp.response(200, CustomerOut)
+def get_customer(customer_id):
+    """One customer the caller may see."""
+    return visible_or_404(Customer, customer_id, permissions.customer_filter(current_user), "customer")
+
+
+@blp.route("/customers/<string:customer_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(CustomerPatch)
+@blp.response(200, CustomerOut)
+def update_customer(body, customer_id):
+    """Correct a customer's details (office only)."""
+    require_office()
+    customer = visible_or_404(Customer, customer_id, sa.true(), "customer")
+    for field, value in body.items():
+        setattr(customer, field, value)
+    db.session.commit()
+    return customer
+
+
+def product_out(product: Product, today: date | None = None) -> dict:
+    """A product with its warranty status worked out for today."""
+    today = today or date.today()
+    return {
+        **{c: getattr(product, c) for c in ProductOut().fields if hasattr(product, c)},
+        "warranty_end": warranty_end(product.purchase_date, product.warranty_months),
+        "in_warranty": in_warranty(product.purchase_date, product.warranty_months, today),
+    }
+
+
+@blp.route("/products", methods=["GET"])
+@login_required
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, ProductOut(many=True))
+def list_products(q):
+    """Products the caller may see."""
+    stmt = sa.select(Product).where(permissions.product_filter(current_user)).order_by(Product.serial_no)
+    return [product_out(p) for p in db.session.scalars(stmt.limit(q["limit"]).offset(q["offset"]))]
+
+
+@blp.route("/products", methods=["POST"])
+@login_required
+@blp.arguments(ProductIn)
+@blp.response(201, ProductOut)
+def create_product(body):
+    """Register a product installed at a customer's (office only)."""
+    require_office()
+    if db.session.get(Customer, body["customer_id"]) is None:
+        raise ApiError(422, "Unknown customer.", {"customer_id": ["No customer with this id."]})
+    if db.session.scalar(sa.select(Product.id).where(Product.serial_no == body["serial_no"])):
+        raise ApiError(409, "Serial number already registered.", {"serial_no": ["Already registered."]})
+    product = Product(**body)
+    db.session.add(product)
+    db.session.commit()
+    return product_out(product)
+
+
+@blp.route("/products/<string:product_id>", methods=["GET"])
+@login_required
+@blp.response(200, ProductDetailOut)
+def get_product(product_id):
+    """A product with its warranty status and repair history (every work order on it)."""
+    product = visible_or_404(Product, product_id, permissions.product_filter(current_user), "product")
+    orders = db.session.scalars(
+        sa.select(WorkOrder).where(WorkOrder.product_id == product.id).order_by(WorkOrder.created_at.desc())
+    ).all()
+    parts = db.session.scalars(
+        sa.select(PartFitted).where(
+            PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False)
+        )
+    ).all()
+    history = [
+        {
+            "work_order_id": o.id,
+            "ticket_no": o.ticket_no,
+            "status": o.status,
+            "type": o.type,
+            "created_at": o.created_at,
+            "fault_description": o.fault_description,
+            "parts": [
+                {"part_number": p.part_number, "serial_fitted": p.serial_fitted, "serial_removed": p.serial_removed}
+                for p in parts
+                if p.work_order_id == o.id
+            ],
+        }
+        for o in orders
+    ]
+    return {**product_out(product), "repair_history": history}

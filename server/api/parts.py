@@ -1,0 +1,90 @@
+"""The parts catalogue (everyone reads it) and van stock (technicians see their own)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from ..auth import permissions
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Part, Role, User, VanStock
+from .access import require_office, visible_or_404
+from .schemas.parts import PartIn, PartOut, PartQuery, VanStockIn, VanStockOut, VanStockQuery
+
+blp = Blueprint("parts", __name__, url_prefix="/api", description="Parts catalogue and van stock")
+
+
+@blp.route("/parts", methods=["GET"])
+@login_required
+@blp.arguments(PartQuery, location="query")
+@blp.response(200, PartOut(many=True))
+def list_parts(q):
+    """The catalogue; `q` searches number, name and barcode, `barcode` matches exactly."""
+    stmt = sa.select(Part)
+    if q.get("q"):
+        like = f"%{q['q']}%"
+        stmt = stmt.where(sa.or_(Part.part_number.ilike(like), Part.name.ilike(like), Part.barcode.ilike(like)))
+    if q.get("barcode"):
+        stmt = stmt.where(Part.barcode == q["barcode"])
+    return db.session.scalars(stmt.order_by(Part.part_number).limit(q["limit"]).offset(q["offset"])).all()
+
+
+@blp.route("/parts", methods=["POST"])
+@login_required
+@blp.arguments(PartIn)
+@blp.response(201, PartOut)
+def create_part(body):
+    """Add a part to the catalogue (office only)."""
+    require_office()
+    if db.session.scalar(sa.select(Part.id).where(Part.part_number == body["part_number"])):
+        raise ApiError(409, "Part number already in the catalogue.", {"part_number": ["Already exists."]})
+    part = Part(**body)
+    db.session.add(part)
+    db.session.commit()
+    return part
+
+
+@blp.route("/parts/<string:part_id>", methods=["GET"])
+@login_required
+@blp.response(200, PartOut)
+def get_part(part_id):
+    """One catalogue part."""
+    return visible_or_404(Part, part_id, sa.true(), "part")
+
+
+@blp.route("/van-stock", methods=["GET"])
+@login_required
+@blp.arguments(VanStockQuery, location="query")
+@blp.response(200, VanStockOut(many=True))
+def list_van_stock(q):
+    """Van stock the caller may see (a technician: their own van)."""
+    stmt = sa.select(VanStock).where(permissions.van_stock_filter(current_user))
+    if q.get("technician_id"):
+        stmt = stmt.where(VanStock.technician_id == q["technician_id"])
+    return db.session.scalars(stmt).all()
+
+
+@blp.route("/van-stock", methods=["PUT"])
+@login_required
+@blp.arguments(VanStockIn)
+@blp.response(200, VanStockOut)
+def set_van_stock(body):
+    """Set how many of a part a technician carries (office only)."""
+    require_office()
+    tech = db.session.get(User, body["technician_id"])
+    if tech is None or tech.role != Role.TECHNICIAN.value:
+        raise ApiError(422, "Unknown technician.", {"technician_id": ["No technician with this id."]})
+    if db.session.get(Part, body["part_id"]) is None:
+        raise ApiError(422, "Unknown part.", {"part_id": ["No part with this id."]})
+    row = db.session.scalar(
+        sa.select(VanStock).where(
+            VanStock.technician_id == body["technician_id"], VanStock.part_id == body["part_id"]
+        )
+    )
+    if row is None:
+        row = VanStock(technician_id=body["technician_id"], part_id=body["part_id"])
+        db.session.add(row)
+    row.quantity, row.safety_stock = body["quantity"], body["safety_stock"]
+    db.session.commit()
+    return row

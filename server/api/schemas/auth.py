@@ -1,0 +1,57 @@
+"""Sign-in, session and token payloads."""
+from marshmallow import fields, validate
+
+from .common import Required, StrictSchema, Text
+
+
+class LoginIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    remember = fields.Boolean(load_default=True)
+
+
+class TokenIn(LoginIn):
+    name = Text(80, load_default="api client")
+
+
+class UserOut(StrictSchema):
+    id = fields.String()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+
+
+class SessionOut(StrictSchema):
+    user = fields.Nested(UserOut, allow_none=True)
+    csrf_token = fields.String()
+
+
+class TokenOut(StrictSchema):
+    token = fields.String(metadata={"description": "Shown once; send as 'Authorization: Bearer <token>'."})
+    user = fields.Nested(UserOut)
+
+
+class PasskeyOut(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+
+
+class PasskeyRegisterOptionsIn(StrictSchema):
+    name = Text(80, load_default="Passkey")
+
+
+class PasskeyCeremonyIn(StrictSchema):
+    """The browser's PublicKeyCredential, JSON-encoded as WebAuthn Level 3 toJSON() gives it."""
+
+    credential = fields.Dict(required=True)
+
+
+class PasskeyLoginOptionsIn(StrictSchema):
+    email = fields.Email(load_default=None, allow_none=True)
+
+
+class WebAuthnOptionsOut(StrictSchema):
+    publicKey = fields.Dict()

@@ -1,0 +1,73 @@
+"""Customer and product payloads."""
+from marshmallow import fields, validate
+
+from ...models import CustomerTier
+from .common import Choice, Id, PageQuery, Required, StrictSchema, Text
+
+
+class CustomerIn(StrictSchema):
+    name = Required(120)
+    phone = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number."),
+    )
+    address = Required(300)
+    tier = Choice(CustomerTier, load_default=CustomerTier.NORMAL.value)
+    locale = Choice(["zh-CN", "en"], load_default="zh-CN")
+
+
+class CustomerPatch(CustomerIn):
+    class Meta:
+        partial = True
+
+
+class CustomerOut(StrictSchema):
+    id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    tier = fields.String()
+    locale = fields.String()
+
+
+class CustomerQuery(PageQuery):
+    q = Text(100, metadata={"description": "Name or phone contains"})
+
+
+class ProductIn(StrictSchema):
+    customer_id = Id(required=True)
+    model = Required(80)
+    name = Text(120)
+    serial_no = Required(80)
+    purchase_date = fields.Date(allow_none=True)
+    proof_of_purchase = Text(80, allow_none=True)
+    warranty_months = fields.Integer(load_default=12, validate=validate.Range(min=0, max=240))
+
+
+class RepairOut(StrictSchema):
+    work_order_id = fields.String()
+    ticket_no = fields.String()
+    status = fields.String()
+    type = fields.String()
+    created_at = fields.DateTime()
+    fault_description = fields.String()
+    parts = fields.List(fields.Dict())
+
+
+class ProductOut(StrictSchema):
+    id = fields.String()
+    version = fields.Integer()
+    customer_id = fields.String()
+    model = fields.String()
+    name = fields.String(allow_none=True)
+    serial_no = fields.String()
+    purchase_date = fields.Date(allow_none=True)
+    proof_of_purchase = fields.String(allow_none=True)
+    warranty_months = fields.Integer()
+    warranty_end = fields.Date(allow_none=True)
+    in_warranty = fields.Boolean()
+
+
+class ProductDetailOut(ProductOut):
+    repair_history = fields.List(fields.Nested(RepairOut))

@@ -1,0 +1,103 @@
+"""Work-order payloads."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ...domain.lifecycle import Status, allowed_targets
+from ...models import Channel, Outcome, Priority, WorkOrderType
+from .common import Choice, Id, PageQuery, Required, StrictSchema, Text
+
+
+def _window_in_order(data: dict) -> None:
+    start, end = data.get("appointment_start"), data.get("appointment_end")
+    if start and end and end <= start:
+        raise ValidationError("Must be after appointment_start.", "appointment_end")
+
+
+class WorkOrderIn(StrictSchema):
+    customer_id = Id(required=True)
+    product_id = Id(allow_none=True)
+    channel = Choice(Channel, required=True)
+    type = Choice(WorkOrderType, required=True)
+    priority = Choice(Priority, required=True)
+    fault_description = Required(2000)
+    customer_requirements = Text(2000, allow_none=True)
+    technician_id = Id(allow_none=True)
+    appointment_start = fields.AwareDateTime(allow_none=True)
+    appointment_end = fields.AwareDateTime(allow_none=True)
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        _window_in_order(data)
+
+
+class WorkOrderPatch(StrictSchema):
+    """Fields the office edits; `version` (optional) guards against overwriting a newer edit."""
+
+    version = fields.Integer(validate=validate.Range(min=1))
+    priority = Choice(Priority)
+    type = Choice(WorkOrderType)
+    status = Choice(Status)
+    outcome = Choice(Outcome, allow_none=True)
+    fault_description = Required(2000, required=False)
+    customer_requirements = Text(2000, allow_none=True)
+    technician_notes = Text(4000, allow_none=True)
+    appointment_start = fields.AwareDateTime(allow_none=True)
+    appointment_end = fields.AwareDateTime(allow_none=True)
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        _window_in_order(data)
+
+
+class AssignIn(StrictSchema):
+    technician_id = Id(required=True)
+    reason = Text(500, allow_none=True)
+
+
+class WorkOrderOut(StrictSchema):
+    id = fields.String()
+    version = fields.Integer()
+    ticket_no = fields.String()
+    channel = fields.String()
+    type = fields.String()
+    priority = fields.String()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    customer_id = fields.String()
+    product_id = fields.String(allow_none=True)
+    technician_id = fields.String(allow_none=True)
+    appointment_start = fields.DateTime(allow_none=True)
+    appointment_end = fields.DateTime(allow_none=True)
+    fault_description = fields.String()
+    customer_requirements = fields.String(allow_none=True)
+    technician_notes = fields.String(allow_none=True)
+    response_due = fields.DateTime()
+    resolution_due = fields.DateTime()
+    first_response_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    allowed_statuses = fields.Function(
+        lambda wo: allowed_targets(wo.status),
+        metadata={"description": "Statuses the lifecycle allows next"},
+    )
+
+
+class WorkOrderQuery(PageQuery):
+    status = Choice(Status)
+    priority = Choice(Priority)
+    technician_id = Id()
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+
+class MyJobsQuery(StrictSchema):
+    date_from = fields.Date(data_key="from", metadata={"description": "First day (default today)"})
+    date_to = fields.Date(data_key="to", metadata={"description": "Last day (default = from)"})
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise ValidationError("Must not be before 'from'.", "to")
+        if start and end and (end - start).days > 62:
+            raise ValidationError("At most 62 days at a time.", "to")

@@ -1,0 +1,130 @@
+"""Work orders: intake and dispatch for the office, "my jobs" for technicians."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from ..auth import permissions
+from ..errors import ApiError
+from ..extensions import db
+from ..models import WorkOrder
+from ..services import work_orders as service
+from .access import require_office, visible_or_404
+from .schemas.work_orders import (
+    AssignIn,
+    MyJobsQuery,
+    WorkOrderIn,
+    WorkOrderOut,
+    WorkOrderPatch,
+    WorkOrderQuery,
+)
+
+blp = Blueprint("work_orders", __name__, url_prefix="/api/work-orders", description="Work orders")
+
+TECHNICIAN_FIELDS = {"status", "technician_notes", "outcome"}
+
+
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    # Days are the service area's days (UTC+8); appointments are stored in UTC.
+    tz = timezone(timedelta(hours=8))
+    return (
+        datetime.combine(start, time.min, tz),
+        datetime.combine(end + timedelta(days=1), time.min, tz),
+    )
+
+
+@blp.route("/", methods=["GET"])
+@login_required
+@blp.arguments(WorkOrderQuery, location="query")
+@blp.response(200, WorkOrderOut(many=True))
+def list_work_orders(q):
+    """Work orders the caller may see, newest first, with filters."""
+    stmt = sa.select(WorkOrder).where(permissions.work_order_filter(current_user))
+    for field in ("status", "priority", "technician_id"):
+        if q.get(field):
+            stmt = stmt.where(getattr(WorkOrder, field) == q[field])
+    if q.get("date_from") or q.get("date_to"):
+        lo, hi = _day_bounds(q.get("date_from") or date.min, q.get("date_to") or date(9998, 12, 31))
+        stmt = stmt.where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
+    stmt = stmt.order_by(WorkOrder.created_at.desc()).limit(q["limit"]).offset(q["offset"])
+    return db.session.scalars(stmt).all()
+
+
+@blp.route("/mine", methods=["GET"])
+@login_required
+@blp.arguments(MyJobsQuery, location="query")
+@blp.response(200, WorkOrderOut(many=True))
+def my_jobs(q):
+    """The caller's jobs with appointments in a date range (default today), by appointment time."""
+    start = q.get("date_from") or datetime.now(timezone(timedelta(hours=8))).date()
+    lo, hi = _day_bounds(start, q.get("date_to") or start)
+    stmt = (
+        sa.select(WorkOrder)
+        .where(permissions.held_by(current_user.id))
+        .where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
+        .order_by(WorkOrder.appointment_start, WorkOrder.priority)
+    )
+    return db.session.scalars(stmt).all()
+
+
+@blp.route("/", methods=["POST"])
+@login_required
+@blp.arguments(WorkOrderIn)
+@blp.response(201, WorkOrderOut)
+def create_work_order(body):
+    """Take in a request from any channel (office only)."""
+    require_office()
+    wo = service.create_work_order(body, current_user)
+    db.session.commit()
+    return wo
+
+
+@blp.route("/<string:wo_id>", methods=["GET"])
+@login_required
+@blp.response(200, WorkOrderOut)
+def get_work_order(wo_id):
+    """One work order the caller may see."""
+    return visible_or_404(WorkOrder, wo_id, permissions.work_order_filter(current_user), "work order")
+
+
+@blp.route("/<string:wo_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(WorkOrderPatch)
+@blp.response(200, WorkOrderOut)
+def update_work_order(body, wo_id):
+    """Change fields; a technician may change only status, notes and outcome of their own job."""
+    wo = visible_or_404(WorkOrder, wo_id, permissions.work_order_filter(current_user), "work order")
+    if not permissions.is_office(current_user):
+        forbidden = sorted(set(body) - TECHNICIAN_FIELDS - {"version"})
+        if forbidden:
+            raise ApiError(403, "Technicians may not change these fields.", {f: ["Office only."] for f in forbidden})
+    expected = body.pop("version", None)
+    if expected is not None and expected != wo.version:
+        raise ApiError(
+            409,
+            f"Work order changed since version {expected} (now {wo.version}); reload and retry.",
+            {"version": [f"Current version is {wo.version}."]},
+        )
+    status = body.pop("status", None)
+    if status and status != wo.status:
+        service.change_status(wo, status, current_user)
+    for field, value in body.items():
+        setattr(wo, field, value)
+    db.session.commit()
+    return wo
+
+
+@blp.route("/<string:wo_id>/assign", methods=["POST"])
+@login_required
+@blp.arguments(AssignIn)
+@blp.response(200, WorkOrderOut)
+def assign_work_order(body, wo_id):
+    """Assign or reassign (改派) to a technician (office only)."""
+    require_office()
+    wo = visible_or_404(WorkOrder, wo_id, sa.true(), "work order")
+    service.assign(wo, body["technician_id"], current_user)
+    db.session.commit()
+    return wo

@@ -1,0 +1,49 @@
+"""Admin commands: `flask --app server init-db`, `seed-demo`, `create-user`."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from .auth.passwords import hash_password
+from .extensions import db
+from .models import Role, User
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or upgrade the schema by running every migration."""
+        upgrade()
+        click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--reset", is_flag=True, help="Delete existing data first.")
+    def seed_demo_cmd(reset: bool):
+        """Load demo data (idempotent) and print the demo logins."""
+        from .seed.demo import DEMO_PASSWORD, seed_demo
+
+        created = seed_demo(reset=reset)
+        click.echo("Demo data " + ("loaded." if created else "already present; left as it is."))
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for user in db.session.scalars(sa.select(User).where(User.email.like("%@demo.onsite")).order_by(User.email)):
+            click.echo(f"  {user.email:<26} {user.role:<11} {user.name}")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.TECHNICIAN.value)
+    @click.password_option()
+    def create_user(email: str, name: str, role: str, password: str):
+        """Add a staff account."""
+        import secrets
+
+        db.session.add(
+            User(email=email, name=name, role=role, password_hash=hash_password(password),
+                 webauthn_user_handle=secrets.token_bytes(32))
+        )
+        db.session.commit()
+        click.echo(f"Created {role} {email}")

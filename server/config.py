@@ -1,0 +1,87 @@
+"""Settings read from the environment, with safe embedded defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _sla_hours(prefix: str, defaults: dict[str, float]) -> dict[str, float]:
+    return {p: float(os.environ.get(f"{prefix}_{p.upper()}", h)) for p, h in defaults.items()}
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from environment variables."""
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'onsite.db'}"
+    if db_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Cookies: Secure (browsers accept it on http://127.0.0.1 as a secure context),
+        # HttpOnly and SameSite=Lax so a cross-site POST never carries the session.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # WebAuthn relying party: the id is the host name, the origin what the browser sends.
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", "localhost"),
+        "WEBAUTHN_RP_NAME": os.environ.get("WEBAUTHN_RP_NAME", "Onsite"),
+        "WEBAUTHN_ORIGINS": [
+            o.strip()
+            for o in os.environ.get(
+                "WEBAUTHN_ORIGIN", "http://localhost:5000,http://127.0.0.1:5000"
+            ).split(",")
+            if o.strip()
+        ],
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in server.auth.csrf, only for cookie sessions
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        "BLOB_DIR": os.environ.get("BLOB_DIR", str(INSTANCE_DIR / "blobs")),
+        "BLOB_MAX_BYTES": int(os.environ.get("BLOB_MAX_BYTES", 10 * 1024 * 1024)),
+        "SYNC_PULL_MAX_LIMIT": 1000,
+        "SYNC_PUSH_MAX_MUTATIONS": 500,
+        # SLA clocks per priority, in hours (seed 002: urgent 2 h, important 4 h, normal 24 h).
+        "SLA_RESPONSE_HOURS": _sla_hours(
+            "SLA_RESPONSE_HOURS", {"urgent": 2, "important": 4, "normal": 24}
+        ),
+        "SLA_RESOLUTION_HOURS": _sla_hours(
+            "SLA_RESOLUTION_HOURS", {"urgent": 24, "important": 48, "normal": 72}
+        ),
+        "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
+        "API_TITLE": "Onsite API",
+        "API_VERSION": "1.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    }

@@ -1,0 +1,1 @@
+"""Pure domain rules (lifecycle, SLA clocks, warranty, ticket numbers): no Flask, no database."""

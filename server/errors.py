@@ -1,0 +1,83 @@
+"""One JSON error body for the whole API: {"code", "status", "message", "errors"}."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+LOCATIONS = {"json", "query", "path", "form", "headers", "files", "view_args", "cookies"}
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with a given status, message and field errors."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None, **extra):
+        super().__init__(message)
+        self.status, self.message, self.errors, self.extra = status, message, errors or {}, extra
+
+
+def error_response(status: int, message: str | None = None, errors: dict | None = None, **extra):
+    """Build the error response every API error uses."""
+    body = {
+        "code": status,
+        "status": HTTPStatus(status).phrase,
+        "message": message or HTTPStatus(status).description,
+        "errors": errors or {},
+        **extra,
+    }
+    return jsonify(body), status
+
+
+def flatten_locations(messages: dict) -> dict:
+    """webargs nests field errors under the request location; the API reports fields directly."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    if messages and set(messages) <= LOCATIONS:
+        flat: dict = {}
+        for part in messages.values():
+            flat.update(part if isinstance(part, dict) else {"_schema": part})
+        return flat
+    return messages
+
+
+def _describe(errors: dict) -> str:
+    fields = ", ".join(sorted(str(k) for k in errors))
+    return f"Invalid input in: {fields}" if fields else "Invalid input"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers that give every error the same JSON body."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.message, exc.errors, **exc.extra)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(
+            400, f"CSRF check failed: {exc.description} Send the token from "
+            "GET /api/auth/csrf in the X-CSRFToken header."
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        data = getattr(exc, "data", None) or {}
+        errors = flatten_locations(data.get("messages", {})) if "messages" in data else {}
+        if exc.code == 422 and errors:
+            message = _describe(errors)
+        else:
+            message = data.get("message") or exc.description
+        response, status = error_response(exc.code or 500, message, errors)
+        for name, value in (getattr(exc, "get_headers", lambda: [])() or []):
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "Internal error; it has been logged.")

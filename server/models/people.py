@@ -1,0 +1,86 @@
+"""Staff accounts and how they sign in: passwords, passkeys and API tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, UUIDStr, new_id, utcnow
+
+
+class Role(str, enum.Enum):
+    """What a staff member does, which decides what they may see."""
+
+    TECHNICIAN = "technician"
+    DISPATCHER = "dispatcher"
+    MANAGER = "manager"
+
+
+class User(UserMixin, db.Model):
+    """A staff member who signs in: technician, dispatcher or manager."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    role: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    locale: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="zh-CN")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # Random per-user handle for WebAuthn (never the email: privacy of the authenticator).
+    webauthn_user_handle: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    passkeys: Mapped[list["Passkey"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True when the user holds one of the given roles."""
+        return self.role in {r.value if isinstance(r, Role) else r for r in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential registered by a user."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1024), unique=True, nullable=False)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    transports: Mapped[list | None] = mapped_column(sa.JSON)
+    name: Mapped[str] = mapped_column(sa.String(80), nullable=False, default="Passkey")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="passkeys")
+
+
+class ApiToken(db.Model):
+    """A bearer token for non-browser clients; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,116 @@
+"""Bookkeeping of the sync engine: devices, mutations seen, the change log, conflicts, blobs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, UUIDStr, utcnow
+
+
+class Device(db.Model):
+    """A phone or browser profile; belongs to one user and numbers its mutations 1, 2, 3..."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True, nullable=False)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    # Device clock minus server clock, measured from device_time at the last push.
+    clock_offset_ms: Mapped[int | None] = mapped_column(sa.BigInteger)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MutationRecord(db.Model):
+    """Every mutation a device sent, with the result given: replays return it unchanged.
+
+    Rejected mutations are kept here with their payload so nothing recorded is lost.
+    """
+
+    __tablename__ = "mutations"
+    __table_args__ = (sa.UniqueConstraint("device_id", "seq", name="uq_mutations_device_seq"),)
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.ForeignKey("devices.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    entity: Mapped[str | None] = mapped_column(sa.String(40))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(64))
+    op: Mapped[str | None] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(12), nullable=False, index=True)
+    payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    result: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # For rejected entries: when and how a dispatcher settled them.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    settlement: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ChangeLogEntry(db.Model):
+    """One change visible to an audience, in server order; pull reads this by cursor.
+
+    audience_user_id NULL: staff-wide (dispatchers, managers; technicians too for the
+    catalogue). Otherwise the one technician the row is for.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (sa.Index("ix_change_log_audience_seq", "audience_user_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(UUIDStr, nullable=False)
+    op: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    audience_user_id: Mapped[str | None] = mapped_column(UUIDStr)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SyncState(db.Model):
+    """A single row: the last change sequence handed out, locked to serialise appends."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    # Changes below this were pruned; older cursors get reset.
+    oldest_seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+
+
+class Conflict(db.Model):
+    """A value that lost a merge, kept for a dispatcher to review and settle."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(UUIDStr, nullable=False, index=True)
+    field: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    rule: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    losing_value: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    winning_value: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    mutation_id: Mapped[str | None] = mapped_column(UUIDStr)
+    device_id: Mapped[str | None] = mapped_column(UUIDStr)
+    user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    base_version: Mapped[int | None] = mapped_column(sa.Integer)
+    server_version: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Blob(db.Model):
+    """A file stored content-addressed (photos, signatures); the bytes live in the blob store."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    uploaded_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,107 @@
+"""Work-order use cases shared by the API, the CLI and the seed: intake, assign, change."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..domain import lifecycle, sla, tickets
+from ..domain.lifecycle import Status
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, utcnow
+
+
+def next_ticket_no(day: date) -> str:
+    """Take the next ticket number of `day` (row-locked so two intakes never share one)."""
+    counter = db.session.execute(
+        sa.select(TicketCounter).where(TicketCounter.day == day).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = TicketCounter(day=day, last=0)
+        db.session.add(counter)
+        db.session.flush()
+    counter.last += 1
+    return tickets.format_ticket(day, counter.last)
+
+
+def create_work_order(data: dict, created_by: User | None, now: datetime | None = None) -> WorkOrder:
+    """Take in a request: number it, start its SLA clocks, assign it if a technician is given."""
+    now = now or utcnow()
+    customer = db.session.get(Customer, data["customer_id"])
+    if customer is None:
+        raise ApiError(422, "Unknown customer.", {"customer_id": ["No customer with this id."]})
+    product_id = data.get("product_id")
+    if product_id is not None:
+        product = db.session.get(Product, product_id)
+        if product is None or product.customer_id != customer.id:
+            raise ApiError(
+                422, "Unknown product.", {"product_id": ["No product with this id for this customer."]}
+            )
+    technician_id = data.get("technician_id")
+    if technician_id is not None:
+        _technician(technician_id)
+    response_due, resolution_due = sla.deadlines(
+        now,
+        data["priority"],
+        customer.tier,
+        current_app.config["SLA_RESPONSE_HOURS"],
+        current_app.config["SLA_RESOLUTION_HOURS"],
+    )
+    status = Status.ASSIGNED.value if technician_id else Status.NEW.value
+    if technician_id and data.get("appointment_start"):
+        status = Status.SCHEDULED.value
+    wo = WorkOrder(
+        ticket_no=next_ticket_no(now.date()),
+        channel=data["channel"],
+        type=data["type"],
+        priority=data["priority"],
+        status=status,
+        customer_id=customer.id,
+        product_id=product_id,
+        technician_id=technician_id,
+        appointment_start=data.get("appointment_start"),
+        appointment_end=data.get("appointment_end"),
+        fault_description=data["fault_description"],
+        customer_requirements=data.get("customer_requirements"),
+        response_due=response_due,
+        resolution_due=resolution_due,
+        created_by_id=created_by.id if created_by else None,
+        created_at=now,
+    )
+    db.session.add(wo)
+    return wo
+
+
+def _technician(user_id: str) -> User:
+    tech = db.session.get(User, user_id)
+    if tech is None or tech.role != Role.TECHNICIAN.value or not tech.active:
+        raise ApiError(422, "Unknown technician.", {"technician_id": ["No active technician with this id."]})
+    return tech
+
+
+def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
+    """Give the job to a technician (派单 or 改派); a NEW order becomes ASSIGNED."""
+    if wo.status in {s.value for s in lifecycle.TERMINAL}:
+        raise ApiError(409, f"Work order is {wo.status}; it cannot be assigned.")
+    _technician(technician_id)
+    wo.technician_id = technician_id
+    if wo.status == Status.NEW.value:
+        wo.status = Status.ASSIGNED.value
+    if wo.first_response_at is None:
+        wo.first_response_at = utcnow()
+    return wo
+
+
+def change_status(wo: WorkOrder, target: str, actor: User) -> None:
+    """Move along the lifecycle, or raise 409 saying which moves are allowed."""
+    try:
+        lifecycle.check_transition(wo.status, target, actor.role)
+    except lifecycle.TransitionError as exc:
+        raise ApiError(409, str(exc), {"status": [str(exc)]}) from exc
+    if target == Status.ASSIGNED.value and not wo.technician_id:
+        raise ApiError(409, "Assign a technician first.", {"technician_id": ["Required for 'assigned'."]})
+    wo.status = target
+    if target == Status.COMPLETED.value and wo.completed_at is None:
+        wo.completed_at = utcnow()

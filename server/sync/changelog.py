@@ -1,0 +1,202 @@
+"""The change log: every change to a synced record, appended in server order.
+
+Session hooks do the bookkeeping so no write path can forget it:
+- before_flush bumps the version of each changed record (and, on work orders, the
+  version at which each field last changed) and notes the change;
+- before_commit takes the row lock on the single `sync_state` row, hands out
+  sequence numbers and inserts the log rows. The lock is held until commit, so
+  change sequences commit in order and a pull cursor can never step over a change
+  that commits later (the PostgreSQL sequence pitfall of sync.md Part 2). It is
+  taken last, at commit, so it is held as briefly as possible.
+
+Each logical change becomes one staff-wide row plus one row per technician who may
+see the record; a work order changing hands adds revoke rows (op delete) for the
+technician who lost it and grant rows for the one who gained it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..domain.lifecycle import technician_holds
+from ..models import (
+    ChangeLogEntry,
+    Product,
+    SyncState,
+    Versioned,
+    VisitRecord,
+    WorkOrder,
+    utcnow,
+)
+from ..auth.permissions import HOLDING, held_by
+from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
+
+PENDING = "onsite_pending_changes"
+# Work-order fields whose concurrent edits the merge rules arbitrate.
+TRACKED_FIELDS = (
+    "status",
+    "priority",
+    "type",
+    "appointment_start",
+    "appointment_end",
+    "technician_notes",
+    "outcome",
+    "technician_id",
+    "fault_description",
+    "customer_requirements",
+)
+
+
+def _pending(session: Session) -> list:
+    return session.info.setdefault(PENDING, [])
+
+
+def mark(session: Session) -> int:
+    """A point to roll pending changes back to when a savepoint is rolled back."""
+    return len(_pending(session))
+
+
+def rollback_to(session: Session, point: int) -> None:
+    """Forget changes noted after `point` (their savepoint was rolled back)."""
+    del _pending(session)[point:]
+
+
+def _holder(technician_id, status) -> str | None:
+    return technician_id if technician_id and status and technician_holds(status) else None
+
+
+@event.listens_for(Session, "before_flush")
+def _version_and_note(session: Session, flush_context, instances) -> None:
+    pending = _pending(session)
+    for obj in list(session.new):
+        if isinstance(obj, Versioned) and entity_of(obj):
+            obj.version = obj.version or 1
+            if isinstance(obj, WorkOrder):
+                obj.field_versions = {f: obj.version for f in TRACKED_FIELDS}
+            pending.append(("put", entity_of(obj), obj, None))
+            if isinstance(obj, WorkOrder) and _holder(obj.technician_id, obj.status):
+                pending.append(("grant", "work_order", obj, obj.technician_id))
+    for obj in list(session.dirty):
+        if not (isinstance(obj, Versioned) and entity_of(obj)):
+            continue
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        obj.version = (obj.version or 0) + 1
+        op = "delete" if getattr(obj, "deleted", False) else "put"
+        pending.append((op, entity_of(obj), obj, None))
+        if isinstance(obj, WorkOrder):
+            _note_work_order_fields(obj, pending)
+
+
+def _note_work_order_fields(wo: WorkOrder, pending: list) -> None:
+    insp = sa.inspect(wo)
+    versions = dict(wo.field_versions or {})
+    for field in TRACKED_FIELDS:
+        if insp.attrs[field].history.has_changes():
+            versions[field] = wo.version
+    wo.field_versions = versions
+    tech, status = insp.attrs.technician_id.history, insp.attrs.status.history
+    old_tech = tech.deleted[0] if tech.deleted else wo.technician_id
+    old_status = status.deleted[0] if status.deleted else wo.status
+    before, after = _holder(old_tech, old_status), _holder(wo.technician_id, wo.status)
+    if before != after:
+        if before:
+            pending.append(("revoke", "work_order", wo, before))
+        if after:
+            pending.append(("grant", "work_order", wo, after))
+
+
+@event.listens_for(Session, "before_commit")
+def _append_log(session: Session) -> None:
+    if not session.info.get(PENDING):
+        return
+    session.flush()
+    unique: dict[tuple, dict] = {}
+    for op, entity, obj, who in session.info.pop(PENDING):
+        for row in _rows_for(session, op, entity, obj, who):
+            key = (row["entity"], row["entity_id"], row["audience_user_id"])
+            unique.pop(key, None)  # the last word on a record is the one that counts
+            unique[key] = row
+    rows = list(unique.values())
+    if not rows:
+        return
+    state = session.execute(
+        sa.select(SyncState).where(SyncState.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if state is None:
+        state = SyncState(id=1, last_seq=0, oldest_seq=0)
+        session.add(state)
+    now = utcnow()
+    for i, row in enumerate(rows, start=state.last_seq + 1):
+        row.update(seq=i, changed_at=now)
+    state.last_seq += len(rows)
+    session.execute(sa.insert(ChangeLogEntry), rows)
+    session.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction ended
+        session.info.pop(PENDING, None)
+
+
+def _row(entity: str, entity_id: str, op: str, audience: str | None) -> dict:
+    return {"entity": entity, "entity_id": entity_id, "op": op, "audience_user_id": audience}
+
+
+def _rows_for(session: Session, op: str, entity: str, obj, who: str | None) -> list[dict]:
+    """Log rows for one noted change: the staff row and each technician's row."""
+    if op in ("grant", "revoke"):
+        return _access_rows(session, obj, who, "put" if op == "grant" else "delete")
+    rows = [_row(entity, obj.id, op, None)]
+    for tech in _technicians_who_see(session, entity, obj):
+        rows.append(_row(entity, obj.id, op, tech))
+    return rows
+
+
+def _technicians_who_see(session: Session, entity: str, obj) -> set[str]:
+    if entity == "work_order":
+        holder = _holder(obj.technician_id, obj.status)
+        return {holder} if holder else set()
+    if entity in VISIT_ENTITIES:
+        wo = session.get(WorkOrder, obj.work_order_id)
+        holder = wo and _holder(wo.technician_id, wo.status)
+        return {holder} if holder else set()
+    if entity == "van_stock":
+        return {obj.technician_id}
+    if entity in ("customer", "product"):
+        customer_id = obj.id if entity == "customer" else obj.customer_id
+        techs = session.scalars(
+            sa.select(WorkOrder.technician_id)
+            .where(
+                WorkOrder.customer_id == customer_id,
+                WorkOrder.technician_id.is_not(None),
+                WorkOrder.status.in_(HOLDING),
+            )
+            .distinct()
+        )
+        return set(techs)
+    return set()  # the catalogue: technicians read the staff-wide rows
+
+
+def _access_rows(session: Session, wo: WorkOrder, tech: str, op: str) -> list[dict]:
+    """Rows giving (put) or taking away (delete) a work order and all it brings."""
+    rows = [_row("work_order", wo.id, op, tech)]
+    for entity in VISIT_ENTITIES:
+        model = MODEL_BY_ENTITY[entity]
+        for rid, deleted in session.execute(
+            sa.select(model.id, model.deleted).where(model.work_order_id == wo.id)
+        ):
+            rows.append(_row(entity, rid, "delete" if deleted else op, tech))
+    still_sees_customer = op == "put" or session.scalar(
+        sa.select(sa.func.count()).select_from(WorkOrder).where(
+            held_by(tech), WorkOrder.customer_id == wo.customer_id
+        )
+    )
+    if op == "put" or not still_sees_customer:
+        rows.append(_row("customer", wo.customer_id, op, tech))
+        for pid in session.scalars(sa.select(Product.id).where(Product.customer_id == wo.customer_id)):
+            rows.append(_row("product", pid, op, tech))
+    return rows

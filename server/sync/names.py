@@ -1,0 +1,48 @@
+"""The sync vocabulary's entity names and the models behind them."""
+from __future__ import annotations
+
+from ..models import (
+    ChecklistAnswer,
+    Customer,
+    CustomerSignOff,
+    Diagnosis,
+    FeeQuote,
+    Part,
+    PartFitted,
+    Photo,
+    Product,
+    VanStock,
+    VisitEvent,
+    WorkOrder,
+)
+
+MODEL_BY_ENTITY = {
+    "work_order": WorkOrder,
+    "customer": Customer,
+    "product": Product,
+    "part": Part,
+    "van_stock": VanStock,
+    "checklist_answer": ChecklistAnswer,
+    "visit_event": VisitEvent,
+    "diagnosis": Diagnosis,
+    "part_fitted": PartFitted,
+    "fee_quote": FeeQuote,
+    "photo": Photo,
+    "sign_off": CustomerSignOff,
+}
+ENTITY_BY_MODEL = {model: name for name, model in MODEL_BY_ENTITY.items()}
+# Records a device creates during a visit: append-only, keyed to a work order.
+VISIT_ENTITIES = (
+    "checklist_answer",
+    "visit_event",
+    "diagnosis",
+    "part_fitted",
+    "fee_quote",
+    "photo",
+    "sign_off",
+)
+
+
+def entity_of(obj) -> str | None:
+    """The vocabulary name of a model instance, or None if it does not sync."""
+    return ENTITY_BY_MODEL.get(type(obj))

@@ -1,0 +1,173 @@
+"""Shared fixtures: a fresh app and database per test, on SQLite and (if configured) PostgreSQL."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from server import create_app
+from server.auth.passwords import hash_password
+from server.extensions import db as _db
+from server.models import Customer, Part, Product, User, VanStock
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "correct horse battery"
+_pg_schema_ready = False
+
+
+def pg_url() -> str:
+    """TEST_POSTGRES_URL with the psycopg 3 driver named."""
+    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def test_config(tmp_path, backend: str) -> dict:
+    """Config for a test app: its own database, blobs under tmp_path, high rate limits."""
+    url = f"sqlite:///{tmp_path / 'test.db'}" if backend == "sqlite" else pg_url()
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "BLOB_DIR": str(tmp_path / "blobs"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+
+
+def reset_database(backend: str) -> None:
+    """An empty schema: created fresh on SQLite, truncated on PostgreSQL (faster than DDL)."""
+    global _pg_schema_ready
+    if backend == "sqlite":
+        _db.create_all()
+        return
+    if not _pg_schema_ready:
+        _db.drop_all()
+        _db.create_all()
+        _pg_schema_ready = True
+    names = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    _db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(tmp_path, backend):
+    app = create_app(test_config(tmp_path, backend))
+    with app.app_context():
+        reset_database(backend)
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class ApiClient:
+    """A test client that signs in and sends the CSRF token with every write, as the PWA does."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.csrf = None
+
+    def _token(self) -> str:
+        if self.csrf is None:
+            self.csrf = self.client.get("/api/auth/session").get_json()["csrf_token"]
+        return self.csrf
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.post("/api/auth/login", json={"email": email, "password": password})
+        self.csrf = None  # a new session, a new token
+        return response
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def _write(self, method, url, **kw):
+        headers = {"X-CSRFToken": self._token(), **kw.pop("headers", {})}
+        return getattr(self.client, method)(url, headers=headers, **kw)
+
+    def post(self, url, **kw):
+        return self._write("post", url, **kw)
+
+    def put(self, url, **kw):
+        return self._write("put", url, **kw)
+
+    def patch(self, url, **kw):
+        return self._write("patch", url, **kw)
+
+    def delete(self, url, **kw):
+        return self._write("delete", url, **kw)
+
+
+def make_user(email: str, role: str, name: str | None = None) -> User:
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        password_hash=hash_password(PASSWORD),
+        webauthn_user_handle=secrets.token_bytes(32),
+    )
+    _db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def people(app):
+    """One user per role plus a second technician, committed."""
+    users = {
+        "tech1": make_user("tech1@test.onsite", "technician", "王师傅"),
+        "tech2": make_user("tech2@test.onsite", "technician", "李师傅"),
+        "dispatcher": make_user("dispatch@test.onsite", "dispatcher", "客服小张"),
+        "manager": make_user("manager@test.onsite", "manager", "售后主管"),
+    }
+    _db.session.commit()
+    return users
+
+
+@pytest.fixture
+def client_for(app, people):
+    """client_for('tech1') -> an ApiClient signed in as that person."""
+
+    def make(who: str) -> ApiClient:
+        client = ApiClient(app)
+        response = client.login(people[who].email)
+        assert response.status_code == 200, response.get_json()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def world(app, people):
+    """Two customers with a product each, one work order per technician, a part and van stock."""
+    from server.services.work_orders import create_work_order
+
+    now = datetime.now(timezone.utc)
+    c1 = Customer(name="张伟", phone="13800000001", address="上海市浦东新区世纪大道 100 号", tier="vip")
+    c2 = Customer(name="Anna Li", phone="13800000002", address="北京市朝阳区建国路 8 号", locale="en")
+    _db.session.add_all([c1, c2])
+    _db.session.flush()
+    p1 = Product(customer_id=c1.id, model="AC-3000", serial_no="AC3K-0001", purchase_date=date.today() - timedelta(days=100), warranty_months=12)
+    p2 = Product(customer_id=c2.id, model="WM-800", serial_no="WM8-0002", purchase_date=date.today() - timedelta(days=800), warranty_months=24)
+    part = Part(part_number="PCB-220", name="主控板", name_en="Main board", price="180.00", barcode="6901234567892", barcode_formats=["ean_13"], serialised=True)
+    _db.session.add_all([p1, p2, part])
+    _db.session.flush()
+    base = {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "不制冷"}
+    cst = timezone(timedelta(hours=8))  # appointments are days in the service area (UTC+8)
+    soon = datetime.combine(datetime.now(cst).date(), datetime.min.time(), cst) + timedelta(hours=14)
+    wo1 = create_work_order({**base, "customer_id": c1.id, "product_id": p1.id, "technician_id": people["tech1"].id, "appointment_start": soon, "appointment_end": soon + timedelta(hours=1)}, people["dispatcher"])
+    wo2 = create_work_order({**base, "customer_id": c2.id, "product_id": p2.id, "technician_id": people["tech2"].id, "appointment_start": soon, "appointment_end": soon + timedelta(hours=1)}, people["dispatcher"])
+    _db.session.add(VanStock(technician_id=people["tech1"].id, part_id=part.id, quantity=3))
+    _db.session.commit()
+    return {"customers": [c1, c2], "products": [p1, p2], "part": part, "wo1": wo1, "wo2": wo2}
