@@ -19,9 +19,41 @@ PASSWORD = "correct horse battery"
 _pg_schema_ready = False
 
 
-def pg_url() -> str:
-    """TEST_POSTGRES_URL with the psycopg 3 driver named."""
+_pg_database: str | None = None
+
+
+def pg_admin_url() -> str:
+    """TEST_POSTGRES_URL with the psycopg 3 driver named (the server's own database)."""
     return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def pg_url() -> str:
+    """A database of this test run's own, so parallel runs on one server never collide."""
+    global _pg_database
+    admin = sa.engine.make_url(pg_admin_url())
+    if _pg_database is None:
+        _pg_database = f"onsite_test_{os.getpid()}_{secrets.token_hex(3)}"
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{_pg_database}"'))
+        engine.dispose()
+    return admin.set(database=_pg_database).render_as_string(hide_password=False)
+
+
+def drop_pg_database() -> None:
+    """Drop this run's database (end of session)."""
+    if _pg_database is None:
+        return
+    engine = sa.create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_pg_database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_cleanup():
+    yield
+    drop_pg_database()
 
 
 def test_config(tmp_path, backend: str) -> dict:
@@ -53,6 +85,22 @@ def reset_database(backend: str) -> None:
     _db.session.commit()
 
 
+def isolate_requests(app) -> None:
+    """Give each test request a clean `g`.
+
+    Tests keep an app context pushed (to use db.session), and Flask then reuses it for
+    every request, so `g` (where Flask-Login caches the user, Flask-WTF the CSRF token
+    and Flask-Limiter its bookkeeping) would leak from one client's request to the next.
+    In production every request has its own app context.
+    """
+    from flask import g
+
+    def _fresh_g():
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
@@ -61,6 +109,7 @@ def backend(request) -> str:
 @pytest.fixture
 def app(tmp_path, backend):
     app = create_app(test_config(tmp_path, backend))
+    isolate_requests(app)
     with app.app_context():
         reset_database(backend)
         yield app

@@ -110,9 +110,9 @@ def _note_work_order_fields(wo: WorkOrder, pending: list) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _append_log(session: Session) -> None:
+    session.flush()  # commit flushes after this hook: flush now so every change is noted
     if not session.info.get(PENDING):
         return
-    session.flush()
     unique: dict[tuple, dict] = {}
     for op, entity, obj, who in session.info.pop(PENDING):
         for row in _rows_for(session, op, entity, obj, who):

@@ -1,0 +1,226 @@
+"""Validate and apply one mutation: schema, permission, lifecycle, references, seal.
+
+Every check runs before anything is written, so a rejection leaves the session clean
+even when the batch runs without savepoints.
+
+Raises MutationRejected with a message and field errors; the caller records the
+rejection and moves on, so one bad entry never blocks the queue.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from ..auth import permissions
+from ..domain.lifecycle import Status
+from ..models import Blob, Conflict, Device, Part, User, WorkOrder, utcnow
+from .merge import merge_work_order
+from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
+from .schemas import CREATE_SCHEMAS, WorkOrderChange
+from .summary import compute_summary, sign_off_of, summary_sha256
+
+READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")
+# Records whose content the customer's signature covers.
+SEALED_ENTITIES = ("part_fitted", "fee_quote")
+_work_order_change = WorkOrderChange()
+_create_schemas = {name: cls() for name, cls in CREATE_SCHEMAS.items()}
+
+
+class MutationRejected(Exception):
+    """A mutation that cannot be applied, with the reason field by field."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message, self.errors = message, errors or {}
+
+
+@dataclass
+class Applied:
+    status: str  # applied | merged
+    version: int
+    conflict: dict | None = None
+
+
+def apply_mutation(session: Session, user: User, device: Device, mutation_id: str, m: dict) -> Applied:
+    """Apply one validated-envelope mutation for `user`, or raise MutationRejected."""
+    entity, op = m["entity"], m["op"]
+    if entity == "work_order":
+        if op != "update":
+            raise MutationRejected("Devices may only update work orders.", {"op": ["Only 'update' is allowed."]})
+        return _update_work_order(session, user, device, mutation_id, m)
+    if entity in VISIT_ENTITIES:
+        if op == "create":
+            return _create_visit_record(session, user, device, m)
+        if op == "delete":
+            return _void_visit_record(session, user, m)
+        raise MutationRejected(
+            f"A {entity} is append-only: record a new one (or void this one) instead of changing it.",
+            {"op": ["'update' is not allowed on visit records."]},
+        )
+    if entity in READ_ONLY_ENTITIES:
+        raise MutationRejected(f"A {entity} cannot be changed from a device.", {"entity": ["Read-only for devices."]})
+    known = ", ".join(sorted(["work_order", *VISIT_ENTITIES]))
+    raise MutationRejected(f"Unknown entity '{entity}'.", {"entity": [f"Must be one of: {known}."]})
+
+
+def _load(schema, data: dict) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = exc.normalized_messages()
+        raise MutationRejected("Invalid fields: " + ", ".join(sorted(map(str, errors))), {"fields": errors}) from exc
+
+
+def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool = False) -> WorkOrder:
+    stmt = sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user))
+    if lock:
+        stmt = stmt.with_for_update()
+    wo = session.scalar(stmt)
+    if wo is None:
+        raise MutationRejected(
+            "No such work order among those you may change (wrong id, or no longer assigned to you).",
+            {"work_order_id": ["Unknown or not yours."]},
+        )
+    return wo
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+# ---------------------------------------------------------------- work orders
+
+
+def _update_work_order(session: Session, user: User, device: Device, mutation_id: str, m: dict) -> Applied:
+    proposed = _load(_work_order_change, m["fields"])
+    if m["base_version"] is None:
+        raise MutationRejected("An update needs the base_version the device last saw.", {"base_version": ["Required for update."]})
+    wo = _visible_work_order(session, user, m["entity_id"], lock=True)
+    if "outcome" in proposed and proposed["outcome"] != wo.outcome and sign_off_of(session, wo.id):
+        raise MutationRejected(
+            "The customer has signed off this visit; its outcome can no longer change.",
+            {"outcome": ["Sealed by the customer's signature."]},
+        )
+    current = {name: getattr(wo, name) for name in proposed}
+    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role)
+    if merged.errors:
+        raise MutationRejected("Not applied: " + "; ".join(e for errs in merged.errors.values() for e in errs), merged.errors)
+    if merged.changes.get("status") == Status.COMPLETED.value and wo.completed_at is None:
+        wo.completed_at = utcnow()
+    for name, value in merged.changes.items():
+        setattr(wo, name, value)
+    session.flush()
+    conflict = None
+    if merged.conflicts:
+        conflict = {}
+        for c in merged.conflicts:
+            entry = {k: _jsonable(v) for k, v in c.as_dict().items()}
+            conflict[c.field] = entry
+            session.add(
+                Conflict(
+                    id=str(uuid.uuid4()),
+                    entity="work_order",
+                    entity_id=wo.id,
+                    field=c.field,
+                    rule=c.rule,
+                    losing_value={"value": entry["server_value"] if entry["kept"] == entry["device_value"] else entry["device_value"]},
+                    winning_value={"value": entry["kept"]},
+                    mutation_id=mutation_id,
+                    device_id=device.id,
+                    user_id=user.id,
+                    base_version=m["base_version"],
+                    server_version=wo.version,
+                )
+            )
+    return Applied("merged" if conflict else "applied", wo.version, conflict)
+
+
+# ---------------------------------------------------------------- visit records
+
+
+def _create_visit_record(session: Session, user: User, device: Device, m: dict) -> Applied:
+    entity = m["entity"]
+    data = _load(_create_schemas[entity], m["fields"])
+    model = MODEL_BY_ENTITY[entity]
+    if session.get(model, m["entity_id"]) is not None:
+        raise MutationRejected(
+            f"A {entity} with id {m['entity_id']} already exists; a new record needs a new id.",
+            {"entity_id": ["Already exists."]},
+        )
+    wo = _visible_work_order(session, user, data["work_order_id"])
+    signed = sign_off_of(session, wo.id)
+    if signed and (entity in SEALED_ENTITIES or (entity == "diagnosis" and data["customer_visible"])):
+        raise MutationRejected(
+            "The customer has signed off this visit; what they signed can no longer change.",
+            {"work_order_id": ["Sealed by the customer's signature."]},
+        )
+    _check_references(session, entity, data)
+    if entity == "sign_off":
+        _check_seal(session, wo, data["summary_sha256"], signed)
+    if entity == "fee_quote":
+        data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
+    record = model(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], **data)
+    session.add(record)
+    session.flush()
+    return Applied("applied", record.version)
+
+
+def _check_references(session: Session, entity: str, data: dict) -> None:
+    if entity == "part_fitted":
+        part = session.scalar(sa.select(Part).where(Part.part_number == data["part_number"]))
+        if part is None:
+            raise MutationRejected(
+                f"Part number {data['part_number']} is not in the catalogue.",
+                {"fields": {"part_number": ["Unknown part number."]}},
+            )
+    for key in ("blob_sha256", "signature_sha256"):
+        if key in data and session.get(Blob, data[key]) is None:
+            raise MutationRejected(
+                "Upload the file (PUT /api/blobs/<sha256>) before the record that refers to it.",
+                {"fields": {key: ["No blob with this hash has been uploaded."]}},
+            )
+
+
+def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) -> None:
+    """A sign-off must be the first, and must match what the server's records add up to."""
+    if existing is not None:
+        raise MutationRejected(
+            "This visit already has the customer's sign-off.", {"work_order_id": ["Already signed off."]}
+        )
+    expected = summary_sha256(compute_summary(session, wo))
+    if summary_hash != expected:
+        raise MutationRejected(
+            "The signed summary does not match the server's records of this visit "
+            "(an entry is missing or differs); sync the visit's entries and sign again.",
+            {"fields": {"summary_sha256": [f"Server computes {expected}."]}},
+        )
+
+
+def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
+    entity = m["entity"]
+    model = MODEL_BY_ENTITY[entity]
+    record = session.get(model, m["entity_id"])
+    if record is None:
+        raise MutationRejected(f"No {entity} with id {m['entity_id']}.", {"entity_id": ["Unknown record."]})
+    wo = _visible_work_order(session, user, record.work_order_id)
+    if entity == "sign_off" or (
+        sign_off_of(session, wo.id) and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))
+    ):
+        raise MutationRejected(
+            "The customer has signed off this visit; what they signed can no longer change.",
+            {"entity_id": ["Sealed by the customer's signature."]},
+        )
+    if not record.deleted:
+        record.deleted = True
+        session.flush()
+    return Applied("applied", record.version)

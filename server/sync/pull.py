@@ -1,0 +1,136 @@
+"""Changes since a cursor, filtered by what the user may see.
+
+The cursor is the server's change-log sequence (never a device clock), wrapped so
+clients treat it as opaque. Rows commit in sequence order (see changelog), so a
+cursor never steps over a change that has yet to commit.
+"""
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..auth import permissions
+from ..errors import ApiError
+from ..models import ChangeLogEntry, SyncState, User, WorkOrder
+from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
+from .serialize import record_fields
+
+CURSOR_PREFIX = "v1:"
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The sequence inside a cursor; 400 for one this server never made."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith(CURSOR_PREFIX) and (seq := int(raw[len(CURSOR_PREFIX):])) >= 0:
+            return seq
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ApiError(400, "Invalid cursor: pass back the cursor of a previous pull, or none.", {"cursor": ["Not a cursor of this server."]})
+
+
+@dataclass
+class PullPage:
+    cursor: str
+    has_more: bool
+    reset: bool
+    changes: list[dict]
+
+
+def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPage:
+    """One page of changes after `cursor` that `user` may see."""
+    after = decode_cursor(cursor)
+    state = session.get(SyncState, 1)
+    last, oldest = (state.last_seq, state.oldest_seq) if state else (0, 0)
+    if (after and after < oldest) or after > last:
+        # Pruned history, or a cursor from before a database rebuild: start over.
+        return PullPage(encode_cursor(0), True, True, [])
+    rows = session.execute(
+        sa.select(ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.entity_id, ChangeLogEntry.op)
+        .where(ChangeLogEntry.seq > after, _audience(user))
+        .order_by(ChangeLogEntry.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].seq if rows else after)
+    return PullPage(next_cursor, has_more, False, _materialise(session, user, rows))
+
+
+def _audience(user: User):
+    if permissions.is_office(user):
+        return ChangeLogEntry.audience_user_id.is_(None)
+    return sa.or_(
+        ChangeLogEntry.audience_user_id == user.id,
+        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity == "part"),
+    )
+
+
+def _materialise(session: Session, user: User, rows) -> list[dict]:
+    """Turn log rows into changes carrying each record's current state (last word per record)."""
+    last: dict[tuple[str, str], str] = {}
+    for row in rows:
+        key = (row.entity, row.entity_id)
+        last.pop(key, None)
+        last[key] = row.op
+    wanted: dict[str, list[str]] = defaultdict(list)
+    removed: dict[str, list[str]] = defaultdict(list)
+    for (entity, rid), op in last.items():
+        (wanted if op == "put" else removed)[entity].append(rid)
+    records = {}
+    for entity, ids in removed.items():
+        model = MODEL_BY_ENTITY[entity]
+        for rid, version in session.execute(sa.select(model.id, model.version).where(model.id.in_(ids))):
+            records[(entity, rid)] = (version, None)
+    for entity, ids in wanted.items():
+        model = MODEL_BY_ENTITY[entity]
+        found = session.scalars(sa.select(model).where(model.id.in_(ids), _visible(user, entity))).all()
+        data = record_fields(session, entity, found)
+        for rec in found:
+            gone = getattr(rec, "deleted", False)
+            records[(entity, rec.id)] = (rec.version, None if gone else data[rec.id])
+    changes = []
+    for (entity, rid), op in last.items():
+        if op == "delete":
+            changes.append({"entity": entity, "id": rid, "op": "delete", "version": _version(records, entity, rid)})
+            continue
+        if (entity, rid) not in records:
+            continue  # no longer visible: the revoke row that says so comes later in the log
+        version, fields = records[(entity, rid)]
+        if fields is None:
+            changes.append({"entity": entity, "id": rid, "op": "delete", "version": version})
+        else:
+            changes.append({"entity": entity, "id": rid, "op": "put", "version": version, "fields": fields})
+    return changes
+
+
+def _version(records: dict, entity: str, rid: str) -> int | None:
+    found = records.get((entity, rid))
+    return found[0] if found else None
+
+
+def _visible(user: User, entity: str):
+    """Checked again at read time: access may have changed since the row was written."""
+    if permissions.is_office(user):
+        return sa.true()
+    model = MODEL_BY_ENTITY[entity]
+    if entity == "work_order":
+        return permissions.work_order_filter(user)
+    if entity in VISIT_ENTITIES:
+        return model.work_order_id.in_(sa.select(WorkOrder.id).where(permissions.held_by(user.id)))
+    return {
+        "customer": permissions.customer_filter,
+        "product": permissions.product_filter,
+        "van_stock": permissions.van_stock_filter,
+        "part": lambda u: sa.true(),
+    }[entity](user)

@@ -1,0 +1,220 @@
+"""Applying a device's push: exactly once, one result per mutation, nothing lost.
+
+The device row is locked for the whole push, so two copies of the same request
+queue up instead of racing; each mutation and the `last_seq` bump commit together.
+Mutations already seen (by seq or by id) are answered from the stored result.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Device, MutationRecord, User, utcnow
+from . import changelog
+from .apply import MutationRejected, apply_mutation
+from .schemas import MutationEnvelope
+
+log = logging.getLogger(__name__)
+_envelope = MutationEnvelope()
+RETRIES = 6
+
+
+@dataclass
+class PushOutcome:
+    last_seq: int
+    results: list[dict]
+
+
+def push(user: User, body: dict, user_agent: str | None = None) -> PushOutcome:
+    """Apply a validated push envelope for `user`, retrying on deadlock or serialisation failure."""
+    for attempt in range(RETRIES):
+        try:
+            try:
+                return _push_once(user, body, user_agent, savepoints=False)
+            except (IntegrityError, _Unexpected):
+                # Something slipped past validation: redo the batch with a savepoint per
+                # mutation so the one bad entry is rejected and the others still apply.
+                db.session.rollback()
+                return _push_once(user, body, user_agent, savepoints=True)
+        except OperationalError as exc:
+            db.session.rollback()
+            if not _retryable(exc) or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class _Unexpected(Exception):
+    """An unexpected error while applying one mutation without a savepoint."""
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in {"40P01", "40001", "55P03"} or "database is locked" in str(exc)
+
+
+def _lock_device(user: User, device_id: str, user_agent: str | None) -> Device:
+    device = db.session.execute(
+        sa.select(Device).where(Device.id == device_id).with_for_update()
+    ).scalar_one_or_none()
+    if device is None:
+        # Two first pushes of a new device may race: the loser retries and finds the row.
+        stmt = _insert_ignore(Device).values(
+            id=device_id, user_id=user.id, last_seq=0, user_agent=(user_agent or "")[:300], created_at=utcnow()
+        )
+        db.session.execute(stmt)
+        device = db.session.execute(
+            sa.select(Device).where(Device.id == device_id).with_for_update()
+        ).scalar_one()
+    if device.user_id != user.id:
+        raise ApiError(403, "This device belongs to another user.", {"device_id": ["Registered to another user."]})
+    return device
+
+
+def _insert_ignore(model):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert
+
+    return insert(model).on_conflict_do_nothing()
+
+
+def _check_sequence(last_seq: int, seqs: list[int]) -> None:
+    fresh = sorted(s for s in seqs if s > last_seq)
+    expected = last_seq + 1
+    for seq in fresh:
+        if seq != expected:
+            raise ApiError(
+                409,
+                f"Sequence gap: expected seq {expected} next, got {seq}. Resend the outbox from seq {expected}.",
+                {"mutations": [f"seq {seq} skips {expected}"]},
+                expected_seq=expected,
+            )
+        expected += 1
+
+
+def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool) -> PushOutcome:
+    received_at = utcnow()
+    device = _lock_device(user, body["device_id"], user_agent)
+    mutations = sorted(body["mutations"], key=lambda m: m["seq"])
+    _check_sequence(device.last_seq, [m["seq"] for m in mutations])
+    seen = _seen(device.id, mutations)
+    results = []
+    for raw in mutations:
+        if raw["seq"] <= device.last_seq or raw["id"] in seen["by_id"]:
+            results.append(_replay(raw, seen))
+        else:
+            result = _apply_one(user, device, raw, received_at, savepoints)
+            seen["by_id"][raw["id"]] = result
+            results.append(result["public"])
+        device.last_seq = max(device.last_seq, raw["seq"])
+    device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
+    device.last_push_at = received_at
+    db.session.commit()
+    return PushOutcome(device.last_seq, results)
+
+
+def _seen(device_id: str, mutations: list[dict]) -> dict:
+    """Stored results of mutations in this batch that were seen before (by device seq or by id)."""
+    ids = [m["id"] for m in mutations]
+    seqs = [m["seq"] for m in mutations]
+    rows = db.session.scalars(
+        sa.select(MutationRecord).where(
+            sa.or_(
+                MutationRecord.id.in_(ids),
+                sa.and_(MutationRecord.device_id == device_id, MutationRecord.seq.in_(seqs)),
+            )
+        )
+    ).all()
+    return {
+        "by_id": {r.id: {"public": r.result} for r in rows},
+        "by_seq": {r.seq: r for r in rows if r.device_id == device_id},
+    }
+
+
+def _replay(raw: dict, seen: dict) -> dict:
+    stored = seen["by_id"].get(raw["id"])
+    if stored is None:
+        prior = seen["by_seq"].get(raw["seq"])
+        other = f" by mutation {prior.id}" if prior else ""
+        return _result(raw, "rejected", error={
+            "message": f"seq {raw['seq']} was already used{other}; this mutation was not applied.",
+            "errors": {"seq": ["Already used by another mutation."]},
+        })
+    first = stored["public"]
+    return {**first, "seq": raw["seq"], "status": "duplicate", "original_status": first.get("original_status", first["status"])}
+
+
+def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> dict:
+    return {"seq": raw["seq"], "id": raw["id"], "status": status, "version": version, "error": error, "conflict": conflict}
+
+
+def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
+    payload = {k: raw.get(k) for k in ("entity", "entity_id", "op", "base_version", "at")}
+    payload["fields"] = raw.get("fields")
+    try:
+        mutation = _envelope.load({k: v for k, v in payload.items() if v is not None or k == "base_version"})
+    except ValidationError as exc:
+        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": exc.normalized_messages()})
+        return _record(user, device, raw, payload, result, None, received_at)
+    mark = changelog.mark(db.session)
+    nested = db.session.begin_nested() if savepoints else None
+    try:
+        outcome = apply_mutation(db.session, user, device, raw["id"], mutation)
+        if nested is not None:
+            nested.commit()
+        result = _result(raw, outcome.status, outcome.version, conflict=outcome.conflict)
+    except MutationRejected as exc:
+        if nested is not None:
+            nested.rollback()
+        changelog.rollback_to(db.session, mark)
+        result = _result(raw, "rejected", error={"message": exc.message, "errors": exc.errors})
+    except Exception as exc:
+        if nested is None:
+            raise _Unexpected() from exc
+        nested.rollback()
+        changelog.rollback_to(db.session, mark)
+        log.exception("mutation %s could not be applied", raw["id"])
+        result = _result(raw, "rejected", error={
+            "message": "The server could not apply this entry; it is kept for review.",
+            "errors": {"_server": [type(exc).__name__]},
+        })
+    return _record(user, device, raw, payload, result, mutation.get("at"), received_at)
+
+
+def _record(user, device, raw, payload, result, device_at, received_at) -> dict:
+    """Keep every mutation and its result (rejected ones too, with their payload)."""
+    db.session.add(
+        MutationRecord(
+            id=raw["id"],
+            device_id=device.id,
+            seq=raw["seq"],
+            user_id=user.id,
+            entity=str(payload.get("entity"))[:40] if payload.get("entity") is not None else None,
+            entity_id=str(payload.get("entity_id"))[:64] if payload.get("entity_id") is not None else None,
+            op=str(payload.get("op"))[:10] if payload.get("op") is not None else None,
+            status=result["status"],
+            payload=_jsonable(payload),
+            result=result,
+            device_at=device_at,
+            received_at=received_at,
+        )
+    )
+    return {"public": result}
+
+
+def _jsonable(value):
+    import json
+
+    return json.loads(json.dumps(value, default=str))

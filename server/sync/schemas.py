@@ -1,0 +1,222 @@
+"""Wire format of the sync API (sync.md Part 1): envelopes and each entity's fields.
+
+These schemas are the one definition of the payloads; the OpenAPI document is built from them.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..api.schemas.common import UUID_RE, Choice, Id, Required, StrictSchema, Text
+from ..models import Outcome
+
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase hex SHA-256.")
+Money = lambda **kw: fields.Decimal(  # noqa: E731
+    places=2, as_string=True, validate=validate.Range(min=0, max=1_000_000), **kw
+)
+OPS = ("create", "update", "delete")
+
+# ---------------------------------------------------------------- envelopes
+
+
+class MutationIn(Schema):
+    """One entry of a device's outbox. Only seq and id are checked here; the rest per mutation."""
+
+    class Meta:
+        unknown = "exclude"  # later clients may send more; a mutation is judged on what we know
+
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    id = Id(required=True)
+    entity = fields.Raw(metadata={"type": "string", "description": "An entity of the vocabulary"})
+    entity_id = fields.Raw(metadata={"type": "string", "format": "uuid"})
+    op = fields.Raw(metadata={"type": "string", "enum": list(OPS)})
+    fields_ = fields.Raw(data_key="fields", attribute="fields", metadata={"type": "object"})
+    base_version = fields.Raw(allow_none=True, metadata={"type": "integer", "nullable": True})
+    at = fields.Raw(metadata={"type": "string", "format": "date-time"})
+
+
+class PushIn(StrictSchema):
+    device_id = Id(required=True)
+    device_time = fields.AwareDateTime(required=True)
+    mutations = fields.List(fields.Nested(MutationIn), required=True)
+
+    @validates_schema
+    def _unique_seqs(self, data, **kwargs):
+        seqs = [m["seq"] for m in data.get("mutations", [])]
+        if len(seqs) != len(set(seqs)):
+            raise ValidationError("Each seq may appear once in a batch.", "mutations")
+
+
+class MutationError(Schema):
+    message = fields.String()
+    errors = fields.Dict()
+
+
+class MutationResult(Schema):
+    seq = fields.Integer()
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["applied", "duplicate", "merged", "rejected"]})
+    original_status = fields.String(metadata={"description": "For a duplicate: the first result's status"})
+    version = fields.Integer(allow_none=True)
+    error = fields.Nested(MutationError, allow_none=True)
+    conflict = fields.Dict(allow_none=True)
+
+
+class PushOut(Schema):
+    last_seq = fields.Integer()
+    results = fields.List(fields.Nested(MutationResult))
+
+
+class PullQuery(StrictSchema):
+    cursor = Text(200, load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class ChangeOut(Schema):
+    entity = fields.String()
+    id = fields.String()
+    op = fields.String(metadata={"enum": ["put", "delete"]})
+    version = fields.Integer()
+    fields_ = fields.Dict(data_key="fields", attribute="fields")
+
+
+class PullOut(Schema):
+    cursor = fields.String()
+    has_more = fields.Boolean()
+    reset = fields.Boolean()
+    changes = fields.List(fields.Nested(ChangeOut))
+
+
+class BlobOut(Schema):
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+
+
+# ---------------------------------------------------------------- entity fields a device sends
+
+
+class WorkOrderChange(StrictSchema):
+    """`update` of a work order by a device: the fields a technician changes on a visit."""
+
+    status = Choice(
+        ["assigned", "scheduled", "en_route", "on_site", "awaiting_parts", "returned_to_factory", "completed"]
+    )
+    technician_notes = Text(4000, allow_none=True)
+    outcome = Choice(Outcome, allow_none=True)
+    appointment_start = fields.AwareDateTime(allow_none=True)
+    appointment_end = fields.AwareDateTime(allow_none=True)
+
+
+class VisitFields(StrictSchema):
+    work_order_id = Id(required=True)
+
+
+CHECKLIST_STEP = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="A step name like 'kit_tools'.")
+
+
+class ChecklistAnswerFields(VisitFields):
+    step = fields.String(required=True, validate=CHECKLIST_STEP)
+    value = Required(200)
+    note = Text(2000, allow_none=True)
+
+
+VISIT_EVENT_KINDS = (
+    "accepted", "appointment_confirmed", "reschedule_requested", "rescheduled",
+    "reassignment_requested", "reassigned", "kit_checked", "departed", "arrived", "late_apology",
+    "knock_started", "door_answered", "phoned_customer", "neighbour_asked", "no_one_home",
+    "note_left", "entered", "special_case", "fee_consented", "fee_refused",
+    "three_guarantees_explained", "escalated", "test_run_ok", "training_done", "fixed",
+    "returned_to_factory", "awaiting_parts", "refused", "new_problem_reported",
+    "follow_up_flagged", "service_card_given", "completed",
+)
+
+
+class VisitEventFields(VisitFields):
+    kind = Choice(VISIT_EVENT_KINDS, required=True)
+    note = Text(2000, allow_none=True)
+    data = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), allow_none=True)
+
+
+class DiagnosisFields(VisitFields):
+    fault_cause = Required(2000)
+    repair_method = Text(2000, allow_none=True)
+    customer_visible = fields.Boolean(required=True)
+
+
+class PartFittedFields(VisitFields):
+    part_number = Required(40)
+    serial_fitted = Text(80, allow_none=True)
+    serial_removed = Text(80, allow_none=True)
+    quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=100))
+    unit_price = Money(required=True)
+    under_warranty = fields.Boolean(required=True)
+
+
+class FeeLine(StrictSchema):
+    kind = Choice(["call_out", "labour", "part", "other"], required=True)
+    description = Required(200)
+    amount = Money(required=True)
+
+
+class FeeQuoteFields(VisitFields):
+    lines = fields.List(fields.Nested(FeeLine), required=True, validate=validate.Length(max=50))
+    total = Money(required=True)
+    consented = fields.Boolean(required=True)
+    consented_at = fields.AwareDateTime(allow_none=True)
+
+    @validates_schema
+    def _total_adds_up(self, data, **kwargs):
+        lines = data.get("lines") or []
+        if "total" in data and sum(line["amount"] for line in lines) != data["total"]:
+            raise ValidationError("Must equal the sum of the lines.", "total")
+        if data.get("consented") and not data.get("consented_at"):
+            raise ValidationError("Required when consented is true.", "consented_at")
+
+
+class PhotoFields(VisitFields):
+    blob_sha256 = fields.String(required=True, validate=SHA256)
+    caption = Text(200, allow_none=True)
+
+
+class SignOffFields(VisitFields):
+    signer_name = Required(120)
+    rating_quality = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    rating_attitude = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = Text(2000, allow_none=True)
+    signature_sha256 = fields.String(required=True, validate=SHA256)
+    summary_sha256 = fields.String(required=True, validate=SHA256)
+
+
+CREATE_SCHEMAS: dict[str, type[Schema]] = {
+    "checklist_answer": ChecklistAnswerFields,
+    "visit_event": VisitEventFields,
+    "diagnosis": DiagnosisFields,
+    "part_fitted": PartFittedFields,
+    "fee_quote": FeeQuoteFields,
+    "photo": PhotoFields,
+    "sign_off": SignOffFields,
+}
+
+
+class MutationEnvelope(StrictSchema):
+    """Per-mutation checks of the parts MutationIn leaves open."""
+
+    class Meta:
+        unknown = "exclude"
+
+    seq = fields.Integer()
+    id = fields.String()
+    entity = fields.String(required=True, validate=validate.Length(max=40))
+    entity_id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="Not a valid UUID."))
+    op = Choice(OPS, required=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
+    base_version = fields.Integer(allow_none=True, load_default=None, strict=True)
+    at = fields.AwareDateTime(required=True)
+
+
+def register_entity_schemas(spec) -> None:
+    """Put each entity's field schema into the OpenAPI components, for client writers."""
+    spec.components.schema("WorkOrderChange", schema=WorkOrderChange)
+    for entity, schema in CREATE_SCHEMAS.items():
+        name = "".join(part.title() for part in entity.split("_")) + "Fields"
+        spec.components.schema(name, schema=schema)

@@ -1,0 +1,136 @@
+"""The `fields` of a pulled record, per entity (dumped with the REST schemas where they exist)."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from marshmallow import Schema, fields
+from sqlalchemy.orm import Session
+
+from ..api.schemas.customers import CustomerOut
+from ..api.schemas.parts import PartOut, VanStockOut
+from ..api.schemas.work_orders import WorkOrderOut
+from ..domain.warranty import in_warranty, warranty_end
+from ..models import PartFitted, Product, WorkOrder
+from .summary import money
+
+
+class VisitRecordOut(Schema):
+    work_order_id = fields.String()
+    at = fields.DateTime(attribute="device_at", allow_none=True)
+    created_by_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ChecklistAnswerOut(VisitRecordOut):
+    step, value, note = fields.String(), fields.String(), fields.String(allow_none=True)
+
+
+class VisitEventOut(VisitRecordOut):
+    kind, note, data = fields.String(), fields.String(allow_none=True), fields.Dict(allow_none=True)
+
+
+class DiagnosisOut(VisitRecordOut):
+    fault_cause = fields.String()
+    repair_method = fields.String(allow_none=True)
+    customer_visible = fields.Boolean()
+
+
+class PartFittedOut(VisitRecordOut):
+    part_number = fields.String()
+    serial_fitted = fields.String(allow_none=True)
+    serial_removed = fields.String(allow_none=True)
+    quantity = fields.Integer()
+    unit_price = fields.Function(lambda r: money(r.unit_price))
+    under_warranty = fields.Boolean()
+
+
+class FeeQuoteOut(VisitRecordOut):
+    lines = fields.List(fields.Dict())
+    total = fields.Function(lambda r: money(r.total))
+    consented = fields.Boolean()
+    consented_at = fields.DateTime(allow_none=True)
+
+
+class PhotoOut(VisitRecordOut):
+    blob_sha256, caption = fields.String(), fields.String(allow_none=True)
+
+
+class SignOffOut(VisitRecordOut):
+    signer_name = fields.String()
+    rating_quality = fields.Integer()
+    rating_attitude = fields.Integer()
+    comment = fields.String(allow_none=True)
+    signature_sha256 = fields.String()
+    summary_sha256 = fields.String()
+
+
+SCHEMAS = {
+    "work_order": WorkOrderOut(),
+    "customer": CustomerOut(),
+    "part": PartOut(),
+    "van_stock": VanStockOut(),
+    "checklist_answer": ChecklistAnswerOut(),
+    "visit_event": VisitEventOut(),
+    "diagnosis": DiagnosisOut(),
+    "part_fitted": PartFittedOut(),
+    "fee_quote": FeeQuoteOut(),
+    "photo": PhotoOut(),
+    "sign_off": SignOffOut(),
+}
+ENVELOPE_KEYS = ("id", "version")
+
+
+def record_fields(session: Session, entity: str, records: list) -> dict[str, dict]:
+    """id -> fields for records of one entity (products get warranty and repair history)."""
+    if entity == "product":
+        return _products(session, records)
+    schema = SCHEMAS[entity]
+    out = {}
+    for rec in records:
+        data = schema.dump(rec)
+        for key in ENVELOPE_KEYS:
+            data.pop(key, None)
+        out[rec.id] = data
+    return out
+
+
+def _products(session: Session, products: list[Product]) -> dict[str, dict]:
+    today = date.today()
+    ids = [p.id for p in products]
+    orders = session.scalars(
+        sa.select(WorkOrder).where(WorkOrder.product_id.in_(ids)).order_by(WorkOrder.created_at.desc())
+    ).all() if ids else []
+    parts = session.scalars(
+        sa.select(PartFitted).where(
+            PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False)
+        )
+    ).all() if orders else []
+    out = {}
+    for p in products:
+        out[p.id] = {
+            "customer_id": p.customer_id,
+            "model": p.model,
+            "name": p.name,
+            "serial_no": p.serial_no,
+            "purchase_date": p.purchase_date.isoformat() if p.purchase_date else None,
+            "warranty_months": p.warranty_months,
+            "warranty_end": (e.isoformat() if (e := warranty_end(p.purchase_date, p.warranty_months)) else None),
+            "in_warranty": in_warranty(p.purchase_date, p.warranty_months, today),
+            "repair_history": [
+                {
+                    "ticket_no": o.ticket_no,
+                    "created_at": o.created_at.isoformat(),
+                    "status": o.status,
+                    "fault_description": o.fault_description,
+                    "parts": [
+                        {"part_number": f.part_number, "serial_fitted": f.serial_fitted, "serial_removed": f.serial_removed}
+                        for f in parts
+                        if f.work_order_id == o.id
+                    ],
+                }
+                for o in orders
+                if o.product_id == p.id
+            ],
+        }
+    return out

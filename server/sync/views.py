@@ -1,0 +1,238 @@
+"""The sync API (sync.md Part 1): a thin blueprint over push, pull and the blob store."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import sqlalchemy as sa
+from flask import Response, current_app, request
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from ..api.access import require_office
+from ..api.schemas.common import StrictSchema, Text
+from ..auth import permissions
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Blob, Conflict, CustomerSignOff, MutationRecord, Photo, WorkOrder, utcnow
+from . import pull as pull_module
+from .push import push as apply_push
+from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut
+
+blp = Blueprint("sync", __name__, url_prefix="/api", description="Offline sync: push, pull, blobs")
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+BLOB_TYPES = {"image/png", "image/jpeg", "image/webp", "image/svg+xml"}
+# Blobs are user content: never let one run script or be framed when opened directly.
+BLOB_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+@blp.route("/sync/push", methods=["POST"])
+@login_required
+@blp.arguments(PushIn)
+@blp.response(200, PushOut)
+@blp.alt_response(409, description="Sequence gap: nothing applied; resend from `expected_seq`.")
+@blp.alt_response(403, description="The device belongs to another user.")
+def push(body):
+    """Apply a device's outbox entries, each exactly once; one result per mutation."""
+    limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]
+    if len(body["mutations"]) > limit:
+        raise ApiError(413, f"At most {limit} mutations per push; send the rest in another batch.", {"mutations": [f"More than {limit}."]})
+    outcome = apply_push(current_user, body, request.user_agent.string)
+    return {"last_seq": outcome.last_seq, "results": outcome.results}
+
+
+@blp.route("/sync/pull", methods=["GET"])
+@login_required
+@blp.arguments(PullQuery, location="query")
+@blp.response(200, PullOut)
+def pull(query):
+    """Changes after the cursor that the caller may see, oldest first."""
+    page = pull_module.pull(db.session, current_user, query["cursor"], query["limit"])
+    db.session.rollback()  # read-only: end the transaction (releases SQLite's lock at once)
+    return {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes}
+
+
+def _sha_or_404(sha256: str) -> str:
+    if not SHA256_RE.match(sha256):
+        raise ApiError(400, "A blob is named by its lowercase hex SHA-256.", {"sha256": ["Not a SHA-256."]})
+    return sha256
+
+
+@blp.route("/blobs/<string:sha256>", methods=["PUT"])
+@login_required
+@blp.response(201, BlobOut)
+@blp.alt_response(200, schema=BlobOut, description="Already stored: nothing changed.")
+def put_blob(sha256):
+    """Upload a file named by its SHA-256 (photo or signature); the server checks the hash."""
+    from .blobs import blob_store
+
+    _sha_or_404(sha256)
+    max_bytes = current_app.config["BLOB_MAX_BYTES"]
+    if (request.content_length or 0) > max_bytes:
+        raise ApiError(413, f"File too large: at most {max_bytes} bytes.")
+    content_type = (request.mimetype or "").lower()
+    if content_type not in BLOB_TYPES:
+        raise ApiError(415, f"Unsupported file type '{content_type}'.", {"Content-Type": [f"One of {sorted(BLOB_TYPES)}."]})
+    data = request.get_data(cache=False)
+    if len(data) > max_bytes:
+        raise ApiError(413, f"File too large: at most {max_bytes} bytes.")
+    if not data:
+        raise ApiError(400, "Empty file.", {"body": ["No bytes sent."]})
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise ApiError(400, f"Hash mismatch: the bytes sent hash to {actual}.", {"sha256": ["Does not match the body."]})
+    existing = db.session.get(Blob, sha256)
+    store = blob_store()
+    store.put(sha256, data)  # idempotent; heals a row whose file went missing
+    if existing is not None:
+        return {"sha256": sha256, "size": existing.size, "content_type": existing.content_type}, 200
+    blob = Blob(sha256=sha256, size=len(data), content_type=content_type, uploaded_by_id=current_user.id)
+    db.session.add(blob)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same bytes uploaded twice at once
+        db.session.rollback()
+        return {"sha256": sha256, "size": len(data), "content_type": content_type}, 200
+    return {"sha256": sha256, "size": len(data), "content_type": content_type}, 201
+
+
+def _may_read_blob(blob: Blob) -> bool:
+    if permissions.is_office(current_user) or blob.uploaded_by_id == current_user.id:
+        return True
+    visible = sa.select(WorkOrder.id).where(permissions.held_by(current_user.id))
+    for model, column in ((Photo, Photo.blob_sha256), (CustomerSignOff, CustomerSignOff.signature_sha256)):
+        if db.session.scalar(sa.select(model.id).where(column == blob.sha256, model.work_order_id.in_(visible)).limit(1)):
+            return True
+    return False
+
+
+@blp.route("/blobs/<string:sha256>", methods=["GET"])
+@login_required
+@blp.response(200, description="The file's bytes.")
+def get_blob(sha256):
+    """Download a file the caller may see."""
+    from .blobs import blob_store
+
+    blob = db.session.get(Blob, _sha_or_404(sha256))
+    if blob is None or not _may_read_blob(blob):
+        raise ApiError(404, "No such file among those you may see.")
+    data = blob_store().get(sha256)
+    if data is None:
+        raise ApiError(404, "The file's bytes are missing from the store; upload it again.")
+    response = Response(data, mimetype=blob.content_type)
+    response.headers["Content-Security-Policy"] = BLOB_CSP
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["ETag"] = sha256
+    return response
+
+
+# ---------------------------------------------------------------- review: conflicts and rejected entries
+
+
+class ConflictOut(StrictSchema):
+    id = fields.String()
+    entity = fields.String()
+    entity_id = fields.String()
+    ticket_no = fields.Method("_ticket")
+    field = fields.String()
+    rule = fields.String()
+    losing_value = fields.Raw(attribute="losing_value.value")
+    winning_value = fields.Raw(attribute="winning_value.value")
+    user_id = fields.String(allow_none=True)
+    device_id = fields.String(allow_none=True)
+    mutation_id = fields.String(allow_none=True)
+    base_version = fields.Integer(allow_none=True)
+    server_version = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by_id = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+    def _ticket(self, c):
+        wo = db.session.get(WorkOrder, c.entity_id) if c.entity == "work_order" else None
+        return wo.ticket_no if wo else None
+
+
+class RejectedOut(StrictSchema):
+    id = fields.String()
+    device_id = fields.String()
+    seq = fields.Integer()
+    user_id = fields.String()
+    entity = fields.String(allow_none=True)
+    entity_id = fields.String(allow_none=True)
+    op = fields.String(allow_none=True)
+    payload = fields.Dict()
+    error = fields.Raw(attribute="result.error")
+    device_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime()
+    settled_at = fields.DateTime(allow_none=True)
+    settled_by_id = fields.String(allow_none=True)
+    settlement = fields.String(allow_none=True)
+
+
+class ReviewQuery(StrictSchema):
+    open = fields.Boolean(load_default=True, metadata={"description": "Only those not yet settled"})
+    limit = fields.Integer(load_default=100)
+
+
+class SettleIn(StrictSchema):
+    resolution = Text(2000, required=True)
+
+
+@blp.route("/sync/conflicts", methods=["GET"])
+@login_required
+@blp.arguments(ReviewQuery, location="query")
+@blp.response(200, ConflictOut(many=True))
+def list_conflicts(q):
+    """Values that lost a merge (office only), newest first."""
+    require_office()
+    stmt = sa.select(Conflict).order_by(Conflict.created_at.desc()).limit(min(q["limit"], 500))
+    if q["open"]:
+        stmt = stmt.where(Conflict.resolved_at.is_(None))
+    return db.session.scalars(stmt).all()
+
+
+@blp.route("/sync/conflicts/<string:conflict_id>/settle", methods=["POST"])
+@login_required
+@blp.arguments(SettleIn)
+@blp.response(200, ConflictOut)
+def settle_conflict(body, conflict_id):
+    """Mark a conflict reviewed, saying what was decided (office only)."""
+    require_office()
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None:
+        raise ApiError(404, f"No conflict with id {conflict_id}.")
+    conflict.resolved_at, conflict.resolved_by_id, conflict.resolution = utcnow(), current_user.id, body["resolution"]
+    db.session.commit()
+    return conflict
+
+
+@blp.route("/sync/rejected", methods=["GET"])
+@login_required
+@blp.arguments(ReviewQuery, location="query")
+@blp.response(200, RejectedOut(many=True))
+def list_rejected(q):
+    """Entries the server rejected: all for the office, a technician's own otherwise."""
+    stmt = sa.select(MutationRecord).where(MutationRecord.status == "rejected")
+    if not permissions.is_office(current_user):
+        stmt = stmt.where(MutationRecord.user_id == current_user.id)
+    if q["open"]:
+        stmt = stmt.where(MutationRecord.settled_at.is_(None))
+    return db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(min(q["limit"], 500))).all()
+
+
+@blp.route("/sync/rejected/<string:mutation_id>/settle", methods=["POST"])
+@login_required
+@blp.arguments(SettleIn)
+@blp.response(200, RejectedOut)
+def settle_rejected(body, mutation_id):
+    """Mark a rejected entry dealt with (office only)."""
+    require_office()
+    row = db.session.get(MutationRecord, mutation_id)
+    if row is None or row.status != "rejected":
+        raise ApiError(404, f"No rejected entry with id {mutation_id}.")
+    row.settled_at, row.settled_by_id, row.settlement = utcnow(), current_user.id, body["resolution"]
+    db.session.commit()
+    return row

@@ -1,0 +1,97 @@
+"""Push and pull through the API: a visit recorded offline reaches the server exactly once."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.models import ChecklistAnswer, Conflict, MutationRecord, PartFitted, WorkOrder
+
+from .device import SimDevice
+
+
+def test_a_push_applies_each_mutation_and_a_replay_changes_nothing(client_for, world, db):
+    phone = SimDevice(client_for("tech1"))
+    wo = world["wo1"]
+    batch = [
+        phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"}),
+        phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "PCB-220", "serial_fitted": "SN123",
+                                       "serial_removed": "SN007", "quantity": 1, "unit_price": "180.00", "under_warranty": True}),
+    ]
+    first = phone.push(batch)
+    assert first.status_code == 200, first.get_json()
+    body = first.get_json()
+    assert body["last_seq"] == 2
+    assert [r["status"] for r in body["results"]] == ["applied", "applied"]
+
+    again = phone.push(batch).get_json()
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
+    assert [r["version"] for r in again["results"]] == [r["version"] for r in body["results"]]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PartFitted)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistAnswer)) == 1
+
+
+def test_one_bad_entry_is_rejected_and_the_rest_apply(client_for, world, db):
+    phone = SimDevice(client_for("tech1"))
+    wo = world["wo1"]
+    batch = [
+        phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"}),
+        phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "NOPE-1", "quantity": 1,
+                                       "unit_price": "1.00", "under_warranty": False}),
+        phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_gloves", "value": "yes"}),
+    ]
+    body = phone.push(batch).get_json()
+    assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied"]
+    assert "part_number" in body["results"][1]["error"]["errors"]["fields"]
+    assert body["last_seq"] == 3
+    kept = db.session.get(MutationRecord, batch[1]["id"])
+    assert kept.status == "rejected" and kept.payload["fields"]["part_number"] == "NOPE-1"
+
+
+def test_a_seq_gap_is_refused_and_nothing_applies(client_for, world, db):
+    phone = SimDevice(client_for("tech1"))
+    phone.seq = 4
+    m = phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes"})
+    response = phone.push([m])
+    assert response.status_code == 409
+    assert response.get_json()["expected_seq"] == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistAnswer)) == 0
+
+
+def test_technician_pulls_own_jobs_only_and_gets_a_delete_when_reassigned(client_for, world, people):
+    tech1 = SimDevice(client_for("tech1"))
+    changes = tech1.pull_all()
+    wo_ids = {c["id"] for c in changes if c["entity"] == "work_order"}
+    assert wo_ids == {world["wo1"].id}
+    customers = {c["id"] for c in changes if c["entity"] == "customer"}
+    assert customers == {world["customers"][0].id}
+    assert any(c["entity"] == "part" for c in changes)
+
+    office = client_for("dispatcher")
+    assert office.post(f"/api/work-orders/{world['wo1'].id}/assign", json={"technician_id": people["tech2"].id}).status_code == 200
+    later = tech1.pull_all()
+    deleted = {(c["entity"], c["id"]) for c in later if c["op"] == "delete"}
+    assert ("work_order", world["wo1"].id) in deleted
+    assert ("customer", world["customers"][0].id) in deleted
+
+    tech2 = SimDevice(client_for("tech2"))
+    got = {c["id"] for c in tech2.pull_all() if c["entity"] == "work_order" and c["op"] == "put"}
+    assert got == {world["wo1"].id, world["wo2"].id}
+
+
+def test_stale_status_write_merges_by_rule_and_logs_the_loser(client_for, world, db):
+    wo = world["wo1"]
+    phone = SimDevice(client_for("tech1"))
+    base = db.session.get(WorkOrder, wo.id).version
+    office = client_for("dispatcher")
+    assert office.patch(f"/api/work-orders/{wo.id}", json={"technician_notes": "客户要求下午到"}).status_code == 200
+    batch = [
+        phone.mutation("work_order", {"status": "en_route", "technician_notes": "带上新主板"}, op="update",
+                       entity_id=wo.id, base_version=base),
+    ]
+    result = phone.push(batch).get_json()["results"][0]
+    assert result["status"] == "merged", result
+    assert result["conflict"]["technician_notes"]["rule"] == "text_merged"
+    db.session.expire_all()
+    fresh = db.session.get(WorkOrder, wo.id)
+    assert fresh.status == "en_route"
+    assert "客户要求下午到" in fresh.technician_notes and "带上新主板" in fresh.technician_notes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 1
