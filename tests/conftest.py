@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from server import create_app
 from server.auth.passwords import hash_password
@@ -16,6 +17,9 @@ from server.models import Customer, Part, Product, User, VanStock
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "correct horse battery"
+# Argon2id like production, with light parameters: verification cost comes from the
+# hash itself, so signing in during tests stays fast while exercising the same code.
+PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
 _pg_schema_ready = False
 
 
@@ -164,7 +168,7 @@ def make_user(email: str, role: str, name: str | None = None) -> User:
         email=email,
         name=name or email.split("@")[0],
         role=role,
-        password_hash=hash_password(PASSWORD),
+        password_hash=PASSWORD_HASH,
         webauthn_user_handle=secrets.token_bytes(32),
     )
     _db.session.add(user)
