@@ -13,6 +13,7 @@ from .models import Role, User
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
+    init_sync_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -47,3 +48,30 @@ def init_app(app: Flask) -> None:
         )
         db.session.commit()
         click.echo(f"Created {role} {email}")
+
+
+def init_sync_commands(app: Flask) -> None:
+    """Maintenance of the sync change log."""
+
+    @app.cli.command("sync-compact")
+    def sync_compact():
+        """Drop change-log rows superseded by a newer row for the same record and audience.
+
+        Pull serves each record's current state, so only the newest row per record and
+        audience matters: every cursor, old or new, still reaches every record.
+        """
+        from .models import ChangeLogEntry
+
+        newer = sa.orm.aliased(ChangeLogEntry)
+        superseded = sa.exists().where(
+            newer.entity == ChangeLogEntry.entity,
+            newer.entity_id == ChangeLogEntry.entity_id,
+            sa.or_(
+                newer.audience_user_id == ChangeLogEntry.audience_user_id,
+                sa.and_(newer.audience_user_id.is_(None), ChangeLogEntry.audience_user_id.is_(None)),
+            ),
+            newer.seq > ChangeLogEntry.seq,
+        )
+        deleted = db.session.execute(sa.delete(ChangeLogEntry).where(superseded)).rowcount
+        db.session.commit()
+        click.echo(f"Removed {deleted} superseded change-log rows.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.models import ChecklistAnswer, Conflict, MutationRecord, PartFitted, WorkOrder
+from server.models import ChangeLogEntry, ChecklistAnswer, Conflict, MutationRecord, PartFitted, WorkOrder
 
 from .device import SimDevice
 
@@ -95,3 +95,20 @@ def test_stale_status_write_merges_by_rule_and_logs_the_loser(client_for, world,
     assert fresh.status == "en_route"
     assert "客户要求下午到" in fresh.technician_notes and "带上新主板" in fresh.technician_notes
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 1
+
+
+def test_compacting_the_change_log_keeps_every_record_reachable(app, client_for, world, db):
+    phone = SimDevice(client_for("tech1"))
+    wo = world["wo1"]
+    for note in ("a", "b", "c"):
+        base = db.session.get(WorkOrder, wo.id).version
+        phone.push([phone.mutation("work_order", {"technician_notes": note}, op="update", entity_id=wo.id, base_version=base)])
+        db.session.expire_all()
+    before = {(c["entity"], c["id"]): c for c in SimDevice(client_for("tech1")).pull_all()}
+    rows_before = db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
+    result = app.test_cli_runner().invoke(args=["sync-compact"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry)) < rows_before
+    after = {(c["entity"], c["id"]): c for c in SimDevice(client_for("tech1")).pull_all()}
+    assert after == before
+    assert after[("work_order", wo.id)]["fields"]["technician_notes"] == "c"
