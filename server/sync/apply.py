@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import permissions
 from ..domain.lifecycle import Status
-from ..models import Blob, Conflict, Device, Part, User, WorkOrder, utcnow
+from ..models import Blob, Conflict, Device, Part, User, VanStock, WorkOrder, utcnow
 from .merge import merge_work_order
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
@@ -171,8 +171,22 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
     record = model(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], **data)
     session.add(record)
+    if entity == "part_fitted":
+        _take_from_van(session, user.id, record.part_number, record.quantity)
     session.flush()
     return Applied("applied", record.version)
+
+
+def _take_from_van(session: Session, technician_id: str, part_number: str, quantity: int) -> None:
+    """A fitted part leaves the technician's van (a voided one goes back); never below zero."""
+    stock = session.scalar(
+        sa.select(VanStock)
+        .join(Part, Part.id == VanStock.part_id)
+        .where(VanStock.technician_id == technician_id, Part.part_number == part_number)
+        .with_for_update()
+    )
+    if stock is not None:
+        stock.quantity = max(0, stock.quantity - quantity)
 
 
 def _check_references(session: Session, entity: str, data: dict) -> None:
@@ -222,5 +236,7 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
         )
     if not record.deleted:
         record.deleted = True
+        if entity == "part_fitted" and record.created_by_id:
+            _take_from_van(session, record.created_by_id, record.part_number, -record.quantity)
         session.flush()
     return Applied("applied", record.version)

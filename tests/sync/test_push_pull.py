@@ -112,3 +112,19 @@ def test_compacting_the_change_log_keeps_every_record_reachable(app, client_for,
     after = {(c["entity"], c["id"]): c for c in SimDevice(client_for("tech1")).pull_all()}
     assert after == before
     assert after[("work_order", wo.id)]["fields"]["technician_notes"] == "c"
+
+
+def test_a_fitted_part_leaves_the_van_and_a_voided_one_returns(client_for, world, db):
+    from server.models import VanStock
+
+    phone = SimDevice(client_for("tech1"))
+    fitted = phone.mutation("part_fitted", {"work_order_id": world["wo1"].id, "part_number": "PCB-220", "serial_fitted": "SN9",
+                                            "quantity": 2, "unit_price": "180.00", "under_warranty": True})
+    phone.push([fitted])
+    van = lambda: db.session.scalar(sa.select(VanStock.quantity).where(VanStock.technician_id == world["wo1"].technician_id))  # noqa: E731
+    assert van() == 1
+    changes = phone.pull_all()
+    assert any(c["entity"] == "van_stock" and c["fields"]["quantity"] == 1 for c in changes)
+    phone.push([phone.mutation("part_fitted", op="delete", entity_id=fitted["entity_id"])])
+    db.session.expire_all()
+    assert van() == 3
