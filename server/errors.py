@@ -45,8 +45,21 @@ def flatten_locations(messages: dict) -> dict:
 
 
 def _describe(errors: dict) -> str:
+    if set(errors) == {"_schema"}:  # about the body as a whole, e.g. "Invalid JSON body."
+        return " ".join(str(m) for m in errors["_schema"])
     fields = ", ".join(sorted(str(k) for k in errors))
     return f"Invalid input in: {fields}" if fields else "Invalid input"
+
+
+def _forget_changes() -> None:
+    # An error answer must not leave half-made changes in the session for a later
+    # commit (or a session stuck in "pending rollback" after a failed flush).
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the error being answered matters more
+        log.exception("rollback after an error failed")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -54,21 +67,25 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
+        _forget_changes()
         return error_response(exc.status, exc.message, exc.errors, **exc.extra)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         return error_response(
-            400, f"CSRF check failed: {exc.description} Send the token from "
-            "GET /api/auth/csrf in the X-CSRFToken header."
+            400, f"CSRF check failed: {exc.description} Send the csrf_token from "
+            "GET /api/auth/session in the X-CSRFToken header."
         )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
         errors = flatten_locations(data.get("messages", {})) if "messages" in data else {}
-        if exc.code == 422 and errors:
+        _forget_changes()
+        if exc.code in (400, 422) and errors:
             message = _describe(errors)
+        elif exc.code == 429:  # Flask-Limiter's description is only the limit, e.g. "10 per 1 minute"
+            message = f"Too many requests (limit: {exc.description}); wait a minute and try again."
         else:
             message = data.get("message") or exc.description
         response, status = error_response(exc.code or 500, message, errors)
@@ -80,4 +97,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        _forget_changes()
         return error_response(500, "Internal error; it has been logged.")

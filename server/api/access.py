@@ -1,11 +1,16 @@
 """Small helpers views use to ask the permissions module and answer 403/404."""
 from __future__ import annotations
 
+import re
+
 from flask_login import current_user
 
 from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
+from .schemas.common import UUID_RE
+
+UUID = re.compile(UUID_RE.replace("$", r"\Z"))
 
 
 def require_office() -> None:
@@ -20,9 +25,15 @@ def require_manager() -> None:
         raise ApiError(403, "Only managers may do this.")
 
 
+def _not_an_id(record_id: str) -> bool:
+    # Ids are UUIDs; anything else cannot name a record, and odd bytes (NUL) in it
+    # would make PostgreSQL fail the query: answer 404 without asking the database.
+    return not UUID.match(record_id)
+
+
 def get_or_404(model, record_id: str, label: str):
     """Load a record or answer 404 naming what was not found."""
-    obj = db.session.get(model, record_id)
+    obj = None if _not_an_id(record_id) else db.session.get(model, record_id)
     if obj is None:
         raise ApiError(404, f"No {label} with id {record_id}.")
     return obj
@@ -30,7 +41,9 @@ def get_or_404(model, record_id: str, label: str):
 
 def visible_or_404(model, record_id: str, condition, label: str):
     """Load a record the caller may see; someone else's record is a 404, not a 403 (no probing)."""
-    obj = db.session.scalar(db.select(model).where(model.id == record_id, condition))
+    obj = None if _not_an_id(record_id) else db.session.scalar(
+        db.select(model).where(model.id == record_id, condition)
+    )
     if obj is None:
         raise ApiError(404, f"No {label} with id {record_id} that you may see.")
     return obj

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app, g, session
 from flask.views import MethodView
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
@@ -22,6 +22,11 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Login and token creation both check a password: one budget for both, per client address,
+# so a guesser cannot double their attempts by alternating endpoints.
+password_attempts = limiter.shared_limit(login_limit, scope="password", methods=["POST"])
+
+
 def check_credentials(email: str, password: str) -> User:
     """The active user with these credentials, or a 401 that does not say which part was wrong."""
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
@@ -30,18 +35,26 @@ def check_credentials(email: str, password: str) -> User:
     return user
 
 
+def new_session() -> None:
+    """Start an empty session; its CSRF token goes with it, including the copy cached in `g`."""
+    session.clear()
+    # generate_csrf() caches the token in g; a stale copy would be handed out without
+    # being stored in the new session, and every later write would fail the CSRF check.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def session_body(user) -> dict:
     return {"user": user if user and user.is_authenticated else None, "csrf_token": generate_csrf()}
 
 
 @blp.route("/login", methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@password_attempts
 @blp.arguments(LoginIn)
 @blp.response(200, SessionOut)
 def login(body):
     """Sign in with email and password; starts a session cookie."""
     user = check_credentials(body["email"], body["password"])
-    session.clear()  # no session fixation: a fresh session for the signed-in user
+    new_session()  # no session fixation: a fresh session for the signed-in user
     login_user(user, remember=body["remember"])
     return session_body(user)
 
@@ -50,8 +63,8 @@ def login(body):
 @blp.response(200, SessionOut)
 def logout():
     """Sign out and end the session."""
-    logout_user()
-    session.clear()
+    new_session()
+    logout_user()  # after the clear: it leaves the mark that deletes the remember cookie
     return session_body(None)
 
 
@@ -63,7 +76,7 @@ def current_session():
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@password_attempts
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 def create_token(body):

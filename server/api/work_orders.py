@@ -1,13 +1,14 @@
 """Work orders: intake and dispatch for the office, "my jobs" for technicians."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import permissions
+from ..domain.service_day import day_start, today
 from ..errors import ApiError
 from ..extensions import db
 from ..models import WorkOrder
@@ -27,13 +28,13 @@ blp = Blueprint("work_orders", __name__, url_prefix="/api/work-orders", descript
 TECHNICIAN_FIELDS = {"status", "technician_notes", "outcome"}
 
 
-def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    # Days are the service area's days (UTC+8); appointments are stored in UTC.
-    tz = timezone(timedelta(hours=8))
-    return (
-        datetime.combine(start, time.min, tz),
-        datetime.combine(end + timedelta(days=1), time.min, tz),
-    )
+def _appointments_on(stmt, first=None, last=None):
+    """Narrow `stmt` to appointments from day `first` through day `last` (either may be open)."""
+    if first:
+        stmt = stmt.where(WorkOrder.appointment_start >= day_start(first))
+    if last:
+        stmt = stmt.where(WorkOrder.appointment_start < day_start(last + timedelta(days=1)))
+    return stmt
 
 
 @blp.route("/", methods=["GET"])
@@ -46,9 +47,7 @@ def list_work_orders(q):
     for field in ("status", "priority", "technician_id"):
         if q.get(field):
             stmt = stmt.where(getattr(WorkOrder, field) == q[field])
-    if q.get("date_from") or q.get("date_to"):
-        lo, hi = _day_bounds(q.get("date_from") or date.min, q.get("date_to") or date(9998, 12, 31))
-        stmt = stmt.where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
+    stmt = _appointments_on(stmt, q.get("date_from"), q.get("date_to"))
     stmt = stmt.order_by(WorkOrder.created_at.desc()).limit(q["limit"]).offset(q["offset"])
     return db.session.scalars(stmt).all()
 
@@ -59,15 +58,11 @@ def list_work_orders(q):
 @blp.response(200, WorkOrderOut(many=True))
 def my_jobs(q):
     """The caller's jobs with appointments in a date range (default today), by appointment time."""
-    start = q.get("date_from") or datetime.now(timezone(timedelta(hours=8))).date()
-    lo, hi = _day_bounds(start, q.get("date_to") or start)
-    stmt = (
-        sa.select(WorkOrder)
-        .where(permissions.held_by(current_user.id))
-        .where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
-        .order_by(WorkOrder.appointment_start, WorkOrder.priority)
-    )
-    return db.session.scalars(stmt).all()
+    start = q.get("date_from") or today()
+    stmt = sa.select(WorkOrder).where(permissions.held_by(current_user.id))
+    stmt = _appointments_on(stmt, start, q.get("date_to") or start)
+    urgency = sa.case({"urgent": 0, "important": 1}, value=WorkOrder.priority, else_=2)
+    return db.session.scalars(stmt.order_by(WorkOrder.appointment_start, urgency)).all()
 
 
 @blp.route("/", methods=["POST"])
@@ -111,8 +106,15 @@ def update_work_order(body, wo_id):
     status = body.pop("status", None)
     if status and status != wo.status:
         service.change_status(wo, status, current_user)
+    priority = body.pop("priority", None)
+    if priority and priority != wo.priority:
+        service.reprioritise(wo, priority)
     for field, value in body.items():
         setattr(wo, field, value)
+    if wo.appointment_start and wo.appointment_end and wo.appointment_end <= wo.appointment_start:
+        # The schema checks a window sent whole; this catches one end moved past the other.
+        raise ApiError(422, "Invalid input in: appointment_end",
+                       {"appointment_end": ["Must be after appointment_start."]})
     db.session.commit()
     return wo
 

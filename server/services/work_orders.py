@@ -5,8 +5,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import lifecycle, sla, tickets
+from ..domain.service_day import service_date
 from ..domain.lifecycle import Status
 from ..errors import ApiError
 from ..extensions import db
@@ -15,6 +18,12 @@ from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, ut
 
 def next_ticket_no(day: date) -> str:
     """Take the next ticket number of `day` (row-locked so two intakes never share one)."""
+    # The day's counter row is created with ON CONFLICT DO NOTHING: two first intakes of
+    # a day would otherwise both insert it and one would fail on the primary key.
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+    if insert is not None:
+        db.session.execute(insert(TicketCounter).values(day=day, last=0).on_conflict_do_nothing())
     counter = db.session.execute(
         sa.select(TicketCounter).where(TicketCounter.day == day).with_for_update()
     ).scalar_one_or_none()
@@ -42,18 +51,12 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
     technician_id = data.get("technician_id")
     if technician_id is not None:
         _technician(technician_id)
-    response_due, resolution_due = sla.deadlines(
-        now,
-        data["priority"],
-        customer.tier,
-        current_app.config["SLA_RESPONSE_HOURS"],
-        current_app.config["SLA_RESOLUTION_HOURS"],
-    )
+    response_due, resolution_due = _deadlines(now, data["priority"], customer.tier)
     status = Status.ASSIGNED.value if technician_id else Status.NEW.value
     if technician_id and data.get("appointment_start"):
         status = Status.SCHEDULED.value
     wo = WorkOrder(
-        ticket_no=next_ticket_no(now.date()),
+        ticket_no=next_ticket_no(service_date(now)),
         channel=data["channel"],
         type=data["type"],
         priority=data["priority"],
@@ -74,6 +77,22 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
     return wo
 
 
+def _deadlines(taken_in: datetime, priority: str, tier: str) -> tuple[datetime, datetime]:
+    return sla.deadlines(
+        taken_in,
+        priority,
+        tier,
+        current_app.config["SLA_RESPONSE_HOURS"],
+        current_app.config["SLA_RESOLUTION_HOURS"],
+    )
+
+
+def reprioritise(wo: WorkOrder, priority: str) -> None:
+    """Change the priority and move the SLA deadlines with it (still counted from intake)."""
+    wo.priority = priority
+    wo.response_due, wo.resolution_due = _deadlines(wo.created_at, priority, wo.customer.tier)
+
+
 def _technician(user_id: str) -> User:
     tech = db.session.get(User, user_id)
     if tech is None or tech.role != Role.TECHNICIAN.value or not tech.active:
@@ -86,6 +105,9 @@ def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
     if wo.status in {s.value for s in lifecycle.TERMINAL}:
         raise ApiError(409, f"Work order is {wo.status}; it cannot be assigned.")
     _technician(technician_id)
+    if wo.technician_id and technician_id != wo.technician_id and wo.status == Status.EN_ROUTE.value:
+        # 改派 on the way: the new technician has not set out (the lifecycle's en_route -> assigned).
+        wo.status = Status.ASSIGNED.value
     wo.technician_id = technician_id
     if wo.status == Status.NEW.value:
         wo.status = Status.ASSIGNED.value
@@ -103,5 +125,7 @@ def change_status(wo: WorkOrder, target: str, actor: User) -> None:
     if target == Status.ASSIGNED.value and not wo.technician_id:
         raise ApiError(409, "Assign a technician first.", {"technician_id": ["Required for 'assigned'."]})
     wo.status = target
+    if target == Status.NEW.value:
+        wo.technician_id = None  # back to the pool: "new" means nobody holds it
     if target == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..api.schemas.common import UUID_RE, Choice, Id, Required, StrictSchema, Text
+from ..api.schemas.common import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
 from ..models import Outcome
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase hex SHA-256.")
-Money = lambda **kw: fields.Decimal(  # noqa: E731
-    places=2, as_string=True, validate=validate.Range(min=0, max=1_000_000), **kw
-)
 OPS = ("create", "update", "delete")
 
 # ---------------------------------------------------------------- envelopes
@@ -36,7 +33,7 @@ class MutationIn(Schema):
 
 class PushIn(StrictSchema):
     device_id = Id(required=True)
-    device_time = fields.AwareDateTime(required=True)
+    device_time = Moment(required=True)
     mutations = fields.List(fields.Nested(MutationIn), required=True)
 
     @validates_schema
@@ -103,8 +100,8 @@ class WorkOrderChange(StrictSchema):
     )
     technician_notes = Text(4000, allow_none=True)
     outcome = Choice(Outcome, allow_none=True)
-    appointment_start = fields.AwareDateTime(allow_none=True)
-    appointment_end = fields.AwareDateTime(allow_none=True)
+    appointment_start = Moment(allow_none=True)
+    appointment_end = Moment(allow_none=True)
 
 
 class VisitFields(StrictSchema):
@@ -162,7 +159,7 @@ class FeeQuoteFields(VisitFields):
     lines = fields.List(fields.Nested(FeeLine), required=True, validate=validate.Length(max=50))
     total = Money(required=True)
     consented = fields.Boolean(required=True)
-    consented_at = fields.AwareDateTime(allow_none=True)
+    consented_at = Moment(allow_none=True)
 
     @validates_schema
     def _total_adds_up(self, data, **kwargs):
@@ -211,7 +208,7 @@ class MutationEnvelope(StrictSchema):
     op = Choice(OPS, required=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
     base_version = fields.Integer(allow_none=True, load_default=None, strict=True)
-    at = fields.AwareDateTime(required=True)
+    at = Moment(required=True)
 
 
 def register_entity_schemas(spec) -> None:

@@ -40,18 +40,25 @@ class PasskeyOut(StrictSchema):
 
 
 class PasskeyRegisterOptionsIn(StrictSchema):
-    name = Text(80, load_default="Passkey")
+    name = Required(80, required=False, load_default="Passkey",
+                    metadata={"description": "A label for the passkey in the owner's list."})
 
 
 class PasskeyCeremonyIn(StrictSchema):
     """The browser's PublicKeyCredential, JSON-encoded as WebAuthn Level 3 toJSON() gives it."""
 
-    credential = fields.Dict(required=True)
+    credential = fields.Dict(required=True, metadata={
+        "description": "PublicKeyCredential.toJSON(): id, rawId, type, response{...} with base64url bytes."
+    })
 
 
 class PasskeyLoginOptionsIn(StrictSchema):
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "Omit for discoverable sign-in (the authenticator offers its passkeys)."
+    })
 
 
 class WebAuthnOptionsOut(StrictSchema):
-    publicKey = fields.Dict()
+    publicKey = fields.Dict(metadata={
+        "description": "For PublicKeyCredential.parseCreationOptionsFromJSON / parseRequestOptionsFromJSON."
+    })

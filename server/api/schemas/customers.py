@@ -2,14 +2,14 @@
 from marshmallow import fields, validate
 
 from ...models import CustomerTier
-from .common import Choice, Id, PageQuery, Required, StrictSchema, Text
+from .common import Choice, Day, Id, PageQuery, Required, StrictSchema, Text, not_in_future, one_line
 
 
 class CustomerIn(StrictSchema):
     name = Required(120)
     phone = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number."),
+        validate=[validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number."), one_line],
     )
     address = Required(300)
     tier = Choice(CustomerTier, load_default=CustomerTier.NORMAL.value)
@@ -17,8 +17,12 @@ class CustomerIn(StrictSchema):
 
 
 class CustomerPatch(CustomerIn):
-    class Meta:
-        partial = True
+    """Any subset of a customer's fields; those left out keep their values (no defaults)."""
+
+    def __init__(self, *args, **kwargs):
+        # marshmallow has no Meta.partial: partial loading is a constructor argument.
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class CustomerOut(StrictSchema):
@@ -40,7 +44,7 @@ class ProductIn(StrictSchema):
     model = Required(80)
     name = Text(120)
     serial_no = Required(80)
-    purchase_date = fields.Date(allow_none=True)
+    purchase_date = Day(allow_none=True, validate_also=[not_in_future])
     proof_of_purchase = Text(80, allow_none=True)
     warranty_months = fields.Integer(load_default=12, validate=validate.Range(min=0, max=240))
 

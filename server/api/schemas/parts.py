@@ -2,14 +2,14 @@
 from marshmallow import fields, validate
 
 from ...models import BARCODE_FORMATS
-from .common import Choice, Id, PageQuery, Required, StrictSchema, Text
+from .common import Choice, Id, Money, PageQuery, Required, StrictSchema, Text
 
 
 class PartIn(StrictSchema):
     part_number = Required(40)
     name = Required(120)
     name_en = Text(120, allow_none=True)
-    price = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0, max=1_000_000))
+    price = Money(required=True)
     barcode = Text(80, allow_none=True)
     barcode_formats = fields.List(Choice(BARCODE_FORMATS), load_default=list)
     serialised = fields.Boolean(load_default=False)
@@ -23,7 +23,7 @@ class PartOut(StrictSchema):
     part_number = fields.String()
     name = fields.String()
     name_en = fields.String(allow_none=True)
-    price = fields.Decimal(places=2, as_string=True)
+    price = fields.Decimal(places=2, as_string=True, metadata={"type": "string", "format": "decimal", "example": "180.00"})
     barcode = fields.String(allow_none=True)
     barcode_formats = fields.List(fields.String())
     serialised = fields.Boolean()

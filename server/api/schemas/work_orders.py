@@ -1,9 +1,10 @@
 """Work-order payloads."""
+from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...domain.lifecycle import Status, allowed_targets
 from ...models import Channel, Outcome, Priority, WorkOrderType
-from .common import Choice, Id, PageQuery, Required, StrictSchema, Text
+from .common import Choice, Day, Id, Moment, PageQuery, Required, StrictSchema, Text
 
 
 def _window_in_order(data: dict) -> None:
@@ -21,8 +22,8 @@ class WorkOrderIn(StrictSchema):
     fault_description = Required(2000)
     customer_requirements = Text(2000, allow_none=True)
     technician_id = Id(allow_none=True)
-    appointment_start = fields.AwareDateTime(allow_none=True)
-    appointment_end = fields.AwareDateTime(allow_none=True)
+    appointment_start = Moment(allow_none=True)
+    appointment_end = Moment(allow_none=True)
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -40,8 +41,8 @@ class WorkOrderPatch(StrictSchema):
     fault_description = Required(2000, required=False)
     customer_requirements = Text(2000, allow_none=True)
     technician_notes = Text(4000, allow_none=True)
-    appointment_start = fields.AwareDateTime(allow_none=True)
-    appointment_end = fields.AwareDateTime(allow_none=True)
+    appointment_start = Moment(allow_none=True)
+    appointment_end = Moment(allow_none=True)
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -77,8 +78,8 @@ class WorkOrderOut(StrictSchema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     allowed_statuses = fields.Function(
-        lambda wo: allowed_targets(wo.status),
-        metadata={"description": "Statuses the lifecycle allows next"},
+        lambda wo: allowed_targets(wo.status, getattr(current_user, "role", None)),
+        metadata={"description": "Statuses the caller may move this work order to next"},
     )
 
 
@@ -86,13 +87,13 @@ class WorkOrderQuery(PageQuery):
     status = Choice(Status)
     priority = Choice(Priority)
     technician_id = Id()
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")
 
 
 class MyJobsQuery(StrictSchema):
-    date_from = fields.Date(data_key="from", metadata={"description": "First day (default today)"})
-    date_to = fields.Date(data_key="to", metadata={"description": "Last day (default = from)"})
+    date_from = Day(data_key="from", metadata={"description": "First day (default today)"})
+    date_to = Day(data_key="to", metadata={"description": "Last day (default = from)"})
 
     @validates_schema
     def _range(self, data, **kwargs):

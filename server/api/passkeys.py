@@ -1,0 +1,87 @@
+"""Passkeys: register one while signed in, sign in with it, list and remove one's own."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user, login_required, login_user
+from flask_smorest import Blueprint
+
+from ..auth import passkeys as ceremony
+from ..errors import ApiError
+from ..extensions import db, limiter
+from ..models import Passkey
+from .auth import login_limit, new_session, session_body
+from .schemas.auth import (
+    PasskeyCeremonyIn,
+    PasskeyLoginOptionsIn,
+    PasskeyOut,
+    PasskeyRegisterOptionsIn,
+    SessionOut,
+    WebAuthnOptionsOut,
+)
+
+blp = Blueprint("passkeys", __name__, url_prefix="/api/auth/passkeys", description="Passkey (WebAuthn) sign-in")
+
+
+@blp.route("/register/options", methods=["POST"])
+@login_required
+@blp.arguments(PasskeyRegisterOptionsIn)
+@blp.response(200, WebAuthnOptionsOut)
+def register_options(body):
+    """Start adding a passkey to the signed-in account; `name` labels it in the list."""
+    return {"publicKey": ceremony.registration_options(current_user, body["name"])}
+
+
+@blp.route("/register/verify", methods=["POST"])
+@login_required
+@blp.arguments(PasskeyCeremonyIn)
+@blp.response(201, PasskeyOut)
+def register_verify(body):
+    """Finish adding a passkey with the browser's navigator.credentials.create() result."""
+    passkey = ceremony.finish_registration(current_user, body["credential"])
+    db.session.commit()
+    return passkey
+
+
+@blp.route("/login/options", methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@blp.arguments(PasskeyLoginOptionsIn)
+@blp.response(200, WebAuthnOptionsOut)
+def login_options(body):
+    """Start a passkey sign-in; without `email` the authenticator offers its discoverable passkeys."""
+    return {"publicKey": ceremony.authentication_options(body.get("email"))}
+
+
+@blp.route("/login/verify", methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@blp.arguments(PasskeyCeremonyIn)
+@blp.response(200, SessionOut)
+def login_verify(body):
+    """Finish a passkey sign-in with navigator.credentials.get(); starts a session like password login."""
+    user = ceremony.finish_authentication(body["credential"])
+    db.session.commit()
+    new_session()  # no session fixation: a fresh session for the signed-in user
+    login_user(user, remember=True)
+    return session_body(user)
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.response(200, PasskeyOut(many=True))
+def list_passkeys():
+    """The signed-in user's passkeys, oldest first."""
+    stmt = sa.select(Passkey).where(Passkey.user_id == current_user.id).order_by(Passkey.created_at, Passkey.id)
+    return db.session.scalars(stmt).all()
+
+
+@blp.route("/<string:passkey_id>", methods=["DELETE"])
+@login_required
+@blp.response(204)
+def delete_passkey(passkey_id):
+    """Remove one of one's own passkeys; anyone else's is a 404."""
+    passkey = db.session.scalar(
+        sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id)
+    )
+    if passkey is None:
+        raise ApiError(404, f"No passkey with id {passkey_id} among yours.")
+    db.session.delete(passkey)
+    db.session.commit()

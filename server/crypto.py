@@ -1,0 +1,119 @@
+"""Customer personal data at rest: AES-256-GCM with keys from the environment.
+
+Values are stored as ``v1:<key id>:<base64(nonce | ciphertext+tag)>``. The key ring
+comes from ``DATA_KEYS`` ("id1:base64key,id2:base64key"); the first key encrypts, every
+key decrypts, so keys rotate by putting a new one first and running
+``flask --app server rotate-keys``. Phone numbers are also stored as a keyed hash
+(HMAC-SHA256 over the digits, key ``PHONE_HASH_KEY``) so the office can find a customer
+by phone without decrypting every row.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app, has_app_context
+
+PREFIX = "v1"
+
+
+class DecryptionError(ValueError):
+    """A stored value could not be decrypted (unknown key id or tampered data)."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Data keys by id; the first one encrypts."""
+
+    keys: tuple[tuple[str, bytes], ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> "KeyRing":
+        keys = []
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            kid, _, b64 = item.partition(":")
+            key = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", kid) or len(key) != 32:
+                raise ValueError("DATA_KEYS entries look like 'id:<32 bytes, base64>'")
+            keys.append((kid, key))
+        if not keys:
+            raise ValueError("DATA_KEYS holds no key")
+        return cls(tuple(keys))
+
+    @property
+    def current_id(self) -> str:
+        return self.keys[0][0]
+
+    def key(self, kid: str) -> bytes:
+        for candidate, key in self.keys:
+            if candidate == kid:
+                return key
+        raise DecryptionError(f"no data key with id {kid!r}")
+
+
+def new_key_spec(kid: str = "k1") -> str:
+    """A fresh key-ring entry, for set-up and rotation."""
+    return f"{kid}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
+
+
+def encrypt(ring: KeyRing, plaintext: str) -> str:
+    """Encrypt with the ring's current key (random 96-bit nonce)."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(ring.key(ring.current_id)).encrypt(nonce, plaintext.encode(), ring.current_id.encode())
+    return f"{PREFIX}:{ring.current_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(ring: KeyRing, stored: str) -> str:
+    """Decrypt a stored value, whichever ring key sealed it."""
+    try:
+        prefix, kid, b64 = stored.split(":", 2)
+        raw = base64.b64decode(b64)
+    except ValueError as exc:
+        raise DecryptionError("not an encrypted value") from exc
+    if prefix != PREFIX:
+        raise DecryptionError("unknown format")
+    try:
+        return AESGCM(ring.key(kid)).decrypt(raw[:12], raw[12:], kid.encode()).decode()
+    except Exception as exc:  # InvalidTag: tampered, or the wrong key
+        raise DecryptionError("value does not decrypt with its key") from exc
+
+
+def key_id_of(stored: str) -> str | None:
+    """The id of the key that sealed a stored value."""
+    parts = stored.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number, the form that is hashed and searched."""
+    return re.sub(r"\D", "", phone or "")
+
+
+def phone_digest(hash_key: bytes, phone: str) -> str:
+    """Keyed hash of a phone number for exact-match search."""
+    return hmac.new(hash_key, phone_digits(phone).encode(), hashlib.sha256).hexdigest()
+
+
+def app_ring() -> KeyRing:
+    """The key ring of the running app (parsed once per app)."""
+    ring = current_app.extensions.get("onsite_keyring")
+    if ring is None:
+        ring = KeyRing.parse(current_app.config["DATA_KEYS"])
+        current_app.extensions["onsite_keyring"] = ring
+    return ring
+
+
+def app_phone_digest(phone: str) -> str:
+    """phone_digest with the app's PHONE_HASH_KEY."""
+    return phone_digest(current_app.config["PHONE_HASH_KEY"].encode(), phone)
+
+
+def require_app_context() -> None:
+    if not has_app_context():
+        raise RuntimeError("customer data is encrypted with the app's keys: use an app context")

@@ -1,0 +1,1 @@
+"""Data loaders for trying Onsite out: `demo` fills a database with a realistic working week."""
