@@ -36,5 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     security_headers.init_app(app)
     api.init_app(app)
+    from . import pwa_views
+    pwa_views.init_app(app)
+    from . import office
+    office.init_app(app)
     cli.init_app(app)
     return app

@@ -3,15 +3,28 @@ from flask import Flask
 
 from flask_smorest import Api
 
-from . import auth, customers, health, parts, work_orders
+from . import auth, customers, health, office, parts, passkeys, work_orders
+
+
+class OnsiteApi(Api):
+    """flask-smorest's Api, minus its own HTTPException handler: server.errors owns the error body."""
+
+    def _register_error_handlers(self):
+        # Api.init_app runs after errors.register_error_handlers and would replace our
+        # handler with one that drops `message` and nests field errors under the location.
+        pass
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprints (documented in /api/openapi.json) and /healthz."""
-    api = Api(app)  # one per app: the spec it builds belongs to that app
+    api = OnsiteApi(app)  # one per app: the spec it builds belongs to that app
     app.extensions["onsite_api"] = api
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, work_orders, customers, parts):
+    for module in (auth, passkeys, work_orders, customers, parts, office):
         api.register_blueprint(module.blp)
+    from ..sync import schemas as sync_schemas, views as sync_views
+
+    api.register_blueprint(sync_views.blp)
+    sync_schemas.register_entity_schemas(api.spec)
     app.register_blueprint(health.bp)

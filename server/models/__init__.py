@@ -2,6 +2,7 @@
 from .base import Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .parts import BARCODE_FORMATS, Part, VanStock
+from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .people import ApiToken, Passkey, Role, User
 from .sync import Blob, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (

@@ -1,0 +1,115 @@
+// Path routing for the app under /app/: each route is one screen module in ui/, loaded
+// on first use. Links inside the app navigate without reloading the page.
+
+import { h, replace } from "./ui/dom.js";
+import { flushDrafts } from "./ui/drafts.js";
+import { t } from "./i18n.js";
+import { STEPS } from "./visit.js";
+
+const ROUTES = [
+  { re: /^\/(?:app\/?)?$/, screen: "jobs" },
+  { re: /^\/app\/jobs\/?$/, screen: "jobs" },
+  { re: /^\/app\/login\/?$/, screen: "login", open: true },
+  { re: /^\/app\/jobs\/([\w-]+)\/?$/, screen: "job", keys: ["id"] },
+  { re: /^\/app\/jobs\/([\w-]+)\/([a-z]+)\/?$/, screen: "step", keys: ["id", "step"] },
+  { re: /^\/app\/sync\/?$/, screen: "outbox" },
+  { re: /^\/app\/ready\/?$/, screen: "ready" },
+  { re: /^\/app\/settings\/?$/, screen: "settings" },
+];
+
+/** The route for a path: {screen, params, open} or null. */
+export function match(path) {
+  for (const route of ROUTES) {
+    const m = route.re.exec(path);
+    if (!m) continue;
+    const params = Object.fromEntries((route.keys || []).map((k, i) => [k, decodeURIComponent(m[i + 1])]));
+    let screen = route.screen;
+    if (screen === "step") {
+      if (!STEPS.includes(params.step)) return null;
+      screen = params.step;
+    }
+    return { screen, params, open: !!route.open };
+  }
+  return null;
+}
+
+export class Router {
+  constructor(root, app) {
+    this.root = root;
+    this.app = app;
+    this.token = 0;
+    this.leave = [];
+    this.current = null;
+  }
+
+  /** Start: render the current URL and follow links and history. */
+  start() {
+    document.addEventListener("click", (e) => {
+      const a = e.target.closest?.("a[href]");
+      if (!a || a.target || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      const url = new URL(a.href, location.href);
+      if (url.origin !== location.origin || !url.pathname.startsWith("/app/")) return;
+      e.preventDefault();
+      this.go(url.pathname);
+    });
+    addEventListener("popstate", () => this.render());
+    return this.render();
+  }
+
+  /** Go to `path` (pushing history unless `replace`). */
+  go(path, { replace: swap = false } = {}) {
+    if (path !== location.pathname) history[swap ? "replaceState" : "pushState"](null, "", path);
+    return this.render();
+  }
+
+  /** Render the screen again from local data (after a change). */
+  refresh() {
+    return this.render({ keepFocus: true });
+  }
+
+  async render({ keepFocus = false } = {}) {
+    const token = ++this.token;
+    await flushDrafts().catch(() => {}); // a form left half-filled is on disk before the screen goes
+    for (const fn of this.leave.splice(0)) { try { fn(); } catch (err) { console.error(err); } }
+    const route = match(location.pathname);
+    if (route && !route.open && !this.app.user) return this.go("/app/login", { replace: true });
+    const y = keepFocus ? window.scrollY : 0;
+    let node;
+    try {
+      if (!route) throw Object.assign(new Error("not found"), { notFound: true });
+      const mod = await import(`./ui/${route.screen}.js`);
+      const ctx = {
+        app: this.app,
+        params: route.params,
+        screen: route.screen,
+        refresh: () => (token === this.token ? this.refresh() : null),
+        go: (p, o) => this.go(p, o),
+        onLeave: (fn) => this.leave.push(fn),
+        isCurrent: () => token === this.token,
+      };
+      node = await mod.render(ctx);
+    } catch (err) {
+      if (!err.notFound) console.error(err);
+      node = h("section", { class: "screen" },
+        h("h1", { tabindex: "-1" }, t(err.notFound ? "not_found" : "error_screen")),
+        err.notFound ? null : h("p", { class: "error" }, String(err.message || err)),
+        h("a", { class: "btn", href: "/app/jobs" }, t("nav_jobs")));
+    }
+    if (token !== this.token) return; // a newer navigation won
+    this.current = route?.screen || null;
+    document.body.dataset.screen = this.current || "none";
+    replace(this.root, node);
+    performance.mark(`onsite:rendered:${this.current}`); // cold-start figure in bench/pwa_bench.py
+    const title = this.root.querySelector("h1");
+    document.title = title ? `${title.textContent} · Onsite` : "Onsite";
+    if (keepFocus) {
+      window.scrollTo(0, y);
+    } else if (this.rendered) {
+      // Moving to another screen: start at its top and tell screen readers where we are.
+      window.scrollTo(0, 0);
+      title?.focus({ preventScroll: true });
+    }
+    this.rendered = true;
+    document.dispatchEvent(new CustomEvent("onsite-rendered", { detail: { screen: this.current } }));
+  }
+}

@@ -1,0 +1,295 @@
+// The sync client: push the outbox in seq order (blobs first), then pull by cursor.
+// Used by the page (on start, on `online`, on a timer, after each new entry) and by the
+// service worker (its `sync` event). A Web Lock keeps page and worker from syncing at once.
+
+import { ApiError, NetworkError, api } from "./api.js";
+import { MIRROR, deviceId, getMeta, setMeta, tx } from "./db.js";
+import { acknowledge, pendingCount, pendingEntries } from "./outbox.js";
+import * as wire from "./wire.js";
+
+export const BATCH = 100;
+const CHANNEL = "onsite-sync";
+let channel = null;
+
+/** Tell every tab (and the worker) that sync state or local data changed. */
+export function announce(detail = {}) {
+  try {
+    channel ??= new BroadcastChannel(CHANNEL);
+    channel.unref?.();
+    channel.postMessage({ type: "sync-state", ...detail });
+  } catch { /* no BroadcastChannel: nothing to tell */ }
+  globalThis.dispatchEvent?.(new CustomEvent("onsite-sync", { detail }));
+}
+
+/** Listen for announcements from other contexts. Returns a function that stops listening. */
+export function onAnnounce(fn) {
+  const local = (e) => fn(e.detail || {});
+  globalThis.addEventListener?.("onsite-sync", local);
+  let ch = null;
+  try {
+    ch = new BroadcastChannel(CHANNEL);
+    ch.onmessage = (e) => fn(e.data || {});
+  } catch { /* none */ }
+  return () => { globalThis.removeEventListener?.("onsite-sync", local); ch?.close(); };
+}
+
+/** Delay before retry `attempt` (0, 1, 2...): exponential, capped, with equal jitter. */
+export function backoffDelay(attempt, { base = 2000, cap = 5 * 60 * 1000, random = Math.random } = {}) {
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** A sync failure worth telling the technician about. */
+export class SyncError extends Error {
+  constructor(kind, message, detail = {}) {
+    super(message);
+    this.name = "SyncError";
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+async function withLock(fn) {
+  const locks = globalThis.navigator?.locks;
+  if (locks?.request) return locks.request("onsite-sync", fn);
+  const previous = withLock.chain || Promise.resolve();
+  const run = previous.catch(() => {}).then(fn);
+  withLock.chain = run.catch(() => {});
+  return run;
+}
+
+async function uploadBlobs(entries) {
+  const wanted = [...new Set(entries.flatMap((e) => e.blobs || []))];
+  for (const sha of wanted) {
+    const blob = await tx(["blobs"], "readonly", (t) => t.get("blobs", sha));
+    if (!blob || blob.uploaded) continue; // a missing blob: the server rejects the record, visibly
+    const res = await api(wire.urls.blob(sha), {
+      method: "PUT",
+      body: blob.bytes,
+      headers: { "Content-Type": blob.type },
+    });
+    if (res.status === 200 || res.status === 201) {
+      await tx(["blobs"], "readwrite", async (t) => {
+        const row = await t.get("blobs", sha);
+        if (row) await t.put("blobs", { ...row, uploaded: true });
+      });
+    } else if (res.status === 401) {
+      throw new ApiError(401, res.body);
+    } else if (res.status >= 500) {
+      throw new ApiError(res.status, res.body);
+    }
+    // Other 4xx (bad hash, too large): the record that refers to it will be rejected.
+  }
+}
+
+/** Re-number queued entries from `expected` on (the server lost or never had the earlier seqs). */
+async function renumberFrom(expected) {
+  await tx(["outbox", "meta"], "readwrite", async (t) => {
+    const entries = await t.getAll("outbox");
+    if (!entries.length || entries[0].seq <= expected) return;
+    await t.clear("outbox");
+    let seq = expected;
+    for (const entry of entries) await t.add("outbox", { ...entry, seq: seq++ });
+    await t.setMeta("seq", seq - 1);
+  });
+}
+
+/** Push the whole outbox, batch by batch; each batch is acknowledged before the next. */
+export async function push() {
+  const device = await deviceId();
+  const totals = { accepted: 0, rejected: 0 };
+  let renumbered = false;
+  for (;;) {
+    const entries = await pendingEntries(BATCH);
+    if (!entries.length) return totals;
+    await uploadBlobs(entries);
+    const res = await api(wire.urls.push, { method: "POST", json: wire.pushBody(device, entries) });
+    if (res.status === 409 && Number.isInteger(res.body?.expected_seq) && !renumbered) {
+      // Our first seq is ahead of the server's: nothing of ours past it was applied.
+      await renumberFrom(res.body.expected_seq);
+      renumbered = true;
+      continue;
+    }
+    if (res.status !== 200) throw new ApiError(res.status, res.body);
+    const result = await acknowledge(entries, wire.parsePushResponse(res.body));
+    totals.accepted += result.accepted;
+    totals.rejected += result.rejected;
+    if (!result.accepted && !result.rejected) {
+      throw new SyncError("no_progress", "The server acknowledged none of the entries sent.");
+    }
+    announce({ pushed: result });
+  }
+}
+
+async function applyPull(page) {
+  await tx([...MIRROR, "records", "outbox", "meta"], "readwrite", async (t) => {
+    if (page.reset) {
+      for (const name of MIRROR) await t.clear(name);
+      for (const record of await t.getAll("records")) {
+        if (record.synced) await t.del("records", record.id);
+      }
+    }
+    let pendingByWo = null;
+    for (const change of page.changes) {
+      const store = MIRROR.includes(change.entity) ? change.entity
+        : wire.VISIT_ENTITIES.includes(change.entity) ? "records" : null;
+      if (!store) continue; // an entity this client does not know yet
+      if (change.op === "delete") {
+        await t.del(store, change.id);
+        continue;
+      }
+      let record = wire.recordFromChange(change);
+      if (store === "work_order") {
+        // Our own changes still in the outbox stay on top of the server's copy.
+        pendingByWo ??= groupUpdates(await t.getAll("outbox"));
+        const pending = pendingByWo.get(change.id) || [];
+        for (const entry of pending) record = { ...record, ...entry.fields };
+        record.version = change.version + pending.length;
+      }
+      await t.put(store, record);
+    }
+    await t.setMeta("cursor", page.cursor); // same transaction as the data: never ahead of it
+  });
+}
+
+function groupUpdates(entries) {
+  const map = new Map();
+  for (const e of entries) {
+    if (e.entity !== "work_order") continue;
+    if (!map.has(e.entity_id)) map.set(e.entity_id, []);
+    map.get(e.entity_id).push(e);
+  }
+  return map;
+}
+
+/** Pull every page of changes after the stored cursor. */
+export async function pull() {
+  let changes = 0;
+  for (let page = 0; page < 10000; page++) {
+    const cursor = await getMeta("cursor");
+    const res = await api(wire.urls.pull(cursor));
+    if (res.status !== 200) throw new ApiError(res.status, res.body);
+    const parsed = wire.parsePullResponse(res.body);
+    await applyPull(parsed);
+    changes += parsed.changes.length;
+    if (!parsed.hasMore) break;
+  }
+  if (changes) announce({ pulled: changes });
+  return changes;
+}
+
+function describe(err) {
+  if (err instanceof NetworkError) return { kind: "offline", message: err.message };
+  if (err instanceof ApiError) {
+    return { kind: err.status === 401 ? "auth" : "server", status: err.status, message: err.message };
+  }
+  if (err instanceof SyncError) return { kind: err.kind, message: err.message };
+  return { kind: "client", message: String(err?.message || err) };
+}
+
+/**
+ * One full sync: push, pull, and push again if pulling took long enough for new
+ * entries to appear. Records the outcome in meta (last_sync_at, sync_error) for the UI.
+ */
+export async function syncNow({ reason = "manual" } = {}) {
+  return withLock(async () => {
+    await setMeta("syncing", true);
+    announce({ syncing: true, reason });
+    try {
+      const pushed = await push();
+      const pulled = await pull();
+      if (await pendingCount()) await push();
+      await tx(["meta"], "readwrite", async (t) => {
+        await t.setMeta("last_sync_at", Date.now());
+        await t.setMeta("sync_error", null);
+        await t.setMeta("auth_needed", false);
+        await t.setMeta("syncing", false);
+      });
+      return { ok: true, pushed, pulled };
+    } catch (err) {
+      const error = describe(err);
+      await tx(["meta"], "readwrite", async (t) => {
+        await t.setMeta("sync_error", { ...error, at: Date.now() });
+        if (error.kind === "auth") await t.setMeta("auth_needed", true);
+        await t.setMeta("syncing", false);
+      });
+      return { ok: false, error };
+    } finally {
+      announce({ syncing: false, reason });
+    }
+  });
+}
+
+/** What the status bar shows: online, pending, rejected, last sync, the last error. */
+export async function syncStatus() {
+  const s = await tx(["outbox", "rejected", "meta"], "readonly", async (t) => ({
+    pending: await t.count("outbox"),
+    rejected: await t.count("rejected"),
+    lastSyncAt: await t.meta("last_sync_at"),
+    error: await t.meta("sync_error"),
+    authNeeded: await t.meta("auth_needed", false),
+    syncing: await t.meta("syncing", false),
+  }));
+  const online = globalThis.navigator?.onLine !== false && s.error?.kind !== "offline";
+  return { online, ...s };
+}
+
+/**
+ * When to sync on its own: now, after each new entry (debounced), when the browser comes
+ * online, every `interval`; after a failure, retry with backoff and jitter.
+ */
+export class Scheduler {
+  constructor({ sync = syncNow, interval = 60_000, debounce = 400, setTimer = (fn, ms) => setTimeout(fn, ms), clearTimer = (id) => clearTimeout(id), random = Math.random, isOnline = () => globalThis.navigator?.onLine !== false } = {}) {
+    Object.assign(this, { sync, interval, debounce, setTimer, clearTimer, random, isOnline });
+    this.failures = 0;
+    this.timer = null;
+    this.running = null;
+    this.stopped = false;
+  }
+
+  /** Sync as soon as possible (after `delay` ms). */
+  schedule(delay = 0, reason = "scheduled") {
+    if (this.stopped) return;
+    if (this.timer) this.clearTimer(this.timer);
+    this.timer = this.setTimer(() => { this.timer = null; this.run(reason); }, delay);
+  }
+
+  /** A new outbox entry: sync shortly, batching a burst of taps into one push. */
+  poke() {
+    if (this.isOnline()) this.schedule(this.debounce, "new-entry");
+  }
+
+  /** Run one sync now (or join the one running), then plan the next. */
+  async run(reason = "manual") {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      let result;
+      try {
+        result = await this.sync({ reason });
+      } catch (err) {
+        result = { ok: false, error: { kind: "client", message: String(err) } };
+      }
+      if (result?.ok) {
+        this.failures = 0;
+        this.schedule(this.interval, "timer");
+      } else if (result?.error?.kind === "auth") {
+        this.failures = 0; // retrying cannot help until the technician signs in again
+      } else {
+        this.schedule(backoffDelay(this.failures++, { random: this.random }), "retry");
+      }
+      return result;
+    })();
+    try {
+      return await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Stop planning syncs. */
+  stop() {
+    this.stopped = true;
+    if (this.timer) this.clearTimer(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,57 @@
+// The parts of the screen that are always there: the sync status bar at the top (online or
+// offline, entries waiting, last successful sync, rejected entries) and the navigation.
+
+import { syncStatus } from "../sync.js";
+import { t, time } from "../i18n.js";
+import { h, replace } from "./dom.js";
+
+const NAV = [
+  ["/app/jobs", "nav_jobs", "jobs"],
+  ["/app/ready", "nav_ready", "ready"],
+  ["/app/sync", "nav_sync", "outbox"],
+  ["/app/settings", "nav_settings", "settings"],
+];
+let app = null;
+let pendingRefresh = null;
+
+/** Build the status bar and navigation (again after a language switch). */
+export function mountChrome(a) {
+  app = a || app;
+  const nav = document.getElementById("nav");
+  replace(nav, h("ul", {}, NAV.map(([href, key, screen]) =>
+    h("li", {}, h("a", { href, "data-screen": screen }, t(key))))));
+  document.getElementById("app-title").textContent = t("app_name");
+  document.addEventListener("onsite-rendered", markCurrent);
+  markCurrent();
+  return refreshStatus();
+}
+
+function markCurrent() {
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.screen === document.body.dataset.screen) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+/** Redraw the status bar from the outbox and sync metadata. */
+export function refreshStatus() {
+  pendingRefresh ??= Promise.resolve().then(async () => {
+    pendingRefresh = null;
+    const s = await syncStatus();
+    const bar = document.getElementById("status");
+    if (!bar) return;
+    bar.dataset.online = String(s.online);
+    bar.dataset.pending = String(s.pending);
+    bar.dataset.rejected = String(s.rejected);
+    bar.dataset.syncing = String(!!s.syncing);
+    replace(bar,
+      h("span", { class: ["pill", s.online ? "on" : "off"], id: "net-state" }, t(s.online ? "online" : "offline")),
+      h("span", { id: "pending-count" }, t("pending_n", { n: s.pending })),
+      h("span", { id: "last-sync" }, s.lastSyncAt ? t("last_sync_at", { time: time(s.lastSyncAt) }) : t("never_synced")),
+      s.rejected ? h("span", { class: "pill warn", id: "rejected-count" }, t("rejected_n", { n: s.rejected })) : null,
+      s.authNeeded && app?.user ? h("span", { class: "pill warn", id: "auth-needed" }, t("sign_in_again")) : null,
+      s.syncing ? h("span", { class: "spinner", "aria-label": t("syncing") }) : null,
+    );
+  });
+  return pendingRefresh;
+}

@@ -1,0 +1,145 @@
+// Step 11: customer hand-over. The phone shows the customer what was done (customer-visible
+// diagnosis, parts and serials, fees, outcome) in the customer's language; they rate repair
+// quality and service attitude (1-5), comment and sign with a finger. The sign-off carries
+// the SHA-256 of exactly the summary shown; empty signatures are refused.
+
+import { partsAndStock, recordVisit } from "../records.js";
+import { money, supported, t } from "../i18n.js";
+import { buildSummary, sha256Hex, summarySha256 } from "../summary.js";
+import { get } from "../db.js";
+import { formValues, h } from "./dom.js";
+import { feeTable } from "./quote.js";
+import { act, field, loadJob } from "./visitkit.js";
+
+function summaryView(summary, names, loc) {
+  const tc = (k, p) => t(k, p, loc);
+  return h("div", { class: "card", id: "summary", lang: loc },
+    h("h2", {}, tc("summary_title")),
+    h("p", {}, tc("ticket"), ": ", summary.ticket_no),
+    h("h3", {}, tc("work_done")),
+    summary.diagnoses.length ? h("ul", { class: "records", id: "summary-diagnoses" }, summary.diagnoses.map((d) => h("li", {},
+      h("div", {}, h("strong", {}, tc("fault_cause"), ": "), d.fault_cause),
+      d.repair_method ? h("div", {}, h("strong", {}, tc("repair_method"), ": "), d.repair_method) : null)))
+      : h("p", { class: "sub" }, tc("nothing_recorded")),
+    h("h3", {}, tc("parts_used")),
+    summary.parts.length ? h("ul", { class: "records", id: "summary-parts" }, summary.parts.map((p) => h("li", {},
+      h("strong", {}, `${names.get(p.part_number) || p.part_number} ×${p.quantity}`),
+      h("div", {}, tc("serial_removed"), ": ", p.serial_removed || "—"),
+      h("div", {}, tc("serial_fitted"), ": ", h("span", { class: "serial-fitted" }, p.serial_fitted || "—")),
+      h("div", { class: "sub" }, p.under_warranty ? tc("under_warranty_free") : money(p.unit_price, loc)))))
+      : h("p", { class: "sub" }, tc("no_parts")),
+    h("h3", {}, tc("fees")),
+    summary.fees.length ? summary.fees.map((f) => [feeTable(f, loc), h("p", { class: f.consented ? "okmsg" : "error" }, tc(f.consented ? "consented" : "refused_fee"))])
+      : h("p", { class: "sub" }, tc("no_fees")),
+    h("h3", {}, tc("outcome")),
+    h("p", { class: "big", id: "summary-outcome" }, summary.outcome ? tc(`outcome_${summary.outcome}`) : "—"));
+}
+
+function rating(name, legend, loc) {
+  return h("fieldset", { class: "rating", id: `rate-${name}` },
+    h("legend", {}, legend),
+    [1, 2, 3, 4, 5].map((n) => h("label", {},
+      h("input", { type: "radio", name, value: String(n), "aria-label": t("stars", { n }, loc) }),
+      h("span", { "aria-hidden": "true" }, String(n)))));
+}
+
+async function canvasPng(canvas) {
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  return blob.arrayBuffer();
+}
+
+/** The hand-over screen (customer mode). */
+export async function render(ctx) {
+  const bundle = await loadJob(ctx);
+  const { wo, customer, records, signed } = bundle;
+  const loc = supported(customer?.locale);
+  const tc = (k, p) => t(k, p, loc);
+  const { parts } = await partsAndStock();
+  const names = new Map(parts.map((p) => [p.part_number, loc === "en" && p.name_en ? p.name_en : p.name]));
+  document.body.classList.add("customer-mode");
+  ctx.onLeave(() => document.body.classList.remove("customer-mode"));
+  const back = h("a", { class: "btn block", href: `/app/jobs/${wo.id}/complete`, id: "back-to-technician" }, t("back_to_technician"));
+
+  if (signed) {
+    const sig = await get("blobs", signed.signature_sha256);
+    const src = sig ? URL.createObjectURL(new Blob([sig.bytes], { type: sig.type })) : `/api/blobs/${signed.signature_sha256}`;
+    return h("section", { class: "screen", id: "handover", lang: loc },
+      h("h1", { tabindex: "-1" }, tc("signed_title")),
+      h("p", { class: "okmsg", id: "signed" }, tc("signed_thanks", { name: signed.signer_name })),
+      h("p", {}, tc("rating_quality"), ": ", String(signed.rating_quality), " · ", tc("rating_attitude"), ": ", String(signed.rating_attitude)),
+      signed.comment ? h("p", {}, tc("comment"), ": ", signed.comment) : null,
+      h("img", { class: "sigimg", src, alt: tc("signature") }),
+      h("p", { class: "sub" }, tc("summary_hash"), ": ", h("code", { id: "summary-hash" }, signed.summary_sha256.slice(0, 16))),
+      back);
+  }
+
+  if (!wo.outcome) {
+    // The customer signs what was done and how it ended: record the outcome first.
+    document.body.classList.remove("customer-mode");
+    return h("section", { class: "screen", id: "handover" },
+      h("h1", { tabindex: "-1" }, t("step_handover")),
+      h("p", { class: "warnbox", id: "handover-blocked" }, t("complete_needs_outcome")),
+      h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/outcome` }, t("step_outcome")));
+  }
+
+  // The summary is fixed at the moment it is shown: what is hashed is what was seen.
+  const summary = buildSummary(wo, records);
+  const canvas = h("canvas", { id: "signature-pad", "aria-label": tc("signature_label") });
+  const error = h("p", { class: "error", role: "alert", id: "signoff-error" });
+  const form = h("form", { class: "card", id: "signoff-form", lang: loc },
+    rating("rating_quality", tc("rating_quality"), loc),
+    rating("rating_attitude", tc("rating_attitude"), loc),
+    field("comment", tc("comment"), { multiline: true, id: "f-comment", maxlength: 2000 }),
+    field("signer_name", tc("signer_name"), { value: customer?.name || "", required: true, maxlength: 120 }),
+    h("p", { id: "sig-label" }, tc("signature_label")),
+    h("div", { class: "sigwrap" }, canvas),
+    h("button", { type: "button", class: "btn block", id: "signature-clear" }, tc("signature_clear")),
+    error,
+    h("button", { type: "submit", class: "btn primary block", id: "signoff-submit" }, tc("sign_and_confirm")));
+
+  const { default: SignaturePad } = await import("../../vendor/signature_pad.js");
+  let pad = null;
+  const fit = () => {
+    // Size the canvas to its box at the device's pixel ratio so strokes are sharp.
+    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    const data = pad && !pad.isEmpty() ? pad.toData() : null;
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    if (pad) { pad.clear(); if (data) pad.fromData(data); }
+  };
+  requestAnimationFrame(() => {
+    pad = new SignaturePad(canvas, { backgroundColor: "rgb(255,255,255)", penColor: "rgb(0,0,0)", minWidth: 1.2, maxWidth: 3.5 });
+    fit();
+    form.dataset.ready = "true";
+  });
+  addEventListener("resize", fit);
+  ctx.onLeave(() => { removeEventListener("resize", fit); pad?.off(); });
+  form.querySelector("#signature-clear").addEventListener("click", () => pad?.clear());
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if (!v.rating_quality || !v.rating_attitude) return (error.textContent = tc("ratings_required"));
+    if (!v.signer_name.trim()) return (error.textContent = tc("signer_required"));
+    if (!pad || pad.isEmpty()) return (error.textContent = tc("signature_required"));
+    error.textContent = "";
+    const bytes = await canvasPng(canvas);
+    const sha = await sha256Hex(bytes);
+    await act(ctx, async () => recordVisit(wo.id, "sign_off", {
+      signer_name: v.signer_name.trim(),
+      rating_quality: Number(v.rating_quality),
+      rating_attitude: Number(v.rating_attitude),
+      comment: v.comment.trim() || null,
+      signature_sha256: sha,
+      summary_sha256: await summarySha256(summary),
+    }, { blob: { sha256: sha, type: "image/png", bytes } }), { button: form.querySelector("#signoff-submit") });
+  });
+
+  return h("section", { class: "screen", id: "handover", lang: loc },
+    h("h1", { tabindex: "-1" }, tc("handover_title")),
+    h("p", { class: "note" }, tc("handover_hint")),
+    summaryView(summary, names, loc),
+    form,
+    h("a", { class: "btn block", href: `/app/jobs/${wo.id}`, id: "leave-handover" }, t("back_to_technician")));
+}

@@ -1,0 +1,66 @@
+// One job: customer (address opens maps, phone taps to call), product and warranty,
+// repair history, the fault; then the visit's steps with what is done.
+
+import { date, dateTime, t } from "../i18n.js";
+import { STEPS, nextStep } from "../visit.js";
+import { h } from "./dom.js";
+import { callLink, loadJob } from "./visitkit.js";
+
+function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+/** The job detail screen. */
+export async function render(ctx) {
+  const bundle = await loadJob(ctx);
+  const { wo, customer, product, records } = bundle;
+  const next = nextStep(wo, records);
+  const history = (product?.repair_history || []).filter((r) => r.ticket_no !== wo.ticket_no);
+  const mapsUrl = customer ? `geo:0,0?q=${encodeURIComponent(customer.address)}` : null;
+  return h("section", { class: "screen", id: "job" },
+    h("h1", { tabindex: "-1" }, wo.ticket_no),
+    h("p", {},
+      h("span", { class: ["badge", wo.priority] }, t(`priority_${wo.priority}`)), " ",
+      h("span", { class: "badge" }, t(`status_${wo.status}`)), " ",
+      h("span", { class: "badge" }, t(`type_${wo.type}`))),
+    facts([
+      [t("appointment"), `${dateTime(wo.appointment_start)} – ${dateTime(wo.appointment_end)}`],
+      [t("sla_response"), dateTime(wo.response_due)],
+      [t("sla_resolution"), dateTime(wo.resolution_due)],
+    ]),
+    h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
+    customer ? h("div", { class: "card", id: "customer" },
+      h("h2", {}, t("customer")),
+      facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), customer.address]]),
+      h("div", { class: "actions" },
+        callLink(customer.phone),
+        h("a", { class: "btn block", href: mapsUrl, id: "open-maps" }, "⌖ ", t("open_maps")))) : null,
+    product ? h("div", { class: "card", id: "product" },
+      h("h2", {}, t("product")),
+      facts([
+        [t("model"), [product.model, product.name].filter(Boolean).join(" · ")],
+        [t("serial_no"), product.serial_no],
+        [t("purchase_date"), product.purchase_date ? date(product.purchase_date) : t("unknown")],
+        [t("warranty"), h("span", { class: ["badge", product.in_warranty ? "ok" : "bad"], id: "warranty" },
+          product.in_warranty ? t("in_warranty_until", { date: date(product.warranty_end) }) : t("out_of_warranty"))],
+      ])) : null,
+    h("div", { class: "card", id: "fault" },
+      h("h2", {}, t("fault")),
+      h("p", {}, wo.fault_description),
+      wo.customer_requirements ? h("p", { class: "sub" }, t("requirements"), ": ", wo.customer_requirements) : null,
+      wo.technician_notes ? h("p", { class: "sub" }, t("notes"), ": ", wo.technician_notes) : null),
+    h("div", { class: "card", id: "history" },
+      h("h2", {}, t("repair_history")),
+      history.length ? h("ul", { class: "records" }, history.map((r) => h("li", {},
+        h("strong", {}, r.ticket_no), " · ", date(r.created_at), " · ", t(`status_${r.status}`),
+        h("div", {}, r.fault_description),
+        (r.parts || []).map((p) => h("div", { class: "sub" }, `${p.part_number} ${p.serial_removed || ""} → ${p.serial_fitted || ""}`)))))
+        : h("p", { class: "sub" }, t("no_history"))),
+    h("h2", {}, t("visit_steps")),
+    h("ol", { class: "steps", id: "steps" }, STEPS.map((step, i) => h("li", { class: [bundle.done[step] && "done", step === next && "next"] },
+      h("a", { href: `/app/jobs/${wo.id}/${step}`, "data-step": step },
+        h("span", { class: "mark", "aria-hidden": "true" }, bundle.done[step] ? "✓" : String(i + 1)),
+        h("span", {}, t(`step_${step}`)),
+        h("span", { class: "visually-hidden" }, bundle.done[step] ? t("done") : t("not_done")))))));
+}

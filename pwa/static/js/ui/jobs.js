@@ -1,0 +1,39 @@
+// Today's jobs, in appointment order, with priority and SLA deadline; other open jobs below.
+
+import { allJobs } from "../records.js";
+import { dateTime, t, time } from "../i18n.js";
+import { ACTIVE, byAppointment, isToday } from "../visit.js";
+import { h } from "./dom.js";
+
+function card(job, now) {
+  const { wo, customer, product } = job;
+  const due = wo.resolution_due ? new Date(wo.resolution_due) : null;
+  const overdue = due && due < now && ACTIVE.has(wo.status);
+  return h("li", {},
+    h("a", { class: "job", href: `/app/jobs/${wo.id}`, "data-ticket": wo.ticket_no },
+      h("div", { class: "row" },
+        h("span", { class: "time" }, `${time(wo.appointment_start)}–${time(wo.appointment_end)}`),
+        h("span", { class: ["badge", wo.priority] }, t(`priority_${wo.priority}`))),
+      h("div", { class: "row" },
+        h("strong", {}, customer?.name ?? "—"),
+        h("span", { class: "badge" }, t(`status_${wo.status}`))),
+      h("div", { class: "sub" }, customer?.address ?? ""),
+      h("div", { class: "row sub" },
+        h("span", {}, `${wo.ticket_no} · ${product?.model ?? ""}`),
+        due ? h("span", { class: overdue ? "overdue" : null }, t(overdue ? "sla_overdue" : "sla_due", { when: dateTime(wo.resolution_due) })) : null)));
+}
+
+/** The job list screen. */
+export async function render() {
+  const now = new Date();
+  const jobs = (await allJobs()).filter(({ wo }) => ACTIVE.has(wo.status) || isToday(wo.appointment_start, now));
+  const today = jobs.filter(({ wo }) => isToday(wo.appointment_start, now)).sort(byAppointment);
+  const others = jobs.filter((j) => !today.includes(j)).sort(byAppointment);
+  return h("section", { class: "screen", id: "jobs" },
+    h("h1", { tabindex: "-1" }, t("todays_jobs")),
+    today.length
+      ? h("ul", { class: "list", id: "today-list" }, today.map((j) => card(j, now)))
+      : h("p", { class: "sub", id: "no-jobs" }, t("no_jobs_today")),
+    others.length ? [h("h2", {}, t("other_jobs")), h("ul", { class: "list", id: "other-list" }, others.map((j) => card(j, now)))] : null,
+    h("a", { class: "btn block", href: "/app/ready" }, t("ready_check")));
+}

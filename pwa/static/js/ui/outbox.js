@@ -1,0 +1,89 @@
+// The sync screen: the state of sync, what waits in the outbox, and the entries the
+// server rejected with its reason, to fix and resend or to dismiss.
+
+import { dismissRejected, pendingEntries, rejectedEntries, resendRejected } from "../outbox.js";
+import { syncStatus } from "../sync.js";
+import { dateTime, t } from "../i18n.js";
+import { h } from "./dom.js";
+import { act, notify } from "./visitkit.js";
+
+function describe(entry) {
+  const f = entry.fields || {};
+  const what = f.kind || f.step || f.part_number || f.status || f.outcome || f.fault_cause || "";
+  return `#${entry.seq} ${t(`entity_${entry.entity}`)} · ${t(`op_${entry.op}`)}${what ? ` · ${String(what).slice(0, 40)}` : ""}`;
+}
+
+function fieldErrors(error) {
+  const out = [];
+  const walk = (obj, prefix = "") => {
+    for (const [k, v] of Object.entries(obj || {})) {
+      if (Array.isArray(v)) out.push(`${prefix}${k}: ${v.join(" ")}`);
+      else if (v && typeof v === "object") walk(v, `${prefix}${k}.`);
+    }
+  };
+  walk(error?.errors);
+  return out;
+}
+
+function fixForm(ctx, row) {
+  const inputs = Object.entries(row.entry.fields || {}).map(([name, value]) => {
+    const isText = typeof value === "string" || value === null;
+    const id = `fix-${row.id.slice(0, 8)}-${name}`;
+    return h("label", { class: "field", for: id }, h("span", {}, name),
+      h("input", { type: "text", id, name, value: isText ? (value ?? "") : JSON.stringify(value), "data-json": isText ? null : "true" }));
+  });
+  const form = h("form", { class: "card", hidden: true }, inputs,
+    h("button", { type: "submit", class: "btn primary block" }, t("resend")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const fields = {};
+    try {
+      for (const input of form.querySelectorAll("input")) {
+        const original = row.entry.fields[input.name];
+        fields[input.name] = input.dataset.json ? JSON.parse(input.value) : (input.value === "" && original === null ? null : input.value);
+      }
+    } catch {
+      return notify(t("fix_bad_json"), { error: true });
+    }
+    return act(ctx, () => resendRejected(row.id, fields));
+  });
+  return form;
+}
+
+/** The sync screen. */
+export async function render(ctx) {
+  const [status, pending, rejected] = await Promise.all([syncStatus(), pendingEntries(200), rejectedEntries()]);
+  const syncButton = h("button", {
+    type: "button", class: "btn primary block", id: "sync-now",
+    onclick: async () => {
+      syncButton.disabled = true;
+      const r = await ctx.app.scheduler.run("manual");
+      notify(r?.ok ? t("sync_ok") : t("sync_failed", { reason: r?.error?.message || "" }), { error: !r?.ok });
+      await ctx.refresh();
+    },
+  }, t("sync_now"));
+  return h("section", { class: "screen", id: "sync" },
+    h("h1", { tabindex: "-1" }, t("sync_title")),
+    h("dl", { class: "facts card" },
+      h("dt", {}, t("connection")), h("dd", { id: "sync-online" }, t(status.online ? "online" : "offline")),
+      h("dt", {}, t("pending")), h("dd", { id: "sync-pending" }, String(status.pending)),
+      h("dt", {}, t("last_sync")), h("dd", { id: "sync-last" }, status.lastSyncAt ? dateTime(status.lastSyncAt) : t("never_synced")),
+      status.error ? [h("dt", {}, t("last_error")), h("dd", { class: "error" }, status.error.message)] : null),
+    status.authNeeded ? h("a", { class: "btn block", href: "/app/login" }, t("sign_in_again")) : null,
+    syncButton,
+    h("h2", {}, t("rejected_title", { n: rejected.length })),
+    rejected.length ? h("ul", { class: "records", id: "rejected-list" }, rejected.map((row) => {
+      const form = fixForm(ctx, row);
+      return h("li", { "data-id": row.id },
+        h("strong", {}, describe(row.entry)),
+        h("p", { class: "error" }, row.error?.message || t("rejected")),
+        fieldErrors(row.error).map((e) => h("p", { class: "sub" }, e)),
+        h("div", { class: "actions two" },
+          h("button", { type: "button", class: "btn", onclick: () => { form.hidden = !form.hidden; } }, t("fix")),
+          h("button", { type: "button", class: "btn danger", onclick: () => act(ctx, () => dismissRejected(row.id)) }, t("dismiss"))),
+        form);
+    })) : h("p", { class: "sub" }, t("none")),
+    h("h2", {}, t("outbox_title", { n: pending.length })),
+    pending.length ? h("ol", { class: "records", id: "outbox-list" }, pending.map((e) => h("li", {},
+      describe(e), h("div", { class: "sub" }, dateTime(e.at))))) : h("p", { class: "sub" }, t("outbox_empty")));
+}

@@ -1,0 +1,53 @@
+// The service worker: registered from the root scope; when a new version has installed,
+// an "update available" prompt; accepting it flushes drafts, activates the new worker and
+// reloads once. Updating only replaces cached files: IndexedDB (the outbox and every
+// record) is never touched.
+
+import { t } from "../i18n.js";
+import { flushDrafts } from "./drafts.js";
+import { h } from "./dom.js";
+
+let accepted = false;
+
+function showPrompt(worker) {
+  const area = document.getElementById("toasts");
+  if (!area || area.querySelector("#update-toast")) return;
+  const apply = async () => {
+    button.disabled = true;
+    await flushDrafts();
+    accepted = true;
+    worker.postMessage({ type: "skip-waiting" });
+  };
+  const button = h("button", { class: "btn primary", id: "update-apply", type: "button", onclick: apply }, t("update_apply"));
+  area.append(h("div", { class: "toast", id: "update-toast", role: "status" },
+    h("span", {}, t("update_available")), button));
+}
+
+/** Register /sw.js and watch for new versions. */
+export async function registerWorker() {
+  const sw = navigator.serviceWorker;
+  if (!sw) return null;
+  sw.addEventListener("controllerchange", () => {
+    if (!accepted) return; // the first install claiming the page is not an update
+    accepted = false;
+    location.reload();
+  });
+  let reg;
+  try {
+    reg = await sw.register("/sw.js", { scope: "/", type: "module", updateViaCache: "none" });
+  } catch (err) {
+    console.warn("service worker not registered", err);
+    return null;
+  }
+  const watch = (worker) => {
+    worker?.addEventListener("statechange", () => {
+      if (worker.state === "installed" && sw.controller) showPrompt(worker);
+    });
+  };
+  if (reg.waiting && sw.controller) showPrompt(reg.waiting);
+  watch(reg.installing);
+  reg.addEventListener("updatefound", () => watch(reg.installing));
+  // Look for a new version now and then; browsers also check on navigation.
+  setInterval(() => { if (navigator.onLine) reg.update().catch(() => {}); }, 30 * 60 * 1000);
+  return reg;
+}

@@ -1,0 +1,120 @@
+// The visit, step by step (domain.md, seed 003): which steps there are and which are
+// done, derived from the records alone so a reload or another device agrees.
+
+import { live } from "./records.js";
+
+/** The visit's steps in order; each is a screen under /app/jobs/<id>/<step>. */
+export const STEPS = [
+  "accept", "kit", "travel", "door", "enter", "diagnosis", "parts", "quote", "checks", "outcome", "handover", "complete",
+];
+
+/** The standard kit list checked before departure [003]. */
+export const KIT = [
+  "kit_tools", "kit_parts", "kit_gloves", "kit_shoe_covers", "kit_floor_cloth",
+  "kit_forms", "kit_receipts", "kit_fee_schedule", "kit_note_slips", "kit_id_badge",
+];
+
+/** Checks on entering the home. */
+export const ENTRY_CHECKS = ["introduced", "identity_confirmed", "badge_shown"];
+
+/** Outcomes of the visit and the visit event each records. */
+export const OUTCOMES = {
+  fixed: "fixed",
+  return_to_factory: "returned_to_factory",
+  awaiting_parts: "awaiting_parts",
+  refused: "refused",
+};
+
+/** Work-order status once the visit is completed, by outcome. */
+export const STATUS_AFTER = {
+  fixed: "completed",
+  refused: "completed",
+  not_fixed: "completed",
+  awaiting_parts: "awaiting_parts",
+  return_to_factory: "returned_to_factory",
+};
+
+const DOOR_OUTCOMES = ["door_answered", "note_left", "rescheduled"];
+
+/** Visit events of one kind. */
+export function events(records, kind) {
+  return live(records).filter((r) => r.entity === "visit_event" && r.kind === kind);
+}
+
+/** True when an event of `kind` was recorded. */
+export function has(records, kind) {
+  return events(records, kind).length > 0;
+}
+
+/** The latest checklist answer per step. */
+export function answers(records) {
+  const out = {};
+  for (const r of live(records)) if (r.entity === "checklist_answer") out[r.step] = r;
+  return out;
+}
+
+/** The latest consented, not voided fee quote, or null. */
+export function consentedQuote(records) {
+  return live(records).filter((r) => r.entity === "fee_quote" && r.consented).pop() || null;
+}
+
+/** step -> done? for one visit. */
+export function stepsDone(wo, records) {
+  const rows = live(records);
+  const a = answers(records);
+  const any = (entity) => rows.some((r) => r.entity === entity);
+  return {
+    accept: has(records, "accepted") || has(records, "appointment_confirmed"),
+    kit: has(records, "kit_checked"),
+    travel: has(records, "arrived"),
+    door: DOOR_OUTCOMES.some((k) => has(records, k)),
+    enter: has(records, "entered"),
+    diagnosis: any("diagnosis"),
+    parts: any("part_fitted") || a.parts_none?.value === "none",
+    quote: !!consentedQuote(records) || has(records, "escalated"),
+    checks: has(records, "test_run_ok") && has(records, "training_done"),
+    outcome: !!wo.outcome,
+    handover: any("sign_off"),
+    complete: has(records, "completed"),
+  };
+}
+
+/** The first step not done yet (or the last one). */
+export function nextStep(wo, records) {
+  const done = stepsDone(wo, records);
+  return STEPS.find((s) => !done[s]) || STEPS[STEPS.length - 1];
+}
+
+/** The step after `step`, or null at the end. */
+export function stepAfter(step) {
+  const i = STEPS.indexOf(step);
+  return i >= 0 && i < STEPS.length - 1 ? STEPS[i + 1] : null;
+}
+
+/** True when arriving at `arrivedAt` is later than the appointment start. */
+export function isLate(wo, arrivedAt = new Date()) {
+  return !!wo.appointment_start && arrivedAt.getTime() > new Date(wo.appointment_start).getTime();
+}
+
+/** True when the visit ended without the fault fully fixed (a follow-up call is due) [003]. */
+export function needsFollowUp(wo) {
+  return !!wo.outcome && wo.outcome !== "fixed";
+}
+
+/** Sort key for today's list: appointment time, then priority. */
+export function byAppointment(a, b) {
+  const rank = { urgent: 0, important: 1, normal: 2 };
+  const ta = a.wo.appointment_start ? Date.parse(a.wo.appointment_start) : Infinity;
+  const tb = b.wo.appointment_start ? Date.parse(b.wo.appointment_start) : Infinity;
+  return ta - tb || (rank[a.wo.priority] ?? 3) - (rank[b.wo.priority] ?? 3) || a.wo.ticket_no.localeCompare(b.wo.ticket_no);
+}
+
+/** True when the date is the device's today. */
+export function isToday(iso, now = new Date()) {
+  if (!iso) return false;
+  const d = new Date(iso);
+  return d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+}
+
+/** Statuses in which the technician still has something to do on the job. */
+export const ACTIVE = new Set(["assigned", "scheduled", "en_route", "on_site", "awaiting_parts"]);

@@ -1,0 +1,88 @@
+// The service worker (served at /sw.js by server/pwa_views.py, which writes the precache
+// list below). One versioned cache holds the app shell and the lazily used scanner files;
+// older versions' caches are deleted on activate. It never touches IndexedDB except through
+// the sync client, so an update leaves the outbox and every local record as they were.
+
+import { syncNow } from "/static/js/sync.js";
+
+self.__PRECACHE__ = [];
+const MANIFEST = self.__PRECACHE__;
+const PREFIX = "onsite-";
+const CACHE = `${PREFIX}${MANIFEST.version}`;
+const REVS = "/__onsite_revs__";
+const APP_PATH = /^\/(app(\/.*)?)?$/;
+
+async function previousRevs() {
+  const found = new Map(); // url -> {cache name, rev}
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    const cache = await caches.open(name);
+    const revs = await cache.match(REVS);
+    if (!revs) continue;
+    for (const [url, rev] of Object.entries(await revs.json())) found.set(url, { name, rev });
+  }
+  return found;
+}
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const old = await previousRevs();
+  const entries = [...MANIFEST.shell, ...MANIFEST.lazy];
+  await Promise.all(entries.map(async ({ url, rev }) => {
+    const prior = old.get(url);
+    if (prior && prior.rev === rev) {
+      const response = await (await caches.open(prior.name)).match(url);
+      if (response) return cache.put(url, response);
+    }
+    const response = await fetch(new Request(url, { cache: "reload", credentials: "same-origin" }));
+    if (!response.ok) throw new Error(`precache ${url}: HTTP ${response.status}`);
+    return cache.put(url, response);
+  }));
+  const revs = Object.fromEntries(entries.map(({ url, rev }) => [url, rev]));
+  await cache.put(REVS, new Response(JSON.stringify(revs), { headers: { "Content-Type": "application/json" } }));
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") self.skipWaiting();
+  if (event.data?.type === "version") event.source?.postMessage({ type: "version", version: MANIFEST.version });
+});
+
+let opened = null;
+const cache = () => (opened ??= caches.open(CACHE)); // opened once per worker start
+
+async function fromCache(request) {
+  const hit = await (await cache()).match(request);
+  if (hit) return hit;
+  return fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate") {
+    if (!APP_PATH.test(url.pathname)) return;
+    // Every app path is the same shell: answer from the cache, so a start needs no network.
+    event.respondWith(cache().then((c) => c.match("/")).then((hit) => hit || fetch(request)));
+    return;
+  }
+  event.respondWith(fromCache(request));
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "onsite-outbox") event.waitUntil(syncNow({ reason: "background-sync" }));
+});

@@ -1,0 +1,27 @@
+// Copies the browser files the PWA uses from node_modules into pwa/static/vendor/
+// (`npm run build`). The copies are committed so the app runs without npm.
+import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// The .wasm must be the exact build the ponyfill's glue code was made for: take it from
+// the zxing-wasm that barcode-detector itself resolves.
+const fromDetector = createRequire(join(root, "node_modules", "barcode-detector", "package.json"));
+// (resolve the reader entry, dist/cjs/reader/index.js, and walk up to the package root)
+const zxingDir = join(dirname(fromDetector.resolve("zxing-wasm/reader")), "..", "..", "..");
+const vendor = join(root, "pwa", "static", "vendor");
+const files = {
+  "signature_pad.js": "signature_pad/dist/signature_pad.min.js",
+  // The scanner: loaded only when the browser has no native BarcodeDetector.
+  "barcode-detector/ponyfill.js": "barcode-detector/dist/es/ponyfill.js",
+  "barcode-detector/zxing-exported.js": "barcode-detector/dist/es/zxing-exported.js",
+  "barcode-detector/zxing_reader.wasm": join(zxingDir, "dist", "reader", "zxing_reader.wasm"),
+};
+for (const [to, from] of Object.entries(files)) {
+  const target = join(vendor, to);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(from.startsWith("/") ? from : join(root, "node_modules", from), target);
+  console.log(`vendor/${to} <- ${from}`);
+}

@@ -1,0 +1,345 @@
+"""The back office's API: intake, SLA board and settings, dispatch, follow-ups, reports.
+
+Dispatchers and managers only; a manager alone changes the SLA settings.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from ..domain.warranty import in_warranty, warranty_end
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Conflict, Customer, FollowUp, User, WorkOrder, utcnow
+from ..office import board as board_module
+from ..office import conflicts, dispatch, followup_queue, intake, kpis, reconciliation, service_report, settings
+from ..office.clock import local_today
+from ..reports.kpis import kpi_csv
+from .access import get_or_404, require_manager, require_office
+from .schemas.office import (
+    BoardOut,
+    BoardQuery,
+    ComplaintIn,
+    ConflictSettleIn,
+    DayQuery,
+    DispatchAssignIn,
+    DispatchEventOut,
+    FlagOut,
+    FollowUpOut,
+    FollowUpOutcomeIn,
+    FollowUpQuery,
+    IntakeCheckOut,
+    IntakeCheckQuery,
+    IntakeIn,
+    IntakeOut,
+    KpiOut,
+    KpiQuery,
+    MonthlyOut,
+    MonthQuery,
+    ReconciliationOut,
+    ReconciliationQuery,
+    RecoveryCaseOut,
+    ReportQuery,
+    RescheduleIn,
+    ReviewIn,
+    SettledConflictOut,
+    ShareIn,
+    ShareOut,
+    SlaSettingsIO,
+    TechnicianDayOut,
+    TechnicianOut,
+)
+from .schemas.work_orders import WorkOrderOut
+
+blp = Blueprint("office_api", __name__, url_prefix="/api/office", description="Back office")
+
+
+@blp.before_request
+@login_required
+def _office_only():
+    require_office()
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@blp.route("/intake", methods=["POST"])
+@blp.arguments(IntakeIn)
+@blp.response(201, IntakeOut)
+def take_in(body):
+    """Take in a request from any channel; 409 if the product has an open order (unless confirmed)."""
+    result = intake.take_in(body, current_user)
+    db.session.commit()
+    return result
+
+
+@blp.route("/intake/check", methods=["GET"])
+@blp.arguments(IntakeCheckQuery, location="query")
+@blp.response(200, IntakeCheckOut)
+def check_intake(q):
+    """What intake will find for a serial number and phone: warranty and open work orders."""
+    product = intake.find_product(q["serial_no"]) if q.get("serial_no") else None
+    customer = None
+    if q.get("phone"):
+        customer = db.session.scalar(
+            db.select(Customer).where(Customer.phone == intake.normalise_phone(q["phone"]))
+        )
+    return {
+        "customer": customer and {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},
+        "product": product and {"id": product.id, "model": product.model, "serial_no": product.serial_no,
+                                "customer_id": product.customer_id},
+        "in_warranty": in_warranty(product.purchase_date, product.warranty_months, local_today()) if product else None,
+        "warranty_end": warranty_end(product.purchase_date, product.warranty_months) if product else None,
+        "open_work_orders": intake.open_orders_for(product.id) if product else [],
+    }
+
+
+# --- SLA board and settings --------------------------------------------------------------
+
+
+@blp.route("/board", methods=["GET"])
+@blp.arguments(BoardQuery, location="query")
+@blp.response(200, BoardOut)
+def board(q):
+    """Open work orders with their running SLA clock, least time left first."""
+    now = utcnow()
+    rows = board_module.board_rows(now, q.get("technician_id"))
+    return {"now": now, "counts": board_module.board_counts(rows), "rows": rows}
+
+
+@blp.route("/sla-settings", methods=["GET"])
+@blp.response(200, SlaSettingsIO)
+def get_sla_settings():
+    """The SLA hours per priority and the low-rating threshold in force."""
+    hours = settings.sla_hours()
+    return {
+        "response_hours": hours["response"],
+        "resolution_hours": hours["resolution"],
+        "low_rating_threshold": settings.low_rating_threshold(),
+    }
+
+
+@blp.route("/sla-settings", methods=["PUT"])
+@blp.arguments(SlaSettingsIO)
+@blp.response(200, SlaSettingsIO)
+def put_sla_settings(body):
+    """Change them (managers only); new work orders use them, existing deadlines stay."""
+    require_manager()
+    settings.save(body["response_hours"], body["resolution_hours"], body["low_rating_threshold"], current_user)
+    db.session.commit()
+    return get_sla_settings()
+
+
+# --- dispatch ---------------------------------------------------------------------------
+
+
+@blp.route("/technicians", methods=["GET"])
+@blp.response(200, TechnicianOut(many=True))
+def technicians():
+    """Active technicians to assign jobs to."""
+    return dispatch.technicians()
+
+
+@blp.route("/technicians/<string:technician_id>/day", methods=["GET"])
+@blp.arguments(DayQuery, location="query")
+@blp.response(200, TechnicianDayOut)
+def technician_day(q, technician_id):
+    """A technician's appointments on a local day, and their jobs with no appointment yet."""
+    tech = get_or_404(User, technician_id, "technician")
+    if tech.role != "technician":
+        raise ApiError(404, f"No technician with id {technician_id}.")
+    day = q.get("date") or local_today()
+    booked, unbooked = dispatch.technician_day(tech.id, day)
+    return {"technician_id": tech.id, "technician_name": tech.name, "date": day,
+            "appointments": booked, "unscheduled": unbooked}
+
+
+@blp.route("/work-orders/<string:wo_id>/assign", methods=["POST"])
+@blp.arguments(DispatchAssignIn)
+@blp.response(200, WorkOrderOut)
+def assign(body, wo_id):
+    """Assign, or reassign (改派) with a reason and the customer's consent recorded."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    dispatch.assign(wo, body["technician_id"], current_user, body.get("reason"), body.get("customer_consent"))
+    db.session.commit()
+    return wo
+
+
+@blp.route("/work-orders/<string:wo_id>/reschedule", methods=["POST"])
+@blp.arguments(RescheduleIn)
+@blp.response(200, WorkOrderOut)
+def reschedule(body, wo_id):
+    """Agree a new appointment (改约) with the customer's consent and the reason."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    dispatch.reschedule(wo, body["appointment_start"], body.get("appointment_end"), current_user,
+                        body["reason"], body["customer_consent"])
+    db.session.commit()
+    return wo
+
+
+@blp.route("/work-orders/<string:wo_id>/dispatch-log", methods=["GET"])
+@blp.response(200, DispatchEventOut(many=True))
+def dispatch_log(wo_id):
+    """Reassignments and reschedules of a work order, with reasons and consent, newest first."""
+    return dispatch.dispatch_events(get_or_404(WorkOrder, wo_id, "work order"))
+
+
+# --- follow-ups -------------------------------------------------------------------------
+
+
+@blp.route("/follow-ups", methods=["GET"])
+@blp.arguments(FollowUpQuery, location="query")
+@blp.response(200, FollowUpOut(many=True))
+def follow_ups(q):
+    """The calls owed, most due first; plans any new ones from the visits synced in first."""
+    followup_queue.plan()
+    db.session.commit()
+    return followup_queue.queue(include_done=q["include_done"])
+
+
+@blp.route("/follow-ups/<string:follow_up_id>/outcome", methods=["POST"])
+@blp.arguments(FollowUpOutcomeIn)
+@blp.response(200, FollowUpOut)
+def follow_up_outcome(body, follow_up_id):
+    """Record a call's outcome: unreachable retries, dissatisfied escalates, satisfied closes."""
+    follow_up = get_or_404(FollowUp, follow_up_id, "follow-up")
+    followup_queue.record(follow_up, body["outcome"], body.get("note"), current_user)
+    db.session.commit()
+    return follow_up
+
+
+@blp.route("/complaints", methods=["POST"])
+@blp.arguments(ComplaintIn)
+@blp.response(201, RecoveryCaseOut)
+def complaint(body):
+    """A complaint opens a recovery case with calls at 3 and 7 days."""
+    if body.get("work_order_id"):
+        wo = get_or_404(WorkOrder, body["work_order_id"], "work order")
+    else:
+        wo = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.ticket_no == body["ticket_no"].strip().upper()))
+        if wo is None:
+            raise ApiError(422, "Unknown ticket number.", {"ticket_no": ["No work order with this ticket number."]})
+    case = followup_queue.open_complaint(wo, body["description"], current_user)
+    db.session.commit()
+    return {**{c: getattr(case, c) for c in ("id", "work_order_id", "trigger", "description", "status", "opened_at",
+                                             "closed_at")},
+            "follow_ups": db.session.scalars(sa.select(FollowUp).where(FollowUp.recovery_case_id == case.id)
+                                             .order_by(FollowUp.due_at)).all()}
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+
+def _reconciliation_body(day):
+    report = reconciliation.day_report(day)
+    return {
+        "date": report.day,
+        "checked": len(report.jobs),
+        "flags": [
+            {**vars(f), "reviewed": (f.work_order_id, f.code) in report.reviews,
+             "review_note": getattr(report.reviews.get((f.work_order_id, f.code)), "note", None)}
+            for f in report.flags
+        ],
+    }
+
+
+@blp.route("/reconciliation", methods=["GET"])
+@blp.arguments(ReconciliationQuery, location="query")
+@blp.response(200, ReconciliationOut)
+def daily_reconciliation(q):
+    """The jobs closed out on a local day and what to check with their technicians."""
+    return _reconciliation_body(q.get("date") or local_today())
+
+
+@blp.route("/reconciliation/reviews", methods=["POST"])
+@blp.arguments(ReviewIn)
+@blp.response(201, FlagOut)
+def review_flag(body):
+    """Note that a flag was looked into."""
+    wo = get_or_404(WorkOrder, body["work_order_id"], "work order")
+    review = reconciliation.mark_reviewed(wo.id, body["flag"], body["note"], current_user)
+    db.session.commit()
+    return {"work_order_id": wo.id, "ticket_no": wo.ticket_no, "technician_name": wo.technician.name if wo.technician else None,
+            "code": review.flag, "detail": {}, "reviewed": True, "review_note": review.note}
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+def _kpi_range(q):
+    last = q.get("date_to") or local_today()
+    first = q.get("date_from") or last.replace(day=1)
+    if last < first:
+        raise ApiError(422, "The range ends before it starts.", {"to": ["Must not be before 'from'."]})
+    return first, last
+
+
+@blp.route("/kpis", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, KpiOut)
+def kpi_figures(q):
+    """KPIs of the work orders taken in during the range (default: this month so far)."""
+    first, last = _kpi_range(q)
+    result = kpis.report(first, last, utcnow())
+    return {"date_from": first, "date_to": last, "overall": result.overall, "technicians": result.technicians}
+
+
+@blp.route("/kpis.csv", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, content_type="text/csv")
+def kpi_figures_csv(q):
+    """The same KPIs as CSV, one row per technician and an overall row."""
+    first, last = _kpi_range(q)
+    body = kpi_csv(kpis.report(first, last, utcnow()))
+    return Response("\ufeff" + body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="kpis-{first}-{last}.csv"'})
+
+
+@blp.route("/kpis/monthly", methods=["GET"])
+@blp.arguments(MonthQuery, location="query")
+@blp.response(200, MonthlyOut)
+def monthly(q):
+    """A month's summary: KPIs, requests by channel and type, call-back results, reconciliation flags."""
+    month = q.get("month") or local_today().strftime("%Y-%m")
+    return kpis.monthly_summary(month, utcnow())
+
+
+# --- conflicts and rejected entries -------------------------------------------------------
+
+
+@blp.route("/conflicts/<string:conflict_id>/settle", methods=["POST"])
+@blp.arguments(ConflictSettleIn)
+@blp.response(200, SettledConflictOut)
+def settle_conflict(body, conflict_id):
+    """Settle a conflict: keep the value in force, or put the value that lost in force."""
+    conflict = get_or_404(Conflict, conflict_id, "conflict")
+    conflicts.settle_conflict(conflict, body["action"], body.get("note"), current_user)
+    db.session.commit()
+    return conflict
+
+
+# --- the customer's service report ---------------------------------------------------------
+
+
+@blp.route("/work-orders/<string:wo_id>/service-report.pdf", methods=["GET"])
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200, content_type="application/pdf")
+def service_report_pdf(q, wo_id):
+    """The signed visit's report as PDF (customer's language unless `lang`); 409 before sign-off."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    data = service_report.pdf(wo, q.get("lang"))
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{service_report.filename(wo)}"'})
+
+
+@blp.route("/work-orders/<string:wo_id>/service-report/share", methods=["POST"])
+@blp.arguments(ShareIn)
+@blp.response(201, ShareOut)
+def share_service_report(body, wo_id):
+    """A 30-day link to the report for the customer, recorded with channel and recipient."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    row, url = service_report.share(wo, body["channel"], body["recipient"], current_user)
+    db.session.commit()
+    return {**{c: getattr(row, c) for c in ("id", "work_order_id", "channel", "recipient", "expires_at")}, "url": url}

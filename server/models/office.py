@@ -1,0 +1,100 @@
+"""The back office's own records: settings, follow-up calls, recovery cases, reviews, report links.
+
+None of these sync to devices; they live only on the server.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, UUIDStr, new_id, utcnow
+from .work_orders import WorkOrder
+
+
+class OfficeSetting(db.Model):
+    """A setting a manager may change at run time (SLA hours, low-rating threshold...)."""
+
+    __tablename__ = "office_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class RecoveryCase(db.Model):
+    """A dissatisfied customer to win back: opened by a low rating or a complaint [002]."""
+
+    __tablename__ = "recovery_cases"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
+    trigger: Mapped[str] = mapped_column(sa.String(20), nullable=False)  # low_rating | complaint
+    # What opened it once: the sign-off id, or a new id per complaint (keeps opening idempotent).
+    source_key: Mapped[str] = mapped_column(sa.String(80), unique=True, nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    opened_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    work_order: Mapped[WorkOrder] = relationship()
+
+
+class FollowUp(db.Model):
+    """A call the office owes a customer (call-back, satisfaction call, recovery call)."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
+    recovery_case_id: Mapped[str | None] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    # Names what planned the call, so planning it again finds it instead of adding a twin.
+    plan_key: Mapped[str] = mapped_column(sa.String(120), unique=True, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    latest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="open", index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    work_order: Mapped[WorkOrder] = relationship()
+    recovery_case: Mapped[RecoveryCase | None] = relationship()
+
+
+class ReconciliationReview(db.Model):
+    """A dispatcher's note that a reconciliation flag was looked into."""
+
+    __tablename__ = "reconciliation_reviews"
+    __table_args__ = (sa.UniqueConstraint("work_order_id", "flag", name="uq_reconciliation_reviews_wo_flag"),)
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
+    flag: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    reviewed_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ReportShare(db.Model):
+    """A service report sent to the customer as a link: who sent it, how, and until when."""
+
+    __tablename__ = "report_shares"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
+    channel: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    recipient: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    downloads: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)

@@ -1,0 +1,31 @@
+"""The back office: server-rendered pages for dispatchers and after-sales managers.
+
+Pages live in views/ (one module per concern) on one blueprint; the public
+verification page of service reports has its own blueprint without a prefix.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the office pages, the public /verify page and the `flask office` commands."""
+    from . import cli
+    from .blueprint import bp
+    from .views import (  # noqa: F401  (each module adds its routes to bp)
+        board,
+        conflicts,
+        dispatch,
+        followups,
+        intake,
+        kpis,
+        reconciliation,
+        reports,
+        session,
+        settings,
+    )
+    from .views.verify import verify_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(verify_bp)
+    cli.init_app(app)

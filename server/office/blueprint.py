@@ -1,0 +1,77 @@
+"""The office pages' blueprint: every page needs a dispatcher or manager, except sign-in."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.permissions import is_office
+from . import i18n
+from .clock import to_local
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+PUBLIC_ENDPOINTS = {"office.login", "office.set_language"}
+
+
+@bp.before_request
+def _office_only():
+    """Anonymous visitors go to the sign-in page; technicians are refused."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("office.login", next=request.full_path.rstrip("?")))
+    if not is_office(current_user):
+        return render_template("office/forbidden.html"), 403
+    return None
+
+
+def fmt_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware datetime in service-area time, or '' for none."""
+    local = to_local(moment)
+    return local.strftime(pattern) if local else ""
+
+
+def fmt_iso(value: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO-8601 text (as kept in event data) shown in service-area time."""
+    if not value:
+        return ""
+    try:
+        return fmt_time(datetime.fromisoformat(value), pattern)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_duration(seconds: int | float | None) -> str:
+    """'2 h 05 min' / '-0 h 40 min' style, compact for the board."""
+    if seconds is None:
+        return ""
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{sign}{days}d {hours}h {mins:02d}m" if days else f"{sign}{hours}h {mins:02d}m"
+
+
+def template_helpers() -> dict:
+    """Names every office template may use."""
+    lang = i18n.current_language()
+    return {
+        "t": lambda key, **values: i18n.translate(key, lang, **values),
+        "label": lambda group, value: i18n.label(group, value, lang),
+        "err": lambda message: i18n.error_text(message, lang),
+        "lang": lang,
+        "fmt_time": fmt_time,
+        "fmt_duration": fmt_duration,
+        "fmt_iso": fmt_iso,
+        "is_manager": current_user.is_authenticated and current_user.has_role("manager"),
+    }
+
+
+bp.context_processor(template_helpers)
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    """Pages answer a missing record with a page, not the API's JSON."""
+    return render_template("office/not_found.html"), 404

@@ -1,0 +1,131 @@
+"""Dispatch: assign, reassign (改派) and reschedule (改约), each change told to the device.
+
+Changes go through the ORM so the change log carries them to the technician's next pull;
+the reason and the customer's consent are kept as a visit event written by the office user.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..domain.lifecycle import Status
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Role, User, VisitEvent, WorkOrder, utcnow
+from ..services import work_orders as service
+from .clock import day_bounds
+from .intake import CLOSED_STATUSES
+
+# Once the technician is at the door, the job cannot change hands from the office.
+NOT_REASSIGNABLE = (Status.ON_SITE.value, *CLOSED_STATUSES)
+NOT_RESCHEDULABLE = CLOSED_STATUSES
+
+
+def _event(wo: WorkOrder, kind: str, actor: User, data: dict, note: str | None = None) -> VisitEvent:
+    now = utcnow()
+    event = VisitEvent(
+        work_order_id=wo.id, kind=kind, created_by_id=actor.id, device_at=now, note=note, data=data
+    )
+    db.session.add(event)
+    return event
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def assign(wo: WorkOrder, technician_id: str, actor: User, reason: str | None, customer_consent: bool | None) -> WorkOrder:
+    """Give the job to a technician; a change of technician (改派) needs a reason and is recorded."""
+    previous = wo.technician_id
+    if previous == technician_id:
+        raise ApiError(409, "The work order is already assigned to this technician.",
+                       {"technician_id": ["Already assigned to this technician."]})
+    if wo.status in NOT_REASSIGNABLE:
+        raise ApiError(409, f"Work order is {wo.status}; it cannot change hands now.",
+                       {"technician_id": [f"Not while the work order is {wo.status}."]})
+    if previous and not (reason or "").strip():
+        raise ApiError(422, "Give the reason for the reassignment.", {"reason": ["Required when reassigning."]})
+    service.assign(wo, technician_id, actor)
+    if previous and wo.status == Status.EN_ROUTE.value:
+        service.change_status(wo, Status.ASSIGNED.value, actor)  # the new technician has not set off
+    if previous:
+        _event(wo, "reassigned", actor, {
+            "reason": reason.strip(),
+            "customer_consent": bool(customer_consent),
+            "from_technician_id": previous,
+            "to_technician_id": technician_id,
+        }, note=reason.strip())
+    return wo
+
+
+def reschedule(
+    wo: WorkOrder,
+    start: datetime,
+    end: datetime | None,
+    actor: User,
+    reason: str,
+    customer_consent: bool,
+) -> WorkOrder:
+    """Agree a new appointment (改约); only with the customer's consent [003 step 1]."""
+    if wo.status in NOT_RESCHEDULABLE:
+        raise ApiError(409, f"Work order is {wo.status}; it cannot be rescheduled.",
+                       {"appointment_start": [f"Not while the work order is {wo.status}."]})
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = ["Required."]
+    if not customer_consent:
+        errors["customer_consent"] = ["A new time needs the customer's agreement; if they refuse, reassign."]
+    if end is not None and end <= start:
+        errors["appointment_end"] = ["Must be after appointment_start."]
+    if errors:
+        raise ApiError(422, "The reschedule is incomplete.", errors)
+    old_start, old_end = wo.appointment_start, wo.appointment_end
+    wo.appointment_start, wo.appointment_end = start, end
+    if wo.technician_id and wo.status != Status.SCHEDULED.value:
+        service.change_status(wo, Status.SCHEDULED.value, actor)
+    _event(wo, "rescheduled", actor, {
+        "reason": reason.strip(),
+        "customer_consent": True,
+        "old_start": _iso(old_start),
+        "old_end": _iso(old_end),
+        "new_start": _iso(start),
+        "new_end": _iso(end),
+    }, note=reason.strip())
+    return wo
+
+
+def technicians() -> list[User]:
+    """Active technicians, by name."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True)).order_by(User.name)
+    ))
+
+
+def technician_day(technician_id: str, day: date) -> tuple[list[WorkOrder], list[WorkOrder]]:
+    """(appointments that local day by time, open jobs with no appointment yet) of one technician."""
+    lo, hi = day_bounds(day)
+    base = (
+        sa.select(WorkOrder)
+        .options(joinedload(WorkOrder.customer))
+        .where(WorkOrder.technician_id == technician_id, WorkOrder.status != Status.CANCELLED.value)
+    )
+    booked = db.session.scalars(
+        base.where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
+        .order_by(WorkOrder.appointment_start)
+    ).unique().all()
+    unbooked = db.session.scalars(
+        base.where(WorkOrder.appointment_start.is_(None), WorkOrder.status.not_in(CLOSED_STATUSES))
+        .order_by(WorkOrder.response_due)
+    ).unique().all()
+    return list(booked), list(unbooked)
+
+
+def dispatch_events(wo: WorkOrder) -> list[VisitEvent]:
+    """Reassignments and reschedules of a work order, newest first."""
+    return list(db.session.scalars(
+        sa.select(VisitEvent)
+        .where(VisitEvent.work_order_id == wo.id, VisitEvent.kind.in_(("reassigned", "rescheduled", "reschedule_requested", "reassignment_requested")))
+        .order_by(VisitEvent.created_at.desc())
+    ))

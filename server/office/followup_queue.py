@@ -1,0 +1,164 @@
+"""The follow-up queue: plans the calls owed from the visits synced in, and records each outcome."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import (
+    CustomerSignOff,
+    FollowUp,
+    RecoveryCase,
+    User,
+    VisitEvent,
+    WorkOrder,
+    new_id,
+    utcnow,
+)
+from ..reports import followups as rules
+from . import facts, settings
+
+# Visits older than this are not planned any more (their calls are long done or moot).
+LOOKBACK = timedelta(days=30)
+
+
+def _candidates(since: datetime) -> list[str]:
+    """Work orders that may owe a call: completed, not fixed, signed or flagged lately."""
+    queries = [
+        sa.select(WorkOrder.id).where(WorkOrder.completed_at >= since),
+        sa.select(WorkOrder.id).where(WorkOrder.outcome.in_(rules.NOT_FIXED_OUTCOMES), WorkOrder.updated_at >= since),
+        sa.select(CustomerSignOff.work_order_id).where(CustomerSignOff.created_at >= since),
+        sa.select(VisitEvent.work_order_id).where(VisitEvent.kind == "follow_up_flagged", VisitEvent.created_at >= since),
+    ]
+    return sorted(set(db.session.scalars(sa.union(*queries))))
+
+
+def _add_once(obj) -> bool:
+    """Insert unless its unique key exists already (planned by an earlier or concurrent request)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+        return True
+    except IntegrityError:
+        return False
+
+
+def _call(planned: rules.PlannedCall, case: RecoveryCase | None = None) -> FollowUp:
+    return FollowUp(
+        work_order_id=planned.work_order_id, recovery_case_id=case.id if case else None, kind=planned.kind,
+        reason=planned.reason, plan_key=planned.plan_key, due_at=planned.due_at, latest_at=planned.latest_at,
+    )
+
+
+def _case(work_order_id: str, trigger: str, source_key: str, opened_at: datetime, description: str | None,
+          user: User | None) -> RecoveryCase:
+    existing = db.session.scalar(sa.select(RecoveryCase).where(RecoveryCase.source_key == source_key))
+    if existing:
+        return existing
+    case = RecoveryCase(id=new_id(), work_order_id=work_order_id, trigger=trigger, source_key=source_key,
+                        opened_at=opened_at, description=description, opened_by_id=user.id if user else None)
+    if not _add_once(case):
+        return db.session.scalar(sa.select(RecoveryCase).where(RecoveryCase.source_key == source_key))
+    return case
+
+
+def plan(now: datetime | None = None) -> int:
+    """Add the calls owed that are not planned yet; returns how many were added (caller commits)."""
+    now = now or utcnow()
+    threshold = settings.low_rating_threshold()
+    jobs = facts.load(_candidates(now - LOOKBACK))
+    wanted: list[tuple[rules.PlannedCall, RecoveryCase | None]] = []
+    for job in jobs:
+        wanted.extend((call, None) for call in rules.plan_calls(job, threshold, now))
+        case_key = rules.low_rating_case_key(job, threshold)
+        if case_key and job.sign_off:
+            so = job.sign_off
+            case = _case(job.work_order_id, "low_rating", case_key, so.signed_at or so.received_at,
+                         f"quality {so.rating_quality}/5, attitude {so.rating_attitude}/5", None)
+            wanted.extend((c, case) for c in rules.recovery_calls(job.work_order_id, case_key, case.opened_at, "low_rating"))
+    keys = [call.plan_key for call, _ in wanted]
+    have = set(db.session.scalars(sa.select(FollowUp.plan_key).where(FollowUp.plan_key.in_(keys)))) if keys else set()
+    return sum(_add_once(_call(call, case)) for call, case in wanted if call.plan_key not in have)
+
+
+def open_complaint(wo: WorkOrder, description: str, user: User, now: datetime | None = None) -> RecoveryCase:
+    """A complaint opens a recovery case with its calls at 3 and 7 days (caller commits)."""
+    now = now or utcnow()
+    key = f"complaint:{new_id()}"
+    case = _case(wo.id, "complaint", key, now, description, user)
+    for call in rules.recovery_calls(wo.id, key, now, "complaint"):
+        _add_once(_call(call, case))
+    return case
+
+
+def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now: datetime | None = None) -> FollowUp:
+    """Record one call's outcome and do what it calls for: retry, escalate, keep going or close."""
+    now = now or utcnow()
+    if follow_up.status != "open":
+        raise ApiError(409, "This call is already done.", {"outcome": ["Already recorded."]})
+    case = follow_up.recovery_case
+    open_left = 0
+    if case is not None:
+        open_left = db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp).where(
+            FollowUp.recovery_case_id == case.id, FollowUp.status == "open", FollowUp.id != follow_up.id))
+    follow_up.attempts += 1
+    result = rules.record_outcome(outcome, follow_up.attempts, case is not None, open_left, now)
+    follow_up.outcome, follow_up.last_attempt_at = outcome, now
+    if note:
+        stamp = now.strftime("%Y-%m-%d %H:%M")
+        follow_up.note = f"{follow_up.note}\n{stamp} {note}" if follow_up.note else f"{stamp} {note}"
+    follow_up.status = result.status
+    if result.status == "done":
+        follow_up.done_at, follow_up.done_by_id = now, user.id
+    elif result.due_at:
+        follow_up.due_at = result.due_at
+    if result.opens_case:
+        key = f"call:{follow_up.id}"
+        new_case = _case(follow_up.work_order_id, "complaint", key, now, note or "dissatisfied on a call", user)
+        for call in rules.recovery_calls(follow_up.work_order_id, key, now, "complaint"):
+            _add_once(_call(call, new_case))
+    if result.next_call_after and case is not None:
+        _add_once(FollowUp(
+            work_order_id=follow_up.work_order_id, recovery_case_id=case.id, kind="recovery",
+            reason="still_dissatisfied", plan_key=f"recovery:{case.source_key}:after:{follow_up.id}",
+            due_at=now + result.next_call_after,
+        ))
+    if result.closes_case and case is not None:
+        case.status, case.closed_at = "closed", now
+    return follow_up
+
+
+def queue(include_done: bool = False, limit: int = 500) -> list[FollowUp]:
+    """Calls to make, the most due first (done ones last when included)."""
+    stmt = sa.select(FollowUp).options(
+        joinedload(FollowUp.work_order).joinedload(WorkOrder.customer),
+        joinedload(FollowUp.work_order).joinedload(WorkOrder.technician),
+        joinedload(FollowUp.recovery_case),
+    )
+    if not include_done:
+        stmt = stmt.where(FollowUp.status == "open")
+    stmt = stmt.order_by(sa.case((FollowUp.status == "open", 0), else_=1), FollowUp.due_at).limit(limit)
+    return list(db.session.scalars(stmt).unique())
+
+
+def call_state(call: FollowUp, now: datetime) -> str:
+    """done, overdue (past its latest time, or a day past due), due_now or upcoming."""
+    if call.status != "open":
+        return "done"
+    latest = call.latest_at or call.due_at + timedelta(days=1)
+    if latest < now:
+        return "overdue"
+    return "due_now" if call.due_at <= now else "upcoming"
+
+
+def ratings_of(work_order_ids: list[str]) -> dict[str, CustomerSignOff]:
+    """The sign-off (with its ratings) of each work order that has one."""
+    if not work_order_ids:
+        return {}
+    rows = db.session.scalars(sa.select(CustomerSignOff).where(
+        CustomerSignOff.work_order_id.in_(work_order_ids), CustomerSignOff.deleted.is_(False)))
+    return {row.work_order_id: row for row in rows}

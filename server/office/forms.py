@@ -1,0 +1,72 @@
+"""Turn posted HTML forms into the API's payloads, so pages and API validate the same way."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from marshmallow import Schema, ValidationError
+
+from ..api.access import UUID
+from ..api.schemas.common import EARLIEST, LATEST
+from ..errors import ApiError
+from ..extensions import db
+from .clock import parse_local
+
+
+def form_payload(form, datetime_fields=(), checkbox_fields=()) -> dict:
+    """Non-empty form values; local date-times made aware; ticked boxes as True."""
+    data = {k: v.strip() for k, v in form.items() if k != "csrf_token" and v.strip() != ""}
+    for name in datetime_fields:
+        if name in data:
+            try:
+                data[name] = parse_local(data[name]).isoformat()
+            except ValueError:
+                pass  # left as typed: the schema names the field
+    for name in checkbox_fields:
+        data[name] = name in form
+    return data
+
+
+def load(schema: Schema, data: dict) -> tuple[dict | None, dict]:
+    """(validated data, {}) or (None, field errors)."""
+    try:
+        return schema.load(data), {}
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return None, errors
+
+
+def api_error_fields(exc: ApiError) -> dict:
+    """Field errors of a service error, with its message under _schema when it names no field."""
+    return dict(exc.errors) if exc.errors else {"_schema": [exc.message]}
+
+
+def flat_messages(errors) -> list[str]:
+    """Every message in a nested marshmallow error dict, in order."""
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in flat_messages(value)]
+    return [m for value in errors for m in flat_messages(value)]
+
+
+def parse_day(value: str | None, default: date) -> date:
+    """A day from a query string, or `default` when it is missing, malformed or absurd."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return default
+    return day if EARLIEST <= day <= LATEST else default
+
+
+def record_or_404(model, record_id: str):
+    """A record by its UUID, or a 404 page (a malformed id never reaches the database)."""
+    record = db.session.get(model, record_id) if UUID.match(record_id or "") else None
+    if record is None:
+        abort(404)
+    return record
+
+
+def uuid_or_none(value: str | None) -> str | None:
+    """The value when it is a UUID, else None (for optional filters)."""
+    return value if value and UUID.match(value) else None

@@ -1,0 +1,159 @@
+"""Intake: one request from any channel becomes a numbered work order with its SLA clocks.
+
+The customer and product are found by phone and serial number, or created on the spot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from ..domain import sla
+from ..domain.lifecycle import Status
+from ..domain.warranty import in_warranty, warranty_end
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Customer, Product, User, WorkOrder, utcnow
+from ..services import work_orders as service
+from . import settings
+from .clock import local_today
+
+CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
+
+
+@dataclass
+class IntakeResult:
+    """The new work order and what the dispatcher should know about it."""
+
+    work_order: WorkOrder
+    customer_created: bool
+    product_created: bool
+    in_warranty: bool
+    warranty_end: date | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits (and a leading +) only, so '138-0000 0001' finds '13800000001'."""
+    phone = phone.strip()
+    return ("+" if phone.startswith("+") else "") + "".join(ch for ch in phone if ch.isdigit())
+
+
+def open_orders_for(product_id: str) -> list[WorkOrder]:
+    """Work orders on this product that are not finished yet."""
+    return list(
+        db.session.scalars(
+            sa.select(WorkOrder)
+            .where(WorkOrder.product_id == product_id, WorkOrder.status.not_in(CLOSED_STATUSES))
+            .order_by(WorkOrder.created_at)
+        )
+    )
+
+
+def find_product(serial_no: str) -> Product | None:
+    """The product with this serial number (case and spaces ignored)."""
+    return db.session.scalar(
+        sa.select(Product).where(sa.func.upper(Product.serial_no) == serial_no.strip().upper())
+    )
+
+
+def _customer(data: dict) -> tuple[Customer, bool]:
+    phone = normalise_phone(data["phone"])
+    found = db.session.scalar(
+        sa.select(Customer).where(Customer.phone == phone).order_by(Customer.created_at)
+    )
+    if found:
+        return found, False
+    customer = Customer(
+        name=data["customer_name"].strip(),
+        phone=phone,
+        address=data["address"].strip(),
+        tier=data.get("tier") or "normal",
+        locale=data.get("locale") or "zh-CN",
+    )
+    db.session.add(customer)
+    db.session.flush()
+    return customer, True
+
+
+def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
+    warnings: list[str] = []
+    product = find_product(data["serial_no"])
+    if product is not None:
+        if product.customer_id != customer.id:
+            raise ApiError(
+                422,
+                "This serial number is registered to another customer.",
+                {"serial_no": ["Registered to another customer; check the serial number or the phone."]},
+            )
+        if product.model.strip().upper() != data["model"].strip().upper():
+            warnings.append(f"model_differs:{product.model}")
+        return product, False, warnings
+    product = Product(
+        customer_id=customer.id,
+        model=data["model"].strip(),
+        name=data.get("product_name") or None,
+        serial_no=data["serial_no"].strip(),
+        purchase_date=data.get("purchase_date"),
+        proof_of_purchase=data.get("proof_of_purchase") or None,
+        warranty_months=data.get("warranty_months") or 12,
+    )
+    db.session.add(product)
+    db.session.flush()
+    return product, True, warnings
+
+
+def duplicate_error(orders: list[WorkOrder]) -> ApiError:
+    """409 naming the open work orders, to be confirmed before a second one is taken in."""
+    tickets = ", ".join(o.ticket_no for o in orders)
+    return ApiError(
+        409,
+        f"This product already has an open work order: {tickets}. Confirm to take in another.",
+        {"confirm_duplicate": [f"Open work order(s) on this product: {tickets}."]},
+        open_work_orders=[{"id": o.id, "ticket_no": o.ticket_no, "status": o.status} for o in orders],
+    )
+
+
+def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult:
+    """Create the work order (and customer/product if new); the caller commits."""
+    now = now or utcnow()
+    customer, customer_created = _customer(data)
+    product, product_created, warnings = _product(data, customer)
+    duplicates = [] if product_created else open_orders_for(product.id)
+    if duplicates and not data.get("confirm_duplicate"):
+        raise duplicate_error(duplicates)
+    if duplicates:
+        warnings.append("duplicate:" + ",".join(o.ticket_no for o in duplicates))
+    wo = service.create_work_order(
+        {
+            "customer_id": customer.id,
+            "product_id": product.id,
+            "channel": data["channel"],
+            "type": data["type"],
+            "priority": data["priority"],
+            "fault_description": data["fault_description"].strip(),
+            "customer_requirements": data.get("customer_requirements") or None,
+            "technician_id": data.get("technician_id") or None,
+            "appointment_start": data.get("appointment_start"),
+            "appointment_end": data.get("appointment_end"),
+        },
+        user,
+        now=now,
+    )
+    # The clocks follow the manager's stored settings, not only the start-up config.
+    hours = settings.sla_hours()
+    wo.response_due, wo.resolution_due = sla.deadlines(
+        now, wo.priority, customer.tier, hours["response"], hours["resolution"]
+    )
+    if wo.technician_id and wo.first_response_at is None:
+        wo.first_response_at = now
+    db.session.flush()
+    return IntakeResult(
+        work_order=wo,
+        customer_created=customer_created,
+        product_created=product_created,
+        in_warranty=in_warranty(product.purchase_date, product.warranty_months, local_today(now)),
+        warranty_end=warranty_end(product.purchase_date, product.warranty_months),
+        warnings=warnings,
+    )

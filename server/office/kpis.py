@@ -1,0 +1,58 @@
+"""KPI inputs from the database: the jobs taken in over local days, and the monthly summary."""
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import FollowUp, WorkOrder
+from ..reports.facts import JobFacts
+from ..reports.kpis import KpiReport, count_by, kpi_report
+from . import facts, reconciliation
+from .clock import day_bounds
+
+
+def jobs_taken_in(first: date, last: date) -> list[JobFacts]:
+    """Facts of the work orders taken in during local days first..last."""
+    lo, hi = day_bounds(first, last)
+    return facts.load(where=sa.and_(WorkOrder.created_at >= lo, WorkOrder.created_at < hi))
+
+
+def report(first: date, last: date, now: datetime) -> KpiReport:
+    """KPIs of the jobs taken in during first..last."""
+    return kpi_report(jobs_taken_in(first, last), now)
+
+
+def month_range(month: str) -> tuple[date, date]:
+    """'2026-11' -> (first day, last day); ValueError when it is not a month."""
+    year, mon = (int(part) for part in month.split("-"))
+    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def monthly_summary(month: str, now: datetime) -> dict:
+    """One month: KPIs, requests by channel and type, call-back results and reconciliation flags."""
+    first, last = month_range(month)
+    jobs = jobs_taken_in(first, last)
+    lo, hi = day_bounds(first, last)
+    calls = db.session.execute(
+        sa.select(FollowUp.kind, FollowUp.outcome, sa.func.count())
+        .where(FollowUp.done_at >= lo, FollowUp.done_at < hi)
+        .group_by(FollowUp.kind, FollowUp.outcome)
+    ).all()
+    flags: Counter = Counter()
+    closed_out = reconciliation.jobs_closed_out(first, last)
+    if closed_out:
+        flags.update(f.code for f in reconciliation.flag_jobs(facts.load(closed_out)))
+    return {
+        "month": month,
+        "from": first,
+        "to": last,
+        "kpis": kpi_report(jobs, now),
+        "by_channel": count_by(jobs, "channel"),
+        "by_type": count_by(jobs, "type"),
+        "follow_ups": [{"kind": kind, "outcome": outcome, "count": n} for kind, outcome, n in calls],
+        "reconciliation_flags": dict(sorted(flags.items())),
+    }

@@ -1,0 +1,126 @@
+"""The customer's service report: gathered from the records, rendered as PDF, shared by link.
+
+The verification code is the sign-off's summary hash; /verify/<code> confirms it.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..domain.warranty import in_warranty
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
+from ..reports.service_report_pdf import ReportPart, ServiceReport, render
+from ..sync.blobs import blob_store
+from ..sync.summary import money, sign_off_of, verify_sign_off
+from . import i18n
+from .blueprint import fmt_time
+from .clock import local_today
+
+SHARE_DAYS = 30
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+
+
+def build(wo: WorkOrder, lang: str) -> ServiceReport:
+    """The report's content in `lang`; 409 when the customer has not signed off yet."""
+    sign_off = sign_off_of(db.session, wo.id)
+    if sign_off is None:
+        raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
+    L = {key[4:]: value for key, value in i18n.CATALOGUES[lang].items() if key.startswith("pdf_")}
+    live = lambda model: db.session.scalars(  # noqa: E731
+        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
+    product = wo.product
+    facts = [(L["customer"], wo.customer.name), (L["phone"], wo.customer.phone), (L["address"], wo.customer.address)]
+    if product:
+        covered = in_warranty(product.purchase_date, product.warranty_months, local_today(wo.completed_at or utcnow()))
+        facts += [(L["product"], " ".join(x for x in (product.model, product.name) if x)),
+                  (L["serial_no"], product.serial_no),
+                  (L["warranty_status"], L["in_warranty"] if covered else L["out_of_warranty"])]
+    facts += [(L["technician"], wo.technician.name if wo.technician else ""),
+              (L["visit"], fmt_time(wo.appointment_start)),
+              (L["completed"], fmt_time(wo.completed_at or sign_off.device_at or sign_off.created_at))]
+    parts = live(PartFitted)
+    names = dict(db.session.execute(sa.select(Part.part_number, Part.name_en if lang == "en" else Part.name).where(
+        Part.part_number.in_([p.part_number for p in parts]))).all()) if parts else {}
+    fees = [f for f in live(FeeQuote) if f.consented] or live(FeeQuote)
+    fee = fees[-1] if fees else None
+    signature = None
+    blob = db.session.get(Blob, sign_off.signature_sha256)
+    if blob is not None and blob.content_type in IMAGE_TYPES:
+        signature = blob_store().get(blob.sha256)
+    verifies = verify_sign_off(db.session, sign_off)
+    return ServiceReport(
+        labels=L,
+        ticket_no=wo.ticket_no,
+        facts=facts,
+        fault_description=wo.fault_description,
+        diagnoses=[(d.fault_cause, d.repair_method or "") for d in live(Diagnosis) if d.customer_visible],
+        parts=[ReportPart(p.part_number, names.get(p.part_number) or "", p.serial_fitted or "—", p.serial_removed or "—",
+                          p.quantity, money(p.unit_price), L["yes"] if p.under_warranty else L["no"]) for p in parts],
+        fee_lines=[(line.get("description") or line.get("kind", ""), money(line.get("amount") or 0))
+                   for line in (fee.lines if fee else [])],
+        fee_total=money(fee.total) if fee else "",
+        outcome=i18n.label("outcome", wo.outcome, lang) if wo.outcome else "",
+        ratings=[(L["rating_quality"], f"{sign_off.rating_quality} / 5"),
+                 (L["rating_attitude"], f"{sign_off.rating_attitude} / 5")],
+        comment=sign_off.comment or "",
+        signer_name=sign_off.signer_name,
+        signed_at=fmt_time(sign_off.device_at or sign_off.created_at),
+        signature_png=signature,
+        verification_code=sign_off.summary_sha256,
+        verify_url=url_for("verify.verify", code=sign_off.summary_sha256, _external=True),
+        service_phone=current_app.config.get("SERVICE_PHONE", ""),
+        notes=[] if verifies else [L["changed_note"]],
+    )
+
+
+def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:
+    """The PDF in `lang` (default: the customer's language)."""
+    lang = lang if lang in i18n.LANGUAGES else (wo.customer.locale if wo.customer.locale in i18n.LANGUAGES else "zh-CN")
+    return render(build(wo, lang))
+
+
+def filename(wo: WorkOrder) -> str:
+    return f"service-report-{wo.ticket_no}.pdf"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="onsite-service-report")
+
+
+def share(wo: WorkOrder, channel: str, recipient: str, user: User) -> tuple[ReportShare, str]:
+    """A link the customer can open for 30 days, recorded with who sent it to whom (caller commits)."""
+    if sign_off_of(db.session, wo.id) is None:
+        raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
+    row = ReportShare(work_order_id=wo.id, channel=channel, recipient=recipient.strip(),
+                      expires_at=utcnow() + timedelta(days=SHARE_DAYS), created_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    return row, share_url(row)
+
+
+def share_url(row: ReportShare) -> str:
+    """The public address of a shared report."""
+    return url_for("verify.shared_report", token=_serializer().dumps(row.id), _external=True)
+
+
+def shared(token: str) -> ReportShare | None:
+    """The share a link names, while it has not expired."""
+    try:
+        share_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    row = db.session.get(ReportShare, share_id) if isinstance(share_id, str) else None
+    if row is None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def shares_of(wo: WorkOrder) -> list[ReportShare]:
+    """Links sent for a work order, newest first."""
+    return list(db.session.scalars(
+        sa.select(ReportShare).where(ReportShare.work_order_id == wo.id).order_by(ReportShare.created_at.desc())))

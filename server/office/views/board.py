@@ -1,0 +1,26 @@
+"""The live SLA board page."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from ...models import utcnow
+from .. import dispatch
+from ..blueprint import bp
+from ..board import board_counts, board_rows
+from ..forms import uuid_or_none
+
+
+@bp.route("/board")
+def board():
+    """Open work orders by time left; breaches and near-breaches highlighted."""
+    now = utcnow()
+    technician_id = uuid_or_none(request.args.get("technician_id"))
+    rows = board_rows(now, technician_id)
+    return render_template(
+        "office/board.html",
+        rows=rows,
+        counts=board_counts(rows),
+        now=now,
+        technicians=dispatch.technicians(),
+        technician_id=technician_id,
+    )

@@ -1,0 +1,125 @@
+"""Dispatch pages: one work order with its assign and reschedule forms, and the day per technician."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...api.schemas.office import DispatchAssignIn, RescheduleIn
+from ...domain.lifecycle import Status
+from ...domain.sla import effective_priority
+from ...domain.warranty import in_warranty, warranty_end
+from ...errors import ApiError
+from ...extensions import db
+from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
+from ...reports.reconciliation import flags_for
+from ...sync.summary import sign_off_of, verify_sign_off
+from .. import dispatch, facts
+from ..blueprint import bp
+from ..board import sla_clock
+from ..clock import local_today, to_local
+from ..forms import api_error_fields, form_payload, load, parse_day, record_or_404
+
+
+def _work_order_or_404(wo_id: str) -> WorkOrder:
+    return record_or_404(WorkOrder, wo_id)
+
+
+def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200):
+    now = utcnow()
+    product = wo.product
+    sign_off = sign_off_of(db.session, wo.id)
+    if values is None:  # the reschedule form starts from the current appointment
+        values = {
+            name: to_local(getattr(wo, name)).strftime("%Y-%m-%dT%H:%M")
+            for name in ("appointment_start", "appointment_end")
+            if getattr(wo, name)
+        }
+    job = facts.load([wo.id])[0]
+    verifies = verify_sign_off(db.session, sign_off) if sign_off else None
+    live = lambda model: db.session.scalars(  # noqa: E731
+        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
+    return render_template(
+        "office/work_order.html",
+        job=job,
+        diagnoses=live(Diagnosis),
+        fees=live(FeeQuote),
+        sign_off_verifies=verifies,
+        flags=flags_for(job, verifies),
+        wo=wo,
+        effective=effective_priority(wo.priority, wo.customer.tier),
+        clock=None if wo.status in ("completed", "closed", "cancelled") else sla_clock(
+            wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),
+        product=product,
+        in_warranty=product and in_warranty(product.purchase_date, product.warranty_months, local_today(now)),
+        warranty_end=product and warranty_end(product.purchase_date, product.warranty_months),
+        technicians=dispatch.technicians(),
+        events=dispatch.dispatch_events(wo),
+        users={u.id: u.name for u in db.session.scalars(sa.select(User))},
+        sign_off=sign_off,
+        assign_errors=assign_errors or {},
+        reschedule_errors=reschedule_errors or {},
+        values=values,
+    ), status
+
+
+@bp.route("/work-orders/<wo_id>")
+def work_order(wo_id: str):
+    """One work order: details, SLA clock, assign/reassign and reschedule."""
+    return _render_work_order(_work_order_or_404(wo_id))
+
+
+@bp.route("/work-orders/<wo_id>/assign", methods=["POST"])
+def assign(wo_id: str):
+    """Assign, or reassign (改派) with reason and consent."""
+    wo = _work_order_or_404(wo_id)
+    data, errors = load(DispatchAssignIn(), form_payload(request.form, checkbox_fields=("customer_consent",)))
+    if not errors:
+        try:
+            dispatch.assign(wo, data["technician_id"], current_user, data.get("reason"), data.get("customer_consent"))
+        except ApiError as exc:
+            db.session.rollback()
+            errors = api_error_fields(exc)
+    if errors:
+        return _render_work_order(db.session.get(WorkOrder, wo_id), assign_errors=errors,
+                                  values=request.form.to_dict(), status=422)
+    db.session.commit()
+    flash("assigned_ok", "success")
+    return redirect(url_for("office.work_order", wo_id=wo.id))
+
+
+@bp.route("/work-orders/<wo_id>/reschedule", methods=["POST"])
+def reschedule(wo_id: str):
+    """Agree a new appointment (改约) with the customer's consent."""
+    wo = _work_order_or_404(wo_id)
+    data, errors = load(RescheduleIn(), form_payload(
+        request.form, ("appointment_start", "appointment_end"), ("customer_consent",)))
+    if not errors:
+        try:
+            dispatch.reschedule(wo, data["appointment_start"], data.get("appointment_end"), current_user,
+                                data["reason"], data["customer_consent"])
+        except ApiError as exc:
+            db.session.rollback()
+            errors = api_error_fields(exc)
+    if errors:
+        return _render_work_order(db.session.get(WorkOrder, wo_id), reschedule_errors=errors,
+                                  values=request.form.to_dict(), status=422)
+    db.session.commit()
+    flash("rescheduled_ok", "success")
+    return redirect(url_for("office.work_order", wo_id=wo.id))
+
+
+@bp.route("/dispatch")
+def dispatch_day():
+    """Every technician's day at a glance, and the jobs nobody has yet."""
+    day = parse_day(request.args.get("date"), local_today())
+    days = []
+    for tech in dispatch.technicians():
+        booked, unbooked = dispatch.technician_day(tech.id, day)
+        days.append({"technician": tech, "appointments": booked, "unscheduled": unbooked})
+    waiting = db.session.scalars(
+        sa.select(WorkOrder).join(Customer).where(WorkOrder.status == Status.NEW.value)
+        .order_by(WorkOrder.response_due)
+    ).all()
+    return render_template("office/dispatch.html", day=day, days=days, waiting=waiting,
+                           technicians=dispatch.technicians())

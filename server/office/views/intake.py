@@ -1,0 +1,59 @@
+"""Intake page: a request from any channel becomes a work order."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...api.schemas.office import IntakeIn
+from ...errors import ApiError
+from ...extensions import db
+from ...models import Channel, CustomerTier, Priority, WorkOrderType
+from .. import dispatch, intake as intake_service
+from ..blueprint import bp
+from ..forms import api_error_fields, form_payload, load
+
+CHOICES = {
+    "channel": [c.value for c in Channel],
+    "type": [c.value for c in WorkOrderType],
+    "priority": [c.value for c in Priority],
+    "tier": [c.value for c in CustomerTier],
+}
+
+
+def _render(values: dict, errors: dict, duplicates=None, status: int = 200):
+    return render_template(
+        "office/intake.html",
+        values=values,
+        errors=errors,
+        duplicates=duplicates or [],
+        choices=CHOICES,
+        technicians=dispatch.technicians(),
+    ), status
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+def intake():
+    """The intake form; posting creates the work order and opens it."""
+    if request.method == "GET":
+        return _render({"channel": request.args.get("channel", "phone"), "type": "repair", "priority": "normal"}, {})
+    values = request.form.to_dict()
+    data, errors = load(IntakeIn(), form_payload(
+        request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)
+    ))
+    if errors:
+        return _render(values, errors, status=422)
+    try:
+        result = intake_service.take_in(data, current_user)
+    except ApiError as exc:
+        db.session.rollback()
+        duplicates = exc.extra.get("open_work_orders") if exc.status == 409 else None
+        return _render(values, api_error_fields(exc), duplicates, status=exc.status)
+    db.session.commit()
+    wo = result.work_order
+    flash("customer_created" if result.customer_created else "customer_reused", "info")
+    flash("product_created" if result.product_created else "product_reused", "info")
+    for warning in result.warnings:
+        kind, _, detail = warning.partition(":")
+        flash(("model_differs|" if kind == "model_differs" else "duplicate_warning|") + detail, "warning")
+    flash(f"created_title|{wo.ticket_no}", "success")
+    return redirect(url_for("office.work_order", wo_id=wo.id))

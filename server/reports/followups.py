@@ -1,0 +1,99 @@
+"""Which calls the office owes a customer, and when [003 §13, 000, 002].
+
+- A visit not fully fixed (or flagged by the technician): call back 3 hours later.
+- A completed, fixed job: a satisfaction call 1 to 3 days after completion.
+- A rating at or below the threshold, or a complaint: a recovery case with calls at 3
+  and 7 days, and another 7 days later each time the customer is still dissatisfied.
+Each planned call has a key naming what caused it, so planning again adds nothing twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .facts import JobFacts
+
+NOT_FIXED_OUTCOMES = ("not_fixed", "awaiting_parts", "return_to_factory")
+CALL_BACK_AFTER = timedelta(hours=3)
+SATISFACTION_FROM, SATISFACTION_UNTIL = timedelta(days=1), timedelta(days=3)
+RECOVERY_CALLS = (("3d", timedelta(days=3)), ("7d", timedelta(days=7)))
+KEEP_GOING_AFTER = timedelta(days=7)
+OUTCOMES = ("satisfied", "dissatisfied", "unreachable", "resolved")
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    plan_key: str
+    work_order_id: str
+    kind: str  # not_fixed | satisfaction | recovery
+    reason: str  # not_fixed | flagged | completed | low_rating | complaint | still_dissatisfied
+    due_at: datetime
+    latest_at: datetime | None = None
+
+
+def is_low_rating(quality: int, attitude: int, threshold: int) -> bool:
+    """Either rating at or below the threshold counts as dissatisfied."""
+    return quality <= threshold or attitude <= threshold
+
+
+def low_rating_case_key(job: JobFacts, threshold: int) -> str | None:
+    """The recovery case a low rating opens, or None when the ratings are fine."""
+    sign_off = job.sign_off
+    if sign_off and is_low_rating(sign_off.rating_quality, sign_off.rating_attitude, threshold):
+        return f"low_rating:{sign_off.id}"
+    return None
+
+
+def recovery_calls(work_order_id: str, case_key: str, opened_at: datetime, reason: str) -> list[PlannedCall]:
+    """The calls of a recovery case: 3 and 7 days after it opened."""
+    return [
+        PlannedCall(f"recovery:{case_key}:{label}", work_order_id, "recovery", reason, opened_at + after)
+        for label, after in RECOVERY_CALLS
+    ]
+
+
+def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall]:
+    """The routine calls a job calls for (recovery calls are planned with their case)."""
+    calls: list[PlannedCall] = []
+    if job.outcome in NOT_FIXED_OUTCOMES:
+        anchor = job.visit_ended_at or job.completed_at or now
+        calls.append(PlannedCall(
+            f"not_fixed:{job.work_order_id}:{job.visit_ended_event_id or 'outcome'}",
+            job.work_order_id, "not_fixed", "not_fixed", anchor + CALL_BACK_AFTER,
+        ))
+    for event_id, flagged_at in job.flagged:
+        calls.append(PlannedCall(f"flagged:{event_id}", job.work_order_id, "not_fixed", "flagged",
+                                 flagged_at + CALL_BACK_AFTER))
+    fixed = job.outcome not in NOT_FIXED_OUTCOMES
+    if job.is_completed and job.completed_at and fixed and low_rating_case_key(job, threshold) is None:
+        done = job.visit_ended_at or job.completed_at
+        calls.append(PlannedCall(f"satisfaction:{job.work_order_id}", job.work_order_id, "satisfaction",
+                                 "completed", done + SATISFACTION_FROM, done + SATISFACTION_UNTIL))
+    return calls
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What recording an outcome does to the call and its case."""
+
+    status: str  # open | done
+    due_at: datetime | None  # a new due time when the call stays open
+    opens_case: bool  # a dissatisfied customer outside a case: open one
+    next_call_after: timedelta | None  # still dissatisfied inside a case: call again
+    closes_case: bool
+
+
+def record_outcome(outcome: str, attempts: int, in_case: bool, open_calls_left: int,
+                   now: datetime) -> CallResult:
+    """The rules for one call's outcome; `attempts` counts this one, `open_calls_left` excludes it."""
+    if outcome == "unreachable":
+        if attempts < MAX_ATTEMPTS:
+            return CallResult("open", now + RETRY_AFTER, False, None, False)
+        return CallResult("done", None, False, None, False)
+    if outcome == "dissatisfied":
+        if in_case:
+            return CallResult("done", None, False, None if open_calls_left else KEEP_GOING_AFTER, False)
+        return CallResult("done", None, True, None, False)
+    return CallResult("done", None, False, None, in_case and open_calls_left == 0)

@@ -1,0 +1,72 @@
+"""Daily reconciliation [000, 003 §14]: what the dispatcher must check with the technicians.
+
+A "satisfied" rating the customer did not sign, or a missing record, is treated as
+falsification, so each of these is flagged for a person to look into.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .facts import JobFacts
+
+FLAGS = (
+    "unsigned_completion",
+    "rating_without_signature",
+    "sign_off_mismatch",
+    "late_record",
+    "part_without_serial",
+)
+# The service record must be complete within 4 hours of the visit [000].
+RECORD_DEADLINE = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class Flag:
+    work_order_id: str
+    ticket_no: str
+    technician_name: str | None
+    code: str
+    detail: dict = field(default_factory=dict)
+
+
+def visit_time(job: JobFacts) -> datetime | None:
+    """When the (last) visit happened: the device's arrival, else the appointment."""
+    return job.arrivals[-1] if job.arrivals else job.appointment_start
+
+
+def record_completed_at(job: JobFacts) -> datetime | None:
+    """When the technician's record was last added to (device time)."""
+    times = [t for t in (job.visit_ended_at, job.last_record_at) if t is not None]
+    return max(times) if times else None
+
+
+def flags_for(job: JobFacts, sign_off_verifies: bool | None) -> list[Flag]:
+    """Every reconciliation flag of one job; `sign_off_verifies` None when there is no sign-off."""
+    found: list[Flag] = []
+
+    def flag(code: str, **detail) -> None:
+        found.append(Flag(job.work_order_id, job.ticket_no, job.technician_name, code, detail))
+
+    sign_off = job.sign_off
+    if job.is_completed and sign_off is None:
+        flag("unsigned_completion", outcome=job.outcome)
+    if sign_off is not None and not (sign_off.signature_stored and sign_off.signer_name.strip()):
+        flag("rating_without_signature", rating_quality=sign_off.rating_quality,
+             rating_attitude=sign_off.rating_attitude, signature_sha256=sign_off.signature_sha256)
+    if sign_off is not None and sign_off_verifies is False:
+        flag("sign_off_mismatch", summary_sha256=sign_off.summary_sha256)
+    visited, completed = visit_time(job), record_completed_at(job)
+    if (job.is_completed or job.visit_ended_at) and visited and completed and completed - visited > RECORD_DEADLINE:
+        flag("late_record", visit_at=visited.isoformat(), completed_at=completed.isoformat(),
+             hours=round((completed - visited).total_seconds() / 3600, 1))
+    for part in job.parts:
+        if part.serialised and not (part.serial_fitted or "").strip():
+            flag("part_without_serial", part_number=part.part_number, part_fitted_id=part.id)
+    return found
+
+
+def reconcile(jobs: list[JobFacts], verifies: dict[str, bool]) -> list[Flag]:
+    """Flags of all jobs, by ticket then flag order; `verifies` maps sign-off id -> hash still matches."""
+    flags = [f for job in jobs for f in flags_for(job, verifies.get(job.sign_off.id) if job.sign_off else None)]
+    return sorted(flags, key=lambda f: (f.ticket_no, FLAGS.index(f.code)))

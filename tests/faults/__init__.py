@@ -1,0 +1,1 @@
+"""Fault injection: the sync engine under killed workers, lost responses and replays."""

@@ -1,0 +1,83 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { STEPS, stepsDone, nextStep, isLate, needsFollowUp, byAppointment, isToday, stepAfter } from "../../pwa/static/js/visit.js";
+import { partPrice, quoteLines, lineAmount, sameQuote } from "../../pwa/static/js/fees.js";
+import { money, addMoney, isoWithOffset, mutation } from "../../pwa/static/js/wire.js";
+
+const ev = (kind, extra = {}) => ({ id: crypto.randomUUID(), entity: "visit_event", kind, ...extra });
+
+test("steps are done from the records alone; the next step is the first not done", () => {
+  const wo = { outcome: null };
+  assert.equal(nextStep(wo, []), "accept");
+  const records = [ev("accepted"), ev("kit_checked"), ev("departed"), ev("arrived"), ev("knock_started")];
+  const done = stepsDone(wo, records);
+  assert.deepEqual(STEPS.filter((s) => done[s]), ["accept", "kit", "travel"]);
+  assert.equal(nextStep(wo, records), "door", "knocking started is not the door step done");
+  records.push(ev("no_one_home"));
+  assert.equal(stepsDone(wo, records).door, false, "no one home needs the note left");
+  records.push(ev("note_left"));
+  assert.equal(stepsDone(wo, records).door, true);
+  records.push(ev("entered", { deleted: true }));
+  assert.equal(stepsDone(wo, records).enter, false, "voided records do not count");
+  assert.equal(stepAfter("complete"), null);
+});
+
+test("the quote step needs consent (or an escalation)", () => {
+  const wo = {};
+  assert.equal(stepsDone(wo, [{ id: "q", entity: "fee_quote", consented: false }]).quote, false);
+  assert.equal(stepsDone(wo, [{ id: "q", entity: "fee_quote", consented: true }]).quote, true);
+  assert.equal(stepsDone(wo, [ev("escalated")]).quote, true);
+  assert.equal(stepsDone(wo, [{ id: "q", entity: "fee_quote", consented: true, rejected: true }]).quote, false);
+});
+
+test("late arrival, follow-up and today's order", () => {
+  const wo = { appointment_start: "2026-11-23T10:00:00+08:00" };
+  assert.equal(isLate(wo, new Date("2026-11-23T10:05:00+08:00")), true);
+  assert.equal(isLate(wo, new Date("2026-11-23T09:52:00+08:00")), false);
+  assert.equal(isLate({}, new Date()), false);
+  assert.equal(needsFollowUp({ outcome: "fixed" }), false);
+  assert.equal(needsFollowUp({ outcome: "awaiting_parts" }), true);
+  assert.equal(needsFollowUp({ outcome: null }), false);
+  const job = (t, p, n) => ({ wo: { appointment_start: t, priority: p, ticket_no: n } });
+  const list = [job("2026-11-23T14:00:00+08:00", "normal", "C"), job("2026-11-23T09:00:00+08:00", "normal", "B"),
+    job("2026-11-23T14:00:00+08:00", "urgent", "A"), job(null, "urgent", "D")];
+  assert.deepEqual(list.sort(byAppointment).map((j) => j.wo.ticket_no), ["B", "A", "C", "D"]);
+  const now = new Date();
+  assert.equal(isToday(now.toISOString(), now), true);
+  assert.equal(isToday(new Date(now.getTime() - 86400000 * 2).toISOString(), now), false);
+});
+
+test("warranty decides the price of a part", () => {
+  const part = { price: "180.00" };
+  assert.deepEqual(partPrice(part, { in_warranty: true }), { unit_price: "0.00", under_warranty: true });
+  assert.deepEqual(partPrice(part, { in_warranty: false }), { unit_price: "180.00", under_warranty: false });
+  assert.deepEqual(partPrice(part, null), { unit_price: "180.00", under_warranty: false });
+});
+
+test("the fee quote: call-out, labour and parts out of warranty; all free in warranty; totals in cents", () => {
+  const text = (k, p) => (k === "fee_part_line" ? `${p.name} x${p.qty}` : k);
+  const parts = [{ part_number: "A", unit_price: "35.50", quantity: 3 }, { part_number: "B", unit_price: "0.10", quantity: 3 }];
+  const charged = quoteLines({ inWarranty: false, parts, schedule: { call_out: "50", labour: "80.00" }, partName: (n) => `part ${n}`, text });
+  assert.deepEqual(charged.lines.map((l) => [l.kind, l.description, l.amount]), [
+    ["call_out", "fee_call_out", "50.00"], ["labour", "fee_labour", "80.00"], ["part", "part A x3", "106.50"], ["part", "part B x3", "0.30"],
+  ]);
+  assert.equal(charged.total, "236.80");
+  const free = quoteLines({ inWarranty: true, parts: [{ part_number: "A", unit_price: "0.00", quantity: 1 }], schedule: { call_out: "50", labour: "80" }, partName: (n) => n, text });
+  assert.equal(free.total, "0.00");
+  assert.ok(sameQuote(charged, structuredClone(charged)));
+  assert.ok(!sameQuote(charged, free));
+  assert.equal(lineAmount("0.10", 3), "0.30");
+});
+
+test("wire helpers: money strings, device time with its offset, mutation checks", () => {
+  assert.equal(money(180), "180.00");
+  assert.equal(money("12.5"), "12.50");
+  assert.equal(addMoney("0.10", "0.20"), "0.30");
+  assert.throws(() => money("abc"));
+  assert.match(isoWithOffset(new Date()), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+  assert.throws(() => mutation({ seq: 0, entity: "visit_event", entityId: "x", op: "create" }));
+  assert.throws(() => mutation({ seq: 1, entity: "work_order", entityId: "x", op: "create" }));
+  assert.throws(() => mutation({ seq: 1, entity: "work_order", entityId: "x", op: "update" }), /base_version/);
+  const m = mutation({ seq: 2, entity: "diagnosis", entityId: "x", op: "create", fields: { a: 1 }, baseVersion: 5 });
+  assert.equal(m.base_version, null, "creates carry no base version");
+});

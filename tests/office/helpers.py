@@ -1,0 +1,147 @@
+"""Helpers for the office tests: a browser-like page client and a phone that syncs a visit."""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from server.extensions import db
+from server.models import WorkOrder
+from server.sync.summary import compute_summary, summary_sha256
+
+CST = timezone(timedelta(hours=8))
+
+
+def signature_png() -> bytes:
+    """A small signature-like PNG (a few strokes on white)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 100), "white")
+    draw = ImageDraw.Draw(image)
+    draw.line([(20, 70), (60, 20), (90, 80), (130, 30), (170, 75), (230, 40), (280, 60)], fill="black", width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = signature_png()
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class PageClient:
+    """Signs in through the office login form and posts forms with the token the page carries."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+
+    def token_from(self, url: str) -> str:
+        html = self.client.get(url).get_data(as_text=True)
+        match = CSRF_FIELD.search(html)
+        assert match, f"no csrf_token field on {url}"
+        return match.group(1)
+
+    def login(self, email: str, password: str):
+        token = self.token_from("/office/login")
+        return self.client.post("/office/login", data={"csrf_token": token, "email": email, "password": password})
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def submit(self, page_url: str, action: str, data: dict, **kw):
+        """Post a form of `page_url` to `action`, with the csrf_token that page carries."""
+        return self.client.post(action, data={"csrf_token": self.token_from(page_url), **data}, **kw)
+
+
+def at(moment: datetime) -> str:
+    return moment.astimezone(CST).isoformat()
+
+
+class Phone:
+    """A technician's device: numbers its mutations and pushes them like the PWA's outbox."""
+
+    def __init__(self, client):
+        self.client = client
+        self.id = str(uuid.uuid4())
+        self.seq = 0
+
+    def mutation(self, entity, fields, op="create", entity_id=None, base_version=None, when=None) -> dict:
+        self.seq += 1
+        return {"seq": self.seq, "id": str(uuid.uuid4()), "entity": entity, "entity_id": entity_id or str(uuid.uuid4()),
+                "op": op, "fields": fields, "base_version": base_version, "at": at(when or datetime.now(CST))}
+
+    def push(self, *mutations) -> list[dict]:
+        response = self.client.post("/api/sync/push", json={
+            "device_id": self.id, "device_time": at(datetime.now(CST)), "mutations": list(mutations)})
+        assert response.status_code == 200, response.get_json()
+        results = response.get_json()["results"]
+        assert all(r["status"] in ("applied", "merged") for r in results), results
+        return results
+
+    def event(self, wo_id, kind, when=None, data=None):
+        return self.push(self.mutation("visit_event", {"work_order_id": wo_id, "kind": kind, **({"data": data} if data else {})}, when=when))
+
+    def update(self, wo_id, when=None, **fields):
+        db.session.expire_all()
+        version = db.session.get(WorkOrder, wo_id).version
+        return self.push(self.mutation("work_order", fields, op="update", entity_id=wo_id, base_version=version, when=when))
+
+    def upload(self, data: bytes = PNG, content_type="image/png") -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        response = self.client.put(f"/api/blobs/{sha}", data=data, headers={"Content-Type": content_type})
+        assert response.status_code in (200, 201), response.get_json()
+        return sha
+
+    def pull(self, cursor=None) -> tuple[list[dict], str]:
+        changes = []
+        while True:
+            page = self.client.get("/api/sync/pull?limit=1000" + (f"&cursor={cursor}" if cursor else "")).get_json()
+            changes.extend(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return changes, cursor
+
+
+def sync_completed_visit(
+    phone: Phone,
+    wo_id: str,
+    *,
+    arrived: datetime,
+    finished: datetime | None = None,
+    outcome: str = "fixed",
+    ratings: tuple[int, int] | None = (5, 5),
+    part_serial: str | None = "PCB-SN-0001",
+    complete: bool = True,
+) -> None:
+    """A whole visit as the PWA syncs it: on the way, arrived, diagnosis, part, fee, outcome,
+    the customer's sign-off (unless ratings is None) and completion."""
+    finished = finished or arrived + timedelta(hours=1)
+    phone.update(wo_id, status="en_route", when=arrived - timedelta(minutes=30))
+    phone.event(wo_id, "departed", when=arrived - timedelta(minutes=30))
+    phone.event(wo_id, "arrived", when=arrived)
+    phone.update(wo_id, status="on_site", when=arrived)
+    phone.push(
+        phone.mutation("diagnosis", {"work_order_id": wo_id, "fault_cause": "主板电容鼓包", "repair_method": "更换主板",
+                                     "customer_visible": True}, when=arrived + timedelta(minutes=10)),
+        phone.mutation("part_fitted", {"work_order_id": wo_id, "part_number": "PCB-220", "serial_fitted": part_serial,
+                                       "serial_removed": "OLD-SN-0001", "quantity": 1, "unit_price": "180.00",
+                                       "under_warranty": False}, when=arrived + timedelta(minutes=20)),
+        phone.mutation("fee_quote", {"work_order_id": wo_id, "lines": [
+            {"kind": "call_out", "description": "上门费", "amount": "50.00"},
+            {"kind": "part", "description": "主控板", "amount": "180.00"}],
+            "total": "230.00", "consented": True, "consented_at": at(arrived + timedelta(minutes=15))},
+            when=arrived + timedelta(minutes=15)),
+    )
+    phone.update(wo_id, outcome=outcome, when=finished - timedelta(minutes=5))
+    if ratings is not None:
+        signature = phone.upload()
+        db.session.expire_all()
+        summary = summary_sha256(compute_summary(db.session, db.session.get(WorkOrder, wo_id)))
+        phone.push(phone.mutation("sign_off", {
+            "work_order_id": wo_id, "signer_name": "张伟", "rating_quality": ratings[0], "rating_attitude": ratings[1],
+            "comment": "师傅很专业", "signature_sha256": signature, "summary_sha256": summary}, when=finished))
+    if complete:
+        phone.event(wo_id, "completed", when=finished)
+        phone.update(wo_id, status="completed", when=finished)
+    db.session.expire_all()
