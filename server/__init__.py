@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask
 
-from . import config as config_module
+from . import config as config_module, log_privacy
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,8 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    log_privacy.install()
 
-    from . import api, cli, db_setup, errors, security_headers
+    from . import api, cli, db_setup, errors, office, pwa_views, security_headers
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
     from .sync import changelog  # noqa: F401  (installs the change-log session hooks)
@@ -36,9 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     security_headers.init_app(app)
     api.init_app(app)
-    from . import pwa_views
     pwa_views.init_app(app)
-    from . import office
     office.init_app(app)
     cli.init_app(app)
     return app
