@@ -388,7 +388,8 @@ def gunicorn(name: str, app: str, tmp: Path, chdir: Path, env: dict | None = Non
     port = free_port()
     argv = [str(VENV_BIN / "gunicorn"), "--workers", str(WORKERS), "--worker-class", "sync",
             "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app]
-    return Service(name, argv, tmp / f"{name}.log", port, env=env)
+    # gunicorn puts its working directory first on sys.path: it must be the tree to serve.
+    return Service(name, argv, tmp / f"{name}.log", port, env=env, cwd=chdir)
 
 
 def onsite_env(url: str, tmp: Path, root: Path) -> dict:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from server import create_app
-from server.auth.passwords import hash_password
 from server.extensions import db as _db
 from server.models import Customer, Part, Product, User, VanStock
 
@@ -206,7 +205,6 @@ def world(app, people):
     """Two customers with a product each, one work order per technician, a part and van stock."""
     from server.services.work_orders import create_work_order
 
-    now = datetime.now(timezone.utc)
     c1 = Customer(name="张伟", phone="13800000001", address="上海市浦东新区世纪大道 100 号", tier="vip")
     c2 = Customer(name="Anna Li", phone="13800000002", address="北京市朝阳区建国路 8 号", locale="en")
     _db.session.add_all([c1, c2])

@@ -27,18 +27,18 @@ def sync_bench():
 def test_a_benchmark_batch_is_applied_in_full_and_pulled_back(sync_bench, app, client_for, world):
     phone = client_for("tech1")
     device = sync_bench.Device([world["wo1"].id], world["part"].part_number)
-    for _ in range(2):  # the second batch continues the seqs and the house-call script
-        response = phone.post("/api/sync/push", data=device.push_body(sync_bench.BATCH),
-                              headers={"Content-Type": "application/json"})
+    sizes = (sync_bench.BATCH, 20)  # the second batch continues the seqs and the house-call script
+    for size in sizes:
+        response = phone.post("/api/sync/push", data=device.push_body(size), headers={"Content-Type": "application/json"})
         assert response.status_code == 200, response.get_json()
         results = response.get_json()["results"]
-        assert len(results) == sync_bench.BATCH
+        assert len(results) == size
         assert {r["status"] for r in results} == {"applied"}, [r for r in results if r["status"] != "applied"][:1]
     pulled = phone.get("/api/sync/pull?limit=1000").get_json()["changes"]
     kinds = {c["entity"] for c in pulled}
     assert {"checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote"} <= kinds
     visit_records = [c for c in pulled if c["entity"] not in ("work_order", "customer", "product", "part", "van_stock")]
-    assert len(visit_records) == 2 * sync_bench.BATCH
+    assert len(visit_records) == sum(sizes)
 
 
 def test_the_pouchdb_documents_carry_the_same_records(sync_bench):

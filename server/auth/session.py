@@ -9,7 +9,7 @@ from flask import Flask, g, request
 
 from ..errors import ApiError
 from ..extensions import db, login_manager
-from ..models import ApiToken, User, utcnow
+from ..models import ApiToken, User
 
 
 def token_digest(token: str) -> str:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UUIDStr, Versioned
+from .base import Versioned
 
 
 class CustomerTier(str, enum.Enum):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UUIDStr, Versioned
+from .base import Versioned
 
 # Barcode symbologies the scanner understands (names as in the BarcodeDetector API).
 BARCODE_FORMATS = ("code_128", "ean_13", "qr_code", "data_matrix", "code_39", "ean_8")

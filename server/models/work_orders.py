@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, UUIDStr, Versioned
+from .base import UTCDateTime, Versioned
 from .customers import Customer, Product
 from .people import User
 

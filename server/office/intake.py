@@ -9,14 +9,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from ..domain import sla
 from ..domain.lifecycle import Status
 from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
 from ..services import work_orders as service
-from . import settings
 from .clock import local_today
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
@@ -140,11 +138,6 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         },
         user,
         now=now,
-    )
-    # The clocks follow the manager's stored settings, not only the start-up config.
-    hours = settings.sla_hours()
-    wo.response_due, wo.resolution_due = sla.deadlines(
-        now, wo.priority, customer.tier, hours["response"], hours["resolution"]
     )
     if wo.technician_id and wo.first_response_at is None:
         wo.first_response_at = now

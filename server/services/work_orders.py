@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -78,13 +77,11 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
 
 
 def _deadlines(taken_in: datetime, priority: str, tier: str) -> tuple[datetime, datetime]:
-    return sla.deadlines(
-        taken_in,
-        priority,
-        tier,
-        current_app.config["SLA_RESPONSE_HOURS"],
-        current_app.config["SLA_RESOLUTION_HOURS"],
-    )
+    # The manager's stored SLA hours (over the config defaults) apply to every intake path.
+    from ..office.settings import sla_hours
+
+    hours = sla_hours()
+    return sla.deadlines(taken_in, priority, tier, hours["response"], hours["resolution"])
 
 
 def reprioritise(wo: WorkOrder, priority: str) -> None:

@@ -80,7 +80,7 @@ def _load(schema, data: dict) -> dict:
 def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool = False) -> WorkOrder:
     stmt = sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user))
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE: visit inserts' FK checks pass
     wo = session.scalar(stmt)
     if wo is None:
         raise MutationRejected(

@@ -19,14 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db
 from ..domain.lifecycle import technician_holds
 from ..models import (
     ChangeLogEntry,
     Product,
     SyncState,
     Versioned,
-    VisitRecord,
     WorkOrder,
     utcnow,
 )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ApiError
 from ..extensions import db
-from ..models import Device, MutationRecord, User, utcnow
+from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
 from .apply import MutationRejected, apply_mutation
 from .schemas import MutationEnvelope
@@ -109,6 +109,7 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     device = _lock_device(user, body["device_id"], user_agent)
     mutations = sorted(body["mutations"], key=lambda m: m["seq"])
     _check_sequence(device.last_seq, [m["seq"] for m in mutations])
+    _lock_work_orders(mutations, device.last_seq)
     seen = _seen(device.id, mutations)
     results = []
     for raw in mutations:
@@ -123,6 +124,20 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     device.last_push_at = received_at
     db.session.commit()
     return PushOutcome(device.last_seq, results)
+
+
+def _lock_work_orders(mutations: list[dict], last_seq: int) -> None:
+    """Lock the work orders this batch updates, in id order, before touching anything else.
+
+    Two phones updating the same orders in different orders would otherwise deadlock.
+    FOR NO KEY UPDATE leaves the foreign-key checks of visit-record inserts unblocked.
+    """
+    ids = sorted({m.get("entity_id") for m in mutations if m["seq"] > last_seq and m.get("entity") == "work_order"
+                  and isinstance(m.get("entity_id"), str)})
+    if ids:
+        db.session.execute(
+            sa.select(WorkOrder.id).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id).with_for_update(key_share=True)
+        ).all()
 
 
 def _seen(device_id: str, mutations: list[dict]) -> dict:
@@ -181,6 +196,8 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
         changelog.rollback_to(db.session, mark)
         result = _result(raw, "rejected", error={"message": exc.message, "errors": exc.errors})
     except Exception as exc:
+        if isinstance(exc, OperationalError) and _retryable(exc):
+            raise  # a deadlock or serialisation failure: push() retries the whole batch
         if nested is None:
             raise _Unexpected() from exc
         nested.rollback()

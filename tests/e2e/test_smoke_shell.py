@@ -8,12 +8,12 @@ from .helpers import sign_in, wait_synced, wait_worker_ready
 
 def test_shell_worker_and_manifest_are_served(live):
     shell = requests.get(f"{live.url}/app/jobs/anything")
-    assert shell.status_code == 200 and 'src="/static/js/app.js"' in shell.text
+    assert shell.status_code == 200 and '<script type="module" src="/static/' in shell.text
     assert "script-src 'self' 'wasm-unsafe-eval'" in shell.headers["Content-Security-Policy"]
     sw = requests.get(f"{live.url}/sw.js")
     assert sw.headers["Service-Worker-Allowed"] == "/"
     assert "no-cache" in sw.headers["Cache-Control"]
-    assert "self.__PRECACHE__ = {" in sw.text and "/static/js/app.js" in sw.text
+    assert "self.__PRECACHE__ = {" in sw.text and '"/static/css/app.css"' in sw.text
     manifest = requests.get(f"{live.url}/manifest.webmanifest")
     assert manifest.headers["Content-Type"].startswith("application/manifest+json")
     body = manifest.json()
@@ -41,3 +41,20 @@ def test_sign_in_shows_todays_jobs_in_appointment_order(live, browser):
     assert page.get_attribute("#open-maps", "href").startswith("geo:0,0?q=")
     assert "保修期内" in page.inner_text("#warranty")
     assert browser.errors == []
+
+
+def test_the_unbundled_modules_work_too(tmp_path, browser):
+    """Without `npm run build` (or with a stale bundle) the app runs from its ES modules."""
+    from .conftest import start_live, stop_live
+
+    live = start_live(tmp_path, PWA_USE_SOURCES=True)
+    try:
+        assert 'src="/static/js/app.js"' in requests.get(f"{live.url}/app/").text
+        page = browser.page()
+        sign_in(page, live.url)
+        wait_synced(page)
+        wait_worker_ready(page)
+        assert page.locator("#today-list a.job").count() == 2
+        assert browser.errors == []
+    finally:
+        stop_live(live)

@@ -54,11 +54,11 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 CST = timezone(timedelta(hours=8))
 PART_NUMBER = "PCB-220"
-VISIT_TABLES = ("checklist_answers", "visit_events", "diagnoses", "parts_fitted", "fee_quotes", "photos")
-TABLE_OF = {
+TABLE_OF = {  # visit-record entity -> its table
     "checklist_answer": "checklist_answers", "visit_event": "visit_events", "diagnosis": "diagnoses",
     "part_fitted": "parts_fitted", "fee_quote": "fee_quotes", "photo": "photos",
 }
+VISIT_TABLES = tuple(TABLE_OF.values())
 CONTESTED_FIELDS = ("technician_notes", "outcome", "appointment_start", "appointment_end")
 
 
@@ -224,12 +224,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def workers(self) -> list[int]:
-        """Pids of the live workers (children of the master)."""
+        """Pids of the live workers: children of the master, not yet dead (a zombie is no target)."""
         try:
             text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
         except OSError:
             return []
-        return [int(p) for p in text.split()]
+        return [int(pid) for pid in text.split() if _alive(int(pid))]
 
     def busy_workers(self) -> list[int]:
         """Workers holding an established connection on the server port: serving a request now."""
@@ -296,6 +296,15 @@ class Gunicorn:
         except (ProcessLookupError, PermissionError):
             pass
         self._log.close()
+
+
+def _alive(pid: int) -> bool:
+    """Running or sleeping, i.e. not a zombie waiting for the master to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _link(pid: int, fd: str) -> str | None:

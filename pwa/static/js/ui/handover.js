@@ -97,7 +97,7 @@ export async function render(ctx) {
     error,
     h("button", { type: "submit", class: "btn primary block", id: "signoff-submit" }, tc("sign_and_confirm")));
 
-  const { default: SignaturePad } = await import("../../vendor/signature_pad.js");
+  const { default: SignaturePad } = await import("/static/vendor/signature_pad.js");
   let pad = null;
   const fit = () => {
     // Size the canvas to its box at the device's pixel ratio so strokes are sharp.

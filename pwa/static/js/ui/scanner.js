@@ -7,7 +7,7 @@ import { h } from "./dom.js";
 
 /** Formats we read: Code 128, EAN-13, QR and DataMatrix at least. */
 export const FORMATS = ["code_128", "ean_13", "qr_code", "data_matrix", "code_39", "ean_8"];
-const VENDOR = new URL("../../vendor/barcode-detector/", import.meta.url);
+const VENDOR = new URL("/static/vendor/barcode-detector/", globalThis.location?.href);
 let detectorPromise = null;
 
 async function nativeDetector(formats) {
