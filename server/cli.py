@@ -14,6 +14,7 @@ from .models import Role, User
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     init_sync_commands(app)
+    init_key_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -75,3 +76,33 @@ def init_sync_commands(app: Flask) -> None:
         deleted = db.session.execute(sa.delete(ChangeLogEntry).where(superseded)).rowcount
         db.session.commit()
         click.echo(f"Removed {deleted} superseded change-log rows.")
+
+
+def init_key_commands(app: Flask) -> None:
+    """Key management for customer data encrypted at rest."""
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys():
+        """Re-encrypt customer data with the first key of DATA_KEYS and rehash phones.
+
+        Rotation: put a new key first in DATA_KEYS (keep the old one after it), run this,
+        then drop the old key. A new PHONE_HASH_KEY takes effect the same way.
+        """
+        from .crypto import app_phone_digest, app_ring, decrypt, encrypt, key_id_of
+
+        ring = app_ring()
+        # The raw columns: the ORM type would decrypt, and we need to see which key sealed them.
+        raw = sa.table("customers", sa.column("id"), sa.column("phone", sa.Text),
+                       sa.column("address", sa.Text), sa.column("phone_digest"))
+        changed = 0
+        rows = db.session.execute(sa.select(raw.c.id, raw.c.phone, raw.c.address, raw.c.phone_digest)).all()
+        for cid, phone_ct, address_ct, stored_digest in rows:
+            phone, address = decrypt(ring, phone_ct), decrypt(ring, address_ct)
+            digest = app_phone_digest(phone)
+            if key_id_of(phone_ct) == key_id_of(address_ct) == ring.current_id and stored_digest == digest:
+                continue
+            db.session.execute(raw.update().where(raw.c.id == cid).values(
+                phone=encrypt(ring, phone), address=encrypt(ring, address), phone_digest=digest))
+            changed += 1
+        db.session.commit()
+        click.echo(f"Re-encrypted {changed} of {len(rows)} customers with key {ring.current_id}.")

@@ -15,16 +15,35 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
+def _kept_secret(env: str, filename: str, make) -> str:
+    """A secret from the environment, else one made once and kept in instance/ (mode 600).
+
+    The embedded default must survive restarts: sessions, and above all the data keys
+    that encrypt customer details. Production sets the environment variables.
+    """
+    if value := os.environ.get(env):
+        return value
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = INSTANCE_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    return _kept_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _data_keys() -> str:
+    from .crypto import new_key_spec
+
+    return _kept_secret("DATA_KEYS", "data_keys", lambda: new_key_spec("k1"))
+
+
+def _phone_hash_key() -> str:
+    return _kept_secret("PHONE_HASH_KEY", "phone_hash_key", lambda: secrets.token_urlsafe(32))
 
 
 def _sla_hours(prefix: str, defaults: dict[str, float]) -> dict[str, float]:
@@ -39,6 +58,9 @@ def from_environment() -> dict:
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
     return {
         "SECRET_KEY": _secret_key(),
+        # Customer phone and address are encrypted at rest (server/crypto.py).
+        "DATA_KEYS": _data_keys(),
+        "PHONE_HASH_KEY": _phone_hash_key(),
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Cookies: Secure (browsers accept it on http://127.0.0.1 as a secure context),

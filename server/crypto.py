@@ -91,8 +91,14 @@ def key_id_of(stored: str) -> str | None:
 
 
 def phone_digits(phone: str) -> str:
-    """The digits of a phone number, the form that is hashed and searched."""
-    return re.sub(r"\D", "", phone or "")
+    """The digits of a phone number, the form that is hashed and searched.
+
+    China's country code is dropped from mobile numbers, so +86 138… and 138… match.
+    """
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
 
 
 def phone_digest(hash_key: bytes, phone: str) -> str:

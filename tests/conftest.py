@@ -14,6 +14,7 @@ from server.extensions import db as _db
 from server.models import Customer, Part, Product, User, VanStock
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
+TEST_DATA_KEYS = "t1:" + "A" * 43  # 32 zero bytes, base64url: fixed so tests are repeatable
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "correct horse battery"
 # Argon2id like production, with light parameters: verification cost comes from the
@@ -65,6 +66,8 @@ def test_config(tmp_path, backend: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "DATA_KEYS": TEST_DATA_KEYS,
+        "PHONE_HASH_KEY": "test-phone-hash-key",
         "SQLALCHEMY_DATABASE_URI": url,
         "BLOB_DIR": str(tmp_path / "blobs"),
         "LOGIN_RATE_LIMIT": "1000 per minute",

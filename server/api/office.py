@@ -84,7 +84,7 @@ def check_intake(q):
     customer = None
     if q.get("phone"):
         customer = db.session.scalar(
-            db.select(Customer).where(Customer.phone == intake.normalise_phone(q["phone"]))
+            db.select(Customer).where(Customer.phone_is(q["phone"]))
         )
     return {
         "customer": customer and {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},

@@ -55,3 +55,28 @@ class Versioned:
         """Advance the version after a change and return it."""
         self.version = (self.version or 0) + 1
         return self.version
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with the app's data keys (AES-GCM, see server/crypto.py).
+
+    Ciphertexts are randomised, so the column cannot be compared in SQL: comparisons
+    raise instead of silently matching nothing. Search through a keyed digest column.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):
+        def operate(self, op, *other, **kwargs):
+            raise TypeError("an encrypted column cannot be compared in SQL; use its digest column")
+
+    def process_bind_param(self, value, dialect):
+        from ..crypto import app_ring, encrypt
+
+        return None if value is None else encrypt(app_ring(), value)
+
+    def process_result_value(self, value, dialect):
+        from ..crypto import app_ring, decrypt
+
+        return None if value is None else decrypt(app_ring(), value)

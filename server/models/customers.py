@@ -5,10 +5,10 @@ import enum
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
-from .base import Versioned
+from .base import EncryptedText, Versioned
 
 
 class CustomerTier(str, enum.Enum):
@@ -25,12 +25,28 @@ class Customer(Versioned, db.Model):
     __tablename__ = "customers"
 
     name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
-    phone: Mapped[str] = mapped_column(sa.String(40), nullable=False, index=True)
-    address: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    # Personal data, encrypted at rest; the office finds customers by the phone's keyed hash.
+    phone: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    phone_digest: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    address: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     tier: Mapped[str] = mapped_column(sa.String(10), nullable=False, default=CustomerTier.NORMAL.value)
     locale: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="zh-CN")
 
     products: Mapped[list["Product"]] = relationship(back_populates="customer")
+
+    @validates("phone")
+    def _digest_phone(self, key, value):
+        from ..crypto import app_phone_digest
+
+        self.phone_digest = app_phone_digest(value) if value is not None else None
+        return value
+
+    @classmethod
+    def phone_is(cls, phone: str):
+        """SQL condition: the customer with this phone number (digits compared)."""
+        from ..crypto import app_phone_digest
+
+        return cls.phone_digest == app_phone_digest(phone)
 
 
 class Product(Versioned, db.Model):

@@ -59,7 +59,7 @@ def find_product(serial_no: str) -> Product | None:
 def _customer(data: dict) -> tuple[Customer, bool]:
     phone = normalise_phone(data["phone"])
     found = db.session.scalar(
-        sa.select(Customer).where(Customer.phone == phone).order_by(Customer.created_at)
+        sa.select(Customer).where(Customer.phone_is(phone)).order_by(Customer.created_at)
     )
     if found:
         return found, False
