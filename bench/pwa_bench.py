@@ -223,15 +223,18 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
             except OSError:
                 time.sleep(0.1)
         for name, target in urls:
-            run = subprocess.run(
-                [str(LIGHTHOUSE), target, f"--port={port}", "--only-categories=performance,accessibility",
-                 "--disable-storage-reset", "--output=json", "--quiet", "--max-wait-for-load=30000"],
-                capture_output=True, text=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROMIUM},
-            )
-            if run.returncode != 0:
-                out[name] = {"error": run.stderr[-800:]}
+            for attempt in range(3):  # Lighthouse now and then loses the trace (NO_NAVSTART): try again
+                run = subprocess.run(
+                    [str(LIGHTHOUSE), target, f"--port={port}", "--only-categories=performance,accessibility",
+                     "--disable-storage-reset", "--output=json", "--quiet", "--max-wait-for-load=30000"],
+                    capture_output=True, text=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROMIUM},
+                )
+                report = json.loads(run.stdout) if run.returncode == 0 else None
+                if report and not report.get("runtimeError"):
+                    break
+            if not report or report.get("runtimeError"):
+                out[name] = {"error": (report or {}).get("runtimeError", {}).get("message") or run.stderr[-800:]}
                 continue
-            report = json.loads(run.stdout)
             cats = report["categories"]
             audits = report["audits"]
             out[name] = {

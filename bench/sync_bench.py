@@ -2,8 +2,8 @@
 """Sync benchmark: Onsite's push and pull on SQLite and PostgreSQL, side by side with
 pouchdb-server 4.2.0 (LevelDB) and a Flask hello-world, every server on loopback.
 
-    .venv/bin/python bench/sync_bench.py            # 5 s per figure, about 3 minutes
-    .venv/bin/python bench/sync_bench.py --quick    # 1 s per figure: a smoke run
+    .venv/bin/python bench/sync_bench.py            # 3 interleaved rounds of 3 s per figure
+    .venv/bin/python bench/sync_bench.py --quick    # 1 round of 1 s per figure: a smoke run
 
 It installs pouchdb-server into bench/.node on first use (npm), makes its own
 databases (a temporary SQLite file; `onsite_bench` on the local PostgreSQL, dropped
@@ -19,6 +19,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import socket
 import subprocess
 import sys
@@ -45,6 +46,7 @@ PG_DATABASE = "onsite_bench"
 
 BATCH = 100  # mutations (or documents) per push request
 PAGE = 500  # changes per pull page
+PULL_PAGES = 6  # a pull from scratch reads this many pages, then starts again
 PUSH_DEVICES = (1, 8)  # concurrent pushers
 IDLE_CLIENTS = 8  # concurrent clients polling with nothing new
 WORKERS = 4  # gunicorn sync workers, for Onsite and the hello-world alike
@@ -56,7 +58,7 @@ CST = timezone(timedelta(hours=8))
 METRICS = {
     "push_1": (f"push, 1 device, batches of {BATCH}", "mutations/s", "pouchdb", 1.0),
     "push_8": (f"push, 8 devices, batches of {BATCH}", "mutations/s", "pouchdb", 1.0),
-    "pull": (f"pull from scratch, pages of {PAGE}", "changes/s", "pouchdb", 1.0),
+    "pull": (f"pull from scratch, pages of {PAGE}", "changes/s", "pouchdb", 1.0),  # the first PULL_PAGES pages
     "idle_pull": (f"no-change pull, {IDLE_CLIENTS} clients", "requests/s", "hello", 0.5),
 }
 COLUMNS = ("sqlite", "postgres", "pouchdb", "hello")
@@ -557,21 +559,25 @@ class Onsite:
             if not page["has_more"]:
                 return cursor, total
 
-    def pull_jobs(self) -> tuple[list[Job], int]:
-        """The dispatcher pulls everything from no cursor in pages of PAGE, again and again."""
+    def pull_jobs(self, pages: int) -> list[Job]:
+        """The dispatcher pulls from no cursor in pages of PAGE; after `pages` pages, again from scratch."""
         token = self.data["dispatcher"]
         _, total = self._pull_all(token)
-        http, state = Http(self.server.port, self._auth(token)), {"cursor": None}
+        top_up = self._push_op(0)
+        while total < pages * PAGE:  # untimed: enough records for the pages
+            total += top_up()
+        http, state = Http(self.server.port, self._auth(token)), {"cursor": None, "page": 0}
 
         def op() -> int:
             cursor = state["cursor"]
             page = http.get_json(f"/api/sync/pull?limit={PAGE}" + (f"&cursor={cursor}" if cursor else ""))
             if page["reset"]:
                 raise RuntimeError("pull answered reset")
-            state["cursor"] = page["cursor"] if page["has_more"] else None
+            state["page"] = (state["page"] + 1) % pages
+            state["cursor"] = page["cursor"] if page["has_more"] and state["page"] else None
             return len(page["changes"])
 
-        return [repeat(op)], total
+        return [repeat(op)]
 
     def idle_jobs(self) -> list[Job]:
         """Technicians' phones, up to date, asking whether anything changed."""
@@ -644,18 +650,23 @@ class PouchDB:
     def push_jobs(self, devices: int) -> list[Job]:
         return [repeat(self._push_op(i)) for i in range(devices)]
 
-    def pull_jobs(self) -> tuple[list[Job], int]:
-        """_changes with documents from since=0 in pages of PAGE, again and again."""
-        http, state = Http(self.server.port), {"since": 0}
+    def pull_jobs(self, pages: int) -> list[Job]:
+        """_changes with documents from since=0 in pages of PAGE; after `pages` pages, again from 0."""
+        http = Http(self.server.port)
+        top_up = self._push_op(0)
         total = http.get_json(f"/{self.db}")["doc_count"]
+        while total < pages * PAGE:  # untimed: enough documents for the pages
+            total += top_up()
+        state = {"since": 0, "page": 0}
 
         def op() -> int:
             page = http.get_json(f"/{self.db}/_changes?limit={PAGE}&include_docs=true&since={quote(str(state['since']))}")
             n = len(page["results"])
-            state["since"] = page["last_seq"] if n == PAGE else 0
+            state["page"] = (state["page"] + 1) % pages
+            state["since"] = page["last_seq"] if n == PAGE and state["page"] else 0
             return n
 
-        return [repeat(op)], total
+        return [repeat(op)]
 
     def idle_jobs(self) -> list[Job]:
         last = Http(self.server.port).get_json(f"/{self.db}")["update_seq"]
@@ -700,17 +711,11 @@ def measure(system, metric: str, duration: float) -> Sample:
     if metric.startswith("push_"):
         jobs = system.push_jobs(int(metric.split("_")[1]))
     elif metric == "pull":
-        jobs, dataset = system.pull_jobs()
+        jobs, dataset = system.pull_jobs(PULL_PAGES), PULL_PAGES * PAGE
     else:
         jobs = system.idle_jobs()
     load = run_load(jobs, duration)
     return Sample(load.rate, load.ops, round(load.seconds, 3), round(load.client_cpu, 3), dataset)
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def run_rounds(systems: dict, rounds: int, duration: float) -> dict[str, dict[str, list[Sample]]]:
@@ -727,7 +732,7 @@ def run_rounds(systems: dict, rounds: int, duration: float) -> dict[str, dict[st
             for c in names:
                 s = measure(systems[c], metric, duration)
                 samples[c].setdefault(metric, []).append(s)
-                extra = f" over {s.dataset} records" if s.dataset is not None else ""
+                extra = f" (the first {s.dataset} changes)" if s.dataset is not None else ""
                 say(f"round {r + 1}/{rounds}  {label:<32} {HEADINGS[c]:<15} {s.rate:>8,.0f} {unit}{extra}")
     return samples
 
@@ -736,7 +741,7 @@ def run_rounds(systems: dict, rounds: int, duration: float) -> dict[str, dict[st
 
 
 def summarise(samples: dict) -> dict[str, dict[str, float]]:
-    return {c: {m: median([s.rate for s in ss]) for m, ss in per.items()} for c, per in samples.items()}
+    return {c: {m: statistics.median(s.rate for s in ss) for m, ss in per.items()} for c, per in samples.items()}
 
 
 def ratios(figures: dict[str, dict[str, float]]) -> dict:
@@ -830,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average": os.getloadavg()},
-        "settings": {"seconds": duration, "rounds": rounds, "batch": BATCH, "page": PAGE, "onsite_root": str(args.onsite_root),
+        "settings": {"seconds": duration, "rounds": rounds, "batch": BATCH, "page": PAGE, "pull_pages": PULL_PAGES, "onsite_root": str(args.onsite_root),
                      "idle_clients": IDLE_CLIENTS, "gunicorn_workers": WORKERS, "pouchdb_server": POUCH_VERSION},
         "figures": figures,
         "ratios": found,

@@ -46,11 +46,14 @@ def init_app(app: Flask) -> None:
         token = bearer_token()
         if not token:
             return None
-        row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
-        if row is None or not row.user.active:
+        # One query for the token and its user (not the token, then its user lazily).
+        user = db.session.scalar(
+            sa.select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_sha256 == token_digest(token))
+        )
+        if user is None or not user.active:
             return None
         g.auth_via_token = True
-        return row.user
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -32,6 +32,30 @@ _work_order_change = WorkOrderChange()
 _create_schemas = {name: cls() for name, cls in CREATE_SCHEMAS.items()}
 
 
+BATCH = "onsite_push_batch"
+
+
+class BatchCache:
+    """Look-ups shared by the mutations of one push (fast path, autoflush off)."""
+
+    def __init__(self, session: Session, mutations: list[dict]):
+        self.work_orders: dict[str, WorkOrder | None] = {}
+        self.signed: dict[str, bool] = {}
+        self.parts: dict[str, bool] = {}
+        self.taken: set[tuple[str, str]] = set()
+        wanted: dict[str, set[str]] = {}
+        for m in mutations:
+            if m.get("op") == "create" and m.get("entity") in VISIT_ENTITIES and isinstance(m.get("entity_id"), str):
+                wanted.setdefault(m["entity"], set()).add(m["entity_id"])
+        for entity, ids in wanted.items():
+            model = MODEL_BY_ENTITY[entity]
+            self.taken.update((entity, i) for i in session.scalars(sa.select(model.id).where(model.id.in_(ids))))
+
+
+def _batch(session: Session) -> BatchCache | None:
+    return session.info.get(BATCH)
+
+
 class MutationRejected(Exception):
     """A mutation that cannot be applied, with the reason field by field."""
 
@@ -78,6 +102,18 @@ def _load(schema, data: dict) -> dict:
 
 
 def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool = False) -> WorkOrder:
+    batch = _batch(session)
+    if batch is not None and not lock:
+        if wo_id not in batch.work_orders:
+            batch.work_orders[wo_id] = session.scalar(
+                sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user)))
+        wo = batch.work_orders[wo_id]
+        if wo is None:
+            raise MutationRejected(
+                "No such work order among those you may change (wrong id, or no longer assigned to you).",
+                {"work_order_id": ["Unknown or not yours."]},
+            )
+        return wo
     stmt = sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user))
     if lock:
         stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE: visit inserts' FK checks pass
@@ -103,6 +139,9 @@ def _jsonable(value):
 
 def _update_work_order(session: Session, user: User, device: Device, mutation_id: str, m: dict) -> Applied:
     proposed = _load(_work_order_change, m["fields"])
+    if (batch := _batch(session)) is not None:
+        session.flush()
+        batch.work_orders.clear()
     if m["base_version"] is None:
         raise MutationRejected("An update needs the base_version the device last saw.", {"base_version": ["Required for update."]})
     wo = _visible_work_order(session, user, m["entity_id"], lock=True)
@@ -152,13 +191,20 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     entity = m["entity"]
     data = _load(_create_schemas[entity], m["fields"])
     model = MODEL_BY_ENTITY[entity]
-    if session.get(model, m["entity_id"]) is not None:
+    batch = _batch(session)
+    exists = (entity, m["entity_id"]) in batch.taken if batch else session.get(model, m["entity_id"]) is not None
+    if exists:
         raise MutationRejected(
             f"A {entity} with id {m['entity_id']} already exists; a new record needs a new id.",
             {"entity_id": ["Already exists."]},
         )
     wo = _visible_work_order(session, user, data["work_order_id"])
-    signed = sign_off_of(session, wo.id)
+    if batch is None:
+        signed = sign_off_of(session, wo.id)
+    else:
+        if wo.id not in batch.signed:
+            batch.signed[wo.id] = sign_off_of(session, wo.id) is not None
+        signed = batch.signed[wo.id] or None
     if signed and (entity in SEALED_ENTITIES or (entity == "diagnosis" and data["customer_visible"])):
         raise MutationRejected(
             "The customer has signed off this visit; what they signed can no longer change.",
@@ -166,14 +212,21 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         )
     _check_references(session, entity, data)
     if entity == "sign_off":
+        if batch is not None:
+            session.flush()  # the seal is checked against this batch's records too
         _check_seal(session, wo, data["summary_sha256"], signed)
     if entity == "fee_quote":
         data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
-    record = model(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], **data)
+    record = model(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], version=1, **data)
     session.add(record)
     if entity == "part_fitted":
         _take_from_van(session, user.id, record.part_number, record.quantity)
-    session.flush()
+    if batch is None:
+        session.flush()
+    else:
+        batch.taken.add((entity, m["entity_id"]))
+        if entity == "sign_off":
+            batch.signed[wo.id] = True
     return Applied("applied", record.version)
 
 
@@ -191,8 +244,14 @@ def _take_from_van(session: Session, technician_id: str, part_number: str, quant
 
 def _check_references(session: Session, entity: str, data: dict) -> None:
     if entity == "part_fitted":
-        part = session.scalar(sa.select(Part).where(Part.part_number == data["part_number"]))
-        if part is None:
+        batch = _batch(session)
+        if batch is not None and data["part_number"] in batch.parts:
+            known = batch.parts[data["part_number"]]
+        else:
+            known = session.scalar(sa.select(Part.id).where(Part.part_number == data["part_number"])) is not None
+            if batch is not None:
+                batch.parts[data["part_number"]] = known
+        if not known:
             raise MutationRejected(
                 f"Part number {data['part_number']} is not in the catalogue.",
                 {"fields": {"part_number": ["Unknown part number."]}},
@@ -223,6 +282,8 @@ def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) ->
 def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
     entity = m["entity"]
     model = MODEL_BY_ENTITY[entity]
+    if _batch(session) is not None:
+        session.flush()  # the record may have been created earlier in this batch
     record = session.get(model, m["entity_id"])
     if record is None:
         raise MutationRejected(f"No {entity} with id {m['entity_id']}.", {"entity_id": ["Unknown record."]})

@@ -130,7 +130,8 @@ def _append_log(session: Session) -> None:
     for i, row in enumerate(rows, start=state.last_seq + 1):
         row.update(seq=i, changed_at=now)
     state.last_seq += len(rows)
-    session.execute(sa.insert(ChangeLogEntry), rows)
+    # render_nulls: every row has the same keys, so this is one executemany, not one INSERT per row.
+    session.connection().execute(ChangeLogEntry.__table__.insert(), rows)
     session.flush()
 
 

@@ -55,6 +55,8 @@ def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPa
     if (after and after < oldest) or after > last:
         # Pruned history, or a cursor from before a database rebuild: start over.
         return PullPage(encode_cursor(0), True, True, [])
+    if after == last:  # the caller is up to date: nothing to look for
+        return PullPage(encode_cursor(after), False, False, [])
     rows = session.execute(
         sa.select(ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.entity_id, ChangeLogEntry.op)
         .where(ChangeLogEntry.seq > after, _audience(user))
@@ -63,7 +65,12 @@ def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPa
     ).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].seq if rows else after)
+    next_seq = rows[-1].seq if rows else after
+    if not has_more:
+        # Every change up to `last` had committed when the state row was read (they commit
+        # with it), so none this user may see is left before it: the cursor can move up.
+        next_seq = max(next_seq, last)
+    next_cursor = encode_cursor(next_seq)
     return PullPage(next_cursor, has_more, False, _materialise(session, user, rows))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
-from .apply import MutationRejected, apply_mutation
+from .apply import BATCH, BatchCache, MutationRejected, apply_mutation
 from .schemas import MutationEnvelope
 
 log = logging.getLogger(__name__)
@@ -112,17 +113,25 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     _lock_work_orders(mutations, device.last_seq)
     seen = _seen(device.id, mutations)
     results = []
-    for raw in mutations:
-        if raw["seq"] <= device.last_seq or raw["id"] in seen["by_id"]:
-            results.append(_replay(raw, seen))
-        else:
-            result = _apply_one(user, device, raw, received_at, savepoints)
-            seen["by_id"][raw["id"]] = result
-            results.append(result["public"])
-        device.last_seq = max(device.last_seq, raw["seq"])
-    device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
-    device.last_push_at = received_at
-    db.session.commit()
+    # Fast path: no flush per mutation (one batched flush at commit) and per-batch caches
+    # of look-ups; the savepoint path keeps flushing each mutation so a bad one is isolated.
+    batch = None if savepoints else BatchCache(db.session, mutations)
+    db.session.info[BATCH] = batch
+    try:
+        with (db.session.no_autoflush if batch else nullcontext()):
+            for raw in mutations:
+                if raw["seq"] <= device.last_seq or raw["id"] in seen["by_id"]:
+                    results.append(_replay(raw, seen))
+                else:
+                    result = _apply_one(user, device, raw, received_at, savepoints)
+                    seen["by_id"][raw["id"]] = result
+                    results.append(result["public"])
+                device.last_seq = max(device.last_seq, raw["seq"])
+        device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
+        device.last_push_at = received_at
+        db.session.commit()
+    finally:
+        db.session.info.pop(BATCH, None)
     return PushOutcome(device.last_seq, results)
 
 
@@ -191,9 +200,11 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
             nested.commit()
         result = _result(raw, outcome.status, outcome.version, conflict=outcome.conflict)
     except MutationRejected as exc:
+        # Without a savepoint a rejection has written nothing (every check comes first),
+        # and the notes pending are earlier mutations' changes: they must stay.
         if nested is not None:
             nested.rollback()
-        changelog.rollback_to(db.session, mark)
+            changelog.rollback_to(db.session, mark)
         result = _result(raw, "rejected", error={"message": exc.message, "errors": exc.errors})
     except Exception as exc:
         if isinstance(exc, OperationalError) and _retryable(exc):

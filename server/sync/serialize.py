@@ -81,10 +81,43 @@ SCHEMAS = {
 ENVELOPE_KEYS = ("id", "version")
 
 
+def _plain_dumper(schema: Schema):
+    """schema.dump for the flat visit-record schemas, without marshmallow's per-field machinery."""
+    simple = (fields.String, fields.DateTime, fields.Integer, fields.Boolean, fields.Dict, fields.List)
+    getters = []
+    for name, f in schema.dump_fields.items():
+        key, attr = f.data_key or name, f.attribute or name
+        if isinstance(f, fields.DateTime) and f.format in (None, "iso"):
+            getters.append((key, attr, lambda v: v.isoformat()))
+        elif isinstance(f, (fields.String, fields.Integer, fields.Boolean, fields.Dict, fields.List)):
+            conv = {fields.String: str, fields.Integer: int, fields.Boolean: bool}.get(type(f))
+            getters.append((key, attr, conv))
+        else:
+            getters.append((key, None, (lambda obj, f=f, name=name: f.serialize(name, obj))))
+
+    def dump(obj) -> dict:
+        out = {}
+        for key, attr, conv in getters:
+            if attr is None:
+                out[key] = conv(obj)
+                continue
+            value = getattr(obj, attr)
+            out[key] = value if value is None or conv is None else conv(value)
+        return out
+
+    return dump
+
+
+FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
+
+
 def record_fields(session: Session, entity: str, records: list) -> dict[str, dict]:
     """id -> fields for records of one entity (products get warranty and repair history)."""
     if entity == "product":
         return _products(session, records)
+    if entity in FAST:
+        dump = FAST[entity]
+        return {rec.id: dump(rec) for rec in records}
     schema = SCHEMAS[entity]
     out = {}
     for rec in records:
@@ -106,6 +139,12 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
             PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False)
         )
     ).all() if orders else []
+    orders_of: dict[str, list] = {}
+    for o in orders:
+        orders_of.setdefault(o.product_id, []).append(o)
+    parts_of: dict[str, list] = {}
+    for f in parts:
+        parts_of.setdefault(f.work_order_id, []).append(f)
     out = {}
     for p in products:
         out[p.id] = {
@@ -125,12 +164,10 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                     "fault_description": o.fault_description,
                     "parts": [
                         {"part_number": f.part_number, "serial_fitted": f.serial_fitted, "serial_removed": f.serial_removed}
-                        for f in parts
-                        if f.work_order_id == o.id
+                        for f in parts_of.get(o.id, ())
                     ],
                 }
-                for o in orders
-                if o.product_id == p.id
+                for o in orders_of.get(p.id, ())
             ],
         }
     return out

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from ..api.access import require_office
 from ..api.schemas.common import StrictSchema, Text
@@ -174,7 +174,8 @@ class RejectedOut(StrictSchema):
 
 class ReviewQuery(StrictSchema):
     open = fields.Boolean(load_default=True, metadata={"description": "Only those not yet settled"})
-    limit = fields.Integer(load_default=100)
+    # Bounded here: PostgreSQL rejects a negative LIMIT (a 500), SQLite reads it as "no limit".
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class SettleIn(StrictSchema):
@@ -188,7 +189,7 @@ class SettleIn(StrictSchema):
 def list_conflicts(q):
     """Values that lost a merge (office only), newest first."""
     require_office()
-    stmt = sa.select(Conflict).order_by(Conflict.created_at.desc()).limit(min(q["limit"], 500))
+    stmt = sa.select(Conflict).order_by(Conflict.created_at.desc()).limit(q["limit"])
     if q["open"]:
         stmt = stmt.where(Conflict.resolved_at.is_(None))
     return db.session.scalars(stmt).all()
@@ -220,7 +221,7 @@ def list_rejected(q):
         stmt = stmt.where(MutationRecord.user_id == current_user.id)
     if q["open"]:
         stmt = stmt.where(MutationRecord.settled_at.is_(None))
-    return db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(min(q["limit"], 500))).all()
+    return db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(q["limit"])).all()
 
 
 @blp.route("/sync/rejected/<string:mutation_id>/settle", methods=["POST"])

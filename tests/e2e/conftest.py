@@ -89,12 +89,15 @@ def seed(app) -> Seed:
                     barcode="BLT10", barcode_formats=["code_128"], serialised=False)
         db.session.add_all([p1, p2, board, belt])
         db.session.flush()
-        today = datetime.combine(datetime.now(CST).date(), datetime.min.time(), CST)
+        now = datetime.now(CST)
+        today = datetime.combine(now.date(), datetime.min.time(), CST)
+        # The first job started (up to) an hour ago, today: arriving now is late.
+        started = max(today, now - timedelta(hours=1))
         base = {"channel": "phone", "type": "repair", "technician_id": users["tech1"].id}
         wo1 = create_work_order({**base, "priority": "normal", "customer_id": c1.id, "product_id": p1.id,
                                  "fault_description": "空调不制冷，外机不启动",
-                                 "appointment_start": today + timedelta(hours=1),
-                                 "appointment_end": today + timedelta(hours=2)}, users["dispatcher"])
+                                 "appointment_start": started,
+                                 "appointment_end": started + timedelta(hours=1)}, users["dispatcher"])
         wo2 = create_work_order({**base, "priority": "urgent", "customer_id": c2.id, "product_id": p2.id,
                                  "fault_description": "Drum does not turn; loud noise",
                                  "appointment_start": today + timedelta(hours=23),
@@ -209,10 +212,16 @@ class Browser:
             timezone_id="Asia/Shanghai",
             service_workers="allow",
         )
-        self.context.set_default_timeout(15_000)
+        self.context.set_default_timeout(30_000)  # CI machines are shared: be patient, not flaky
         self.errors = []
         self.context.on("weberror", lambda e: self.errors.append(str(e.error)))
+        self.console_errors = []
+        self.context.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         return self.context
+
+    def csp_violations(self) -> list[str]:
+        """Console errors that are Content-Security-Policy refusals (inline script or style...)."""
+        return [m for m in self.console_errors if "Content Security Policy" in m]
 
     def page(self):
         pages = self.context.pages

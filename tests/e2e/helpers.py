@@ -80,7 +80,3 @@ def server_changes(session: requests.Session, base_url: str) -> list[dict]:
         cursor = page["cursor"]
         if not page["has_more"]:
             return changes
-
-
-def click_label(page, selector: str) -> None:
-    page.locator(selector).click()

@@ -104,3 +104,4 @@ def test_every_screen_has_no_axe_violations(live, browser):
     page.wait_for_selector("#jobs")
     found += axe_violations(page, "jobs/en")
     assert found == [], "\n".join(found)
+    assert browser.csp_violations() == []

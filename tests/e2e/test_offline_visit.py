@@ -15,11 +15,6 @@ SERIAL_FITTED = "SN-PCB-20261123-7"
 SERIAL_REMOVED = "SN-PCB-OLD-0042"
 
 
-def step(page, base, wo_id, name):
-    page.goto(f"{base}/app/jobs/{wo_id}/{name}") if page.url.split("?")[0] != f"{base}/app/jobs/{wo_id}/{name}" else None
-    page.wait_for_selector(f"section[data-step='{name}']")
-
-
 def done(page):
     page.wait_for_selector("#step-done")
 
@@ -43,10 +38,13 @@ def do_visit(page, base, wo_id, photo_path):
     page.click("#accept-job")
     page.wait_for_selector("#accept-job:disabled")
     page.click("#confirm-appointment")
+    page.wait_for_selector("#confirm-appointment:disabled")
     done(page)
 
     nav("kit")
-    for box in page.locator("#kit-form input[type=checkbox]").all():
+    boxes = page.locator("#kit-form input[type=checkbox]").all()
+    assert len(boxes) == 10, "the standard kit list"
+    for box in boxes:
         box.check()
     page.click("#kit-save")
     done(page)
@@ -200,6 +198,7 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
         go_online(live, context)
         wait_synced(page, timeout=30_000)
         assert b.errors == []
+        assert b.csp_violations() == []
     finally:
         b.close()
 

@@ -31,6 +31,7 @@ def test_worker_update_mid_visit_loses_nothing(live, browser):
     page.click("#confirm-appointment")
     page.wait_for_selector("#step-done")
     page.goto(f"{base}/app/jobs/{wo}/kit")
+    page.wait_for_selector("#kit-form")
     for box in page.locator("#kit-form input[type=checkbox]").all()[:5]:
         box.check()  # half-done kit check: only a draft so far
     page.click("#nav a[data-screen=jobs]")

@@ -128,3 +128,17 @@ def test_a_fitted_part_leaves_the_van_and_a_voided_one_returns(client_for, world
     phone.push([phone.mutation("part_fitted", op="delete", entity_id=fitted["entity_id"])])
     db.session.expire_all()
     assert van() == 3
+
+
+def test_a_rejection_after_good_entries_in_one_batch_keeps_their_changes_in_the_log(client_for, world, db):
+    """A rejected work-order update must not drop the change-log notes of the entries before it."""
+    wo = world["wo1"]
+    phone = SimDevice(client_for("tech1"))
+    reader = SimDevice(client_for("tech1"))
+    reader.pull_all()  # up to date before the batch
+    good = phone.mutation("visit_event", {"work_order_id": wo.id, "kind": "arrived"})
+    bad_move = phone.mutation("work_order", {"status": "completed"}, op="update", entity_id=wo.id,
+                              base_version=db.session.get(WorkOrder, wo.id).version)
+    results = phone.push([good, bad_move]).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert ("visit_event", good["entity_id"]) in {(c["entity"], c["id"]) for c in reader.pull_all()}

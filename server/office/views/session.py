@@ -52,8 +52,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out and back to the sign-in page."""
-    logout_user()
     session.clear()
+    logout_user()  # after the clear: it leaves the mark that deletes the remember-me cookie
     return redirect(url_for("office.login"))
 
 

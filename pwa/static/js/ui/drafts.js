@@ -12,9 +12,11 @@ function save(key, form) {
     if (!el.name || el.type === "file" || el.type === "password") continue;
     values[el.name] = el.type === "checkbox" ? el.checked : (el.type === "radio" ? (el.checked ? el.value : values[el.name]) : el.value);
   }
-  const write = put("drafts", { key, values, saved_at: Date.now() });
+  // Writes to one store commit in order, so waiting for the latest write waits for all.
+  const write = put("drafts", { key, values, saved_at: Date.now() }).catch((err) => console.warn("draft not saved", err));
   writes.set(key, write);
-  return write.finally(() => writes.delete(key));
+  write.finally(() => { if (writes.get(key) === write) writes.delete(key); });
+  return write;
 }
 
 /** Restore a form's draft and keep saving it as it changes. */

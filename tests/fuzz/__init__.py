@@ -1,0 +1,1 @@
+"""Schema-driven fuzzing of the whole API (schemathesis)."""
