@@ -225,3 +225,12 @@ def world(app, people):
     _db.session.add(VanStock(technician_id=people["tech1"].id, part_id=part.id, quantity=3))
     _db.session.commit()
     return {"customers": [c1, c2], "products": [p1, p2], "part": part, "wo1": wo1, "wo2": wo2}
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """One Playwright driver for the whole run: the sync API allows only one at a time."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw

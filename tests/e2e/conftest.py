@@ -183,14 +183,6 @@ def live(tmp_path):
     stop_live(server)
 
 
-@pytest.fixture(scope="session")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        yield pw
-
-
 class Browser:
     """Opens (and reopens) a persistent Chromium profile: closing and reopening keeps its storage."""
 
