@@ -99,6 +99,11 @@ def from_environment() -> dict:
             "SLA_RESOLUTION_HOURS", {"urgent": 24, "important": 48, "normal": 72}
         ),
         "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
+        # Fee schedule handed to the PWA for quotes out of warranty (yuan, two decimals).
+        "FEE_SCHEDULE": {
+            "call_out": os.environ.get("FEE_CALL_OUT", "50.00"),
+            "labour": os.environ.get("FEE_LABOUR", "80.00"),
+        },
         "API_TITLE": "Onsite API",
         "API_VERSION": "1.0",
         "OPENAPI_VERSION": "3.0.3",
