@@ -26,6 +26,7 @@ from .schemas.office import (
     DayQuery,
     DispatchAssignIn,
     DispatchEventOut,
+    DuplicateIntakeError,
     FlagOut,
     FollowUpOut,
     FollowUpOutcomeIn,
@@ -68,6 +69,7 @@ def _office_only():
 @blp.route("/intake", methods=["POST"])
 @blp.arguments(IntakeIn)
 @blp.response(201, IntakeOut)
+@blp.alt_response(409, schema=DuplicateIntakeError, description="The product has an open work order: confirm it.")
 def take_in(body):
     """Take in a request from any channel; 409 if the product has an open order (unless confirmed)."""
     result = intake.take_in(body, current_user)

@@ -4,6 +4,7 @@ These schemas are the one definition of the payloads; the OpenAPI document is bu
 """
 from __future__ import annotations
 
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..api.schemas.common import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
@@ -61,6 +62,12 @@ class MutationResult(Schema):
 class PushOut(Schema):
     last_seq = fields.Integer()
     results = fields.List(fields.Nested(MutationResult))
+
+
+class SequenceGapError(ErrorSchema):
+    """The error body of push's 409, plus the seq the device must resend from."""
+
+    expected_seq = fields.Integer()
 
 
 class PullQuery(StrictSchema):

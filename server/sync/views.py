@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields, validate
 
 from ..api.access import require_office
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..models import Blob, Conflict, CustomerSignOff, MutationRecord, Photo, WorkOrder, utcnow
 from . import pull as pull_module
 from .push import push as apply_push
-from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut
+from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError
 
 blp = Blueprint("sync", __name__, url_prefix="/api", description="Offline sync: push, pull, blobs")
 
@@ -32,8 +33,8 @@ BLOB_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 @login_required
 @blp.arguments(PushIn)
 @blp.response(200, PushOut)
-@blp.alt_response(409, description="Sequence gap: nothing applied; resend from `expected_seq`.")
-@blp.alt_response(403, description="The device belongs to another user.")
+@blp.alt_response(409, schema=SequenceGapError, description="Sequence gap: nothing applied; resend from `expected_seq`.")
+@blp.alt_response(403, schema=ErrorSchema, description="The device belongs to another user.")
 def push(body):
     """Apply a device's outbox entries, each exactly once; one result per mutation."""
     limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]

@@ -1,8 +1,9 @@
 """Back-office payloads: intake, board, dispatch, follow-ups, reconciliation, KPIs, reports."""
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...models import Channel, CustomerTier, Priority, WorkOrderType
-from .common import Choice, Day, Id, Moment, Required, StrictSchema, Text, not_in_future
+from .common import EARLIEST, LATEST, Choice, Day, Id, Moment, Required, StrictSchema, Text, not_in_future
 from .work_orders import WorkOrderOut
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number.")
@@ -64,6 +65,12 @@ class OpenOrderOut(StrictSchema):
     created_at = fields.DateTime()
 
 
+class DuplicateIntakeError(ErrorSchema):
+    """The error body of intake's 409, plus the open work orders to confirm against."""
+
+    open_work_orders = fields.List(fields.Nested(OpenOrderOut))
+
+
 class IntakeCheckOut(StrictSchema):
     """What intake would find: the customer by phone, the product by serial, open work orders."""
 
@@ -108,10 +115,14 @@ class BoardQuery(StrictSchema):
 
 
 def _hours():
+    levels = [p.value for p in Priority]
+    hours = {"type": "number", "minimum": 0.25, "maximum": 24 * 30}
     return fields.Dict(
-        keys=fields.String(validate=validate.OneOf([p.value for p in Priority])),
+        keys=fields.String(validate=validate.OneOf(levels)),
         values=fields.Float(validate=validate.Range(min=0.25, max=24 * 30)),
         required=True,
+        # Documented key by key: every priority must be given (checked in _complete below).
+        metadata={"properties": {level: hours for level in levels}, "required": levels},
     )
 
 
@@ -321,9 +332,17 @@ class KpiOut(KpiGroupsOut):
     date_to = fields.Date(data_key="to")
 
 
+def _month_in_span(value: str) -> None:
+    # Year 0 or 9999 passes the pattern but breaks the date arithmetic (a 500, not a 422).
+    # Runs after the pattern check even when that failed, so it reads the year warily.
+    year = value[:4]
+    if year.isascii() and year.isdigit() and not EARLIEST.year <= int(year) <= LATEST.year:
+        raise ValidationError(f"Must be a month of {EARLIEST.year} to {LATEST.year}.")
+
+
 class MonthQuery(StrictSchema):
-    month = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                          error="Give a month as YYYY-MM."))
+    month = fields.String(load_default=None, validate=[
+        validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM."), _month_in_span])
 
 
 class MonthlyOut(StrictSchema):
