@@ -61,6 +61,21 @@ export function req(request) {
   });
 }
 
+/** True when a write failed because the device's storage is full. */
+export function isQuotaError(err) {
+  return err?.name === "QuotaExceededError" || err?.code === 22;
+}
+
+/**
+ * True when a work order read from the mirror has the shape the screens rely on: a record
+ * damaged on the device (by a crash, an old version, a full disk) is skipped, not drawn.
+ */
+export function isSoundWorkOrder(wo) {
+  return !!wo && typeof wo === "object" && !Array.isArray(wo) && typeof wo.id === "string" &&
+    typeof wo.ticket_no === "string" && typeof wo.status === "string" &&
+    (wo.version === undefined || Number.isInteger(wo.version));
+}
+
 /**
  * Run `fn(t)` in one transaction over `names`; resolves with fn's result once the
  * transaction has committed, so callers never see a write that may still be rolled back.

@@ -2,7 +2,7 @@
 // same IndexedDB transaction. Once the customer has signed, what they signed is sealed:
 // parts, fee quotes, customer-visible diagnoses and the outcome can no longer change.
 
-import { tx } from "./db.js";
+import { isSoundWorkOrder, tx } from "./db.js";
 import { OUTBOX_STORES, appendIn } from "./outbox.js";
 import { isoWithOffset } from "./wire.js";
 
@@ -126,7 +126,7 @@ export function jobBundle(woId) {
   });
 }
 
-/** Every work order on the device with its customer and product. */
+/** Every sound work order on the device with its customer and product; `.skipped` counts damaged ones. */
 export function allJobs() {
   return tx(["work_order", "customer", "product"], "readonly", async (t) => {
     const [orders, customers, products] = await Promise.all([
@@ -134,7 +134,11 @@ export function allJobs() {
     ]);
     const c = new Map(customers.map((x) => [x.id, x]));
     const p = new Map(products.map((x) => [x.id, x]));
-    return orders.map((wo) => ({ wo, customer: c.get(wo.customer_id) || null, product: p.get(wo.product_id) || null }));
+    // Damaged work orders are left out and counted, so the list still draws and says so.
+    const sound = orders.filter(isSoundWorkOrder);
+    const jobs = sound.map((wo) => ({ wo, customer: c.get(wo.customer_id) || null, product: p.get(wo.product_id) || null }));
+    jobs.skipped = orders.length - sound.length;
+    return jobs;
   });
 }
 

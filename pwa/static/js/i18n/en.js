@@ -137,4 +137,6 @@ export default {
   signed_in_as: "Signed in as {name} ({email})", add_passkey: "Add a passkey", passkey_added: "Passkey added.", passkey_failed: "Could not add the passkey: {reason}",
   sign_out: "Sign out", sign_out_pending: "{n} entries are not sent yet: sync before signing out.", sign_out_offline: "Signing out needs a network connection.",
   device_id: "Device id",
+  damaged_skipped: "{n} damaged record(s) on this device could not be read and were skipped; everything else is intact.",
+  storage_full: "Not saved: this device's storage is full. Free some space (photos, other apps) and try again; nothing else was lost.",
 };

@@ -137,4 +137,6 @@ export default {
   signed_in_as: "当前用户：{name}（{email}）", add_passkey: "添加通行密钥", passkey_added: "通行密钥已添加。", passkey_failed: "添加失败：{reason}",
   sign_out: "退出登录", sign_out_pending: "还有 {n} 条记录未同步，请先同步再退出。", sign_out_offline: "退出登录需要网络连接。",
   device_id: "设备编号",
+  damaged_skipped: "本机有 {n} 条本地记录已损坏、无法读取，已跳过；其他数据完好。",
+  storage_full: "未保存：本机存储空间已满。请清理空间（照片、其他应用）后重试；其他数据没有丢失。",
 };

@@ -26,11 +26,13 @@ function card(job, now) {
 /** The job list screen. */
 export async function render() {
   const now = new Date();
-  const jobs = (await allJobs()).filter(({ wo }) => ACTIVE.has(wo.status) || isToday(wo.appointment_start, now));
+  const all = await allJobs();
+  const jobs = all.filter(({ wo }) => ACTIVE.has(wo.status) || isToday(wo.appointment_start, now));
   const today = jobs.filter(({ wo }) => isToday(wo.appointment_start, now)).sort(byAppointment);
   const others = jobs.filter((j) => !today.includes(j)).sort(byAppointment);
   return h("section", { class: "screen", id: "jobs" },
     h("h1", { tabindex: "-1" }, t("todays_jobs")),
+    all.skipped ? h("p", { class: "error", role: "alert", id: "damaged-records" }, t("damaged_skipped", { n: all.skipped })) : null,
     today.length
       ? h("ul", { class: "list", id: "today-list" }, today.map((j) => card(j, now)))
       : h("p", { class: "sub", id: "no-jobs" }, t("no_jobs_today")),

@@ -1,6 +1,7 @@
 // Shared pieces of the visit screens: the frame with the step title and the way to the
 // next step, recording actions (then sync and redraw), messages, and links to call.
 
+import { isQuotaError } from "../db.js";
 import { SealedError, jobBundle, signOffOf } from "../records.js";
 import { t } from "../i18n.js";
 import { stepAfter, stepsDone } from "../visit.js";
@@ -51,7 +52,9 @@ export async function act(ctx, fn, { button = null } = {}) {
     return true;
   } catch (err) {
     console.error(err);
-    notify(err instanceof SealedError ? t("sealed_error") : t("save_failed", { reason: err.message }), { error: true });
+    const message = err instanceof SealedError ? t("sealed_error")
+      : isQuotaError(err) ? t("storage_full") : t("save_failed", { reason: err.message });
+    notify(message, { error: true });
     if (button) button.disabled = false;
     return false;
   }

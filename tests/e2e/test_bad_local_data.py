@@ -1,0 +1,114 @@
+"""Bad data on the phone: a damaged IndexedDB record, a full disk. The app keeps working,
+says what happened, and loses nothing else."""
+from __future__ import annotations
+
+from .helpers import api_session, local_records, pending, server_changes, sign_in, wait_synced
+
+QUEUE_TWO_JS = """async (woId) => {
+  const { recordVisit } = await import('/static/js/records.js');
+  await recordVisit(woId, 'visit_event', { kind: 'accepted' });
+  await recordVisit(woId, 'visit_event', { kind: 'appointment_confirmed' });
+}"""
+
+OUTBOX_COUNT_JS = """async () => {
+  const db = await new Promise((ok, bad) => { const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = () => bad(r.error); });
+  const n = await new Promise((ok) => { const r = db.transaction('outbox').objectStore('outbox').count(); r.onsuccess = () => ok(r.result); });
+  db.close();
+  return n;
+}"""
+
+# A work order the screens cannot use (no ticket, status not a string, fields not an object),
+# plus a value that is not even an object, written straight into the jobs mirror.
+CORRUPT_MIRROR_JS = """async () => {
+  const db = await new Promise((ok, bad) => { const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = () => bad(r.error); });
+  await new Promise((ok, bad) => {
+    const t = db.transaction('work_order', 'readwrite');
+    const s = t.objectStore('work_order');
+    s.put({ id: 'damaged-1', status: 42, fields: 'garbage', customer_id: { broken: true } });
+    s.put({ id: 'damaged-2', ticket_no: null, status: null, appointment_start: 'not a date' });
+    t.oncomplete = ok; t.onerror = () => bad(t.error);
+  });
+  db.close();
+}"""
+
+# Every IndexedDB write of the page fails, as on a full disk, while window.__storageFull is set.
+QUOTA_INIT_JS = """(() => {
+  for (const name of ['put', 'add']) {
+    const original = IDBObjectStore.prototype[name];
+    IDBObjectStore.prototype[name] = function (...args) {
+      if (window.__storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return original.apply(this, args);
+    };
+  }
+})();"""
+
+
+def _kinds(changes, wo):
+    return sorted(c["fields"].get("kind") for c in changes
+                  if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo)
+
+
+def test_damaged_record_is_skipped_and_reported(live, browser):
+    page = browser.page()
+    base, seed = live.url, live.seed
+    sign_in(page, base)
+    wait_synced(page)
+    # The server stops taking entries: two stay queued on the phone.
+    live.block("/api/sync")
+    page.evaluate(QUEUE_TWO_JS, seed.wo_in_warranty)
+    assert page.evaluate(OUTBOX_COUNT_JS) == 2
+    page.evaluate(CORRUPT_MIRROR_JS)
+
+    page.reload()
+    page.wait_for_selector("#jobs")
+    notice = page.locator("#damaged-records")
+    notice.wait_for()
+    assert "2" in notice.inner_text() and "损坏" in notice.inner_text()
+    shown = page.locator("#jobs a.job").evaluate_all("els => els.map((e) => e.dataset.ticket)")
+    assert sorted(shown) == sorted(seed.tickets.values()), "the good jobs are all listed, the damaged ones are not"
+    page.wait_for_function("() => document.getElementById('status')?.dataset.pending === '2'")
+    assert pending(page) == 2 and page.evaluate(OUTBOX_COUNT_JS) == 2, "the queued entries survived"
+
+    # A good job still opens.
+    page.locator(f"#jobs a.job[data-ticket='{seed.tickets[seed.wo_out_of_warranty]}']").click()
+    page.wait_for_url(f"**/app/jobs/{seed.wo_out_of_warranty}")
+
+    live.block()
+    page.click("#nav a[data-screen=outbox]")
+    page.click("#sync-now")
+    wait_synced(page)
+    office = api_session(base)
+    assert _kinds(server_changes(office, base), seed.wo_in_warranty) == ["accepted", "appointment_confirmed"]
+    assert browser.errors == []
+
+
+def test_full_storage_is_reported_and_nothing_half_saved(live, browser):
+    browser.context.add_init_script(QUOTA_INIT_JS)
+    page = browser.page()
+    base, wo = live.url, live.seed.wo_in_warranty
+    sign_in(page, base)
+    wait_synced(page)
+    page.goto(f"{base}/app/jobs/{wo}/accept")
+    page.wait_for_selector("#accept-job")
+
+    page.evaluate("() => { window.__storageFull = true; }")
+    page.click("#accept-job")
+    alert = page.locator("#toasts [role=alert]")
+    alert.wait_for()
+    page.evaluate("() => { window.__storageFull = false; }")
+    assert "存储空间已满" in alert.inner_text()
+    assert page.is_enabled("#accept-job"), "the entry is not shown as saved"
+    assert page.locator("#step-done").count() == 0
+    assert local_records(page, wo) == []
+    assert pending(page) == 0
+
+    # Space freed: the same tap records it, and it reaches the server once.
+    page.click("#accept-job")
+    page.wait_for_selector("#accept-job:disabled")
+    assert [r["kind"] for r in local_records(page, wo)] == ["accepted"]
+    wait_synced(page)
+    page.reload()
+    page.wait_for_selector("#accept-job:disabled")
+    office = api_session(base)
+    assert _kinds(server_changes(office, base), wo) == ["accepted"]
+    assert browser.errors == []
