@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import api, cli, db_setup, errors, office, pwa_views, security_headers
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
-    from .sync import changelog  # noqa: F401  (installs the change-log session hooks)
+    from .sync import changelog, idle_pull  # noqa: F401  (changelog installs the change-log session hooks)
 
     db_setup.configure(app)
     db.init_app(app)
@@ -41,4 +41,5 @@ def create_app(config: dict | None = None) -> Flask:
     pwa_views.init_app(app)
     office.init_app(app)
     cli.init_app(app)
+    idle_pull.init_app(app)  # WSGI middleware: up-to-date pulls in one round trip
     return app

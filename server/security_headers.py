@@ -18,22 +18,28 @@ DOCS_CSP = (
 )
 
 
+def headers_for(path: str, secure: bool) -> dict[str, str]:
+    """The headers every response on `path` carries (the idle-pull lane sends them too)."""
+    headers = {
+        "Content-Security-Policy": DOCS_CSP if path.startswith("/api/docs") else CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
+    }
+    if secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    if path.startswith("/api/"):
+        headers["Cache-Control"] = "no-store"
+    return headers
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers after every request."""
+    """Add the headers after every request (a view may set its own first)."""
 
     @app.after_request
     def _headers(response):
-        docs = request.path.startswith("/api/docs")
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"
-        )
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        for name, value in headers_for(request.path, request.is_secure).items():
+            response.headers.setdefault(name, value)
         return response

@@ -121,6 +121,7 @@ def app(tmp_path, backend):
         yield app
         _db.session.remove()
         _db.engine.dispose()
+        app.wsgi_app.dispose()  # the idle-pull lane's own connections
 
 
 @pytest.fixture
