@@ -8,6 +8,7 @@ rejection and moves on, so one bad entry never blocks the queue.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from ..auth import permissions
 from ..domain.lifecycle import Status
-from ..models import Blob, Conflict, Device, Part, User, VanStock, WorkOrder, utcnow
+from ..api.schemas.common import UUID_RE
+from ..models import Blob, Conflict, CustomerSignOff, Device, MutationRecord, Part, User, VanStock, WorkOrder, utcnow
+from . import changelog
 from .merge import merge_work_order
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
@@ -33,27 +36,86 @@ _create_schemas = {name: cls() for name, cls in CREATE_SCHEMAS.items()}
 
 
 BATCH = "onsite_push_batch"
+_UUID = re.compile(UUID_RE)
 
 
 class BatchCache:
-    """Look-ups shared by the mutations of one push (fast path, autoflush off)."""
+    """State shared by the mutations of one push on the fast path (autoflush off).
 
-    def __init__(self, session: Session, mutations: list[dict]):
+    Look-ups are made once per batch, and new visit records and mutation records are
+    kept as rows and inserted together with Core (`flush`), not built as ORM objects
+    one by one: the ORM's unit of work costs more than the rest of a push together.
+    Ids are not checked against the database first: a clash breaks the insert, and
+    push() then redoes the batch one savepoint per mutation, which rejects the one
+    entry that clashed.
+    """
+
+    def __init__(self, session: Session, user: User, mutations: list[dict]):
         self.work_orders: dict[str, WorkOrder | None] = {}
         self.signed: dict[str, bool] = {}
         self.parts: dict[str, bool] = {}
-        self.taken: set[tuple[str, str]] = set()
-        wanted: dict[str, set[str]] = {}
-        for m in mutations:
-            if m.get("op") == "create" and m.get("entity") in VISIT_ENTITIES and isinstance(m.get("entity_id"), str):
-                wanted.setdefault(m["entity"], set()).add(m["entity_id"])
-        for entity, ids in wanted.items():
-            model = MODEL_BY_ENTITY[entity]
-            self.taken.update((entity, i) for i in session.scalars(sa.select(model.id).where(model.id.in_(ids))))
+        self.van: dict[tuple[str, str], VanStock | None] = {}
+        self.taken: set[tuple[str, str]] = set()  # records created earlier in this batch
+        self.rows: dict[str, list[dict]] = {}  # entity -> new visit records, not yet inserted
+        self.mutation_rows: list[dict] = []
+        wanted = {
+            m["fields"]["work_order_id"] for m in mutations
+            if m.get("op") == "create" and m.get("entity") in VISIT_ENTITIES and isinstance(m.get("fields"), dict)
+            and isinstance(m["fields"].get("work_order_id"), str) and _UUID.match(m["fields"]["work_order_id"])
+        }
+        if wanted:
+            found = session.scalars(
+                sa.select(WorkOrder).where(WorkOrder.id.in_(wanted), permissions.work_order_filter(user))).all()
+            self.work_orders = {**dict.fromkeys(wanted), **{wo.id: wo for wo in found}}
+            signed = set(session.scalars(sa.select(CustomerSignOff.work_order_id).where(
+                CustomerSignOff.work_order_id.in_([wo.id for wo in found]), CustomerSignOff.deleted.is_(False))))
+            self.signed = {wo.id: wo.id in signed for wo in found}
+
+    def add(self, entity: str, row: dict) -> None:
+        self.rows.setdefault(entity, []).append(row)
+        self.taken.add((entity, row["id"]))
+
+    def flush(self, session: Session) -> None:
+        """Insert the rows kept so far (visit records, then mutation records) and note the changes."""
+        for entity, rows in self.rows.items():
+            _insert_rows(session, MODEL_BY_ENTITY[entity].__table__, rows)
+            for row in rows:
+                changelog.note_inserted(session, entity, row["id"], row["work_order_id"])
+        self.rows.clear()
+        _insert_rows(session, MutationRecord.__table__, self.mutation_rows)
+        self.mutation_rows.clear()
+
+
+def _insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows with as few statements as their columns allow.
+
+    A row leaving out a nullable column without a default means NULL, so it is given
+    one and joins the others; rows leaving out a column with a default go separately
+    (Core then fills the default in).
+    """
+    if not rows:
+        return
+    given = set().union(*rows)
+    nulls = [c.name for c in table.columns
+             if c.name in given and c.nullable and c.default is None and c.server_default is None]
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        for name in nulls:
+            row.setdefault(name, None)
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.execute(table.insert(), group)
 
 
 def _batch(session: Session) -> BatchCache | None:
     return session.info.get(BATCH)
+
+
+def flush(session: Session) -> None:
+    """Write out everything so far, the batch's kept rows included (before reading them back)."""
+    if (batch := _batch(session)) is not None:
+        batch.flush(session)
+    session.flush()
 
 
 class MutationRejected(Exception):
@@ -140,7 +202,7 @@ def _jsonable(value):
 def _update_work_order(session: Session, user: User, device: Device, mutation_id: str, m: dict) -> Applied:
     proposed = _load(_work_order_change, m["fields"])
     if (batch := _batch(session)) is not None:
-        session.flush()
+        flush(session)
         batch.work_orders.clear()
     if m["base_version"] is None:
         raise MutationRejected("An update needs the base_version the device last saw.", {"base_version": ["Required for update."]})
@@ -192,6 +254,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     data = _load(_create_schemas[entity], m["fields"])
     model = MODEL_BY_ENTITY[entity]
     batch = _batch(session)
+    # On the fast path only this batch is checked here: a clash with an older record breaks the insert.
     exists = (entity, m["entity_id"]) in batch.taken if batch else session.get(model, m["entity_id"]) is not None
     if exists:
         raise MutationRejected(
@@ -213,31 +276,39 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     _check_references(session, entity, data)
     if entity == "sign_off":
         if batch is not None:
-            session.flush()  # the seal is checked against this batch's records too
+            flush(session)  # the seal is checked against this batch's records too
         _check_seal(session, wo, data["summary_sha256"], signed)
     if entity == "fee_quote":
         data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
-    record = model(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], version=1, **data)
-    session.add(record)
     if entity == "part_fitted":
-        _take_from_van(session, user.id, record.part_number, record.quantity)
+        _take_from_van(session, user.id, data["part_number"], data.get("quantity", 1))
+    record = dict(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], version=1, **data)
     if batch is None:
+        session.add(model(**record))
         session.flush()
     else:
-        batch.taken.add((entity, m["entity_id"]))
+        now = utcnow()
+        batch.add(entity, {**record, "deleted": False, "created_at": now, "updated_at": now})
         if entity == "sign_off":
             batch.signed[wo.id] = True
-    return Applied("applied", record.version)
+    return Applied("applied", 1)
 
 
 def _take_from_van(session: Session, technician_id: str, part_number: str, quantity: int) -> None:
     """A fitted part leaves the technician's van (a voided one goes back); never below zero."""
-    stock = session.scalar(
-        sa.select(VanStock)
-        .join(Part, Part.id == VanStock.part_id)
-        .where(VanStock.technician_id == technician_id, Part.part_number == part_number)
-        .with_for_update()
-    )
+    batch = _batch(session)
+    key = (technician_id, part_number)
+    if batch is not None and key in batch.van:
+        stock = batch.van[key]
+    else:
+        stock = session.scalar(
+            sa.select(VanStock)
+            .join(Part, Part.id == VanStock.part_id)
+            .where(VanStock.technician_id == technician_id, Part.part_number == part_number)
+            .with_for_update()
+        )
+        if batch is not None:
+            batch.van[key] = stock
     if stock is not None:
         stock.quantity = max(0, stock.quantity - quantity)
 
@@ -283,7 +354,7 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
     entity = m["entity"]
     model = MODEL_BY_ENTITY[entity]
     if _batch(session) is not None:
-        session.flush()  # the record may have been created earlier in this batch
+        flush(session)  # the record may have been created earlier in this batch
     record = session.get(model, m["entity_id"])
     if record is None:
         raise MutationRejected(f"No {entity} with id {m['entity_id']}.", {"entity_id": ["Unknown record."]})

@@ -15,6 +15,8 @@ technician who lost it and grant rows for the one who gained it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -59,6 +61,19 @@ def mark(session: Session) -> int:
 def rollback_to(session: Session, point: int) -> None:
     """Forget changes noted after `point` (their savepoint was rolled back)."""
     del _pending(session)[point:]
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    """A visit record inserted with Core (the push fast path): what its log rows need."""
+
+    id: str
+    work_order_id: str
+
+
+def note_inserted(session: Session, entity: str, record_id: str, work_order_id: str) -> None:
+    """Note a new visit record that was inserted without the ORM (so before_flush never saw it)."""
+    _pending(session).append(("put", entity, _Inserted(record_id, work_order_id), None))
 
 
 def _holder(technician_id, status) -> str | None:

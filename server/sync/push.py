@@ -111,11 +111,16 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     mutations = sorted(body["mutations"], key=lambda m: m["seq"])
     _check_sequence(device.last_seq, [m["seq"] for m in mutations])
     _lock_work_orders(mutations, device.last_seq)
-    seen = _seen(device.id, mutations)
+    if savepoints or mutations[:1] and mutations[0]["seq"] <= device.last_seq:
+        seen = _seen(device.id, mutations)
+    else:
+        # All new: a mutation id seen before breaks the insert of its record (primary key),
+        # and the savepoint path then answers it from the stored result.
+        seen = {"by_id": {}, "by_seq": {}}
     results = []
-    # Fast path: no flush per mutation (one batched flush at commit) and per-batch caches
-    # of look-ups; the savepoint path keeps flushing each mutation so a bad one is isolated.
-    batch = None if savepoints else BatchCache(db.session, mutations)
+    # Fast path: no flush per mutation, per-batch look-ups, and new records inserted
+    # together at the end; the savepoint path flushes each mutation so a bad one is isolated.
+    batch = None if savepoints else BatchCache(db.session, user, mutations)
     db.session.info[BATCH] = batch
     try:
         with (db.session.no_autoflush if batch else nullcontext()):
@@ -127,6 +132,8 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
                     seen["by_id"][raw["id"]] = result
                     results.append(result["public"])
                 device.last_seq = max(device.last_seq, raw["seq"])
+            if batch is not None:
+                batch.flush(db.session)
         device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
         device.last_push_at = received_at
         db.session.commit()
@@ -223,26 +230,23 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
 
 def _record(user, device, raw, payload, result, device_at, received_at) -> dict:
     """Keep every mutation and its result (rejected ones too, with their payload)."""
-    db.session.add(
-        MutationRecord(
-            id=raw["id"],
-            device_id=device.id,
-            seq=raw["seq"],
-            user_id=user.id,
-            entity=str(payload.get("entity"))[:40] if payload.get("entity") is not None else None,
-            entity_id=str(payload.get("entity_id"))[:64] if payload.get("entity_id") is not None else None,
-            op=str(payload.get("op"))[:10] if payload.get("op") is not None else None,
-            status=result["status"],
-            payload=_jsonable(payload),
-            result=result,
-            device_at=device_at,
-            received_at=received_at,
-        )
+    row = dict(
+        id=raw["id"],
+        device_id=device.id,
+        seq=raw["seq"],
+        user_id=user.id,
+        entity=str(payload.get("entity"))[:40] if payload.get("entity") is not None else None,
+        entity_id=str(payload.get("entity_id"))[:64] if payload.get("entity_id") is not None else None,
+        op=str(payload.get("op"))[:10] if payload.get("op") is not None else None,
+        status=result["status"],
+        payload=payload,  # parsed from the request's JSON, so it stores as JSON as it is
+        result=result,
+        device_at=device_at,
+        received_at=received_at,
     )
+    batch = db.session.info.get(BATCH)
+    if batch is not None:
+        batch.mutation_rows.append(row)
+    else:
+        db.session.add(MutationRecord(**row))
     return {"public": result}
-
-
-def _jsonable(value):
-    import json
-
-    return json.loads(json.dumps(value, default=str))
