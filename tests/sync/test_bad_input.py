@@ -136,3 +136,40 @@ def test_pages_of_changes_have_more_until_the_end(client_for, world, db):
     assert pages >= 3
     assert len([c for c in seen if c["entity"] == "checklist_answer"]) == 7
     assert client.get(f"/api/sync/pull?cursor={cursor}").get_json()["changes"] == []
+
+
+def test_a_record_id_already_taken_is_rejected_and_the_rest_of_the_batch_applies(client_for, world, db):
+    """The fast path does not look ids up first: the clash breaks its insert and the batch is redone entry by entry."""
+    phone = SimDevice(client_for("tech1"))
+    wo = world["wo1"].id
+    first = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_tools", "value": "yes"})
+    assert phone.push([first]).get_json()["results"][0]["status"] == "applied"
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
+    good = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_gloves", "value": "yes"})
+    clash = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_forms", "value": "no"}, entity_id=first["entity_id"])
+    twin = phone.mutation("visit_event", {"work_order_id": wo, "kind": "departed"})
+    same_in_batch = phone.mutation("visit_event", {"work_order_id": wo, "kind": "arrived"}, entity_id=twin["entity_id"])
+    body = phone.push([good, clash, twin, same_in_batch]).get_json()
+    assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied", "rejected"], body
+    assert body["results"][1]["error"]["errors"] == {"entity_id": ["Already exists."]}
+    assert body["last_seq"] == 5
+    values = dict(db.session.execute(sa.select(ChecklistAnswer.step, ChecklistAnswer.value)).all())
+    assert values == {"kit_tools": "yes", "kit_gloves": "yes"}  # the clash changed nothing
+    assert db.session.get(MutationRecord, clash["id"]).payload["fields"]["value"] == "no"  # but is kept
+    # The two new records, each once in the staff log and once in tech1's.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry)) == before + 4
+
+
+def test_a_mutation_id_seen_before_under_a_new_seq_is_answered_as_a_duplicate(client_for, world, db):
+    """A reinstalled app renumbering its outbox: the entry already applied is not applied twice."""
+    phone = SimDevice(client_for("tech1"))
+    wo = world["wo1"].id
+    first = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_tools", "value": "yes"})
+    phone.push([first])
+    renumbered = {**first, "seq": 2}
+    new = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_gloves", "value": "yes"})
+    new["seq"] = 3
+    body = phone.push([renumbered, new]).get_json()
+    assert [(r["status"], r.get("original_status")) for r in body["results"]] == [("duplicate", "applied"), ("applied", None)], body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistAnswer)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MutationRecord)) == 2
