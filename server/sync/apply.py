@@ -23,6 +23,7 @@ from ..domain.lifecycle import Status
 from ..api.schemas.common import UUID_RE
 from ..models import Blob, Conflict, CustomerSignOff, Device, MutationRecord, Part, User, VanStock, WorkOrder, utcnow
 from . import changelog
+from .bulk import insert_rows
 from .merge import merge_work_order
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
@@ -78,33 +79,12 @@ class BatchCache:
     def flush(self, session: Session) -> None:
         """Insert the rows kept so far (visit records, then mutation records) and note the changes."""
         for entity, rows in self.rows.items():
-            _insert_rows(session, MODEL_BY_ENTITY[entity].__table__, rows)
+            insert_rows(session, MODEL_BY_ENTITY[entity].__table__, rows)
             for row in rows:
                 changelog.note_inserted(session, entity, row["id"], row["work_order_id"])
         self.rows.clear()
-        _insert_rows(session, MutationRecord.__table__, self.mutation_rows)
+        insert_rows(session, MutationRecord.__table__, self.mutation_rows)
         self.mutation_rows.clear()
-
-
-def _insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert rows with as few statements as their columns allow.
-
-    A row leaving out a nullable column without a default means NULL, so it is given
-    one and joins the others; rows leaving out a column with a default go separately
-    (Core then fills the default in).
-    """
-    if not rows:
-        return
-    given = set().union(*rows)
-    nulls = [c.name for c in table.columns
-             if c.name in given and c.nullable and c.default is None and c.server_default is None]
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        for name in nulls:
-            row.setdefault(name, None)
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    for group in groups.values():
-        session.execute(table.insert(), group)
 
 
 def _batch(session: Session) -> BatchCache | None:

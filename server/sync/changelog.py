@@ -31,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..auth.permissions import HOLDING, held_by
+from .bulk import insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
 
 PENDING = "onsite_pending_changes"
@@ -145,8 +146,7 @@ def _append_log(session: Session) -> None:
     for i, row in enumerate(rows, start=state.last_seq + 1):
         row.update(seq=i, changed_at=now)
     state.last_seq += len(rows)
-    # render_nulls: every row has the same keys, so this is one executemany, not one INSERT per row.
-    session.connection().execute(ChangeLogEntry.__table__.insert(), rows)
+    insert_rows(session, ChangeLogEntry.__table__, rows)
     session.flush()
 
 
