@@ -136,10 +136,11 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
                 batch.flush(db.session)
         device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
         device.last_push_at = received_at
+        last_seq = device.last_seq  # read before commit: after it, reading reloads the row
         db.session.commit()
     finally:
         db.session.info.pop(BATCH, None)
-    return PushOutcome(device.last_seq, results)
+    return PushOutcome(last_seq, results)
 
 
 def _lock_work_orders(mutations: list[dict], last_seq: int) -> None:
