@@ -68,3 +68,12 @@ def _processor(type_, dialect):
     # psycopg's dialect leaves JSON to the driver's adapter, which a raw executemany
     # does not engage: send the text (the server parses it into the json column).
     return json.dumps if isinstance(type_, sa.JSON) else type_.bind_processor(dialect)
+
+
+def insert_ignore(session: Session, table: sa.Table):
+    """An INSERT that does nothing where the key is taken (PostgreSQL and SQLite alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()

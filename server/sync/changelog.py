@@ -3,8 +3,8 @@
 Session hooks do the bookkeeping so no write path can forget it:
 - before_flush bumps the version of each changed record (and, on work orders, the
   version at which each field last changed) and notes the change;
-- before_commit takes the row lock on the single `sync_state` row, hands out
-  sequence numbers and inserts the log rows. The lock is held until commit, so
+- before_commit takes the row lock on the single `sync_state` row (the UPDATE that
+  hands out the sequence numbers) and inserts the log rows. The lock is held until commit, so
   change sequences commit in order and a pull cursor can never step over a change
   that commits later (the PostgreSQL sequence pitfall of sync.md Part 2). It is
   taken last, at commit, so it is held as briefly as possible.
@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..auth.permissions import HOLDING, held_by
-from .bulk import insert_rows
+from .bulk import insert_ignore, insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
 
 PENDING = "onsite_pending_changes"
@@ -136,18 +136,22 @@ def _append_log(session: Session) -> None:
     rows = list(unique.values())
     if not rows:
         return
-    state = session.execute(
-        sa.select(SyncState).where(SyncState.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if state is None:
-        state = SyncState(id=1, last_seq=0, oldest_seq=0)
-        session.add(state)
+    last = _reserve(session, len(rows))
     now = utcnow()
-    for i, row in enumerate(rows, start=state.last_seq + 1):
+    for i, row in enumerate(rows, start=last - len(rows) + 1):
         row.update(seq=i, changed_at=now)
-    state.last_seq += len(rows)
     insert_rows(session, ChangeLogEntry.__table__, rows)
-    session.flush()
+
+
+def _reserve(session: Session, n: int) -> int:
+    """Take the next `n` sequence numbers; returns the last. Locks the counter row until commit."""
+    state = SyncState.__table__
+    take = state.update().where(state.c.id == 1).values(last_seq=state.c.last_seq + n).returning(state.c.last_seq)
+    last = session.execute(take).scalar()
+    if last is None:  # the very first change: make the counter (a racing first writer waits on its key)
+        session.execute(insert_ignore(session, state).values(id=1, last_seq=0, oldest_seq=0))
+        last = session.execute(take).scalar()
+    return last
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
 from .apply import BATCH, BatchCache, MutationRejected, apply_mutation
+from .bulk import insert_ignore
 from .schemas import MutationEnvelope
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _lock_device(user: User, device_id: str, user_agent: str | None) -> Device:
     ).scalar_one_or_none()
     if device is None:
         # Two first pushes of a new device may race: the loser retries and finds the row.
-        stmt = _insert_ignore(Device).values(
+        stmt = insert_ignore(db.session, Device.__table__).values(
             id=device_id, user_id=user.id, last_seq=0, user_agent=(user_agent or "")[:300], created_at=utcnow()
         )
         db.session.execute(stmt)
@@ -78,17 +79,6 @@ def _lock_device(user: User, device_id: str, user_agent: str | None) -> Device:
     if device.user_id != user.id:
         raise ApiError(403, "This device belongs to another user.", {"device_id": ["Registered to another user."]})
     return device
-
-
-def _insert_ignore(model):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-
-        return insert(model).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert
-
-    return insert(model).on_conflict_do_nothing()
 
 
 def _check_sequence(last_seq: int, seqs: list[int]) -> None:
@@ -200,7 +190,7 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
     except ValidationError as exc:
         result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": exc.normalized_messages()})
         return _record(user, device, raw, payload, result, None, received_at)
-    mark = changelog.mark(db.session)
+    mark = changelog.mark(db.session) if savepoints else None
     nested = db.session.begin_nested() if savepoints else None
     try:
         outcome = apply_mutation(db.session, user, device, raw["id"], mutation)

@@ -41,7 +41,8 @@ def push(body):
     if len(body["mutations"]) > limit:
         raise ApiError(413, f"At most {limit} mutations per push; send the rest in another batch.", {"mutations": [f"More than {limit}."]})
     outcome = apply_push(current_user, body, request.user_agent.string)
-    return {"last_seq": outcome.last_seq, "results": outcome.results}
+    # Results are built in wire form by push.py (as pull's changes are): sent as they are.
+    return current_app.json.response({"last_seq": outcome.last_seq, "results": outcome.results})
 
 
 @blp.route("/sync/pull", methods=["GET"])
