@@ -90,6 +90,9 @@ def check_transition(current: str, target: str, role: str) -> None:
         raise TransitionError(f"a {role} cannot move a work order from '{current}' to '{target}'")
 
 
+_HOLDING_VALUES = frozenset(s.value for s in TECHNICIAN_HOLDS)
+
+
 def technician_holds(status: str) -> bool:
     """True while the assigned technician still holds the job and may see it."""
-    return status in {s.value for s in TECHNICIAN_HOLDS}
+    return status in _HOLDING_VALUES

@@ -10,6 +10,7 @@ unnest(arrays)` were both slower than the pipeline for a hundred mutation rows.)
 from __future__ import annotations
 
 import json
+import operator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,25 +43,32 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     connection = session.connection()
     names = tuple(rows[0])
     sql, processors = _statement(table, names, connection.dialect)
-    connection.exec_driver_sql(sql, [
-        tuple(value if process is None or value is None else process(value)
-              for value, process in zip((row[name] for name in names), processors))
-        for row in rows
-    ])
+    values = operator.itemgetter(*names) if len(names) > 1 else (lambda row, name=names[0]: (row[name],))
+    params = [values(row) for row in rows]
+    if processors:
+        for i, row in enumerate(params):
+            row = list(row)
+            for at, process in processors:
+                if row[at] is not None:
+                    row[at] = process(row[at])
+            params[i] = tuple(row)
+    connection.exec_driver_sql(sql, params)
 
 
 _statements: dict[tuple, tuple[str, tuple]] = {}
 
 
 def _statement(table: sa.Table, names: tuple, dialect) -> tuple[str, tuple]:
-    """The INSERT for these columns, in the driver's own parameter style, and the columns' bind processors."""
+    """The INSERT for these columns, in the driver's own parameter style, and the bind
+    processors of those columns that have one (by position)."""
     key = (dialect.name, table.name, names)
     if key not in _statements:
         quote = dialect.identifier_preparer.quote
         mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
                f"VALUES ({', '.join([mark] * len(names))})")
-        _statements[key] = (sql, tuple(_processor(table.c[name].type, dialect) for name in names))
+        processors = ((at, _processor(table.c[name].type, dialect)) for at, name in enumerate(names))
+        _statements[key] = (sql, tuple((at, process) for at, process in processors if process is not None))
     return _statements[key]
 
 
