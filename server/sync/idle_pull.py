@@ -125,9 +125,7 @@ class IdlePullLane:
         replaces it.
         """
         options = dict(self._options)
-        if self._uri.startswith("sqlite"):
-            options["poolclass"] = sa.pool.NullPool  # opening the file is cheap; no cross-thread sharing
-        else:
+        if not self._uri.startswith("sqlite"):  # SQLite's default pool suits a file already
             options.update(pool_size=2, max_overflow=8)
         with self._lock:  # threaded servers: one engine per process
             if self._engine is None:

@@ -108,7 +108,7 @@ def test_a_cookie_session_pull_goes_to_the_full_view(app, client_for):
 
 def test_a_connection_the_database_dropped_is_replaced(app, db, phone, backend):
     if backend != "postgresql":
-        pytest.skip("SQLite opens a connection per poll")
+        pytest.skip("a SQLite file cannot drop its connections")
     url = f"/api/sync/pull?cursor={phone.cursor}"
     assert phone.client.get(url).status_code == 200
     # The server ends every other session on this database (a restart, a failover).
