@@ -31,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..auth.permissions import HOLDING, held_by
+from . import planner_stats
 from .bulk import insert_ignore, insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
 
@@ -151,7 +152,13 @@ def _reserve(session: Session, n: int) -> int:
     if last is None:  # the very first change: make the counter (a racing first writer waits on its key)
         session.execute(insert_ignore(session, state).values(id=1, last_seq=0, oldest_seq=0))
         last = session.execute(take).scalar()
+    planner_stats.note_growth(session, last - n, last)
     return last
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    planner_stats.analyze_if_due(session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
