@@ -40,7 +40,8 @@ def push(body):
     limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]
     if len(body["mutations"]) > limit:
         raise ApiError(413, f"At most {limit} mutations per push; send the rest in another batch.", {"mutations": [f"More than {limit}."]})
-    outcome = apply_push(current_user, body, request.user_agent.string)
+    # The user itself, not Flask-Login's proxy: push reads it once per mutation.
+    outcome = apply_push(current_user._get_current_object(), body, request.user_agent.string)
     # Results are built in wire form by push.py (as pull's changes are): sent as they are.
     return current_app.json.response({"last_seq": outcome.last_seq, "results": outcome.results})
 
@@ -51,7 +52,7 @@ def push(body):
 @blp.response(200, PullOut)
 def pull(query):
     """Changes after the cursor that the caller may see, oldest first."""
-    page = pull_module.pull(db.session, current_user, query["cursor"], query["limit"])
+    page = pull_module.pull(db.session, current_user._get_current_object(), query["cursor"], query["limit"])
     db.session.rollback()  # read-only: end the transaction (releases SQLite's lock at once)
     # The changes are already in wire form (pull.py builds them, serialize.py their fields):
     # a second pass through PullOut would cost a quarter of a page. PullOut still documents
