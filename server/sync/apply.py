@@ -44,8 +44,8 @@ class BatchCache:
     """State shared by the mutations of one push on the fast path (autoflush off).
 
     Look-ups are made once per batch, and new visit records and mutation records are
-    kept as rows and inserted together with Core (`flush`), not built as ORM objects
-    one by one: the ORM's unit of work costs more than the rest of a push together.
+    kept as rows and inserted together (`flush`, bulk.py), not built as ORM objects one
+    by one: the ORM's unit of work cost more than the rest of a push together.
     Ids are not checked against the database first: a clash breaks the insert, and
     push() then redoes the batch one savepoint per mutation, which rejects the one
     entry that clashed.

@@ -4,10 +4,10 @@ Session hooks do the bookkeeping so no write path can forget it:
 - before_flush bumps the version of each changed record (and, on work orders, the
   version at which each field last changed) and notes the change;
 - before_commit takes the row lock on the single `sync_state` row (the UPDATE that
-  hands out the sequence numbers) and inserts the log rows. The lock is held until commit, so
-  change sequences commit in order and a pull cursor can never step over a change
-  that commits later (the PostgreSQL sequence pitfall of sync.md Part 2). It is
-  taken last, at commit, so it is held as briefly as possible.
+  hands out the sequence numbers) and inserts the log rows. The lock is held until
+  commit, so change sequences commit in order and a pull cursor can never step over a
+  change that commits later (the PostgreSQL sequence pitfall of sync.md Part 2). It
+  is taken last, at commit, so it is held as briefly as possible.
 
 Each logical change becomes one staff-wide row plus one row per technician who may
 see the record; a work order changing hands adds revoke rows (op delete) for the
