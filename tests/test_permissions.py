@@ -38,6 +38,7 @@ from server.domain.service_day import SERVICE_TZ, today
 from server.extensions import db as _db
 from server.models import (
     Blob,
+    BlobUpload,
     Conflict,
     Customer,
     CustomerSignOff,
@@ -485,11 +486,17 @@ def blob_stored_for_caller(r, c):
     assert fetch(Blob, c.made["sha"]).uploaded_by_id == c.user_id
 
 
-def blob_still_theirs(r, c):
-    """Sending the same bytes as someone else's file does not make it yours."""
+def blob_sent_again(r, c):
+    """Sending the same bytes as someone else's file: stored once, first uploader kept, and
+    the caller, who has proved they hold the bytes, may now refer to them and read them."""
     assert r.get_json()["sha256"] == c.w["blob2"]
     assert fetch(Blob, c.w["blob2"]).uploaded_by_id == c.w["tech2"]
-    assert c.client.get(f"/api/blobs/{c.w['blob2']}").status_code == 404
+    assert {u.user_id for u in _db.session.scalars(sa.select(BlobUpload).where(BlobUpload.sha256 == c.w["blob2"]))} \
+        == {c.w["tech2"], c.user_id}
+    assert c.client.get(f"/api/blobs/{c.w['blob2']}").status_code == 200
+    # Leave the shared world as it was: other tests rely on tech1 not holding blob2.
+    _db.session.execute(sa.delete(BlobUpload).where(BlobUpload.sha256 == c.w["blob2"], BlobUpload.user_id == c.user_id))
+    _db.session.commit()
 
 
 def blob_bytes(r, c):
@@ -696,7 +703,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         request=with_made(fresh_rejected, "mutation_id", json={"resolution": "矩阵: 已处理"})),
     # --- blobs: anyone signed in uploads; a file is read by its uploader, its job's holder or the office
     ("PUT", "/api/blobs/<string:sha256>"): api(
-        own=ok(201, blob_stored_for_caller), other=ok(200, blob_still_theirs, says="same bytes, still theirs"),
+        own=ok(201, blob_stored_for_caller), other=ok(200, blob_sent_again, says="same bytes: theirs first, now the caller's too"),
         office=ok(201, blob_stored_for_caller), request=blob_request),
     ("GET", "/api/blobs/<string:sha256>"): api(own=ok(200, blob_bytes), other=HIDDEN, office=ok(200, blob_bytes)),
     # --- customers and products: a technician reads those of their jobs; the office writes

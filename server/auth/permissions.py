@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..domain.lifecycle import TECHNICIAN_HOLDS
-from ..models import Customer, Product, Role, User, VanStock, WorkOrder
+from ..models import BlobUpload, Customer, CustomerSignOff, Photo, Product, Role, User, VanStock, WorkOrder
 
 HOLDING = [s.value for s in TECHNICIAN_HOLDS]
 
@@ -66,3 +66,22 @@ def can_manage_work_orders(user: User) -> bool:
 def can_manage_catalogue(user: User) -> bool:
     """Parts catalogue and van stock levels: managers and dispatchers."""
     return is_office(user)
+
+
+def may_use_blob(session, user: User, sha256: str) -> bool:
+    """True when `user` may read a stored blob, and so refer to it from a record.
+
+    The office may; so may whoever uploaded its bytes (blobs are shared by content, so
+    several users may have), and whoever may see a record that already refers to it.
+    Knowing a hash alone is not enough.
+    """
+    if is_office(user):
+        return True
+    uploaded = sa.select(BlobUpload.sha256).where(BlobUpload.sha256 == sha256, BlobUpload.user_id == user.id)
+    if session.scalar(uploaded) is not None:
+        return True
+    visible = sa.select(WorkOrder.id).where(held_by(user.id))
+    for model, column in ((Photo, Photo.blob_sha256), (CustomerSignOff, CustomerSignOff.signature_sha256)):
+        if session.scalar(sa.select(model.id).where(column == sha256, model.work_order_id.in_(visible)).limit(1)):
+            return True
+    return False

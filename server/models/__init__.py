@@ -4,7 +4,7 @@ from .customers import Customer, CustomerTier, Product
 from .parts import BARCODE_FORMATS, Part, VanStock
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .people import ApiToken, Passkey, Role, User
-from .sync import Blob, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
+from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
     ChecklistAnswer,
     CustomerSignOff,

@@ -112,5 +112,19 @@ class Blob(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    uploaded_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))  # the first uploader
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class BlobUpload(db.Model):
+    """Who has uploaded a blob's bytes: each of them may refer to it and read it.
+
+    Blobs are stored once per content, so the same bytes can come from several users;
+    knowing a hash is not enough to refer to a file, having its bytes is.
+    """
+
+    __tablename__ = "blob_uploads"
+
+    sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -253,7 +253,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
             "The customer has signed off this visit; what they signed can no longer change.",
             {"work_order_id": ["Sealed by the customer's signature."]},
         )
-    _check_references(session, entity, data)
+    _check_references(session, user, entity, data)
     if entity == "sign_off":
         if batch is not None:
             flush(session)  # the seal is checked against this batch's records too
@@ -293,7 +293,7 @@ def _take_from_van(session: Session, technician_id: str, part_number: str, quant
         stock.quantity = max(0, stock.quantity - quantity)
 
 
-def _check_references(session: Session, entity: str, data: dict) -> None:
+def _check_references(session: Session, user: User, entity: str, data: dict) -> None:
     if entity == "part_fitted":
         batch = _batch(session)
         if batch is not None and data["part_number"] in batch.parts:
@@ -308,7 +308,9 @@ def _check_references(session: Session, entity: str, data: dict) -> None:
                 {"fields": {"part_number": ["Unknown part number."]}},
             )
     for key in ("blob_sha256", "signature_sha256"):
-        if key in data and session.get(Blob, data[key]) is None:
+        # A blob not stored, or one this user never sent and may not see: the same answer,
+        # so a record cannot be used to learn which hashes the server holds.
+        if key in data and (session.get(Blob, data[key]) is None or not permissions.may_use_blob(session, user, data[key])):
             raise MutationRejected(
                 "Upload the file (PUT /api/blobs/<sha256>) before the record that refers to it.",
                 {"fields": {key: ["No blob with this hash has been uploaded."]}},

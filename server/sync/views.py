@@ -16,8 +16,9 @@ from ..api.schemas.common import StrictSchema, Text
 from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
-from ..models import Blob, Conflict, CustomerSignOff, MutationRecord, Photo, WorkOrder, utcnow
+from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
 from . import pull as pull_module
+from .bulk import insert_ignore
 from .push import push as apply_push
 from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError
 
@@ -72,7 +73,11 @@ def _sha_or_404(sha256: str) -> str:
 @blp.response(201, BlobOut)
 @blp.alt_response(200, schema=BlobOut, description="Already stored: nothing changed.")
 def put_blob(sha256):
-    """Upload a file named by its SHA-256 (photo or signature); the server checks the hash."""
+    """Upload a file named by its SHA-256 (photo or signature); the server checks the hash.
+
+    Files are stored once per content: sending bytes someone else sent first is a 200,
+    and lets the sender refer to the file from their records (and read it) too.
+    """
     from .blobs import blob_store
 
     _sha_or_404(sha256)
@@ -93,26 +98,16 @@ def put_blob(sha256):
     existing = db.session.get(Blob, sha256)
     store = blob_store()
     store.put(sha256, data)  # idempotent; heals a row whose file went missing
-    if existing is not None:
-        return {"sha256": sha256, "size": existing.size, "content_type": existing.content_type}, 200
-    blob = Blob(sha256=sha256, size=len(data), content_type=content_type, uploaded_by_id=current_user.id)
-    db.session.add(blob)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # the same bytes uploaded twice at once
-        db.session.rollback()
-        return {"sha256": sha256, "size": len(data), "content_type": content_type}, 200
-    return {"sha256": sha256, "size": len(data), "content_type": content_type}, 201
-
-
-def _may_read_blob(blob: Blob) -> bool:
-    if permissions.is_office(current_user) or blob.uploaded_by_id == current_user.id:
-        return True
-    visible = sa.select(WorkOrder.id).where(permissions.held_by(current_user.id))
-    for model, column in ((Photo, Photo.blob_sha256), (CustomerSignOff, CustomerSignOff.signature_sha256)):
-        if db.session.scalar(sa.select(model.id).where(column == blob.sha256, model.work_order_id.in_(visible)).limit(1)):
-            return True
-    return False
+    if existing is None:
+        db.session.execute(insert_ignore(db.session, Blob.__table__).values(
+            sha256=sha256, size=len(data), content_type=content_type, uploaded_by_id=current_user.id, created_at=utcnow()))
+    # Whoever sends the bytes may refer to them, also when someone sent them first.
+    db.session.execute(insert_ignore(db.session, BlobUpload.__table__).values(
+        sha256=sha256, user_id=current_user.id, created_at=utcnow()))
+    db.session.commit()
+    stored = db.session.get(Blob, sha256)
+    status = 201 if stored.uploaded_by_id == current_user.id and existing is None else 200
+    return {"sha256": sha256, "size": stored.size, "content_type": stored.content_type}, status
 
 
 @blp.route("/blobs/<string:sha256>", methods=["GET"])
@@ -123,7 +118,7 @@ def get_blob(sha256):
     from .blobs import blob_store
 
     blob = db.session.get(Blob, _sha_or_404(sha256))
-    if blob is None or not _may_read_blob(blob):
+    if blob is None or not permissions.may_use_blob(db.session, current_user, sha256):
         raise ApiError(404, "No such file among those you may see.")
     data = blob_store().get(sha256)
     if data is None:

@@ -94,3 +94,37 @@ def test_blob_too_large_is_413_and_other_technicians_cannot_read_it(app, client_
     sha = phone.upload(PNG)
     assert client_for("tech2").get(f"/api/blobs/{sha}").status_code == 404
     assert client_for("dispatcher").get(f"/api/blobs/{sha}").status_code == 200
+
+
+def test_knowing_a_files_hash_is_not_enough_to_attach_it(client_for, world, db):
+    """tech2 learned the hash of tech1's photo (say, from a job since taken off them):
+    attaching it to their own job would let them read it. Having the bytes is what counts."""
+    tech1, tech2 = SimDevice(client_for("tech1")), SimDevice(client_for("tech2"))
+    photo = b"\x89PNG\r\n\x1a\n" + b"nameplate of tech1's unit" * 10
+    sha = tech1.upload(photo)
+    attach = tech2.mutation("photo", {"work_order_id": world["wo2"].id, "blob_sha256": sha, "caption": "铭牌"})
+    result = tech2.push([attach]).get_json()["results"][0]
+    assert result["status"] == "rejected"
+    never_stored = tech2.mutation("photo", {"work_order_id": world["wo2"].id, "blob_sha256": "0" * 64, "caption": "铭牌"})
+    missing = tech2.push([never_stored]).get_json()["results"][0]
+    assert result["error"] == missing["error"]  # no telling whether the server holds such a file
+    assert tech2.client.get(f"/api/blobs/{sha}").status_code == 404
+
+    # With the bytes in hand (the same photo, sent again), tech2 may attach and read it.
+    again = tech2.client.put(f"/api/blobs/{sha}", data=photo, headers={"Content-Type": "image/png"})
+    assert again.status_code == 200  # stored once, by content
+    retry = tech2.mutation("photo", {"work_order_id": world["wo2"].id, "blob_sha256": sha, "caption": "铭牌"})
+    assert tech2.push([retry]).get_json()["results"][0]["status"] == "applied"
+    assert tech2.client.get(f"/api/blobs/{sha}").data == photo
+    assert db.session.get(Blob, sha).uploaded_by_id == world["wo1"].technician_id  # the first uploader stays
+
+
+def test_a_file_already_on_a_job_may_be_attached_again_by_whoever_holds_it(client_for, world, db, people):
+    """A photo on the job (taken by whoever held it before) can be attached to another record."""
+    office = SimDevice(client_for("dispatcher"))
+    sha = office.upload(PNG)
+    first = office.mutation("photo", {"work_order_id": world["wo1"].id, "blob_sha256": sha, "caption": "故障现象"})
+    assert office.push([first]).get_json()["results"][0]["status"] == "applied"
+    tech1 = SimDevice(client_for("tech1"))
+    again = tech1.mutation("photo", {"work_order_id": world["wo1"].id, "blob_sha256": sha, "caption": "维修前"})
+    assert tech1.push([again]).get_json()["results"][0]["status"] == "applied"

@@ -26,7 +26,9 @@
     var now = Date.now();
     var counts = { ok: 0, near: 0, breached: 0 };
     document.querySelectorAll(".clock[data-due]").forEach(function (el) {
-      var left = Math.round((Date.parse(el.dataset.due) - now) / 1000);
+      // Whole seconds left, rounded down: a clock never shows more than its window
+      // (rounding would read "1d 0h 00m" for half a second after a 24-hour clock starts).
+      var left = Math.floor((Date.parse(el.dataset.due) - now) / 1000);
       var state = stateOf(left, Number(el.dataset.window) || 1);
       counts[state] += 1;
       el.querySelector(".clock-left").textContent = format(left);
