@@ -1,6 +1,8 @@
 """Steps the browser tests share: sign in, wait for sync, go offline and back, read the API."""
 from __future__ import annotations
 
+import time
+
 import requests
 
 from .conftest import PASSWORD, TECH_EMAIL
@@ -80,3 +82,14 @@ def server_changes(session: requests.Session, base_url: str) -> list[dict]:
         cursor = page["cursor"]
         if not page["has_more"]:
             return changes
+
+
+def on_server(session: requests.Session, base_url: str, check, timeout: float = 20) -> list[dict]:
+    """The server's changes once `check(changes)` holds (the app syncs in the background,
+    so a status bar that already read "synced" can precede the push of a new entry)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        changes = server_changes(session, base_url)
+        if check(changes) or time.monotonic() > deadline:
+            return changes
+        time.sleep(0.2)

@@ -2,7 +2,7 @@
 says what happened, and loses nothing else."""
 from __future__ import annotations
 
-from .helpers import api_session, local_records, pending, server_changes, sign_in, wait_synced
+from .helpers import api_session, local_records, on_server, pending, server_changes, sign_in, wait_synced
 
 QUEUE_TWO_JS = """async (woId) => {
   const { recordVisit } = await import('/static/js/records.js');
@@ -110,5 +110,5 @@ def test_full_storage_is_reported_and_nothing_half_saved(live, browser):
     page.reload()
     page.wait_for_selector("#accept-job:disabled")
     office = api_session(base)
-    assert _kinds(server_changes(office, base), wo) == ["accepted"]
+    assert _kinds(on_server(office, base, lambda changes: _kinds(changes, wo)), wo) == ["accepted"]
     assert browser.errors == []
