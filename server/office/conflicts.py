@@ -1,20 +1,14 @@
-"""Review of what the sync engine could not take as sent: merge conflicts and rejected entries.
-
-Settling a conflict either keeps the value in force or puts the losing value in force,
-through the ORM and the lifecycle rules, so the change reaches devices on their next pull.
+"""The back office's review of what the sync engine could not take as sent: listing
+merge conflicts and rejected entries. Settling them is the sync engine's
+(server/sync/review.py), shared with the sync API's own review endpoints.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 
-from ..errors import ApiError
 from ..extensions import db
-from ..models import Conflict, MutationRecord, User, WorkOrder, utcnow
-from ..services import work_orders as service
-
-DATETIME_FIELDS = ("appointment_start", "appointment_end")
+from ..models import Conflict, MutationRecord, WorkOrder
+from ..sync.review import settle_conflict, settle_rejected  # noqa: F401  (the office's callers use them from here)
 
 
 def open_conflicts(include_settled: bool = False, limit: int = 200) -> list[Conflict]:
@@ -45,47 +39,3 @@ def tickets_for(conflicts: list[Conflict], rejected: list[MutationRecord]) -> di
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(WorkOrder.id, WorkOrder.ticket_no).where(WorkOrder.id.in_(ids))).all())
-
-
-def _value(field: str, raw):
-    if field in DATETIME_FIELDS and isinstance(raw, str):
-        return datetime.fromisoformat(raw)
-    return raw
-
-
-def _same(field: str, current, kept) -> bool:
-    return current == _value(field, kept)
-
-
-def settle_conflict(conflict: Conflict, action: str, note: str | None, user: User) -> Conflict:
-    """Keep the value in force, or put the other one in force; either way the conflict is settled."""
-    if conflict.resolved_at is not None:
-        raise ApiError(409, "This conflict is already settled.")
-    if action == "apply_other":
-        if conflict.entity != "work_order":
-            raise ApiError(422, "Only work-order fields can be changed from here.", {"action": ["Use 'keep'."]})
-        wo = db.session.get(WorkOrder, conflict.entity_id)
-        if wo is None:
-            raise ApiError(404, "The work order of this conflict is gone.")
-        current = getattr(wo, conflict.field)
-        if not _same(conflict.field, current, conflict.winning_value.get("value")):
-            raise ApiError(409, "The value changed again since the conflict; review the work order first.",
-                           {"action": ["The value in force is no longer the one that won."]})
-        other = _value(conflict.field, conflict.losing_value.get("value"))
-        if conflict.field == "status":
-            service.change_status(wo, other, user)
-        elif conflict.field == "technician_id":
-            service.assign(wo, other, user)
-        else:
-            setattr(wo, conflict.field, other)
-    conflict.resolved_at, conflict.resolved_by_id = utcnow(), user.id
-    conflict.resolution = action + (f": {note.strip()}" if note and note.strip() else "")
-    return conflict
-
-
-def settle_rejected(row: MutationRecord, note: str, user: User) -> MutationRecord:
-    """Mark a rejected entry dealt with, saying how."""
-    if row.settled_at is not None:
-        raise ApiError(409, "This entry is already settled.")
-    row.settled_at, row.settled_by_id, row.settlement = utcnow(), user.id, note.strip()
-    return row

@@ -17,7 +17,7 @@ from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
-from . import pull as pull_module
+from . import pull as pull_module, review
 from .bulk import insert_ignore
 from .push import push as apply_push
 from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError
@@ -201,13 +201,14 @@ def list_conflicts(q):
 @login_required
 @blp.arguments(SettleIn)
 @blp.response(200, ConflictOut)
+@blp.alt_response(409, schema=ErrorSchema, description="Already settled.")
 def settle_conflict(body, conflict_id):
     """Mark a conflict reviewed, saying what was decided (office only)."""
     require_office()
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None:
         raise ApiError(404, f"No conflict with id {conflict_id}.")
-    conflict.resolved_at, conflict.resolved_by_id, conflict.resolution = utcnow(), current_user.id, body["resolution"]
+    review.settle_conflict(conflict, None, body["resolution"], current_user)
     db.session.commit()
     return conflict
 
@@ -230,12 +231,13 @@ def list_rejected(q):
 @login_required
 @blp.arguments(SettleIn)
 @blp.response(200, RejectedOut)
+@blp.alt_response(409, schema=ErrorSchema, description="Already settled.")
 def settle_rejected(body, mutation_id):
     """Mark a rejected entry dealt with (office only)."""
     require_office()
     row = db.session.get(MutationRecord, mutation_id)
     if row is None or row.status != "rejected":
         raise ApiError(404, f"No rejected entry with id {mutation_id}.")
-    row.settled_at, row.settled_by_id, row.settlement = utcnow(), current_user.id, body["resolution"]
+    review.settle_rejected(row, body["resolution"], current_user)
     db.session.commit()
     return row

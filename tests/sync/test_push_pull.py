@@ -142,3 +142,27 @@ def test_a_rejection_after_good_entries_in_one_batch_keeps_their_changes_in_the_
     results = phone.push([good, bad_move]).get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected"]
     assert ("visit_event", good["entity_id"]) in {(c["entity"], c["id"]) for c in reader.pull_all()}
+
+
+def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db):
+    """The sync API's review endpoints settle through the same rules as the back office."""
+    wo = world["wo1"]
+    phone = SimDevice(client_for("tech1"))
+    base = db.session.get(WorkOrder, wo.id).version
+    office = client_for("dispatcher")
+    assert office.patch(f"/api/work-orders/{wo.id}", json={"technician_notes": "客户要求下午到"}).status_code == 200
+    bad = phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": 5})
+    phone.push([phone.mutation("work_order", {"technician_notes": "带上新主板"}, op="update", entity_id=wo.id, base_version=base), bad])
+    conflict = db.session.scalar(sa.select(Conflict))
+
+    first = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"resolution": "  两条都保留  "})
+    assert first.status_code == 200 and first.get_json()["resolution"] == "两条都保留"
+    again = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"resolution": "改主意了"})
+    assert again.status_code == 409 and "already settled" in again.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(Conflict, conflict.id).resolution == "两条都保留"
+
+    assert office.post(f"/api/sync/rejected/{bad['id']}/settle", json={"resolution": "已告知技术员"}).status_code == 200
+    assert office.post(f"/api/sync/rejected/{bad['id']}/settle", json={"resolution": "再次"}).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(MutationRecord, bad["id"]).settlement == "已告知技术员"
