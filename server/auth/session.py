@@ -24,11 +24,15 @@ def issue_token(user: User, name: str) -> str:
     return token
 
 
-def bearer_token() -> str | None:
-    """The bearer token of this request, if it sent one."""
-    header = request.headers.get("Authorization", "")
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if that is what it is."""
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def bearer_token() -> str | None:
+    """The bearer token of this request, if it sent one."""
+    return parse_bearer(request.headers.get("Authorization", ""))
 
 
 def init_app(app: Flask) -> None:

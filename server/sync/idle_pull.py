@@ -23,7 +23,7 @@ from flask import Flask
 from marshmallow import ValidationError
 
 from .. import security_headers
-from ..auth.session import token_digest
+from ..auth.session import parse_bearer, token_digest
 from ..errors import ApiError
 from .pull import decode_cursor, encode_cursor
 from .schemas import PullQuery
@@ -69,9 +69,8 @@ class IdlePullLane:
         return self.wsgi_app(environ, start_response)
 
     def _up_to_date_page(self, environ) -> bytes | None:
-        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = parse_bearer(environ.get("HTTP_AUTHORIZATION", ""))
+        if token is None:
             return None
         args = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         if any(len(values) != 1 for values in args.values()):
