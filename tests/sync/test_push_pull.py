@@ -77,12 +77,18 @@ def test_technician_pulls_own_jobs_only_and_gets_a_delete_when_reassigned(client
     assert got == {world["wo1"].id, world["wo2"].id}
 
 
-def test_stale_status_write_merges_by_rule_and_logs_the_loser(client_for, world, db):
-    wo = world["wo1"]
+def office_edits_notes_behind_the_phone(client_for, db, wo):
+    """tech1's phone, the office, and the version the phone saw before the office edited the notes."""
     phone = SimDevice(client_for("tech1"))
     base = db.session.get(WorkOrder, wo.id).version
     office = client_for("dispatcher")
     assert office.patch(f"/api/work-orders/{wo.id}", json={"technician_notes": "客户要求下午到"}).status_code == 200
+    return phone, office, base
+
+
+def test_stale_status_write_merges_by_rule_and_logs_the_loser(client_for, world, db):
+    wo = world["wo1"]
+    phone, _, base = office_edits_notes_behind_the_phone(client_for, db, wo)
     batch = [
         phone.mutation("work_order", {"status": "en_route", "technician_notes": "带上新主板"}, op="update",
                        entity_id=wo.id, base_version=base),
@@ -147,10 +153,7 @@ def test_a_rejection_after_good_entries_in_one_batch_keeps_their_changes_in_the_
 def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db):
     """The sync API's review endpoints settle through the same rules as the back office."""
     wo = world["wo1"]
-    phone = SimDevice(client_for("tech1"))
-    base = db.session.get(WorkOrder, wo.id).version
-    office = client_for("dispatcher")
-    assert office.patch(f"/api/work-orders/{wo.id}", json={"technician_notes": "客户要求下午到"}).status_code == 200
+    phone, office, base = office_edits_notes_behind_the_phone(client_for, db, wo)
     bad = phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": 5})
     phone.push([phone.mutation("work_order", {"technician_notes": "带上新主板"}, op="update", entity_id=wo.id, base_version=base), bad])
     conflict = db.session.scalar(sa.select(Conflict))
