@@ -59,9 +59,10 @@ class BatchCache:
         self.taken: set[tuple[str, str]] = set()  # records created earlier in this batch
         self.rows: dict[str, list[dict]] = {}  # entity -> new visit records, not yet inserted
         self.mutation_rows: list[dict] = []
+        envelopes = [m["mutation"] for m in mutations if m["mutation"]]
         wanted = {
-            m["fields"]["work_order_id"] for m in mutations
-            if m.get("op") == "create" and m.get("entity") in VISIT_ENTITIES and isinstance(m.get("fields"), dict)
+            m["fields"]["work_order_id"] for m in envelopes
+            if m["op"] == "create" and m["entity"] in VISIT_ENTITIES
             and isinstance(m["fields"].get("work_order_id"), str) and _UUID.match(m["fields"]["work_order_id"])
         }
         if wanted:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ApiError
@@ -22,10 +21,8 @@ from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
 from .apply import BATCH, BatchCache, MutationRejected, apply_mutation
 from .bulk import insert_ignore
-from .schemas import MutationEnvelope
 
 log = logging.getLogger(__name__)
-_envelope = MutationEnvelope()
 RETRIES = 6
 
 
@@ -139,8 +136,8 @@ def _lock_work_orders(mutations: list[dict], last_seq: int) -> None:
     Two phones updating the same orders in different orders would otherwise deadlock.
     FOR NO KEY UPDATE leaves the foreign-key checks of visit-record inserts unblocked.
     """
-    ids = sorted({m.get("entity_id") for m in mutations if m["seq"] > last_seq and m.get("entity") == "work_order"
-                  and isinstance(m.get("entity_id"), str)})
+    ids = sorted({m["mutation"]["entity_id"] for m in mutations
+                  if m["seq"] > last_seq and m["mutation"] and m["mutation"]["entity"] == "work_order"})
     if ids:
         db.session.execute(
             sa.select(WorkOrder.id).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id).with_for_update(key_share=True)
@@ -183,12 +180,9 @@ def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> 
 
 
 def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
-    payload = {k: raw.get(k) for k in ("entity", "entity_id", "op", "base_version", "at")}
-    payload["fields"] = raw.get("fields")
-    try:
-        mutation = _envelope.load({k: v for k, v in payload.items() if v is not None or k == "base_version"})
-    except ValidationError as exc:
-        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": exc.normalized_messages()})
+    payload, mutation = raw["sent"], raw["mutation"]
+    if mutation is None:  # its envelope failed the checks of schemas.MutationIn
+        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": raw["errors"]})
         return _record(user, device, raw, payload, result, None, received_at)
     mark = changelog.mark(db.session) if savepoints else None
     nested = db.session.begin_nested() if savepoints else None

@@ -17,25 +17,56 @@ OPS = ("create", "update", "delete")
 
 
 class MutationIn(Schema):
-    """One entry of a device's outbox. Only seq and id are checked here; the rest per mutation."""
+    """One entry of a device's outbox: its envelope. `fields` are checked per entity."""
 
     class Meta:
         unknown = "exclude"  # later clients may send more; a mutation is judged on what we know
 
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     id = Id(required=True)
-    entity = fields.Raw(metadata={"type": "string", "description": "An entity of the vocabulary"})
-    entity_id = fields.Raw(metadata={"type": "string", "format": "uuid"})
-    op = fields.Raw(metadata={"type": "string", "enum": list(OPS)})
-    fields_ = fields.Raw(data_key="fields", attribute="fields", metadata={"type": "object"})
-    base_version = fields.Raw(allow_none=True, metadata={"type": "integer", "nullable": True})
-    at = fields.Raw(metadata={"type": "string", "format": "date-time"})
+    entity = fields.String(required=True, validate=validate.Length(max=40), metadata={"description": "An entity of the vocabulary"})
+    entity_id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="Not a valid UUID."))
+    op = Choice(OPS, required=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
+    base_version = fields.Integer(allow_none=True, load_default=None, strict=True)
+    at = Moment(required=True)
+
+
+# What a device sent of an entry, kept with the entry's result (rejected ones included).
+SENT = ("entity", "entity_id", "op", "base_version", "at", "fields")
+
+
+class OutboxEntry(fields.Nested):
+    """A mutation in a push, checked once against MutationIn.
+
+    One bad entry never blocks the queue: an entry whose envelope fails its checks is
+    kept with its errors, and push rejects it on its own. Only an entry without a usable
+    seq and id fails the whole request (422), since no result could name it.
+    Loads as {"seq", "id", "sent" (the device's values as sent), "mutation" (the loaded
+    envelope, or None), "errors" (field errors, or None)}.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(MutationIn, **kwargs)
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        try:
+            mutation, errors = super()._deserialize(value, attr, data, partial=partial, **kwargs), None
+        except ValidationError as exc:
+            errors = exc.messages
+            if not isinstance(value, dict) or not isinstance(errors, dict) or {"seq", "id", "_schema"} & errors.keys():
+                raise
+            mutation = None
+        return {"seq": value["seq"], "id": value["id"], "sent": {k: value.get(k) for k in SENT},
+                "mutation": mutation, "errors": errors}
 
 
 class PushIn(StrictSchema):
     device_id = Id(required=True)
     device_time = Moment(required=True)
-    mutations = fields.List(fields.Nested(MutationIn), required=True)
+    mutations = fields.List(OutboxEntry(), required=True, metadata={"description": (
+        "Outbox entries. An entry whose seq or id is unusable fails the request (422); one failing any other "
+        "check is answered `rejected` in its own result, with the reason field by field, and the rest apply.")})
 
     @validates_schema
     def _unique_seqs(self, data, **kwargs):
@@ -200,22 +231,6 @@ CREATE_SCHEMAS: dict[str, type[Schema]] = {
     "photo": PhotoFields,
     "sign_off": SignOffFields,
 }
-
-
-class MutationEnvelope(StrictSchema):
-    """Per-mutation checks of the parts MutationIn leaves open."""
-
-    class Meta:
-        unknown = "exclude"
-
-    seq = fields.Integer()
-    id = fields.String()
-    entity = fields.String(required=True, validate=validate.Length(max=40))
-    entity_id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="Not a valid UUID."))
-    op = Choice(OPS, required=True)
-    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
-    base_version = fields.Integer(allow_none=True, load_default=None, strict=True)
-    at = Moment(required=True)
 
 
 def register_entity_schemas(spec) -> None:

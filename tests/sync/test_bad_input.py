@@ -89,6 +89,31 @@ def test_a_bad_mutation_is_rejected_with_its_reason_and_the_good_one_applies(cli
     assert db.session.get(MutationRecord, bad["id"]).status == "rejected"
 
 
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        ({"entity_id": "not-a-uuid"}, "entity_id"),
+        ({"at": "yesterday"}, "at"),
+        ({"at": None}, "at"),
+        ({"base_version": "1"}, "base_version"),
+        ({"fields": ["work_order_id"]}, "fields"),
+        ({"entity": None}, "entity"),
+    ],
+)
+def test_a_mutation_with_a_bad_envelope_is_rejected_alone_and_kept_as_sent(client_for, world, db, change, where):
+    phone = SimDevice(client_for("tech1"))
+    fields = {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes"}
+    bad = {**phone.mutation("checklist_answer", fields), **change}
+    good = phone.mutation("checklist_answer", {**fields, "step": "kit_gloves"})
+    body = phone.push([bad, good]).get_json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "applied"], body
+    assert where in body["results"][0]["error"]["errors"], body
+    assert body["last_seq"] == 2
+    kept = db.session.get(MutationRecord, bad["id"])
+    assert kept.status == "rejected"
+    assert kept.payload[where] == bad[where]  # what the device sent, for the office to review
+
+
 def test_a_replayed_seq_with_a_different_id_is_not_applied(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
     first = phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes"})
