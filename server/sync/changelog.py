@@ -129,8 +129,9 @@ def _append_log(session: Session) -> None:
     if not session.info.get(PENDING):
         return
     unique: dict[tuple, dict] = {}
+    holders: dict[str, str | None] = {}  # work order -> its holder, looked up once per commit
     for op, entity, obj, who in session.info.pop(PENDING):
-        for row in _rows_for(session, op, entity, obj, who):
+        for row in _rows_for(session, op, entity, obj, who, holders):
             key = (row["entity"], row["entity_id"], row["audience_user_id"])
             unique.pop(key, None)  # the last word on a record is the one that counts
             unique[key] = row
@@ -171,23 +172,25 @@ def _row(entity: str, entity_id: str, op: str, audience: str | None) -> dict:
     return {"entity": entity, "entity_id": entity_id, "op": op, "audience_user_id": audience}
 
 
-def _rows_for(session: Session, op: str, entity: str, obj, who: str | None) -> list[dict]:
+def _rows_for(session: Session, op: str, entity: str, obj, who: str | None, holders: dict) -> list[dict]:
     """Log rows for one noted change: the staff row and each technician's row."""
     if op in ("grant", "revoke"):
         return _access_rows(session, obj, who, "put" if op == "grant" else "delete")
     rows = [_row(entity, obj.id, op, None)]
-    for tech in _technicians_who_see(session, entity, obj):
+    for tech in _technicians_who_see(session, entity, obj, holders):
         rows.append(_row(entity, obj.id, op, tech))
     return rows
 
 
-def _technicians_who_see(session: Session, entity: str, obj) -> set[str]:
+def _technicians_who_see(session: Session, entity: str, obj, holders: dict) -> set[str]:
     if entity == "work_order":
         holder = _holder(obj.technician_id, obj.status)
         return {holder} if holder else set()
     if entity in VISIT_ENTITIES:
-        wo = session.get(WorkOrder, obj.work_order_id)
-        holder = wo and _holder(wo.technician_id, wo.status)
+        if obj.work_order_id not in holders:
+            wo = session.get(WorkOrder, obj.work_order_id)
+            holders[obj.work_order_id] = wo and _holder(wo.technician_id, wo.status)
+        holder = holders[obj.work_order_id]
         return {holder} if holder else set()
     if entity == "van_stock":
         return {obj.technician_id}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ApiError
@@ -94,6 +95,7 @@ def _check_sequence(last_seq: int, seqs: list[int]) -> None:
 
 def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool) -> PushOutcome:
     received_at = utcnow()
+    session = db.session()  # the session itself: the scoped proxy costs a look-up per use, per mutation
     device = _lock_device(user, body["device_id"], user_agent)
     mutations = sorted(body["mutations"], key=lambda m: m["seq"])
     _check_sequence(device.last_seq, [m["seq"] for m in mutations])
@@ -107,26 +109,26 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     results = []
     # Fast path: no flush per mutation, per-batch look-ups, and new records inserted
     # together at the end; the savepoint path flushes each mutation so a bad one is isolated.
-    batch = None if savepoints else BatchCache(db.session, user, mutations)
-    db.session.info[BATCH] = batch
+    batch = None if savepoints else BatchCache(session, user, mutations)
+    session.info[BATCH] = batch
     try:
-        with (db.session.no_autoflush if batch else nullcontext()):
+        with (session.no_autoflush if batch else nullcontext()):
             for raw in mutations:
                 if raw["seq"] <= device.last_seq or raw["id"] in seen["by_id"]:
                     results.append(_replay(raw, seen))
                 else:
-                    result = _apply_one(user, device, raw, received_at, savepoints)
+                    result = _apply_one(session, user, device, raw, received_at, savepoints)
                     seen["by_id"][raw["id"]] = result
                     results.append(result["public"])
                 device.last_seq = max(device.last_seq, raw["seq"])
             if batch is not None:
-                batch.flush(db.session)
+                batch.flush(session)
         device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
         device.last_push_at = received_at
         last_seq = device.last_seq  # read before commit: after it, reading reloads the row
-        db.session.commit()
+        session.commit()
     finally:
-        db.session.info.pop(BATCH, None)
+        session.info.pop(BATCH, None)
     return PushOutcome(last_seq, results)
 
 
@@ -179,15 +181,15 @@ def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> 
     return {"seq": raw["seq"], "id": raw["id"], "status": status, "version": version, "error": error, "conflict": conflict}
 
 
-def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
+def _apply_one(session: Session, user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
     payload, mutation = raw["sent"], raw["mutation"]
     if mutation is None:  # its envelope failed the checks of schemas.MutationIn
         result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": raw["errors"]})
-        return _record(user, device, raw, payload, result, None, received_at)
-    mark = changelog.mark(db.session) if savepoints else None
-    nested = db.session.begin_nested() if savepoints else None
+        return _record(session, user, device, raw, payload, result, None, received_at)
+    mark = changelog.mark(session) if savepoints else None
+    nested = session.begin_nested() if savepoints else None
     try:
-        outcome = apply_mutation(db.session, user, device, raw["id"], mutation)
+        outcome = apply_mutation(session, user, device, raw["id"], mutation)
         if nested is not None:
             nested.commit()
         result = _result(raw, outcome.status, outcome.version, conflict=outcome.conflict)
@@ -196,7 +198,7 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
         # and the notes pending are earlier mutations' changes: they must stay.
         if nested is not None:
             nested.rollback()
-            changelog.rollback_to(db.session, mark)
+            changelog.rollback_to(session, mark)
         result = _result(raw, "rejected", error={"message": exc.message, "errors": exc.errors})
     except Exception as exc:
         if isinstance(exc, OperationalError) and _retryable(exc):
@@ -204,16 +206,16 @@ def _apply_one(user: User, device: Device, raw: dict, received_at: datetime, sav
         if nested is None:
             raise _Unexpected() from exc
         nested.rollback()
-        changelog.rollback_to(db.session, mark)
+        changelog.rollback_to(session, mark)
         log.exception("mutation %s could not be applied", raw["id"])
         result = _result(raw, "rejected", error={
             "message": "The server could not apply this entry; it is kept for review.",
             "errors": {"_server": [type(exc).__name__]},
         })
-    return _record(user, device, raw, payload, result, mutation.get("at"), received_at)
+    return _record(session, user, device, raw, payload, result, mutation.get("at"), received_at)
 
 
-def _record(user, device, raw, payload, result, device_at, received_at) -> dict:
+def _record(session: Session, user, device, raw, payload, result, device_at, received_at) -> dict:
     """Keep every mutation and its result (rejected ones too, with their payload)."""
     row = dict(
         id=raw["id"],
@@ -229,9 +231,9 @@ def _record(user, device, raw, payload, result, device_at, received_at) -> dict:
         device_at=device_at,
         received_at=received_at,
     )
-    batch = db.session.info.get(BATCH)
+    batch = session.info.get(BATCH)
     if batch is not None:
         batch.mutation_rows.append(row)
     else:
-        db.session.add(MutationRecord(**row))
+        session.add(MutationRecord(**row))
     return {"public": result}
