@@ -66,12 +66,12 @@ class BatchCache:
             and isinstance(m["fields"].get("work_order_id"), str) and _UUID.match(m["fields"]["work_order_id"])
         }
         if wanted:
-            found = session.scalars(
-                sa.select(WorkOrder).where(WorkOrder.id.in_(wanted), permissions.work_order_filter(user))).all()
-            self.work_orders = {**dict.fromkeys(wanted), **{wo.id: wo for wo in found}}
-            signed = set(session.scalars(sa.select(CustomerSignOff.work_order_id).where(
-                CustomerSignOff.work_order_id.in_([wo.id for wo in found]), CustomerSignOff.deleted.is_(False))))
-            self.signed = {wo.id: wo.id in signed for wo in found}
+            # The orders and whether each is signed off, in one query.
+            signed = sa.exists().where(CustomerSignOff.work_order_id == WorkOrder.id, CustomerSignOff.deleted.is_(False))
+            found = session.execute(sa.select(WorkOrder, signed).where(
+                WorkOrder.id.in_(wanted), permissions.work_order_filter(user))).all()
+            self.work_orders = {**dict.fromkeys(wanted), **{wo.id: wo for wo, _ in found}}
+            self.signed = {wo.id: is_signed for wo, is_signed in found}
 
     def add(self, entity: str, row: dict) -> None:
         self.rows.setdefault(entity, []).append(row)

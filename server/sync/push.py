@@ -113,14 +113,16 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     session.info[BATCH] = batch
     try:
         with (session.no_autoflush if batch else nullcontext()):
+            last_seq = device.last_seq
             for raw in mutations:
-                if raw["seq"] <= device.last_seq or raw["id"] in seen["by_id"]:
+                if raw["seq"] <= last_seq or raw["id"] in seen["by_id"]:
                     results.append(_replay(raw, seen))
                 else:
                     result = _apply_one(session, user, device, raw, received_at, savepoints)
                     seen["by_id"][raw["id"]] = result
                     results.append(result["public"])
-                device.last_seq = max(device.last_seq, raw["seq"])
+                last_seq = max(last_seq, raw["seq"])
+            device.last_seq = last_seq
             if batch is not None:
                 batch.flush(session)
         device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
