@@ -131,13 +131,17 @@ def record_fields(session: Session, entity: str, records: list) -> dict[str, dic
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     today = date.today()
     ids = [p.id for p in products]
-    orders = session.scalars(
-        sa.select(WorkOrder).where(WorkOrder.product_id.in_(ids)).order_by(WorkOrder.created_at.desc())
+    # Plain rows, not ORM objects: a product's history can run to many orders and parts,
+    # and building objects for them cost more than the rest of a pull page.
+    orders = session.execute(
+        sa.select(WorkOrder.id, WorkOrder.product_id, WorkOrder.ticket_no, WorkOrder.created_at, WorkOrder.status,
+                  WorkOrder.fault_description)
+        .where(WorkOrder.product_id.in_(ids)).order_by(WorkOrder.created_at.desc())
     ).all() if ids else []
-    parts = session.scalars(
-        sa.select(PartFitted).where(
-            PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False)
-        )
+    parts = session.execute(
+        sa.select(PartFitted.work_order_id, PartFitted.part_number, PartFitted.serial_fitted, PartFitted.serial_removed)
+        .where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
+        .order_by(PartFitted.created_at, PartFitted.id)
     ).all() if orders else []
     orders_of: dict[str, list] = {}
     for o in orders:

@@ -169,3 +169,21 @@ def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db)
     assert office.post(f"/api/sync/rejected/{bad['id']}/settle", json={"resolution": "再次"}).status_code == 409
     db.session.expire_all()
     assert db.session.get(MutationRecord, bad["id"]).settlement == "已告知技术员"
+
+
+def test_a_pulled_product_carries_its_repair_history_with_the_parts_fitted(client_for, world, db):
+    phone = SimDevice(client_for("tech1"))
+    fields = {"work_order_id": world["wo1"].id, "part_number": "PCB-220", "quantity": 1, "unit_price": "180.00", "under_warranty": True}
+    first = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-A", "serial_removed": "SN-OLD"})
+    second = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-B"})
+    voided = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-VOID"})
+    phone.push([first, second, voided])
+    phone.push([phone.mutation("part_fitted", op="delete", entity_id=voided["entity_id"])])
+    product = next(c for c in phone.pull_all() if c["entity"] == "product" and c["id"] == world["products"][0].id)
+    [ticket] = product["fields"]["repair_history"]
+    assert ticket["ticket_no"] == world["wo1"].ticket_no
+    assert ticket["fault_description"] == "不制冷"
+    assert ticket["parts"] == [  # in the order fitted; the voided one is not history
+        {"part_number": "PCB-220", "serial_fitted": "SN-A", "serial_removed": "SN-OLD"},
+        {"part_number": "PCB-220", "serial_fitted": "SN-B", "serial_removed": None},
+    ]
