@@ -6,6 +6,7 @@ import logging
 from flask import Flask
 
 from . import config as config_module, log_privacy
+from .json_provider import OrjsonProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="../pwa/static",
         template_folder="../pwa/templates",
     )
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)

@@ -303,6 +303,22 @@ def test_openapi_describes_the_schemas_with_their_limits(app):
     assert "required" not in schemas["CustomerPatch"]  # a correction sends only what changed
 
 
+def test_docs_page_loads_swagger_ui_from_this_server_so_it_works_offline(app):
+    import re
+
+    client = app.test_client()
+    page = client.get("/api/docs")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.get_data(as_text=True))
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for asset in assets:
+        assert asset.startswith("/static/apidocs/"), asset
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.get_data()) > 10_000, asset
+        served.close()
+    csp = page.headers["Content-Security-Policy"]
+    assert "http" not in csp  # no other origin is trusted
+
+
 def test_docs_page_is_html_that_loads_the_document(app):
     response = app.test_client().get("/api/docs")
     assert response.status_code == 200

@@ -19,9 +19,18 @@ const files = {
   "barcode-detector/zxing-exported.js": "barcode-detector/dist/es/zxing-exported.js",
   "barcode-detector/zxing_reader.wasm": join(zxingDir, "dist", "reader", "zxing_reader.wasm"),
 };
-for (const [to, from] of Object.entries(files)) {
-  const target = join(vendor, to);
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(from.startsWith("/") ? from : join(root, "node_modules", from), target);
-  console.log(`vendor/${to} <- ${from}`);
+// Swagger UI for /api/docs, served from here rather than a CDN (the page works offline
+// and its CSP names no other origin). Outside vendor/: the PWA's service worker precaches
+// vendor/, and a technician's phone has no use for 2 MB of API docs.
+const apidocs = join(root, "pwa", "static", "apidocs");
+const docsFiles = Object.fromEntries(
+  ["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "LICENSE"]
+    .map((name) => [name, `swagger-ui-dist/${name}`]));
+for (const [dir, map] of [[vendor, files], [apidocs, docsFiles]]) {
+  for (const [to, from] of Object.entries(map)) {
+    const target = join(dir, to);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(from.startsWith("/") ? from : join(root, "node_modules", from), target);
+    console.log(`${join(dir, to).slice(root.length + 1)} <- ${from}`);
+  }
 }

@@ -14,7 +14,6 @@ and a GET needs no CSRF token, so skipping Flask's hooks skips nothing that appl
 """
 from __future__ import annotations
 
-import json
 import threading
 from urllib.parse import parse_qs
 
@@ -25,6 +24,7 @@ from marshmallow import ValidationError
 from .. import security_headers
 from ..auth.session import parse_bearer, token_digest
 from ..errors import ApiError
+from ..json_provider import encode
 from .pull import decode_cursor, encode_cursor
 from .schemas import PullQuery
 
@@ -86,7 +86,7 @@ class IdlePullLane:
         if last is None or after != last:
             return None
         page = {"changes": [], "cursor": encode_cursor(after), "has_more": False, "reset": False}
-        return (json.dumps(page, sort_keys=True, separators=(",", ":")) + "\n").encode()
+        return encode(page)  # byte for byte what the full view sends
 
     def _last_seq_for(self, digest: str) -> int | None:
         """The log's last sequence if `digest` is an active user's token, in one round trip.
