@@ -78,3 +78,21 @@ def test_the_http_client_reads_lengths_chunks_and_closes(sync_bench):
     assert http.request("POST", "/b", b"{}") == (201, b"abcde")
     assert http.get("/c") == (200, b"ok")
     assert http.sock is None  # the server said close: the next request reconnects
+
+
+def test_the_push_floor_writes_rows_the_schema_takes_and_times_validation(backend, app, world, db):
+    """bench/push_floor.py writes the tables directly: it must keep up with the schema."""
+    if backend != "postgresql":
+        pytest.skip("the floor is measured on PostgreSQL")
+    sys.path.insert(0, str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location("push_floor", BENCH.parent / "push_floor.py")
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    import sqlalchemy as sa
+
+    db.session.commit()
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://", 1)
+    assert floor.sql_floor(url, 2) > 0
+    written = db.session.scalar(sa.text("SELECT count(*) FROM visit_events WHERE kind = 'arrived'"))
+    assert written == 12 * floor.sb.BATCH  # ten warm-up batches and two timed ones
+    assert floor.validation(Path(__file__).resolve().parent.parent, 2) > 0

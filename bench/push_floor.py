@@ -1,0 +1,125 @@
+"""How fast could a push be? The parts of a 100-mutation push that no design can skip.
+
+    .venv/bin/python bench/push_floor.py [--batches N] [--postgres URL]
+
+Prints, for batches of 100 visit records like sync_bench.py's:
+
+- sql: only the SQL a push must run, from a bare psycopg script on one connection
+  (each record, its mutation record and a change-log row by binary COPY, the device's
+  and the log's counters, a durable commit). No HTTP, validation or checks.
+- validation: the contract's marshmallow schemas on the request body (envelopes and
+  each entity's fields), in process.
+
+Compare their sum with pouchdb-server's time per batch of 100 in sync_bench.py: what is
+left is all a push may spend on HTTP, sign-in, the permission, lifecycle, seal and
+reference checks, the merge rules and the results.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sync_bench as sb  # noqa: E402
+
+DATABASE = "onsite_floor"
+
+
+def sql_floor(url: str, batches: int) -> float:
+    """Seconds per batch of the bare SQL, on a freshly seeded database."""
+    import psycopg
+
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        user, wo = cur.execute("SELECT technician_id, id FROM work_orders LIMIT 1").fetchone()
+        device = str(uuid.uuid4())
+        cur.execute("INSERT INTO devices (id, user_id, last_seq, user_agent, created_at) VALUES (%s, %s, 0, '', now())",
+                    (device, user))
+        conn.commit()
+        seq = 0
+
+        def copy(sql: str, types: list[str], rows: list[tuple]) -> None:
+            with cur.copy(sql) as c:
+                c.set_types(types)
+                for row in rows:
+                    c.write_row(row)
+
+        def batch() -> None:
+            nonlocal seq
+            now = datetime.now(timezone.utc)
+            records, mutations, log = [], [], []
+            for _ in range(sb.BATCH):
+                rid, seq = str(uuid.uuid4()), seq + 1
+                records.append((rid, user, device, now, 1, wo, "arrived", "小区东门，3号楼2单元", False, now, now))
+                sent = {"entity": "visit_event", "entity_id": rid, "op": "create", "base_version": None,
+                        "at": now.isoformat(), "fields": {"work_order_id": wo, "kind": "arrived", "note": "小区东门"}}
+                mutations.append((str(uuid.uuid4()), device, seq, user, "visit_event", rid, "create", "applied",
+                                  json.dumps(sent), json.dumps({"seq": seq, "status": "applied", "version": 1}), now, now))
+                log.append(("visit_event", rid, "put", user, now))
+            copy("COPY visit_events (id, created_by_id, device_id, device_at, version, work_order_id, kind, note, "
+                 "deleted, created_at, updated_at) FROM STDIN (FORMAT BINARY)",
+                 ["text", "text", "text", "timestamptz", "int4", "text", "text", "text", "bool", "timestamptz",
+                  "timestamptz"], records)
+            copy("COPY mutations (id, device_id, seq, user_id, entity, entity_id, op, status, payload, result, "
+                 "device_at, received_at) FROM STDIN (FORMAT BINARY)",
+                 ["text", "text", "int8", "text", "text", "text", "text", "text", "text", "text", "timestamptz",
+                  "timestamptz"], mutations)
+            cur.execute("UPDATE devices SET last_seq = %s WHERE id = %s", (seq, device))
+            last = cur.execute("UPDATE sync_state SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq",
+                               (len(log),)).fetchone()[0]
+            copy("COPY change_log (seq, entity, entity_id, op, audience_user_id, changed_at) FROM STDIN (FORMAT BINARY)",
+                 ["int8", "text", "text", "text", "text", "timestamptz"],
+                 [(last - len(log) + i + 1, *row) for i, row in enumerate(log)])
+            conn.commit()
+
+        for _ in range(10):
+            batch()
+        start = time.perf_counter()
+        for _ in range(batches):
+            batch()
+        return (time.perf_counter() - start) / batches
+
+
+def validation(root: Path, batches: int) -> float:
+    """Seconds per batch to load a push body with the contract's schemas."""
+    sys.path.insert(0, str(root))
+    from server import create_app
+    from server.sync.schemas import CREATE_SCHEMAS, PushIn
+
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    device = sb.Device([str(uuid.uuid4()) for _ in range(3)], "AC-CAP-35")
+    bodies = [json.loads(device.push_body(sb.BATCH)) for _ in range(batches)]
+    push_in, fields = PushIn(), {name: schema() for name, schema in CREATE_SCHEMAS.items()}
+    with app.app_context():
+        start = time.perf_counter()
+        for body in bodies:
+            for entry in push_in.load(body)["mutations"]:
+                fields[entry["mutation"]["entity"]].load(entry["mutation"]["fields"])
+        return (time.perf_counter() - start) / batches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=300)
+    parser.add_argument("--postgres", default=sb.DEFAULT_PG)
+    args = parser.parse_args()
+    root = sb.ROOT
+    sb.pg_admin(f"DROP DATABASE IF EXISTS {DATABASE}", args.postgres)
+    sb.pg_admin(f"CREATE DATABASE {DATABASE}", args.postgres)
+    try:
+        url = sb.pg_url(args.postgres, DATABASE)
+        sb.prepare_onsite_db(url, root)
+        sql = sql_floor(url, args.batches)
+    finally:
+        sb.pg_admin(f"DROP DATABASE IF EXISTS {DATABASE}", args.postgres)
+    check = validation(root, min(args.batches, 100))
+    for what, seconds in (("sql", sql), ("validation", check), ("sum", sql + check)):
+        print(f"{what:<12} {seconds * 1000:6.2f} ms per batch of {sb.BATCH}  ({sb.BATCH / seconds:8,.0f} mutations/s)")
+
+
+if __name__ == "__main__":
+    main()
