@@ -6,7 +6,7 @@ machinery is skipped, and values still go through each column type's own bind
 processor, so they are stored exactly as Core or the ORM would store them.
 
 Why COPY: psycopg's executemany (pipelined) spends ~15 µs of Python per row; its binary
-COPY writer is C code, about a tenth of that. A push writes ~3 rows per mutation, so on
+COPY writer is C code, about a tenth of that. A push writes ~4 rows per mutation, so on
 a batch of 100 that is ~5 ms of a ~30 ms request (measured on PostgreSQL 15; a
 multi-row VALUES list and `INSERT ... SELECT FROM unnest(arrays)` were both slower
 than the pipeline). COPY runs the same constraints and triggers as INSERT.

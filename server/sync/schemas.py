@@ -24,7 +24,8 @@ class MutationIn(Schema):
 
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     id = Id(required=True)
-    entity = fields.String(required=True, validate=validate.Length(max=40), metadata={"description": "An entity of the vocabulary"})
+    entity = fields.String(required=True, validate=validate.Length(max=40),
+                           metadata={"description": "An entity of the vocabulary"})
     entity_id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="Not a valid UUID."))
     op = Choice(OPS, required=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
