@@ -31,6 +31,21 @@ CORRUPT_MIRROR_JS = """async () => {
   db.close();
 }"""
 
+# Two queued entries damaged on the phone: the first loses its id, and a copy of the second
+# lands under a key no seq counter hands out.
+DAMAGE_OUTBOX_JS = """async () => {
+  const db = await new Promise((ok, bad) => { const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = () => bad(r.error); });
+  const all = await new Promise((ok) => { const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
+  await new Promise((ok, bad) => {
+    const t = db.transaction('outbox', 'readwrite');
+    const s = t.objectStore('outbox');
+    s.put({ ...all[0], id: null });
+    s.put({ ...all[1], seq: 'x9', id: crypto.randomUUID() });
+    t.oncomplete = ok; t.onerror = () => bad(t.error);
+  });
+  db.close();
+}"""
+
 # Every IndexedDB write of the page fails, as on a full disk, while window.__storageFull is set.
 QUOTA_INIT_JS = """(() => {
   for (const name of ['put', 'add']) {
@@ -111,4 +126,28 @@ def test_full_storage_is_reported_and_nothing_half_saved(live, browser):
     page.wait_for_selector("#accept-job:disabled")
     office = api_session(base)
     assert _kinds(on_server(office, base, lambda changes: _kinds(changes, wo)), wo) == ["accepted"]
+    assert browser.errors == []
+
+
+def test_damaged_outbox_entries_do_not_block_the_queue(live, browser):
+    page = browser.page()
+    base, seed = live.url, live.seed
+    sign_in(page, base)
+    wait_synced(page)
+    live.block("/api/sync")
+    page.evaluate(QUEUE_TWO_JS, seed.wo_in_warranty)
+    page.evaluate(DAMAGE_OUTBOX_JS)
+    assert page.evaluate(OUTBOX_COUNT_JS) == 3
+
+    live.block()
+    page.click("#nav a[data-screen=outbox]")
+    page.click("#sync-now")
+    wait_synced(page)
+    office = api_session(base)
+    kinds = on_server(office, base, lambda changes: _kinds(changes, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"])
+    assert _kinds(kinds, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"], "both entries reached the server once"
+    aside = page.locator("#rejected-list li")
+    aside.wait_for()
+    assert aside.count() == 1 and "已损坏" in aside.inner_text(), "the stray copy is set aside where the technician sees it"
+    assert page.evaluate(OUTBOX_COUNT_JS) == 0
     assert browser.errors == []

@@ -254,3 +254,44 @@ test("the scheduler stops retrying when the session is gone", async () => {
   await s.run();
   assert.deepEqual(timers, []);
 });
+
+test("entries damaged on the phone do not block the queue: a bad id is replaced, a bad seq is set aside", async () => {
+  for (const kind of ["accepted", "kit_checked", "departed"]) await recordVisit(WO, "visit_event", { kind });
+  const [first, second] = await pendingEntries();
+  await put("outbox", { ...first, id: null }); // an id lost
+  await put("outbox", { ...second, blobs: { not: "a list" } }); // blob references garbled
+  await put("outbox", { ...second, seq: "x7", id: crypto.randomUUID() }); // a key no counter hands out
+  // Like the real server: a whole push is refused (422) for an entry without a usable seq or id.
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const state = { lastSeq: 0, seen: new Map() };
+  const apply = applyingPush(state);
+  const server = fakeServer({
+    ...sessionRoute, ...emptyPull,
+    "POST /api/sync/push": (call) => (call.json.mutations.every((m) => Number.isInteger(m.seq) && m.seq >= 1 && UUID.test(m.id))
+      ? apply(call) : json(422, { message: "Invalid input", errors: { json: { mutations: ["bad seq or id"] } } })),
+  });
+  const result = await syncNow();
+  assert.equal(result.ok, true, JSON.stringify(result.error));
+  const sent = server.calls.filter((c) => c.path === "/api/sync/push").flatMap((c) => c.json.mutations);
+  assert.deepEqual(sent.map((m) => m.seq), [1, 2, 3]);
+  assert.ok(UUID.test(sent[0].id), "the lost id was replaced");
+  assert.equal(await pendingCount(), 0);
+  const [aside] = await rejectedEntries();
+  assert.equal(aside.entry.seq, "x7");
+  assert.equal(aside.error.code, "damaged_on_device");
+});
+
+test("a replaced id is kept, so a retry after a lost response sends the same one", async () => {
+  await recordVisit(WO, "visit_event", { kind: "accepted" });
+  const [entry] = await pendingEntries();
+  await put("outbox", { ...entry, id: "not-a-uuid" });
+  fakeServer({}); // offline: the push fails after the repair
+  assert.equal((await syncNow()).ok, false);
+  const [repaired] = await pendingEntries();
+  const state = { lastSeq: 0, seen: new Map() };
+  const server = fakeServer({ ...sessionRoute, ...emptyPull, "POST /api/sync/push": applyingPush(state) });
+  assert.equal((await syncNow()).ok, true);
+  const sent = server.calls.find((c) => c.path === "/api/sync/push").json.mutations;
+  assert.equal(sent[0].id, repaired.id);
+  assert.notEqual(repaired.id, "not-a-uuid");
+});

@@ -52,6 +52,39 @@ export function pendingEntries(limit = 100) {
   });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The reason a damaged entry was set aside (the screens say it in the user's language). */
+export const DAMAGED = "damaged_on_device";
+
+/**
+ * Keep entries damaged on the phone (a crash, an old version, a failing disk) from
+ * blocking the queue. The server refuses a whole push only for an entry without a
+ * usable seq or id; any other damage comes back as that entry's own rejection. So an
+ * entry with a bad id gets a new one, stored so every retry sends the same; one whose
+ * seq is not a whole number from 1 cannot take its place in the sequence and moves to
+ * `rejected`, where the technician sees it and can fix and resend or dismiss it.
+ * Returns how many entries it changed.
+ */
+export function repairOutbox() {
+  return tx(["outbox", "rejected"], "readwrite", async (t) => {
+    let changed = 0;
+    for (const entry of await t.getAll("outbox")) {
+      const idOk = typeof entry.id === "string" && UUID.test(entry.id);
+      const blobsOk = entry.blobs === undefined || (Array.isArray(entry.blobs) && entry.blobs.every((b) => typeof b === "string"));
+      if (!(Number.isSafeInteger(entry.seq) && entry.seq >= 1)) {
+        await t.del("outbox", entry.seq);
+        const id = idOk ? entry.id : crypto.randomUUID();
+        await t.put("rejected", { id, entry: { ...entry, id }, error: { code: DAMAGED, errors: { seq: [String(entry.seq)] } }, rejected_at: Date.now() });
+        changed += 1;
+      } else if (!idOk || !blobsOk) {
+        await t.put("outbox", { ...entry, id: idOk ? entry.id : crypto.randomUUID(), blobs: blobsOk ? entry.blobs : [] });
+        changed += 1;
+      }
+    }
+    return changed;
+  });
+}
+
 /** How many entries wait in the outbox. */
 export function pendingCount() {
   return tx(["outbox"], "readonly", (t) => t.count("outbox"));

@@ -4,7 +4,7 @@
 
 import { ApiError, NetworkError, api } from "./api.js";
 import { MIRROR, deviceId, getMeta, setMeta, tx } from "./db.js";
-import { acknowledge, pendingCount, pendingEntries } from "./outbox.js";
+import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
 import * as wire from "./wire.js";
 
 export const BATCH = 100;
@@ -97,6 +97,7 @@ async function renumberFrom(expected) {
 /** Push the whole outbox, batch by batch; each batch is acknowledged before the next. */
 export async function push() {
   const device = await deviceId();
+  await repairOutbox();
   const totals = { accepted: 0, rejected: 0 };
   let renumbered = false;
   for (;;) {

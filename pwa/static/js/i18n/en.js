@@ -122,6 +122,7 @@ export default {
   sync_title: "Sync", connection: "Network", pending: "To send", last_sync: "Last sync", last_error: "Last error",
   sync_now: "Sync now", sync_ok: "Sync done.", sync_failed: "Sync failed: {reason}",
   rejected_title: "Rejected by the server ({n})", rejected: "Rejected", fix: "Fix and resend", dismiss: "Dismiss", resend: "Resend",
+  damaged_on_device: "Damaged on this phone and not sent. Fix and resend it, or dismiss it.",
   fix_bad_json: "That is not valid.", outbox_title: "Waiting to send ({n})", outbox_empty: "Nothing waiting to be sent.",
   entity_work_order: "Work order", entity_checklist_answer: "Checklist", entity_visit_event: "Visit event", entity_diagnosis: "Diagnosis",
   entity_part_fitted: "Part", entity_fee_quote: "Fee quote", entity_photo: "Photo", entity_sign_off: "Sign-off",

@@ -122,6 +122,7 @@ export default {
   sync_title: "同步", connection: "网络", pending: "待同步", last_sync: "上次同步", last_error: "上次错误",
   sync_now: "立即同步", sync_ok: "同步完成。", sync_failed: "同步失败：{reason}",
   rejected_title: "被服务器拒绝的记录（{n}）", rejected: "被拒绝", fix: "修改并重发", dismiss: "忽略", resend: "重新发送",
+  damaged_on_device: "这条记录在手机上已损坏，未发送。请修改后重发，或忽略。",
   fix_bad_json: "格式不正确。", outbox_title: "待发送（{n}）", outbox_empty: "没有待发送的记录。",
   entity_work_order: "工单", entity_checklist_answer: "检查项", entity_visit_event: "服务事件", entity_diagnosis: "诊断",
   entity_part_fitted: "备件", entity_fee_quote: "报价", entity_photo: "照片", entity_sign_off: "客户签名",

@@ -26,7 +26,9 @@ function fieldErrors(error) {
 }
 
 function fixForm(ctx, row) {
-  const inputs = Object.entries(row.entry.fields || {}).map(([name, value]) => {
+  const given = row.entry.fields;
+  const fields = given && typeof given === "object" && !Array.isArray(given) ? given : {}; // damaged on the phone: nothing to edit
+  const inputs = Object.entries(fields).map(([name, value]) => {
     const isText = typeof value === "string" || value === null;
     const id = `fix-${row.id.slice(0, 8)}-${name}`;
     return h("label", { class: "field", for: id }, h("span", {}, name),
@@ -39,7 +41,7 @@ function fixForm(ctx, row) {
     const fields = {};
     try {
       for (const input of form.querySelectorAll("input")) {
-        const original = row.entry.fields[input.name];
+        const original = fields[input.name];
         fields[input.name] = input.dataset.json ? JSON.parse(input.value) : (input.value === "" && original === null ? null : input.value);
       }
     } catch {
@@ -76,7 +78,7 @@ export async function render(ctx) {
       const form = fixForm(ctx, row);
       return h("li", { "data-id": row.id },
         h("strong", {}, describe(row.entry)),
-        h("p", { class: "error" }, row.error?.message || t("rejected")),
+        h("p", { class: "error" }, row.error?.code ? t(row.error.code) : (row.error?.message || t("rejected"))),
         fieldErrors(row.error).map((e) => h("p", { class: "sub" }, e)),
         h("div", { class: "actions two" },
           h("button", { type: "button", class: "btn", onclick: () => { form.hidden = !form.hidden; } }, t("fix")),
