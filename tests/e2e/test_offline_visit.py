@@ -36,7 +36,7 @@ def do_visit(page, base, wo_id, photo_path):
     page.goto(f"{base}/app/jobs/{wo_id}/accept")
     page.wait_for_selector("section[data-step='accept']")
     page.click("#accept-job")
-    page.wait_for_selector("#confirm-appointment.primary")  # redrawn: see test_update.py
+    page.wait_for_selector("#confirm-appointment.primary")  # offered once the accept is saved
     page.click("#confirm-appointment")
     page.wait_for_selector("#confirm-appointment:disabled:has-text('✓')")
     done(page)

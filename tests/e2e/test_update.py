@@ -27,8 +27,7 @@ def test_worker_update_mid_visit_loses_nothing(live, browser):
     live.block("/api/sync/")  # the server is up but not syncing: entries stay in the outbox
     page.goto(f"{base}/app/jobs/{wo}/accept")
     page.click("#accept-job")
-    # The screen redraws once the entry is saved; a tap during the redraw can land on the old
-    # button (mouse down) and the new one (mouse up), which is no click at all. Wait for it.
+    # The screen redraws once the entry is saved: wait for the confirmation to be offered.
     page.wait_for_selector("#confirm-appointment.primary")
     page.click("#confirm-appointment")
     page.wait_for_selector("#confirm-appointment:disabled:has-text('✓')")

@@ -33,6 +33,40 @@ export function match(path) {
   return null;
 }
 
+// A tap that lands while a screen is redrawn would be lost: the press hits the old button
+// and the release the new one, which is no click at all. So while a pointer is down a
+// new screen waits (at most PRESS_WAIT_MS), and goes in once the release and its click
+// have been dispatched; the click's own refresh then draws what it changed.
+const PRESS_WAIT_MS = 1000;
+const pressed = new Set();
+let releaseWaiters = [];
+
+function released() {
+  const waiters = releaseWaiters;
+  releaseWaiters = [];
+  setTimeout(() => { for (const resolve of waiters) resolve(); }, 0); // after the click event
+}
+
+function trackPresses(doc) {
+  doc.addEventListener("pointerdown", (e) => pressed.add(e.pointerId), true);
+  for (const type of ["pointerup", "pointercancel"]) {
+    doc.addEventListener(type, (e) => {
+      pressed.delete(e.pointerId);
+      if (!pressed.size) released();
+    }, true);
+  }
+}
+
+/** Resolves when no pointer is down (at once if none is). */
+export function untilReleased() {
+  if (!pressed.size) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A release the page never saw (outside the window) must not hold screens back.
+    const timer = setTimeout(() => { pressed.clear(); released(); }, PRESS_WAIT_MS);
+    releaseWaiters.push(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
 export class Router {
   constructor(root, app) {
     this.root = root;
@@ -44,6 +78,7 @@ export class Router {
 
   /** Start: render the current URL and follow links and history. */
   start() {
+    trackPresses(document);
     document.addEventListener("click", (e) => {
       const a = e.target.closest?.("a[href]");
       if (!a || a.target || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -78,11 +113,14 @@ export class Router {
     try {
       if (!route) throw Object.assign(new Error("not found"), { notFound: true });
       const mod = await import(`./ui/${route.screen}.js`);
+      const path = location.pathname;
       const ctx = {
         app: this.app,
         params: route.params,
         screen: route.screen,
-        refresh: () => (token === this.token ? this.refresh() : null),
+        // By path, not by render: a tap on a screen whose redraw was waiting (above) still
+        // refreshes it; a screen the user has left does not come back.
+        refresh: () => (location.pathname === path ? this.refresh() : null),
         go: (p, o) => this.go(p, o),
         onLeave: (fn) => this.leave.push(fn),
         isCurrent: () => token === this.token,
@@ -96,6 +134,8 @@ export class Router {
         h("a", { class: "btn", href: "/app/jobs" }, t("nav_jobs")));
     }
     if (token !== this.token) return; // a newer navigation won
+    await untilReleased();
+    if (token !== this.token) return; // the tap that was under way navigated or refreshed
     this.current = route?.screen || null;
     document.body.dataset.screen = this.current || "none";
     replace(this.root, node);
