@@ -36,4 +36,6 @@ def test_rejected_entry_is_shown_fixed_and_resent(live, browser):
     office = api_session(base)
     mine = [c for c in server_changes(office, base) if c["fields"].get("work_order_id") == wo]
     assert sorted(c["fields"].get("fault_cause") or c["fields"].get("kind") for c in mine) == ["accepted", "压缩机电容鼓包"]
+    [diagnosis] = [c for c in mine if c["entity"] == "diagnosis"]
+    assert diagnosis["fields"]["repair_method"] is None, "a field that had no value and was left empty still has none"
     assert browser.errors == []

@@ -27,8 +27,8 @@ function fieldErrors(error) {
 
 function fixForm(ctx, row) {
   const given = row.entry.fields;
-  const fields = given && typeof given === "object" && !Array.isArray(given) ? given : {}; // damaged on the phone: nothing to edit
-  const inputs = Object.entries(fields).map(([name, value]) => {
+  const editable = given && typeof given === "object" && !Array.isArray(given) ? given : {}; // damaged on the phone: nothing to edit
+  const inputs = Object.entries(editable).map(([name, value]) => {
     const isText = typeof value === "string" || value === null;
     const id = `fix-${row.id.slice(0, 8)}-${name}`;
     return h("label", { class: "field", for: id }, h("span", {}, name),
@@ -41,7 +41,7 @@ function fixForm(ctx, row) {
     const fields = {};
     try {
       for (const input of form.querySelectorAll("input")) {
-        const original = fields[input.name];
+        const original = editable[input.name];
         fields[input.name] = input.dataset.json ? JSON.parse(input.value) : (input.value === "" && original === null ? null : input.value);
       }
     } catch {
