@@ -102,8 +102,8 @@ def _statement(table: sa.Table, names: tuple, dialect) -> tuple[str, tuple, tupl
     if key not in _statements:
         quote = dialect.identifier_preparer.quote
         target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)})"
-        types = tuple(_copy_type(table.c[name].type) for name in names) if dialect.driver == "psycopg" else (None,)
-        if None in types:
+        types = tuple(_copy_type(table.c[name].type) for name in names) if dialect.driver == "psycopg" else None
+        if types is None or None in types:
             mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
             sql, types = f"INSERT INTO {target} VALUES ({', '.join([mark] * len(names))})", None
         else:

@@ -122,12 +122,11 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
                     seen["by_id"][raw["id"]] = result
                     results.append(result["public"])
                 last_seq = max(last_seq, raw["seq"])
-            device.last_seq = last_seq
+            device.last_seq = last_seq  # (returned from the local: reading the row after commit reloads it)
             if batch is not None:
                 batch.flush(session)
         device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
         device.last_push_at = received_at
-        last_seq = device.last_seq  # read before commit: after it, reading reloads the row
         session.commit()
     finally:
         session.info.pop(BATCH, None)

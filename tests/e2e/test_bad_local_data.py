@@ -63,15 +63,20 @@ def _kinds(changes, wo):
                   if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo)
 
 
-def test_damaged_record_is_skipped_and_reported(live, browser):
+def _two_queued(live, browser):
+    """A signed-in phone whose server stops taking entries: two stay queued on it."""
     page = browser.page()
-    base, seed = live.url, live.seed
-    sign_in(page, base)
+    sign_in(page, live.url)
     wait_synced(page)
-    # The server stops taking entries: two stay queued on the phone.
     live.block("/api/sync")
-    page.evaluate(QUEUE_TWO_JS, seed.wo_in_warranty)
+    page.evaluate(QUEUE_TWO_JS, live.seed.wo_in_warranty)
     assert page.evaluate(OUTBOX_COUNT_JS) == 2
+    return page
+
+
+def test_damaged_record_is_skipped_and_reported(live, browser):
+    base, seed = live.url, live.seed
+    page = _two_queued(live, browser)
     page.evaluate(CORRUPT_MIRROR_JS)
 
     page.reload()
@@ -130,12 +135,8 @@ def test_full_storage_is_reported_and_nothing_half_saved(live, browser):
 
 
 def test_damaged_outbox_entries_do_not_block_the_queue(live, browser):
-    page = browser.page()
     base, seed = live.url, live.seed
-    sign_in(page, base)
-    wait_synced(page)
-    live.block("/api/sync")
-    page.evaluate(QUEUE_TWO_JS, seed.wo_in_warranty)
+    page = _two_queued(live, browser)
     page.evaluate(DAMAGE_OUTBOX_JS)
     assert page.evaluate(OUTBOX_COUNT_JS) == 3
 
