@@ -25,13 +25,14 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     log_privacy.install()
 
-    from . import api, cli, db_setup, errors, office, pwa_views, security_headers
+    from . import api, cli, db_setup, errors, office, pwa_views, security_headers, sync
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
-    from .sync import changelog, idle_pull  # noqa: F401  (changelog installs the change-log session hooks)
+    from .sync import changelog, idle_pull
 
     db_setup.configure(app)
     db.init_app(app)
+    changelog.init_app(app)  # every write through db.session notes its changes for pull
     db_setup.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
     limiter.init_app(app)
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     security_headers.init_app(app)
     api.init_app(app)
+    sync.init_app(app)
     pwa_views.init_app(app)
     office.init_app(app)
     cli.init_app(app)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.sync.summary import canonical_json, summary_sha256
+from server.domain.signed_summary import canonical_json, summary_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node")

@@ -55,9 +55,9 @@ from server.models import (
     VisitEvent,
     WorkOrder,
 )
-from server.office import followup_queue
-from server.office import settings as office_settings
-from server.office.dispatch import reschedule
+from server.services import follow_ups as followup_queue
+from server.services import sla_settings as office_settings
+from server.services.dispatch import reschedule
 from server.services.work_orders import create_work_order
 
 ANON, OWN, OTHER, DISPATCHER, MANAGER = (

@@ -25,7 +25,7 @@ from marshmallow import validate as mv
 from test_permissions import DISPATCHER, OWN, ctx  # noqa: F401  (ctx: the module-scoped app and world)
 
 from server.api.schemas import auth, customers, parts, work_orders
-from server.api.schemas.common import Required, Text
+from server.wire.fields import Required, Text
 from server.extensions import db as _db
 
 DROP = object()  # "leave this field out"

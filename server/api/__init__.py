@@ -23,8 +23,4 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, passkeys, work_orders, customers, parts, office):
         api.register_blueprint(module.blp)
-    from ..sync import schemas as sync_schemas, views as sync_views
-
-    api.register_blueprint(sync_views.blp)
-    sync_schemas.register_entity_schemas(api.spec)
     app.register_blueprint(health.bp)

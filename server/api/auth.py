@@ -7,8 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from ..auth.passwords import verify_password
 from ..auth.session import issue_token
+from ..auth.sign_in import check_credentials, login_limit
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import User
@@ -17,21 +17,9 @@ from .schemas.auth import LoginIn, SessionOut, TokenIn, TokenOut
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign in, sessions and tokens")
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 # Login and token creation both check a password: one budget for both, per client address,
 # so a guesser cannot double their attempts by alternating endpoints.
 password_attempts = limiter.shared_limit(login_limit, scope="password", methods=["POST"])
-
-
-def check_credentials(email: str, password: str) -> User:
-    """The active user with these credentials, or a 401 that does not say which part was wrong."""
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
-    if not verify_password(user.password_hash if user else None, password) or not user.active:
-        raise ApiError(401, "Email or password is wrong.")
-    return user
 
 
 def new_session() -> None:

@@ -12,17 +12,17 @@ from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, PartFitted, Product, WorkOrder
-from .access import require_office, visible_or_404
+from ..auth.access import require_office, visible_or_404
 from .schemas.customers import (
     CustomerIn,
-    CustomerOut,
     CustomerPatch,
     CustomerQuery,
     ProductDetailOut,
     ProductIn,
     ProductOut,
 )
-from .schemas.common import PageQuery
+from ..wire.fields import PageQuery
+from ..wire.records import CustomerOut
 
 blp = Blueprint("customers", __name__, url_prefix="/api", description="Customers and products")
 

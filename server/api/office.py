@@ -13,12 +13,16 @@ from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Conflict, Customer, FollowUp, User, WorkOrder, utcnow
-from ..office import board as board_module
-from ..office import conflicts, dispatch, followup_queue, intake, kpis, reconciliation, service_report, settings
-from ..office.clock import local_today
+from ..services import dispatch, intake, kpis, reconciliation, service_report
+from ..services import follow_ups as followup_queue
+from ..services import review as conflicts
+from ..services import sla_board as board_module
+from ..services import sla_settings as settings
+from ..domain.service_day import today
 from ..reports.kpis import kpi_csv
-from .access import get_or_404, require_manager, require_office
-from .schemas.office import (
+from ..auth.access import get_or_404, require_manager, require_office
+from .schemas.office import IntakeOut
+from ..wire.office import (
     BoardOut,
     BoardQuery,
     ComplaintIn,
@@ -34,7 +38,6 @@ from .schemas.office import (
     IntakeCheckOut,
     IntakeCheckQuery,
     IntakeIn,
-    IntakeOut,
     KpiOut,
     KpiQuery,
     MonthlyOut,
@@ -92,7 +95,7 @@ def check_intake(q):
         "customer": customer and {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},
         "product": product and {"id": product.id, "model": product.model, "serial_no": product.serial_no,
                                 "customer_id": product.customer_id},
-        "in_warranty": in_warranty(product.purchase_date, product.warranty_months, local_today()) if product else None,
+        "in_warranty": in_warranty(product.purchase_date, product.warranty_months, today()) if product else None,
         "warranty_end": warranty_end(product.purchase_date, product.warranty_months) if product else None,
         "open_work_orders": intake.open_orders_for(product.id) if product else [],
     }
@@ -152,7 +155,7 @@ def technician_day(q, technician_id):
     tech = get_or_404(User, technician_id, "technician")
     if tech.role != "technician":
         raise ApiError(404, f"No technician with id {technician_id}.")
-    day = q.get("date") or local_today()
+    day = q.get("date") or today()
     booked, unbooked = dispatch.technician_day(tech.id, day)
     return {"technician_id": tech.id, "technician_name": tech.name, "date": day,
             "appointments": booked, "unscheduled": unbooked}
@@ -252,7 +255,7 @@ def _reconciliation_body(day):
 @blp.response(200, ReconciliationOut)
 def daily_reconciliation(q):
     """The jobs closed out on a local day and what to check with their technicians."""
-    return _reconciliation_body(q.get("date") or local_today())
+    return _reconciliation_body(q.get("date") or today())
 
 
 @blp.route("/reconciliation/reviews", methods=["POST"])
@@ -271,7 +274,7 @@ def review_flag(body):
 
 
 def _kpi_range(q):
-    last = q.get("date_to") or local_today()
+    last = q.get("date_to") or today()
     first = q.get("date_from") or last.replace(day=1)
     if last < first:
         raise ApiError(422, "The range ends before it starts.", {"to": ["Must not be before 'from'."]})
@@ -304,7 +307,7 @@ def kpi_figures_csv(q):
 @blp.response(200, MonthlyOut)
 def monthly(q):
     """A month's summary: KPIs, requests by channel and type, call-back results, reconciliation flags."""
-    month = q.get("month") or local_today().strftime("%Y-%m")
+    month = q.get("month") or today().strftime("%Y-%m")
     return kpis.monthly_summary(month, utcnow())
 
 

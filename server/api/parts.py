@@ -9,8 +9,9 @@ from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
-from .access import require_office, visible_or_404
-from .schemas.parts import PartIn, PartOut, PartQuery, VanStockIn, VanStockOut, VanStockQuery
+from ..auth.access import require_office, visible_or_404
+from ..wire.records import PartOut, VanStockOut
+from .schemas.parts import PartIn, PartQuery, VanStockIn, VanStockQuery
 
 blp = Blueprint("parts", __name__, url_prefix="/api", description="Parts catalogue and van stock")
 

@@ -9,7 +9,8 @@ from ..auth import passkeys as ceremony
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import Passkey
-from .auth import login_limit, new_session, session_body
+from ..auth.sign_in import login_limit
+from .auth import new_session, session_body
 from .schemas.auth import (
     PasskeyCeremonyIn,
     PasskeyLoginOptionsIn,

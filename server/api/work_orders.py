@@ -13,7 +13,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import WorkOrder
 from ..services import work_orders as service
-from .access import require_office, visible_or_404
+from ..auth.access import require_office, visible_or_404
 from .schemas.work_orders import (
     AssignIn,
     MyJobsQuery,

@@ -71,7 +71,7 @@ class WorkOrder(Versioned, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
     # Record version at which each mutable field last changed: lets a stale device
-    # write be told apart from a concurrent change of the same field (see sync.merge).
+    # write be told apart from a concurrent change of the same field (see domain.merge).
     field_versions: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
 
     customer: Mapped[Customer] = relationship()

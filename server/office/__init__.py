@@ -9,8 +9,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the office pages, the public /verify page and the `flask office` commands."""
-    from . import cli
+    """Register the office pages, the public /verify page and the `flask office` commands.
+
+    The office's catalogue also words the service report PDF, which the REST API serves too.
+    """
+    from ..services import service_report
+    from . import cli, i18n
     from .blueprint import bp
     from .views import (  # noqa: F401  (each module adds its routes to bp)
         board,
@@ -29,3 +33,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
     cli.init_app(app)
+    service_report.use_catalogue(app, i18n)

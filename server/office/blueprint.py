@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..auth.permissions import is_office
 from . import i18n
-from .clock import to_local
+from ..domain.service_day import format_local
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 PUBLIC_ENDPOINTS = {"office.login", "office.set_language"}
@@ -28,8 +28,7 @@ def _office_only():
 
 def fmt_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """An aware datetime in service-area time, or '' for none."""
-    local = to_local(moment)
-    return local.strftime(pattern) if local else ""
+    return format_local(moment, pattern)
 
 
 def fmt_iso(value: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

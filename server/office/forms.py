@@ -6,11 +6,11 @@ from datetime import date
 from flask import abort
 from marshmallow import Schema, ValidationError
 
-from ..api.access import UUID
-from ..api.schemas.common import EARLIEST, LATEST
+from ..auth.access import UUID
+from ..wire.fields import EARLIEST, LATEST
 from ..errors import ApiError
 from ..extensions import db
-from .clock import parse_local
+from ..domain.service_day import parse_local
 
 
 def form_payload(form, datetime_fields=(), checkbox_fields=()) -> dict:

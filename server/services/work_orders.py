@@ -13,6 +13,7 @@ from ..domain.lifecycle import Status
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, utcnow
+from .sla_settings import sla_hours
 
 
 def next_ticket_no(day: date) -> str:
@@ -78,8 +79,6 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
 
 def _deadlines(taken_in: datetime, priority: str, tier: str) -> tuple[datetime, datetime]:
     # The manager's stored SLA hours (over the config defaults) apply to every intake path.
-    from ..office.settings import sla_hours
-
     hours = sla_hours()
     return sla.deadlines(taken_in, priority, tier, hours["response"], hours["resolution"])
 

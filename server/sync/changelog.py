@@ -1,6 +1,8 @@
 """The change log: every change to a synced record, appended in server order.
 
-Session hooks do the bookkeeping so no write path can forget it:
+Session hooks do the bookkeeping so no write path can forget it (`init_app` puts them on
+the app's session factory, so every write through `db.session` goes through them: views,
+services, the push fast path, CLI commands and the demo seed):
 - before_flush bumps the version of each changed record (and, on work orders, the
   version at which each field last changed) and notes the change;
 - before_commit takes the row lock on the single `sync_state` row (the UPDATE that
@@ -21,7 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from flask import Flask
+
+from ..auth.permissions import HOLDING, held_by
 from ..domain.lifecycle import technician_holds
+from ..extensions import db
 from ..models import (
     ChangeLogEntry,
     Product,
@@ -30,7 +36,6 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..auth.permissions import HOLDING, held_by
 from . import planner_stats
 from .bulk import insert_ignore, insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
@@ -49,6 +54,13 @@ TRACKED_FIELDS = (
     "fault_description",
     "customer_requirements",
 )
+
+
+def init_app(app: Flask) -> None:
+    """Put the change-log hooks on the sessions `db.session` makes (once: the factory is shared by apps)."""
+    for name, hook in HOOKS:
+        if not event.contains(db.session, name, hook):
+            event.listen(db.session, name, hook)
 
 
 def _pending(session: Session) -> list:
@@ -82,7 +94,6 @@ def _holder(technician_id, status) -> str | None:
     return technician_id if technician_id and status and technician_holds(status) else None
 
 
-@event.listens_for(Session, "before_flush")
 def _version_and_note(session: Session, flush_context, instances) -> None:
     pending = _pending(session)
     for obj in list(session.new):
@@ -123,7 +134,6 @@ def _note_work_order_fields(wo: WorkOrder, pending: list) -> None:
             pending.append(("grant", "work_order", wo, after))
 
 
-@event.listens_for(Session, "before_commit")
 def _append_log(session: Session) -> None:
     session.flush()  # commit flushes after this hook: flush now so every change is noted
     if not session.info.get(PENDING):
@@ -157,15 +167,21 @@ def _reserve(session: Session, n: int) -> int:
     return last
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     planner_stats.analyze_if_due(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction ended
         session.info.pop(PENDING, None)
+
+
+HOOKS = (
+    ("before_flush", _version_and_note),
+    ("before_commit", _append_log),
+    ("after_commit", _after_commit),
+    ("after_soft_rollback", _forget),
+)
 
 
 def _row(entity: str, entity_id: str, op: str, audience: str | None) -> dict:

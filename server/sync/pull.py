@@ -125,7 +125,7 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         found = session.execute(sa.select(target).where(model.id.in_(ids), _visible(user, entity))).all()
         if target is model:
             found = [row[0] for row in found]
-        data = record_fields(session, entity, found)
+        data = record_fields(session, entity, found, user)
         for rec in found:
             gone = getattr(rec, "deleted", False)
             records[(entity, rec.id)] = (rec.version, None if gone else data[rec.id])

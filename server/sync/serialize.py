@@ -1,18 +1,16 @@
-"""The `fields` of a pulled record, per entity (dumped with the REST schemas where they exist)."""
+"""The `fields` of a pulled record, per entity (dumped with the shared representations where they exist)."""
 from __future__ import annotations
 
-from datetime import date
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
-from ..api.schemas.customers import CustomerOut
-from ..api.schemas.parts import PartOut, VanStockOut
-from ..api.schemas.work_orders import WorkOrderOut
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import PartFitted, Product, WorkOrder
-from .summary import money
+from ..domain.service_day import today as service_today
+from ..models import PartFitted, Product, User, WorkOrder
+from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
+from ..domain.signed_summary import money
 
 
 class VisitRecordOut(Schema):
@@ -66,7 +64,6 @@ class SignOffOut(VisitRecordOut):
 
 
 SCHEMAS = {
-    "work_order": WorkOrderOut(),
     "customer": CustomerOut(),
     "part": PartOut(),
     "van_stock": VanStockOut(),
@@ -111,14 +108,15 @@ def _plain_dumper(schema: Schema):
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
 
 
-def record_fields(session: Session, entity: str, records: list) -> dict[str, dict]:
-    """id -> fields for records of one entity (products get warranty and repair history)."""
+def record_fields(session: Session, entity: str, records: list, viewer: User) -> dict[str, dict]:
+    """id -> fields for records of one entity, as `viewer` is sent them (products get warranty and
+    repair history, work orders the statuses `viewer` may set next)."""
     if entity == "product":
         return _products(session, records)
     if entity in FAST:
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
-    schema = SCHEMAS[entity]
+    schema = WorkOrderOut(viewer=viewer) if entity == "work_order" else SCHEMAS[entity]
     out = {}
     for rec in records:
         data = schema.dump(rec)
@@ -129,7 +127,7 @@ def record_fields(session: Session, entity: str, records: list) -> dict[str, dic
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
-    today = date.today()
+    today = service_today()
     ids = [p.id for p in products]
     # Plain rows, not ORM objects: a product's history can run to many orders and parts,
     # and building objects for them cost more than the rest of a pull page.

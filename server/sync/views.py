@@ -11,13 +11,14 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields, validate
 
-from ..api.access import require_office
-from ..api.schemas.common import StrictSchema, Text
+from ..auth.access import require_office
+from ..wire.fields import StrictSchema, Text
 from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
-from . import pull as pull_module, review
+from ..services import review
+from . import pull as pull_module
 from .bulk import insert_ignore
 from .push import push as apply_push
 from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError
@@ -78,7 +79,7 @@ def put_blob(sha256):
     Files are stored once per content: sending bytes someone else sent first is a 200,
     and lets the sender refer to the file from their records (and read it) too.
     """
-    from .blobs import blob_store
+    from ..blobs import blob_store
 
     _sha_or_404(sha256)
     max_bytes = current_app.config["BLOB_MAX_BYTES"]
@@ -115,7 +116,7 @@ def put_blob(sha256):
 @blp.response(200, description="The file's bytes.")
 def get_blob(sha256):
     """Download a file the caller may see."""
-    from .blobs import blob_store
+    from ..blobs import blob_store
 
     blob = db.session.get(Blob, _sha_or_404(sha256))
     if blob is None or not permissions.may_use_blob(db.session, current_user, sha256):

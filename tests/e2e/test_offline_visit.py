@@ -220,7 +220,8 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
 
     from server.extensions import db
     from server.models import CustomerSignOff, WorkOrder
-    from server.sync.summary import compute_summary, summary_sha256, verify_sign_off
+    from server.domain.signed_summary import summary_sha256
+    from server.services.sign_off import compute_summary, verify_sign_off
 
     with live.app.app_context():
         sign_off = db.session.query(CustomerSignOff).filter_by(work_order_id=wo_id).one()

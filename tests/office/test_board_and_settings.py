@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server.office.board import sla_clock
+from server.services.sla_board import sla_clock
 from server.services.work_orders import create_work_order
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from server.domain import lifecycle
-from server.sync.merge import merge_text, merge_work_order
+from server.domain.merge import merge_text, merge_work_order
 
 STATUSES = [s.value for s in lifecycle.Status]
 ROLES = ["technician", "dispatcher", "manager"]

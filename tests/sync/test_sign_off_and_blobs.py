@@ -6,7 +6,8 @@ import hashlib
 import sqlalchemy as sa
 
 from server.models import Blob, CustomerSignOff, WorkOrder
-from server.sync.summary import compute_summary, summary_sha256
+from server.domain.signed_summary import summary_sha256
+from server.services.sign_off import compute_summary
 
 from .device import SimDevice
 

@@ -1,7 +1,7 @@
 """Sign-in, session and token payloads."""
 from marshmallow import fields, validate
 
-from .common import Required, StrictSchema, Text
+from ...wire.fields import Required, StrictSchema, Text
 
 
 class LoginIn(StrictSchema):

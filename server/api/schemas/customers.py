@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from ...models import CustomerTier
-from .common import Choice, Day, Id, PageQuery, Required, StrictSchema, Text, not_in_future, one_line
+from ...wire.fields import Choice, Day, Id, PageQuery, Required, StrictSchema, Text, not_in_future, one_line
 
 
 class CustomerIn(StrictSchema):
@@ -24,15 +24,6 @@ class CustomerPatch(CustomerIn):
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
 
-
-class CustomerOut(StrictSchema):
-    id = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    phone = fields.String()
-    address = fields.String()
-    tier = fields.String()
-    locale = fields.String()
 
 
 class CustomerQuery(PageQuery):

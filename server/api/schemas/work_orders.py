@@ -2,9 +2,10 @@
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ...domain.lifecycle import Status, allowed_targets
+from ...domain.lifecycle import Status
 from ...models import Channel, Outcome, Priority, WorkOrderType
-from .common import Choice, Day, Id, Moment, PageQuery, Required, StrictSchema, Text
+from ...wire import records
+from ...wire.fields import Choice, Day, Id, Moment, PageQuery, Required, StrictSchema, Text
 
 
 def _window_in_order(data: dict) -> None:
@@ -54,33 +55,13 @@ class AssignIn(StrictSchema):
     reason = Text(500, allow_none=True)
 
 
-class WorkOrderOut(StrictSchema):
-    id = fields.String()
-    version = fields.Integer()
-    ticket_no = fields.String()
-    channel = fields.String()
-    type = fields.String()
-    priority = fields.String()
-    status = fields.String()
-    outcome = fields.String(allow_none=True)
-    customer_id = fields.String()
-    product_id = fields.String(allow_none=True)
-    technician_id = fields.String(allow_none=True)
-    appointment_start = fields.DateTime(allow_none=True)
-    appointment_end = fields.DateTime(allow_none=True)
-    fault_description = fields.String()
-    customer_requirements = fields.String(allow_none=True)
-    technician_notes = fields.String(allow_none=True)
-    response_due = fields.DateTime()
-    resolution_due = fields.DateTime()
-    first_response_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    allowed_statuses = fields.Function(
-        lambda wo: allowed_targets(wo.status, getattr(current_user, "role", None)),
-        metadata={"description": "Statuses the caller may move this work order to next"},
-    )
+
+class WorkOrderOut(records.WorkOrderOut):
+    """A work order as a REST answer: read by the caller of the request."""
+
+    def viewer(self):
+        """The signed-in caller, unless the view named another reader with `viewer=`."""
+        return self._viewer if self._viewer is not None else current_user._get_current_object()
 
 
 class WorkOrderQuery(PageQuery):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ...models import utcnow
-from .. import dispatch
+from ...services import dispatch
+from ...services.sla_board import board_counts, board_rows
 from ..blueprint import bp
-from ..board import board_counts, board_rows
 from ..forms import uuid_or_none
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...api.schemas.office import DispatchAssignIn, RescheduleIn
+from ...wire.office import DispatchAssignIn, RescheduleIn
 from ...domain.lifecycle import Status
 from ...domain.sla import effective_priority
 from ...domain.warranty import in_warranty, warranty_end
@@ -13,11 +13,12 @@ from ...errors import ApiError
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
-from ...sync.summary import sign_off_of, verify_sign_off
-from .. import dispatch, facts
+from ...services.sign_off import sign_off_of, verify_sign_off
+from ...services import dispatch
+from ...services import job_facts as facts
+from ...services.sla_board import sla_clock
 from ..blueprint import bp
-from ..board import sla_clock
-from ..clock import local_today, to_local
+from ...domain.service_day import to_local, today as local_today
 from ..forms import api_error_fields, form_payload, load, parse_day, record_or_404
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ...api.schemas.office import KpiQuery, MonthQuery
+from ...wire.office import KpiQuery, MonthQuery
 from ...models import utcnow
-from .. import kpis as service
+from ...services import kpis as service
 from ..blueprint import bp
-from ..clock import local_today
+from ...domain.service_day import today as local_today
 from ..forms import load
 
 RATE_FIELDS = ("on_time_rate", "first_time_fix_rate", "completion_rate", "csat_satisfied_rate",

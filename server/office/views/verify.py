@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from ...extensions import db, limiter
 from ...models import CustomerSignOff, WorkOrder
-from ...sync.summary import verify_sign_off
-from .. import service_report
+from ...services.sign_off import verify_sign_off
+from ...services import service_report
 from ..blueprint import template_helpers
 
 verify_bp = Blueprint("verify", __name__)

@@ -20,7 +20,7 @@ from ..models import (
     utcnow,
 )
 from ..reports import followups as rules
-from . import facts, settings
+from . import job_facts as facts, sla_settings as settings
 
 # Visits older than this are not planned any more (their calls are long done or moot).
 LOOKBACK = timedelta(days=30)

@@ -14,8 +14,8 @@ from ..domain.lifecycle import Status
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
-from ..services import work_orders as service
-from .clock import day_bounds
+from . import work_orders as service
+from ..domain.service_day import day_bounds
 from .intake import CLOSED_STATUSES
 
 # Once the technician is at the door, the job cannot change hands from the office.

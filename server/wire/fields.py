@@ -1,11 +1,14 @@
-"""Building blocks shared by the schemas."""
+"""Marshmallow fields shared by the REST and sync schemas: ids, text, money, days and moments."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+from ..domain.service_day import today
+from ..models.base import UUID_RE
+
+__all__ = ["UUID_RE"]  # re-exported: the schemas' Id fields and the sync engine check ids with it
 # Dates and times outside this span are typing mistakes, and far-off ones overflow
 # Python's date arithmetic (a 500 instead of a 422).
 EARLIEST = date(1970, 1, 1)
@@ -77,7 +80,7 @@ def Moment(**kw) -> fields.AwareDateTime:
 
 def not_in_future(value: date) -> None:
     """A day that has already come (a day's slack for time zones)."""
-    if value > date.today() + timedelta(days=1):
+    if value > today() + timedelta(days=1):
         raise ValidationError("Must not be in the future.")
 
 

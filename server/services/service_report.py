@@ -1,13 +1,16 @@
 """The customer's service report: gathered from the records, rendered as PDF, shared by link.
 
 The verification code is the sign-off's summary hash; /verify/<code> confirms it.
+The report's words come from the catalogue the app registers with `use_catalogue` (the
+back office's, server/office/i18n.py): this layer does not import an edge to find them.
 """
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..domain.warranty import in_warranty
@@ -15,14 +18,32 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
 from ..reports.service_report_pdf import ReportPart, ServiceReport, render
-from ..sync.blobs import blob_store
-from ..sync.summary import money, sign_off_of, verify_sign_off
-from . import i18n
-from .blueprint import fmt_time
-from .clock import local_today
+from ..blobs import blob_store
+from ..domain.signed_summary import money
+from .sign_off import sign_off_of, verify_sign_off
+from ..domain.service_day import format_local as fmt_time, today
 
 SHARE_DAYS = 30
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+CATALOGUE = "onsite_report_catalogue"
+
+
+class Catalogue(Protocol):
+    """Translations of the report's words: `CATALOGUES[lang]` ("pdf_*" keys) and labels of values."""
+
+    LANGUAGES: tuple[str, ...]
+    CATALOGUES: dict[str, dict[str, str]]
+
+    def label(self, group: str, value: str | None, lang: str | None = None) -> str: ...
+
+
+def use_catalogue(app: Flask, catalogue: Catalogue) -> None:
+    """Register the translations the app's service reports are written with."""
+    app.extensions[CATALOGUE] = catalogue
+
+
+def _catalogue() -> Catalogue:
+    return current_app.extensions[CATALOGUE]
 
 
 def build(wo: WorkOrder, lang: str) -> ServiceReport:
@@ -30,13 +51,14 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
     sign_off = sign_off_of(db.session, wo.id)
     if sign_off is None:
         raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
+    i18n = _catalogue()
     L = {key[4:]: value for key, value in i18n.CATALOGUES[lang].items() if key.startswith("pdf_")}
     live = lambda model: db.session.scalars(  # noqa: E731
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
     product = wo.product
     facts = [(L["customer"], wo.customer.name), (L["phone"], wo.customer.phone), (L["address"], wo.customer.address)]
     if product:
-        covered = in_warranty(product.purchase_date, product.warranty_months, local_today(wo.completed_at or utcnow()))
+        covered = in_warranty(product.purchase_date, product.warranty_months, today(wo.completed_at or utcnow()))
         facts += [(L["product"], " ".join(x for x in (product.model, product.name) if x)),
                   (L["serial_no"], product.serial_no),
                   (L["warranty_status"], L["in_warranty"] if covered else L["out_of_warranty"])]
@@ -80,6 +102,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
 
 def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:
     """The PDF in `lang` (default: the customer's language)."""
+    i18n = _catalogue()
     lang = lang if lang in i18n.LANGUAGES else (wo.customer.locale if wo.customer.locale in i18n.LANGUAGES else "zh-CN")
     return render(build(wo, lang))
 

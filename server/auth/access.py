@@ -5,10 +5,10 @@ import re
 
 from flask_login import current_user
 
-from ..auth import permissions
+from . import permissions
 from ..errors import ApiError
 from ..extensions import db
-from .schemas.common import UUID_RE
+from ..models import UUID_RE
 
 UUID = re.compile(UUID_RE.replace("$", r"\Z"))
 

@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import FollowUp, WorkOrder
 from ..reports.facts import JobFacts
 from ..reports.kpis import KpiReport, count_by, kpi_report
-from . import facts, reconciliation
-from .clock import day_bounds
+from . import job_facts as facts, reconciliation
+from ..domain.service_day import day_bounds
 
 
 def jobs_taken_in(first: date, last: date) -> list[JobFacts]:

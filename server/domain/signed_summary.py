@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from decimal import Decimal
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from ..models import CustomerSignOff, Diagnosis, FeeQuote, PartFitted, WorkOrder
 
 
 def money(value) -> str | None:
@@ -21,16 +17,11 @@ def money(value) -> str | None:
     return None if value is None else f"{Decimal(str(value)):.2f}"
 
 
-def _live(session: Session, model, work_order_id: str):
-    return session.scalars(
-        sa.select(model)
-        .where(model.work_order_id == work_order_id, model.deleted.is_(False))
-        .order_by(model.id)
-    ).all()
+def summary_of(work_order, diagnoses: Iterable, parts: Iterable, fees: Iterable) -> dict:
+    """What was done on this work order, as the customer is shown it.
 
-
-def compute_summary(session: Session, work_order: WorkOrder) -> dict:
-    """What was done on this work order, as the customer is shown it."""
+    `diagnoses`, `parts` and `fees` are the order's live (not voided) records, sorted by id.
+    """
     return {
         "v": 1,
         "work_order_id": work_order.id,
@@ -38,7 +29,7 @@ def compute_summary(session: Session, work_order: WorkOrder) -> dict:
         "outcome": work_order.outcome,
         "diagnoses": [
             {"id": d.id, "fault_cause": d.fault_cause, "repair_method": d.repair_method}
-            for d in _live(session, Diagnosis, work_order.id)
+            for d in diagnoses
             if d.customer_visible
         ],
         "parts": [
@@ -51,7 +42,7 @@ def compute_summary(session: Session, work_order: WorkOrder) -> dict:
                 "unit_price": money(p.unit_price),
                 "under_warranty": p.under_warranty,
             }
-            for p in _live(session, PartFitted, work_order.id)
+            for p in parts
         ],
         "fees": [
             {
@@ -60,7 +51,7 @@ def compute_summary(session: Session, work_order: WorkOrder) -> dict:
                 "total": money(f.total),
                 "consented": f.consented,
             }
-            for f in _live(session, FeeQuote, work_order.id)
+            for f in fees
         ],
     }
 
@@ -73,18 +64,3 @@ def canonical_json(data) -> bytes:
 def summary_sha256(summary: dict) -> str:
     """Hex SHA-256 of a summary's canonical JSON."""
     return hashlib.sha256(canonical_json(summary)).hexdigest()
-
-
-def sign_off_of(session: Session, work_order_id: str) -> CustomerSignOff | None:
-    """The customer's sign-off of a work order, if there is one."""
-    return session.scalar(
-        sa.select(CustomerSignOff).where(
-            CustomerSignOff.work_order_id == work_order_id, CustomerSignOff.deleted.is_(False)
-        )
-    )
-
-
-def verify_sign_off(session: Session, sign_off: CustomerSignOff) -> bool:
-    """True while the records still hash to what the customer signed."""
-    wo = session.get(WorkOrder, sign_off.work_order_id)
-    return summary_sha256(compute_summary(session, wo)) == sign_off.summary_sha256

@@ -14,8 +14,8 @@ from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
-from ..services import work_orders as service
-from .clock import local_today
+from . import work_orders as service
+from ..domain.service_day import today
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
 
@@ -146,7 +146,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         work_order=wo,
         customer_created=customer_created,
         product_created=product_created,
-        in_warranty=in_warranty(product.purchase_date, product.warranty_months, local_today(now)),
+        in_warranty=in_warranty(product.purchase_date, product.warranty_months, today(now)),
         warranty_end=warranty_end(product.purchase_date, product.warranty_months),
         warnings=warnings,
     )

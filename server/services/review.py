@@ -1,18 +1,20 @@
-"""Settling what the sync engine could not take as sent: merge conflicts and rejected entries.
+"""Reviewing what the sync engine could not take as sent: merge conflicts and rejected entries.
 
-Settling a conflict keeps the value in force, or puts the losing value in force through
-the ORM and the lifecycle rules (so the change reaches devices on their next pull), or
-just records the decision as written. Each is settled once: a second settle is a 409.
-Used by the sync API's review endpoints and by the back office alike.
+Listing them, and settling them. Settling a conflict keeps the value in force, or puts the
+losing value in force through the ORM and the lifecycle rules (so the change reaches
+devices on their next pull), or just records the decision as written. Each is settled once: a second settle is a 409.
+Used by the sync API's review endpoints, the office's REST endpoints and its pages alike.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Conflict, MutationRecord, User, WorkOrder, utcnow
-from ..services import work_orders as service
+from . import work_orders as service
 
 DATETIME_FIELDS = ("appointment_start", "appointment_end")
 
@@ -61,3 +63,33 @@ def settle_rejected(row: MutationRecord, note: str, user: User) -> MutationRecor
         raise ApiError(409, "This entry is already settled.")
     row.settled_at, row.settled_by_id, row.settlement = utcnow(), user.id, note.strip()
     return row
+
+
+def open_conflicts(include_settled: bool = False, limit: int = 200) -> list[Conflict]:
+    """Conflicts, unsettled first and newest first."""
+    stmt = sa.select(Conflict)
+    if not include_settled:
+        stmt = stmt.where(Conflict.resolved_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(Conflict.resolved_at.is_not(None), Conflict.created_at.desc()).limit(limit)))
+
+
+def open_rejected(include_settled: bool = False, limit: int = 200) -> list[MutationRecord]:
+    """Rejected entries, unsettled first and newest first."""
+    stmt = sa.select(MutationRecord).where(MutationRecord.status == "rejected")
+    if not include_settled:
+        stmt = stmt.where(MutationRecord.settled_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(limit)))
+
+
+def tickets_for(conflicts: list[Conflict], rejected: list[MutationRecord]) -> dict[str, str]:
+    """Ticket numbers of the work orders these rows are about, by work-order id."""
+    ids = {c.entity_id for c in conflicts if c.entity == "work_order"}
+    for row in rejected:
+        if row.entity == "work_order" and row.entity_id:
+            ids.add(row.entity_id)
+        fields = (row.payload or {}).get("fields") or {}
+        if isinstance(fields, dict) and isinstance(fields.get("work_order_id"), str):
+            ids.add(fields["work_order_id"])
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(WorkOrder.id, WorkOrder.ticket_no).where(WorkOrder.id.in_(ids))).all())

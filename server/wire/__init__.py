@@ -1,0 +1,1 @@
+"""The wire format REST and sync share: marshmallow fields and record representations."""
