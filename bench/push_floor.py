@@ -21,11 +21,11 @@ import json
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sync_bench as sb  # noqa: E402
+import sync_bench as sb
 
 DATABASE = "onsite_floor"
 
@@ -50,7 +50,7 @@ def sql_floor(url: str, batches: int) -> float:
 
         def batch() -> None:
             nonlocal seq
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             records, mutations, log = [], [], []
             for _ in range(sb.BATCH):
                 rid, seq = str(uuid.uuid4()), seq + 1

@@ -223,7 +223,7 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
             except OSError:
                 time.sleep(0.1)
         for name, target in urls:
-            for attempt in range(3):  # Lighthouse now and then loses the trace (NO_NAVSTART): try again
+            for _attempt in range(3):  # Lighthouse now and then loses the trace (NO_NAVSTART): try again
                 run = subprocess.run(
                     [str(LIGHTHOUSE), target, f"--port={port}", "--only-categories=performance,accessibility",
                      "--disable-storage-reset", "--output=json", "--quiet", "--max-wait-for-load=30000"],

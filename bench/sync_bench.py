@@ -19,8 +19,8 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,10 +28,10 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,8 +270,8 @@ def repeat(op: Callable[[], int]) -> Job:
 
 def _visit_script(part_number: str) -> list[tuple[str, dict]]:
     """The records of one house call (seed 003), in the order a technician makes them."""
-    ev = lambda kind, **kw: ("visit_event", {"kind": kind, **kw})  # noqa: E731
-    ck = lambda step, value="yes", **kw: ("checklist_answer", {"step": step, "value": value, **kw})  # noqa: E731
+    ev = lambda kind, **kw: ("visit_event", {"kind": kind, **kw})
+    ck = lambda step, value="yes", **kw: ("checklist_answer", {"step": step, "value": value, **kw})
     kit = ["kit_tools", "kit_parts", "kit_gloves", "kit_shoe_covers", "kit_floor_cloth", "kit_forms",
            "kit_receipts", "kit_fee_schedule", "kit_note_slips", "kit_id_badge"]
     return [
@@ -767,7 +767,7 @@ def table(figures: dict[str, dict[str, float]], found: dict) -> str:
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) if i in (0, 1, len(head) - 1) else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=False))) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(figures, found))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average": os.getloadavg()},
         "settings": {"seconds": duration, "rounds": rounds, "batch": BATCH, "page": PAGE, "pull_pages": PULL_PAGES, "onsite_root": str(args.onsite_root),

@@ -5,7 +5,8 @@ import logging
 
 from flask import Flask
 
-from . import config as config_module, log_privacy
+from . import config as config_module
+from . import log_privacy
 from .json_provider import OrjsonProvider
 
 

@@ -34,7 +34,7 @@ class KeyRing:
     keys: tuple[tuple[str, bytes], ...]
 
     @classmethod
-    def parse(cls, spec: str) -> "KeyRing":
+    def parse(cls, spec: str) -> KeyRing:
         keys = []
         for item in filter(None, (part.strip() for part in spec.split(","))):
             kid, _, b64 = item.partition(":")

@@ -1,7 +1,7 @@
 """Pure domain rules: SLA deadlines, warranty end dates, ticket numbers, service days."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from server.domain.service_day import day_start, service_date
 
 RESPONSE = {"urgent": 2, "important": 4, "normal": 24}
 RESOLUTION = {"urgent": 24, "important": 48, "normal": 72}
-TAKEN_IN = datetime(2026, 3, 10, 9, 30, tzinfo=timezone.utc)
+TAKEN_IN = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 # --- SLA clocks --------------------------------------------------------------------
@@ -113,6 +113,6 @@ def test_ticket_pattern_rejects_malformed_numbers(bad):
 
 def test_service_days_are_china_standard_time():
     # 23:30 UTC on the 9th is 07:30 on the 10th in Shanghai: a request then is the 10th's.
-    assert service_date(datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc)) == date(2026, 3, 10)
-    assert service_date(datetime(2026, 3, 10, 15, 59, tzinfo=timezone.utc)) == date(2026, 3, 10)
-    assert day_start(date(2026, 3, 10)) == datetime(2026, 3, 9, 16, 0, tzinfo=timezone.utc)
+    assert service_date(datetime(2026, 3, 9, 23, 30, tzinfo=UTC)) == date(2026, 3, 10)
+    assert service_date(datetime(2026, 3, 10, 15, 59, tzinfo=UTC)) == date(2026, 3, 10)
+    assert day_start(date(2026, 3, 10)) == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)

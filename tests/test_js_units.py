@@ -60,6 +60,6 @@ summary = st.fixed_dictionaries({
 def test_pwa_summary_hash_equals_the_servers(summaries):
     """What the customer signs on the phone hashes to what the server recomputes, byte for byte."""
     results = _js_canonical(summaries)
-    for value, js in zip(summaries, results):
+    for value, js in zip(summaries, results, strict=True):
         assert js["json"].encode() == canonical_json(value)
         assert js["sha256"] == summary_sha256(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import Flask
@@ -22,7 +22,7 @@ class Point:
 VALUE = {
     "zeta": [1, 2.5, None, True],
     "alpha": "师傅 “quoted” \\ \n",
-    "when": datetime(2026, 11, 26, 21, 5, 9, tzinfo=timezone.utc),
+    "when": datetime(2026, 11, 26, 21, 5, 9, tzinfo=UTC),
     "day": date(2026, 2, 28),
     "money": Decimal("180.05"),
     "id": uuid.UUID("6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11"),

@@ -10,14 +10,13 @@ import struct
 import cbor2
 import pytest
 import sqlalchemy as sa
+from conftest import ApiClient
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from server.auth import passkeys as ceremony
 from server.models import Passkey
-
-from conftest import ApiClient
 
 RP_ID = "localhost"
 ORIGIN = "http://localhost:5000"

@@ -21,9 +21,10 @@ import itertools
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -1057,7 +1058,7 @@ def test_access_matrix(ctx, route):
         requests = requests if isinstance(requests, list) else [requests]
         assert len(requests) == len(row.cells[caller]), (caller, "one request per expectation")
         expected[caller] = " | ".join(str(e) for e in row.cells[caller])
-        actual[caller] = " | ".join(judge(e, send(cell, req), cell) for e, req in zip(row.cells[caller], requests))
+        actual[caller] = " | ".join(judge(e, send(cell, req), cell) for e, req in zip(row.cells[caller], requests, strict=True))
     assert actual == expected
 
 

@@ -11,9 +11,9 @@ case cannot pass merely because the starting body was already wrong.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -25,8 +25,8 @@ from marshmallow import validate as mv
 from test_permissions import DISPATCHER, OWN, ctx  # noqa: F401  (ctx: the module-scoped app and world)
 
 from server.api.schemas import auth, customers, parts, work_orders
-from server.wire.fields import Required, Text
 from server.extensions import db as _db
+from server.wire.fields import Required, Text
 
 DROP = object()  # "leave this field out"
 NOT_BLANK = Required(1).validators[1]

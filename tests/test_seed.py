@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
-
 from conftest import ApiClient
+
 from server.domain.lifecycle import Status
 from server.domain.warranty import in_warranty
 from server.extensions import db
@@ -124,7 +124,7 @@ def test_seed_work_orders_cover_the_lifecycle(app):
     assert len(set(tickets)) == len(tickets)
     assert all(re.fullmatch(r"SR-\d{8}-\d{4}", t) for t in tickets)
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     days = {o.appointment_start.astimezone(CST).date() for o in orders if o.appointment_start}
     today = now.astimezone(CST).date()
     assert {today + timedelta(days=d) for d in range(6)} <= days

@@ -1,7 +1,6 @@
 """Sign in and out with a password, the current session, CSRF token and API tokens."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, g, session
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
@@ -9,9 +8,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..auth.session import issue_token
 from ..auth.sign_in import check_credentials, login_limit
-from ..errors import ApiError
 from ..extensions import db, limiter
-from ..models import User
 from .schemas.auth import LoginIn, SessionOut, TokenIn, TokenOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign in, sessions and tokens")

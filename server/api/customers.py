@@ -8,11 +8,13 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import permissions
+from ..auth.access import require_office, visible_or_404
 from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, PartFitted, Product, WorkOrder
-from ..auth.access import require_office, visible_or_404
+from ..wire.fields import PageQuery
+from ..wire.records import CustomerOut
 from .schemas.customers import (
     CustomerIn,
     CustomerPatch,
@@ -21,8 +23,6 @@ from .schemas.customers import (
     ProductIn,
     ProductOut,
 )
-from ..wire.fields import PageQuery
-from ..wire.records import CustomerOut
 
 blp = Blueprint("customers", __name__, url_prefix="/api", description="Customers and products")
 

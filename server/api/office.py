@@ -9,19 +9,18 @@ from flask import Response
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from ..auth.access import get_or_404, require_manager, require_office
+from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Conflict, Customer, FollowUp, User, WorkOrder, utcnow
+from ..reports.kpis import kpi_csv
 from ..services import dispatch, intake, kpis, reconciliation, service_report
 from ..services import follow_ups as followup_queue
 from ..services import review as conflicts
 from ..services import sla_board as board_module
 from ..services import sla_settings as settings
-from ..domain.service_day import today
-from ..reports.kpis import kpi_csv
-from ..auth.access import get_or_404, require_manager, require_office
-from .schemas.office import IntakeOut
 from ..wire.office import (
     BoardOut,
     BoardQuery,
@@ -55,6 +54,7 @@ from ..wire.office import (
     TechnicianDayOut,
     TechnicianOut,
 )
+from .schemas.office import IntakeOut
 from .schemas.work_orders import WorkOrderOut
 
 blp = Blueprint("office_api", __name__, url_prefix="/api/office", description="Back office")

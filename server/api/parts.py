@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import permissions
+from ..auth.access import require_office, visible_or_404
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
-from ..auth.access import require_office, visible_or_404
 from ..wire.records import PartOut, VanStockOut
 from .schemas.parts import PartIn, PartQuery, VanStockIn, VanStockQuery
 

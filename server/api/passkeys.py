@@ -6,10 +6,10 @@ from flask_login import current_user, login_required, login_user
 from flask_smorest import Blueprint
 
 from ..auth import passkeys as ceremony
+from ..auth.sign_in import login_limit
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import Passkey
-from ..auth.sign_in import login_limit
 from .auth import new_session, session_body
 from .schemas.auth import (
     PasskeyCeremonyIn,

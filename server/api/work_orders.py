@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import permissions
+from ..auth.access import require_office, visible_or_404
 from ..domain.service_day import day_start, today
 from ..errors import ApiError
 from ..extensions import db
 from ..models import WorkOrder
 from ..services import work_orders as service
-from ..auth.access import require_office, visible_or_404
 from .schemas.work_orders import (
     AssignIn,
     MyJobsQuery,

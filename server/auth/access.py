@@ -5,10 +5,10 @@ import re
 
 from flask_login import current_user
 
-from . import permissions
 from ..errors import ApiError
 from ..extensions import db
 from ..models import UUID_RE
+from . import permissions
 
 UUID = re.compile(UUID_RE.replace("$", r"\Z"))
 

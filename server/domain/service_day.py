@@ -6,7 +6,7 @@ place that says what "today" is: nothing else asks `date.today()` or the host's 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 # China Standard Time has no daylight saving.
 SERVICE_TZ = timezone(timedelta(hours=8))
@@ -24,7 +24,7 @@ def service_date(moment: datetime) -> date:
 
 def today(now: datetime | None = None) -> date:
     """Today in the service area."""
-    return service_date(now or datetime.now(timezone.utc))
+    return service_date(now or datetime.now(UTC))
 
 
 def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:

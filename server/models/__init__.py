@@ -1,8 +1,8 @@
 """The domain model, one module per aggregate; imported here so metadata is complete."""
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
-from .parts import BARCODE_FORMATS, Part, VanStock
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
+from .parts import BARCODE_FORMATS, Part, VanStock
 from .people import ApiToken, Passkey, Role, User
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
@@ -17,4 +17,45 @@ from .visits import (
 )
 from .work_orders import Channel, Outcome, Priority, TicketCounter, WorkOrder, WorkOrderType
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    "ApiToken",
+    "BARCODE_FORMATS",
+    "Blob",
+    "BlobUpload",
+    "ChangeLogEntry",
+    "Channel",
+    "ChecklistAnswer",
+    "Conflict",
+    "Customer",
+    "CustomerSignOff",
+    "CustomerTier",
+    "Device",
+    "Diagnosis",
+    "FeeQuote",
+    "FollowUp",
+    "MutationRecord",
+    "OfficeSetting",
+    "Outcome",
+    "Part",
+    "PartFitted",
+    "Passkey",
+    "Photo",
+    "Priority",
+    "Product",
+    "ReconciliationReview",
+    "RecoveryCase",
+    "ReportShare",
+    "Role",
+    "SyncState",
+    "TicketCounter",
+    "UUID_RE",
+    "User",
+    "VanStock",
+    "Versioned",
+    "VisitEvent",
+    "VisitRecord",
+    "WorkOrder",
+    "WorkOrderType",
+    "new_id",
+    "utcnow",
+]

@@ -32,7 +32,7 @@ class Customer(Versioned, db.Model):
     tier: Mapped[str] = mapped_column(sa.String(10), nullable=False, default=CustomerTier.NORMAL.value)
     locale: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="zh-CN")
 
-    products: Mapped[list["Product"]] = relationship(back_populates="customer")
+    products: Mapped[list[Product]] = relationship(back_populates="customer")
 
     @validates("phone")
     def _digest_phone(self, key, value):

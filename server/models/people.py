@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     webauthn_user_handle: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    passkeys: Mapped[list["Passkey"]] = relationship(
+    passkeys: Mapped[list[Passkey]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 

@@ -7,8 +7,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.permissions import is_office
-from . import i18n
 from ..domain.service_day import format_local
+from . import i18n
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 PUBLIC_ENDPOINTS = {"office.login", "office.set_language"}

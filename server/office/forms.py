@@ -7,10 +7,10 @@ from flask import abort
 from marshmallow import Schema, ValidationError
 
 from ..auth.access import UUID
-from ..wire.fields import EARLIEST, LATEST
+from ..domain.service_day import parse_local
 from ..errors import ApiError
 from ..extensions import db
-from ..domain.service_day import parse_local
+from ..wire.fields import EARLIEST, LATEST
 
 
 def form_payload(form, datetime_fields=(), checkbox_fields=()) -> dict:

@@ -57,7 +57,7 @@ def cjk_font() -> tuple[str, bool]:
         try:
             pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=int(index or 0)))
             return FONT, True
-        except Exception:  # noqa: BLE001 - CFF outlines, broken files: try the next one
+        except Exception:  # CFF outlines, broken files: try the next one
             continue
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))
     return FALLBACK_CID_FONT, False
@@ -145,7 +145,7 @@ def _signature(png: bytes | None, width: float) -> Image | None:
     try:
         reader = ImageReader(io.BytesIO(png))
         w, h = reader.getSize()
-    except Exception:  # noqa: BLE001 - an unreadable image must not stop the report
+    except Exception:  # an unreadable image must not stop the report
         return None
     height = min(width * h / w, 22 * mm)
     return Image(io.BytesIO(png), width=height * w / h, height=height)
@@ -156,7 +156,7 @@ def render(report: ServiceReport) -> bytes:
     font, _ = cjk_font()
     st = _styles(font)
     L = report.labels
-    P = lambda text, style="base": Paragraph(_esc(text), st[style])  # noqa: E731
+    P = lambda text, style="base": Paragraph(_esc(text), st[style])
     usable = A4[0] - 30 * mm
     # Header: title and ticket on the left, the verification QR code and code on the right,
     # so the first page always carries what identifies and verifies the report.

@@ -11,7 +11,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -505,7 +505,7 @@ class _Seeder:
         tiers = ["vip"] * city.vip + ["key"] * (city.key_accounts - len(city.business))
         tiers += ["normal"] * (len(people) - len(tiers))
         self.rng.shuffle(tiers)
-        rows = [(n, t, "zh-CN") for n, t in zip(people, tiers)]
+        rows = [(n, t, "zh-CN") for n, t in zip(people, tiers, strict=False)]
         rows += [(n, "key", "zh-CN") for n in city.business]
         rows += [(n, "normal", "en") for n in city.english]
         customers = []
@@ -585,7 +585,7 @@ class _Seeder:
         else:
             day = self.today + timedelta(days=job.when.offset)
             start = datetime.combine(day, time.fromisoformat(job.when.at), CST)
-        start = start.astimezone(timezone.utc)
+        start = start.astimezone(UTC)
         return start, start + timedelta(minutes=DURATION[job.type])
 
     def created_at(self, job: Job, start: datetime | None) -> datetime:
@@ -606,7 +606,7 @@ class _Seeder:
             return taken_in
         day = local.date() - timedelta(days=1 if local.hour < 8 else 0)
         moved = datetime.combine(day, time(9, 0), CST) + timedelta(minutes=self.rng.randint(0, 11 * 60 + 30))
-        return moved.astimezone(timezone.utc)
+        return moved.astimezone(UTC)
 
     def describe(self, job: Job, customer: Customer, product: Product) -> tuple[str, Fault | None]:
         english = customer.locale == "en"

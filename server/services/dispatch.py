@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..domain.lifecycle import Status
+from ..domain.service_day import day_bounds
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
 from . import work_orders as service
-from ..domain.service_day import day_bounds
 from .intake import CLOSED_STATUSES
 
 # Once the technician is at the door, the job cannot change hands from the office.

@@ -20,7 +20,8 @@ from ..models import (
     utcnow,
 )
 from ..reports import followups as rules
-from . import job_facts as facts, sla_settings as settings
+from . import job_facts as facts
+from . import sla_settings as settings
 
 # Visits older than this are not planned any more (their calls are long done or moot).
 LOOKBACK = timedelta(days=30)

@@ -10,12 +10,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from ..domain.lifecycle import Status
+from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
 from . import work_orders as service
-from ..domain.service_day import today
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
 

@@ -7,12 +7,13 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ..domain.service_day import day_bounds
 from ..extensions import db
 from ..models import FollowUp, WorkOrder
 from ..reports.facts import JobFacts
 from ..reports.kpis import KpiReport, count_by, kpi_report
-from . import job_facts as facts, reconciliation
-from ..domain.service_day import day_bounds
+from . import job_facts as facts
+from . import reconciliation
 
 
 def jobs_taken_in(first: date, last: date) -> list[JobFacts]:

@@ -6,14 +6,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ..domain.service_day import day_bounds
 from ..extensions import db
 from ..models import CustomerSignOff, ReconciliationReview, User, VisitEvent, WorkOrder, utcnow
 from ..reports.facts import JobFacts
 from ..reports.reconciliation import Flag, reconcile
-from .sign_off import verify_sign_off
 from . import job_facts as facts
-from ..domain.service_day import day_bounds
 from .job_facts import END_EVENTS
+from .sign_off import verify_sign_off
 
 
 @dataclass

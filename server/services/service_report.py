@@ -13,15 +13,16 @@ import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..blobs import blob_store
+from ..domain.service_day import format_local as fmt_time
+from ..domain.service_day import today
+from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
 from ..reports.service_report_pdf import ReportPart, ServiceReport, render
-from ..blobs import blob_store
-from ..domain.signed_summary import money
 from .sign_off import sign_off_of, verify_sign_off
-from ..domain.service_day import format_local as fmt_time, today
 
 SHARE_DAYS = 30
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
@@ -53,7 +54,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
     i18n = _catalogue()
     L = {key[4:]: value for key, value in i18n.CATALOGUES[lang].items() if key.startswith("pdf_")}
-    live = lambda model: db.session.scalars(  # noqa: E731
+    live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
     product = wo.product
     facts = [(L["customer"], wo.customer.name), (L["phone"], wo.customer.phone), (L["address"], wo.customer.address)]

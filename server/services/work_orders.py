@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import lifecycle, sla, tickets
-from ..domain.service_day import service_date
 from ..domain.lifecycle import Status
+from ..domain.service_day import service_date
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, utcnow

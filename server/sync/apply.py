@@ -20,15 +20,26 @@ from sqlalchemy.orm import Session
 
 from ..auth import permissions
 from ..domain.lifecycle import Status
-from ..models import UUID_RE
-from ..models import Blob, Conflict, CustomerSignOff, Device, MutationRecord, Part, User, VanStock, WorkOrder, utcnow
+from ..domain.merge import merge_work_order
+from ..domain.signed_summary import summary_sha256
+from ..models import (
+    UUID_RE,
+    Blob,
+    Conflict,
+    CustomerSignOff,
+    Device,
+    MutationRecord,
+    Part,
+    User,
+    VanStock,
+    WorkOrder,
+    utcnow,
+)
+from ..services.sign_off import compute_summary, sign_off_of
 from . import changelog
 from .bulk import insert_rows
-from ..domain.merge import merge_work_order
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
-from ..domain.signed_summary import summary_sha256
-from ..services.sign_off import compute_summary, sign_off_of
 
 READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")
 # Records whose content the customer's signature covers.

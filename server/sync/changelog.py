@@ -20,10 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-
-from flask import Flask
 
 from ..auth.permissions import HOLDING, held_by
 from ..domain.lifecycle import technician_holds

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
 from ..models import Outcome
+from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase hex SHA-256.")
 OPS = ("create", "update", "delete")

@@ -1,16 +1,15 @@
 """The `fields` of a pulled record, per entity (dumped with the shared representations where they exist)."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
-from ..domain.warranty import in_warranty, warranty_end
 from ..domain.service_day import today as service_today
+from ..domain.signed_summary import money
+from ..domain.warranty import in_warranty, warranty_end
 from ..models import PartFitted, Product, User, WorkOrder
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
-from ..domain.signed_summary import money
 
 
 class VisitRecordOut(Schema):
@@ -80,7 +79,6 @@ ENVELOPE_KEYS = ("id", "version")
 
 def _plain_dumper(schema: Schema):
     """schema.dump for the flat visit-record schemas, without marshmallow's per-field machinery."""
-    simple = (fields.String, fields.DateTime, fields.Integer, fields.Boolean, fields.Dict, fields.List)
     getters = []
     for name, f in schema.dump_fields.items():
         key, attr = f.data_key or name, f.attribute or name

@@ -11,13 +11,13 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields, validate
 
-from ..auth.access import require_office
-from ..wire.fields import StrictSchema, Text
 from ..auth import permissions
+from ..auth.access import require_office
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
 from ..services import review
+from ..wire.fields import StrictSchema, Text
 from . import pull as pull_module
 from .bulk import insert_ignore
 from .push import push as apply_push

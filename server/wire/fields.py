@@ -1,7 +1,7 @@
 """Marshmallow fields shared by the REST and sync schemas: ids, text, money, days and moments."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -71,8 +71,8 @@ def Moment(**kw) -> fields.AwareDateTime:
     """A point in time with its UTC offset, between 1970 and 2099."""
     return fields.AwareDateTime(
         validate=validate.Range(
-            min=datetime.combine(EARLIEST, datetime.min.time(), timezone.utc),
-            max=datetime.combine(LATEST, datetime.max.time(), timezone.utc),
+            min=datetime.combine(EARLIEST, datetime.min.time(), UTC),
+            max=datetime.combine(LATEST, datetime.max.time(), UTC),
         ),
         **kw,
     )

@@ -8,7 +8,15 @@ from PIL import Image
 from . import camera
 from .conftest import Browser
 from .helpers import (
-    api_session, go_offline, go_online, local_records, pending, server_changes, sign_in, wait_synced, wait_worker_ready,
+    api_session,
+    go_offline,
+    go_online,
+    local_records,
+    pending,
+    server_changes,
+    sign_in,
+    wait_synced,
+    wait_worker_ready,
 )
 
 SERIAL_FITTED = "SN-PCB-20261123-7"
@@ -32,7 +40,7 @@ def draw_signature(page):
 
 def do_visit(page, base, wo_id, photo_path):
     """Every step of the visit, as the technician taps through it."""
-    nav = lambda name: (page.click("#next-step"), page.wait_for_selector(f"section[data-step='{name}']"))  # noqa: E731
+    nav = lambda name: (page.click("#next-step"), page.wait_for_selector(f"section[data-step='{name}']"))
     page.goto(f"{base}/app/jobs/{wo_id}/accept")
     page.wait_for_selector("section[data-step='accept']")
     page.click("#accept-job")
@@ -218,9 +226,9 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     wo = office.get(f"{base}/api/work-orders/{wo_id}").json()
     assert (wo["status"], wo["outcome"]) == ("completed", "fixed")
 
+    from server.domain.signed_summary import summary_sha256
     from server.extensions import db
     from server.models import CustomerSignOff, WorkOrder
-    from server.domain.signed_summary import summary_sha256
     from server.services.sign_off import compute_summary, verify_sign_off
 
     with live.app.app_context():

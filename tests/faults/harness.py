@@ -43,7 +43,7 @@ import traceback
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -344,7 +344,7 @@ class CuttingProxy:
         while not self._stop.is_set():
             try:
                 client, _ = self.sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             threading.Thread(target=self._cut, args=(client,), daemon=True).start()
 
@@ -854,7 +854,7 @@ def _same(field_name: str, a, b) -> bool:
     if field_name.startswith("appointment_") and a is not None and b is not None:
         def dt(v):
             d = v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
-            return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+            return d if d.tzinfo else d.replace(tzinfo=UTC)
         return dt(a) == dt(b)
     return a == b
 

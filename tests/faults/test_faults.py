@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -96,7 +96,7 @@ def test_no_visit_record_is_duplicated_or_missing(faulty_run):
 
 def _instant(value):
     if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(value)
 
 

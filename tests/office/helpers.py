@@ -7,9 +7,9 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from server.domain.signed_summary import summary_sha256
 from server.extensions import db
 from server.models import WorkOrder
-from server.domain.signed_summary import summary_sha256
 from server.services.sign_off import compute_summary
 
 CST = timezone(timedelta(hours=8))

@@ -1,14 +1,14 @@
 """SLA clocks: the board sorts by time left and flags breaches; a manager sets the hours."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from server.services.sla_board import sla_clock
 from server.services.work_orders import create_work_order
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("minutes_in, state", [(30, "ok"), (100, "near"), (119, "near"), (121, "breached")])
@@ -36,7 +36,7 @@ def _order(world, people, priority, created_at, **kw):
 
 
 def test_board_sorts_open_orders_by_time_left_with_breaches_first(client_for, world, people, db):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     breached = _order(world, people, "urgent", now - timedelta(hours=3))  # response due 1 h ago
     near = _order(world, people, "urgent", now - timedelta(minutes=100))  # 20 min left of 2 h
     fresh = _order(world, people, "normal", now)  # 24 h left

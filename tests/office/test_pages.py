@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -131,7 +131,7 @@ def test_intake_form_asks_to_confirm_a_second_open_order(app, people, world, db)
 
 def test_board_page_shows_breaches_first(app, people, world, db):
     wo2 = db.session.get(WorkOrder, world["wo2"].id)
-    wo2.response_due = datetime.now(timezone.utc) - timedelta(minutes=5)
+    wo2.response_due = datetime.now(UTC) - timedelta(minutes=5)
     wo2.first_response_at = None
     db.session.commit()
     html = signed_in(app, people).get("/office/board").get_data(as_text=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from .test_pages import signed_in
 
 
 def _visit(db, world, client_for, **kw):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.appointment_start = now - timedelta(hours=6)
     db.session.commit()
@@ -90,7 +90,7 @@ def _conflict(db, wo, people, field="appointment_start", kept="2026-11-24T06:00:
 
 def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, people, world, db):
     wo = db.session.get(WorkOrder, world["wo1"].id)
-    wo.appointment_start = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
+    wo.appointment_start = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     db.session.commit()
     conflict = _conflict(db, wo, people)
     page = signed_in(app, people)
@@ -101,7 +101,7 @@ def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, peopl
                            {"action": "apply_other", "note": "以客服与顾客约定的时间为准"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(WorkOrder, wo.id).appointment_start == datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+    assert db.session.get(WorkOrder, wo.id).appointment_start == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     settled = db.session.get(Conflict, conflict.id)
     assert settled.resolved_by_id == people["dispatcher"].id and "以客服" in settled.resolution
 
@@ -117,7 +117,7 @@ def test_a_conflict_overtaken_by_a_newer_change_is_not_overwritten(app, people, 
 
 def test_rejected_entries_are_listed_with_their_reason_and_settled(app, people, world, db, client_for):
     phone = Phone(client_for("tech1"))
-    response = phone.client.post("/api/sync/push", json={"device_id": phone.id, "device_time": datetime.now(timezone.utc).isoformat(),
+    response = phone.client.post("/api/sync/push", json={"device_id": phone.id, "device_time": datetime.now(UTC).isoformat(),
         "mutations": [phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "不是我的单"})]})
     assert response.get_json()["results"][0]["status"] == "rejected"
     page = signed_in(app, people)

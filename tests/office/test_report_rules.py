@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from server.reports import followups, kpis, reconciliation
 from server.reports.facts import JobFacts, PartFacts, SignOffFacts
 
-T0 = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 NOW = T0 + timedelta(days=10)
 
 

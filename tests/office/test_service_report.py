@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,7 +20,7 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="
 @pytest.fixture
 def signed_visit(world, db, client_for):
     """wo1 visited and signed off on tech1's phone, with part serial PCB-SN-8842."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.appointment_start = now - timedelta(hours=5)
     db.session.commit()

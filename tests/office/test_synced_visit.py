@@ -1,7 +1,7 @@
 """A visit synced from a technician's phone shows up in KPIs, follow-ups and reconciliation."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from .helpers import Phone, sync_completed_visit
 @pytest.fixture
 def visit(world, db, client_for):
     """wo1 (tech1, VIP customer) with its appointment 3 hours ago, and tech1's phone."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.appointment_start, wo.appointment_end = now - timedelta(hours=6), now - timedelta(hours=5)
     db.session.commit()

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from server.services.work_orders import create_work_order
 from server.models import ChangeLogEntry, Device, MutationRecord, utcnow
+from server.services.work_orders import create_work_order
 from server.sync.bulk import insert_rows
 from server.sync.names import MODEL_BY_ENTITY, VISIT_ENTITIES
 
@@ -92,7 +92,7 @@ def test_bulk_insert_stores_what_a_plain_insert_stores(db, world, people, table,
 
 def test_a_taken_key_in_a_bulk_insert_raises_an_integrity_error(db, world, people):
     """push() redoes a batch one savepoint per mutation on IntegrityError: a clash must raise that."""
-    count = lambda: db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))  # noqa: E731
+    count = lambda: db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
     row = dict(seq=10**9, entity="visit_event", entity_id=str(uuid.uuid4()), op="put", audience_user_id=None, changed_at=utcnow())
     insert_rows(db.session, ChangeLogEntry.__table__, [dict(row)])
     db.session.commit()

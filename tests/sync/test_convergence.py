@@ -7,7 +7,8 @@ exactly the valid entries, once each, and accounts for every rejected one.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.models import ChecklistAnswer, MutationRecord, PartFitted, VisitEvent, WorkOrder
 from server.services.work_orders import create_work_order
@@ -37,7 +38,7 @@ class Phone:
     def __init__(self, sim: SimDevice, plan):
         self.sim = sim
         self.outbox = [sim.mutation(entity, fields) for entity, fields, _ in plan]
-        self.valid = {m["entity_id"]: ok for m, (_, _, ok) in zip(self.outbox, plan)}
+        self.valid = {m["entity_id"]: ok for m, (_, _, ok) in zip(self.outbox, plan, strict=True)}
         self.acked = 0
         self.first_results: dict[str, dict] = {}
 

@@ -1,7 +1,8 @@
 """Property-based tests of the pure merge rules."""
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.domain import lifecycle
 from server.domain.merge import merge_text, merge_work_order

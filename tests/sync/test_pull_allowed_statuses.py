@@ -46,7 +46,7 @@ def test_a_technicians_pull_outside_a_request_carries_the_technicians_moves(db, 
     pulled = _pulled_work_orders(db, people["tech1"])
 
     assert set(orders) <= set(pulled)
-    for wo_id, fields in pulled.items():
+    for fields in pulled.values():
         assert fields["allowed_statuses"] == allowed_targets(fields["status"], "technician"), fields["status"]
         assert not {"new", "cancelled", "closed"} & set(fields["allowed_statuses"])  # office-only moves
     assert {pulled[i]["status"] for i in orders} == {s.value for s in HELD}
@@ -58,6 +58,6 @@ def test_a_dispatchers_pull_outside_a_request_carries_the_offices_moves(db, worl
     pulled = _pulled_work_orders(db, people["dispatcher"])
 
     assert set(orders) | {world["wo1"].id, world["wo2"].id} <= set(pulled)
-    for wo_id, fields in pulled.items():
+    for fields in pulled.values():
         assert fields["allowed_statuses"] == allowed_targets(fields["status"], "dispatcher"), fields["status"]
     assert "cancelled" in pulled[world["wo1"].id]["allowed_statuses"]  # an assigned job can be cancelled by the office

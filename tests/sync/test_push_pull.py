@@ -127,7 +127,7 @@ def test_a_fitted_part_leaves_the_van_and_a_voided_one_returns(client_for, world
     fitted = phone.mutation("part_fitted", {"work_order_id": world["wo1"].id, "part_number": "PCB-220", "serial_fitted": "SN9",
                                             "quantity": 2, "unit_price": "180.00", "under_warranty": True})
     phone.push([fitted])
-    van = lambda: db.session.scalar(sa.select(VanStock.quantity).where(VanStock.technician_id == world["wo1"].technician_id))  # noqa: E731
+    van = lambda: db.session.scalar(sa.select(VanStock.quantity).where(VanStock.technician_id == world["wo1"].technician_id))
     assert van() == 1
     changes = phone.pull_all()
     assert any(c["entity"] == "van_stock" and c["fields"]["quantity"] == 1 for c in changes)

@@ -5,8 +5,8 @@ import hashlib
 
 import sqlalchemy as sa
 
-from server.models import Blob, CustomerSignOff, WorkOrder
 from server.domain.signed_summary import summary_sha256
+from server.models import Blob, CustomerSignOff, WorkOrder
 from server.services.sign_off import compute_summary
 
 from .device import SimDevice

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import ConflictSettleIn
 from ...errors import ApiError
 from ...extensions import db
 from ...models import Conflict, MutationRecord, User
 from ...services import review as service
+from ...wire.office import ConflictSettleIn
 from ..blueprint import bp
 from ..forms import api_error_fields, form_payload, load, record_or_404
 

@@ -5,20 +5,21 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import DispatchAssignIn, RescheduleIn
 from ...domain.lifecycle import Status
+from ...domain.service_day import to_local
+from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority
 from ...domain.warranty import in_warranty, warranty_end
 from ...errors import ApiError
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
-from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services import dispatch
 from ...services import job_facts as facts
+from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
+from ...wire.office import DispatchAssignIn, RescheduleIn
 from ..blueprint import bp
-from ...domain.service_day import to_local, today as local_today
 from ..forms import api_error_fields, form_payload, load, parse_day, record_or_404
 
 
@@ -38,7 +39,7 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         }
     job = facts.load([wo.id])[0]
     verifies = verify_sign_off(db.session, sign_off) if sign_off else None
-    live = lambda model: db.session.scalars(  # noqa: E731
+    live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
     return render_template(
         "office/work_order.html",

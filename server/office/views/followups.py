@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ...extensions import db
 from ...models import FollowUp, WorkOrder, utcnow
 from ...services import follow_ups as followup_queue
+from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ..blueprint import bp
 from ..forms import form_payload, load, record_or_404
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import IntakeIn
 from ...errors import ApiError
 from ...extensions import db
 from ...models import Channel, CustomerTier, Priority, WorkOrderType
 from ...services import dispatch
 from ...services import intake as intake_service
+from ...wire.office import IntakeIn
 from ..blueprint import bp
 from ..forms import api_error_fields, form_payload, load
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ...wire.office import KpiQuery, MonthQuery
+from ...domain.service_day import today as local_today
 from ...models import utcnow
 from ...services import kpis as service
+from ...wire.office import KpiQuery, MonthQuery
 from ..blueprint import bp
-from ...domain.service_day import today as local_today
 from ..forms import load
 
 RATE_FIELDS = ("on_time_rate", "first_time_fix_rate", "completion_rate", "csat_satisfied_rate",

@@ -6,11 +6,11 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import ReviewIn
+from ...domain.service_day import today as local_today
 from ...extensions import db
 from ...services import reconciliation as service
+from ...wire.office import ReviewIn
 from ..blueprint import bp
-from ...domain.service_day import today as local_today
 from ..forms import form_payload, load, parse_day
 
 

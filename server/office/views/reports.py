@@ -7,8 +7,8 @@ from flask_login import current_user
 from ...errors import ApiError
 from ...extensions import db
 from ...models import WorkOrder
-from ...services.sign_off import sign_off_of
 from ...services import service_report
+from ...services.sign_off import sign_off_of
 from ..blueprint import bp
 from ..forms import record_or_404
 from ..i18n import LANGUAGES

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from ...auth.sign_in import check_credentials, login_limit
 from ...auth.permissions import is_office
+from ...auth.sign_in import check_credentials, login_limit
 from ...errors import ApiError
 from ...extensions import limiter
 from ..blueprint import bp

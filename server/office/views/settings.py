@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...wire.office import SlaSettingsIO
 from ...domain.sla import LEVELS
 from ...extensions import db
 from ...services import sla_settings as office_settings
+from ...wire.office import SlaSettingsIO
 from ..blueprint import bp
 from ..forms import flat_messages, load
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, render_template
 import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template
 
 from ...extensions import db, limiter
 from ...models import CustomerSignOff, WorkOrder
-from ...services.sign_off import verify_sign_off
 from ...services import service_report
+from ...services.sign_off import verify_sign_off
 from ..blueprint import template_helpers
 
 verify_bp = Blueprint("verify", __name__)
