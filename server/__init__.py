@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     log_privacy.install()
 

@@ -104,6 +104,18 @@ def from_environment() -> dict:
             "call_out": os.environ.get("FEE_CALL_OUT", "50.00"),
             "labour": os.environ.get("FEE_LABOUR", "80.00"),
         },
+        "LOW_RATING_THRESHOLD": 3,  # either rating at or below this (of 5) opens a recovery case [002: under 7/10]
+        # A TrueType CJK font for the service report PDF (path, or path#index in a .ttc);
+        # unset: the first of the usual Debian fonts that loads.
+        "REPORT_CJK_FONT": os.environ.get("REPORT_CJK_FONT") or None,
+        "WEBAUTHN_CHALLENGE_SECONDS": 300,  # how long a passkey ceremony's challenge stays valid
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_FIELD_NAME": "csrf_token",
+        "LOG_LEVEL": "INFO",
+        # The PWA: serve the ES module sources instead of the bundle (development), and a salt
+        # mixed into the service worker's version (forces an update prompt without a code change).
+        "PWA_USE_SOURCES": False,
+        "PWA_VERSION_SALT": "",
         "API_TITLE": "Onsite API",
         "API_VERSION": "1.0",
         "OPENAPI_VERSION": "3.0.3",

@@ -70,7 +70,7 @@ def sources_hash() -> str:
 def bundle() -> dict | None:
     """The built bundle's metadata, if it exists and was built from the current sources."""
     meta_path = DIST_DIR / "meta.json"
-    if current_app.config.get("PWA_USE_SOURCES") or not meta_path.exists():
+    if current_app.config["PWA_USE_SOURCES"] or not meta_path.exists():
         return None
     meta = json.loads(meta_path.read_text())
     if meta.get("sources") != sources_hash():
@@ -119,7 +119,7 @@ def precache_manifest() -> dict:
     html = render_shell()
     shell.insert(0, {"url": "/", "rev": hashlib.sha256(html.encode()).hexdigest()[:16]})
     shell.append({"url": "/manifest.webmanifest", "rev": hashlib.sha256(_manifest_json().encode()).hexdigest()[:16]})
-    salt = current_app.config.get("PWA_VERSION_SALT", "")
+    salt = current_app.config["PWA_VERSION_SALT"]
     digest = hashlib.sha256(json.dumps([shell, lazy, salt, worker_path().read_bytes().decode()]).encode())
     return {"version": digest.hexdigest()[:12], "shell": shell, "lazy": lazy}
 

@@ -24,7 +24,7 @@ def new_session() -> None:
     session.clear()
     # generate_csrf() caches the token in g; a stale copy would be handed out without
     # being stored in the new session, and every later write would fail the CSRF check.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
 
 
 def session_body(user) -> dict:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
+from ..domain.service_day import today as service_today
 from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
@@ -77,8 +78,8 @@ def update_customer(body, customer_id):
 
 
 def product_out(product: Product, today: date | None = None) -> dict:
-    """A product with its warranty status worked out for today."""
-    today = today or date.today()
+    """A product with its warranty status worked out for today (the service area's)."""
+    today = today or service_today()
     return {
         **{c: getattr(product, c) for c in ProductOut().fields if hasattr(product, c)},
         "warranty_end": warranty_end(product.purchase_date, product.warranty_months),

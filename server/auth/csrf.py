@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     def _check():
         if (
             request.method in UNSAFE
-            and app.config.get("WTF_CSRF_ENABLED", True)
+            and app.config["WTF_CSRF_ENABLED"]
             and request.endpoint not in EXEMPT_ENDPOINTS
             and not signed_in_by_token()
         ):

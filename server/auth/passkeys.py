@@ -57,7 +57,7 @@ def rp_id() -> str:
 
 
 def rp_name() -> str:
-    return current_app.config.get("WEBAUTHN_RP_NAME") or "Onsite"
+    return current_app.config["WEBAUTHN_RP_NAME"]
 
 
 def origins() -> list[str]:
@@ -67,7 +67,7 @@ def origins() -> list[str]:
 
 
 def challenge_seconds() -> int:
-    return int(current_app.config.get("WEBAUTHN_CHALLENGE_SECONDS", 300))
+    return int(current_app.config["WEBAUTHN_CHALLENGE_SECONDS"])
 
 
 def _start(kind: str, challenge: bytes, **extra) -> None:

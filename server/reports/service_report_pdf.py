@@ -36,8 +36,8 @@ FONT = "OnsiteCJK"
 FALLBACK_CID_FONT = "STSong-Light"  # built into PDF readers' Asian packs; not embedded
 
 
-def _candidates() -> list[str]:
-    found = [os.environ["REPORT_CJK_FONT"]] if os.environ.get("REPORT_CJK_FONT") else []
+def _candidates(preferred: str | None) -> list[str]:
+    found = [preferred] if preferred else []
     found.extend(KNOWN_FONTS)
     try:
         listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=5).stdout
@@ -48,9 +48,9 @@ def _candidates() -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> tuple[str, bool]:
-    """(font name, embedded?): the first loadable TrueType CJK font, else the CID fallback."""
-    for candidate in _candidates():
+def cjk_font(preferred: str | None = None) -> tuple[str, bool]:
+    """(font name, embedded?): `preferred` or the first loadable TrueType CJK font, else the CID fallback."""
+    for candidate in _candidates(preferred):
         path, _, index = candidate.partition("#")
         if not os.path.exists(path):
             continue
@@ -151,9 +151,9 @@ def _signature(png: bytes | None, width: float) -> Image | None:
     return Image(io.BytesIO(png), width=height * w / h, height=height)
 
 
-def render(report: ServiceReport) -> bytes:
-    """The report as PDF bytes (A4)."""
-    font, _ = cjk_font()
+def render(report: ServiceReport, *, font: str | None = None) -> bytes:
+    """The report as PDF bytes (A4), in `font` (a TrueType CJK font file) if it loads."""
+    font, _ = cjk_font(font)
     st = _styles(font)
     L = report.labels
     P = lambda text, style="base": Paragraph(_esc(text), st[style])

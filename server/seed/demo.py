@@ -11,13 +11,14 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from ..auth.passwords import hash_password
 from ..domain import warranty
+from ..domain.service_day import SERVICE_TZ, service_date
 from ..extensions import db
 from ..models import (
     Customer,
@@ -37,7 +38,7 @@ from ..services.work_orders import create_work_order
 
 DEMO_PASSWORD = "onsite-demo"
 SEED = 20261123
-CST = timezone(timedelta(hours=8))  # the service area's clock (Shanghai, Beijing, Hangzhou)
+CST = SERVICE_TZ  # the service area's clock (Shanghai, Beijing, Hangzhou)
 
 # email, name, role, city served (technicians), phone
 STAFF = (
@@ -433,7 +434,7 @@ class _Seeder:
     def __init__(self, rng: random.Random, now: datetime):
         self.rng = rng
         self.now = now
-        self.today = now.astimezone(CST).date()
+        self.today = service_date(now)
         self.phones: set[str] = {s[4] for s in STAFF}
         self.serials: set[str] = set()
         self.users: dict[str, User] = {}
@@ -640,7 +641,7 @@ class _Seeder:
         for i in order:
             job = PLAN[i]
             start, end = self.appointment(job)
-            on = start.astimezone(CST).date() if start else self.today
+            on = service_date(start) if start else self.today
             if job.repeat_of:
                 first = labelled[job.repeat_of]
                 customer, product, fault = first["customer"], first["product"], first["fault"]
@@ -767,7 +768,7 @@ class _Seeder:
         serials = (None, None)
         if part.serialised:
             serials = tuple(f"{part.part_number.split('-')[1]}{self.rng.randrange(10**8):08d}" for _ in range(2))
-        covered = warranty.in_warranty(product.purchase_date, product.warranty_months, at.astimezone(CST).date())
+        covered = warranty.in_warranty(product.purchase_date, product.warranty_months, service_date(at))
         self.record(PartFitted(part_number=part.part_number, serial_fitted=serials[0], serial_removed=serials[1],
                                quantity=1, unit_price=part.price, under_warranty=covered), wo, tech, at)
 

@@ -96,7 +96,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         signature_png=signature,
         verification_code=sign_off.summary_sha256,
         verify_url=url_for("verify.verify", code=sign_off.summary_sha256, _external=True),
-        service_phone=current_app.config.get("SERVICE_PHONE", ""),
+        service_phone=current_app.config["SERVICE_PHONE"],
         notes=[] if verifies else [L["changed_note"]],
     )
 
@@ -105,7 +105,7 @@ def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:
     """The PDF in `lang` (default: the customer's language)."""
     i18n = _catalogue()
     lang = lang if lang in i18n.LANGUAGES else (wo.customer.locale if wo.customer.locale in i18n.LANGUAGES else "zh-CN")
-    return render(build(wo, lang))
+    return render(build(wo, lang), font=current_app.config["REPORT_CJK_FONT"])
 
 
 def filename(wo: WorkOrder) -> str:

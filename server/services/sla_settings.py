@@ -10,8 +10,6 @@ from ..models import OfficeSetting, User, utcnow
 RESPONSE = "sla_response_hours"
 RESOLUTION = "sla_resolution_hours"
 LOW_RATING = "low_rating_threshold"
-# Either rating at or below this (out of 5) opens a recovery case [002: under 7/10].
-DEFAULT_LOW_RATING = 3
 
 
 def _stored(key: str):
@@ -35,7 +33,7 @@ def sla_hours() -> dict[str, dict[str, float]]:
 def low_rating_threshold() -> int:
     """Ratings at or below this count as dissatisfied."""
     stored = _stored(LOW_RATING)
-    return int(stored["value"]) if stored else int(current_app.config.get("LOW_RATING_THRESHOLD", DEFAULT_LOW_RATING))
+    return int(stored["value"]) if stored else int(current_app.config["LOW_RATING_THRESHOLD"])
 
 
 def _put(key: str, value: dict, user: User) -> None:
