@@ -56,7 +56,7 @@ from server.models import (
     VisitEvent,
     WorkOrder,
 )
-from server.services import follow_ups as followup_queue
+from server.services import followup_queue
 from server.services import sla_settings as office_settings
 from server.services.dispatch import reschedule
 from server.services.work_orders import create_work_order

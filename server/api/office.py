@@ -16,8 +16,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..models import Conflict, Customer, FollowUp, User, WorkOrder, utcnow
 from ..reports.kpis import kpi_csv
-from ..services import dispatch, intake, kpis, reconciliation, service_report
-from ..services import follow_ups as followup_queue
+from ..services import dispatch, followup_queue, intake, kpis, reconciliation, service_report
 from ..services import review as conflicts
 from ..services import sla_board as board_module
 from ..services import sla_settings as settings

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from ..services import follow_ups as followup_queue
+from ..services import followup_queue
 
 office_cli = AppGroup("office", help="Back-office jobs.")
 

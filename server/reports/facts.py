@@ -1,4 +1,4 @@
-"""The plain facts about a job that the reports work from (gathered by server.office.facts)."""
+"""The plain facts about a job that the reports work from (gathered by server.services.job_facts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

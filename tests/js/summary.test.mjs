@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSummary, canonicalJson, sha256Hex, summarySha256 } from "../../pwa/static/js/summary.js";
 
-// Computed with server/sync/summary.py (canonical_json, summary_sha256).
+// Computed with server/domain/signed_summary.py (canonical_json, summary_sha256).
 const VECTOR = {
   summary: {
     v: 1, work_order_id: "7d3c1a52-0000-4000-8000-000000000001", ticket_no: "SR-20261123-0001", outcome: "fixed",

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import FollowUp, WorkOrder, utcnow
-from ...services import follow_ups as followup_queue
+from ...services import followup_queue
 from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ..blueprint import bp
 from ..forms import form_payload, load, record_or_404
