@@ -1,1 +1,2 @@
-"""Pure domain rules (lifecycle, SLA clocks, warranty, ticket numbers): no Flask, no database."""
+"""Pure domain rules (lifecycle, merge rules, the signed summary, SLA clocks, service day, warranty,
+ticket numbers): no Flask, no database."""
