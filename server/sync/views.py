@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 
 from ..auth import permissions
 from ..auth.access import require_office
+from ..blobs import blob_store
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
@@ -79,8 +80,6 @@ def put_blob(sha256):
     Files are stored once per content: sending bytes someone else sent first is a 200,
     and lets the sender refer to the file from their records (and read it) too.
     """
-    from ..blobs import blob_store
-
     _sha_or_404(sha256)
     max_bytes = current_app.config["BLOB_MAX_BYTES"]
     if (request.content_length or 0) > max_bytes:
@@ -116,8 +115,6 @@ def put_blob(sha256):
 @blp.response(200, description="The file's bytes.")
 def get_blob(sha256):
     """Download a file the caller may see."""
-    from ..blobs import blob_store
-
     blob = db.session.get(Blob, _sha_or_404(sha256))
     if blob is None or not permissions.may_use_blob(db.session, current_user, sha256):
         raise ApiError(404, "No such file among those you may see.")

@@ -8,7 +8,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ..domain.service_day import today
 from ..models.base import UUID_RE
 
-__all__ = ["UUID_RE"]  # re-exported: the schemas' Id fields and the sync engine check ids with it
 # Dates and times outside this span are typing mistakes, and far-off ones overflow
 # Python's date arithmetic (a 500 instead of a 422).
 EARLIEST = date(1970, 1, 1)
