@@ -32,7 +32,7 @@ def test_follow_up_page_lists_the_recovery_calls_and_records_an_outcome(app, peo
     call = db.session.scalars(sa.select(FollowUp).order_by(FollowUp.due_at)).first()
     url = f"/office/follow-ups/{call.id}/outcome"
     bad = page.submit("/office/follow-ups", url, {"outcome": "dissatisfied"})
-    assert bad.status_code == 422 and "请记录顾客不满意的原因" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "请记录客户不满意的原因" in bad.get_data(as_text=True)
     ok = page.submit("/office/follow-ups", url, {"outcome": "satisfied", "note": "已道歉并赠送保养"})
     assert ok.status_code == 302
     db.session.expire_all()
@@ -53,7 +53,7 @@ def test_reconciliation_page_flags_a_missing_sign_off_and_takes_a_review(app, pe
     page = signed_in(app, people)
     html = page.get("/office/reconciliation").get_data(as_text=True)
     assert f'data-ticket="{wo.ticket_no}" data-flag="unsigned_completion"' in html
-    assert "已完工但无顾客签字" in html
+    assert "已完工但无客户签字" in html
     response = page.submit("/office/reconciliation", "/office/reconciliation/reviews",
                            {"work_order_id": wo.id, "flag": "unsigned_completion", "note": "已联系技术员补签"})
     assert response.status_code == 302

@@ -46,7 +46,7 @@ export async function render(ctx) {
           product.in_warranty ? t("in_warranty_until", { date: date(product.warranty_end) }) : t("out_of_warranty"))],
       ])) : null,
     h("div", { class: "card", id: "fault" },
-      h("h2", {}, t("fault")),
+      h("h2", {}, t("fault_description")),
       h("p", {}, wo.fault_description),
       wo.customer_requirements ? h("p", { class: "sub" }, t("requirements"), ": ", wo.customer_requirements) : null,
       wo.technician_notes ? h("p", { class: "sub" }, t("notes"), ": ", wo.technician_notes) : null),
