@@ -35,13 +35,13 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract() -> None:
+def extract(pot: Path | None = None) -> None:
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     cwd = os.getcwd()
     os.chdir(ROOT)  # locations relative to the repository
     try:
         _pybabel("extract", "-F", "babel.cfg", *keywords, "--no-wrap", "--sort-by-file",
-                 "--project", "Onsite", "-o", str(POT.relative_to(ROOT)), ".")
+                 "--project", "Onsite", "-o", str(pot or POT), ".")
     finally:
         os.chdir(cwd)
 

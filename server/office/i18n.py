@@ -91,8 +91,8 @@ def error_text(message: str, lang: str | None = None) -> str:
     The one place the office translates an error: today by the English text (each is a
     msgid in the catalogue); a later step replaces the text with an error code.
     """
-    if not message:
-        return message
+    if not message or (lang or current_language()) == "en":
+        return message  # the server's messages are English already
     if lang is not None:
         with force_locale(babel_locale(lang)):
             return error_text(message)

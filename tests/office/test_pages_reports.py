@@ -106,6 +106,19 @@ def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, peopl
     assert settled.resolved_by_id == people["dispatcher"].id and "以客服" in settled.resolution
 
 
+def test_conflicts_page_names_fields_rules_and_actions_with_the_glossarys_words(app, people, world, db):
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    conflict = _conflict(db, wo, people, kept=wo.appointment_start.isoformat() if wo.appointment_start else None)
+    page = signed_in(app, people)
+    html = page.get("/office/conflicts").get_data(as_text=True)
+    assert "预约开始" in html and "以最后到达的为准" in html and "保留当前值" in html and "改用另一个值" in html
+    assert ">appointment_start<" not in html and "last_arrival_wins" not in html
+    page.submit("/office/conflicts", f"/office/conflicts/{conflict.id}/settle", {"action": "keep", "note": "已核对"})
+    page.get("/office/lang/en")
+    html = page.get("/office/conflicts?settled=1").get_data(as_text=True)
+    assert "Appointment start" in html and "Last arrival wins" in html and "Keep current value: 已核对" in html
+
+
 def test_a_conflict_overtaken_by_a_newer_change_is_not_overwritten(app, people, world, db, client_for):
     wo = db.session.get(WorkOrder, world["wo1"].id)
     conflict = _conflict(db, wo, people, kept="2030-01-01T00:00:00+00:00")  # no longer the value in force
