@@ -40,7 +40,7 @@ def extract(pot: Path | None = None) -> None:
     cwd = os.getcwd()
     os.chdir(ROOT)  # locations relative to the repository
     try:
-        _pybabel("extract", "-F", "babel.cfg", *keywords, "--no-wrap", "--sort-by-file",
+        _pybabel("extract", "-F", "babel.cfg", *keywords, "--no-wrap", "--sort-by-file", "--add-location=file",
                  "--project", "Onsite", "-o", str(pot or POT), ".")
     finally:
         os.chdir(cwd)

@@ -58,6 +58,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "service_phone": N_("noun", "Service phone"),
         "signed_by": N_("noun", "Signed by"),
         "signed_at": N_("noun", "Signed at"),
+        "tier": N_("noun", "Customer tier"),
+        "purchase_date": N_("noun", "Purchase date"),
+        "customer_requirements": N_("noun", "Customer requirements"),
     },
     "status": {
         "new": N_("status", "New"),

@@ -25,10 +25,10 @@ export default {
   ready_check: "Ready to go offline?", sla_due: "Due {when}", sla_overdue: "Overdue {when}",
 
   sla_response: "Respond by", sla_resolution: "Resolve by", continue_step: "Continue: {step}",
-  name: "Name", tier: "Tier", open_maps: "Open in maps",
-  purchase_date: "Purchased",
+  name: "Name", open_maps: "Open in maps",
+  
   in_warranty_until: "In warranty (until {date})",
-  requirements: "Customer's requirements", notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
+  notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
   visit_steps: "The visit",
 
   step_accept: "Accept and appointment", step_kit: "Kit check", step_travel: "Depart and arrive", step_door: "At the door",

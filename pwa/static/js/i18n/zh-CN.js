@@ -25,10 +25,10 @@ export default {
   ready_check: "出发前离线检查", sla_due: "时限 {when}", sla_overdue: "已超时 {when}",
 
   sla_response: "响应时限", sla_resolution: "完成时限", continue_step: "继续：{step}",
-  name: "姓名", tier: "客户级别", open_maps: "在地图中打开",
-  purchase_date: "购买日期",
+  name: "姓名", open_maps: "在地图中打开",
+  
   in_warranty_until: "保修期内（至 {date}）",
-  requirements: "客户要求", notes: "备注", repair_history: "维修记录", no_history: "该产品没有以往维修记录。",
+  notes: "备注", repair_history: "维修记录", no_history: "该产品没有以往维修记录。",
   visit_steps: "上门服务步骤",
 
   step_accept: "接受任务与预约", step_kit: "出发前工具检查", step_travel: "出发与到达", step_door: "敲门",

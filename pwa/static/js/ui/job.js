@@ -48,7 +48,7 @@ export async function render(ctx) {
     h("div", { class: "card", id: "fault" },
       h("h2", {}, t("fault_description")),
       h("p", {}, wo.fault_description),
-      wo.customer_requirements ? h("p", { class: "sub" }, t("requirements"), ": ", wo.customer_requirements) : null,
+      wo.customer_requirements ? h("p", { class: "sub" }, t("customer_requirements"), ": ", wo.customer_requirements) : null,
       wo.technician_notes ? h("p", { class: "sub" }, t("notes"), ": ", wo.technician_notes) : null),
     h("div", { class: "card", id: "history" },
       h("h2", {}, t("repair_history")),
