@@ -72,6 +72,9 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # Flask-Babel: msgids are English; catalogues in server/translations (README, "Languages").
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
         # WebAuthn relying party: the id is the host name, the origin what the browser sends.
         "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", "localhost"),
         "WEBAUTHN_RP_NAME": os.environ.get("WEBAUTHN_RP_NAME", "Onsite"),

@@ -28,7 +28,7 @@ MANIFEST_PLACEHOLDER = re.compile(r"self\.__PRECACHE__\s*=\s*\[\];")
 SOURCE_ENTRY = "/static/js/app.js"
 SOURCE_PRELOAD = [
     f"/static/js/{name}.js"
-    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/zh-CN", "i18n/en", "router", "visit",
+    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/glossary", "i18n/zh-CN", "i18n/en", "router", "visit",
                  "records", "ui/dom", "ui/chrome", "ui/update", "ui/drafts", "ui/jobs")
 ]
 # Loaded only when a camera scan needs them (no native BarcodeDetector): cached by the

@@ -637,6 +637,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/manifest.webmanifest"): public(ok(200, lambda r, c: r.get_json(force=True)["start_url"] == "/app/")),
     ("GET", "/static/<path:filename>"): public(
         ok(200, lambda r, c: r.mimetype == "image/png"), request=lambda c: Req("/static/icons/icon-192.png")),
+    ("GET", "/office/static/<path:filename>"): public(  # the office's css and scripts (the sign-in page needs them)
+        ok(200, lambda r, c: r.mimetype == "text/css"), request=lambda c: Req("/office/static/office.css")),
     ("GET", "/healthz"): public(ok(200, lambda r, c: r.get_json() == {"status": "ok", "database": "ok"})),
     ("GET", "/api/openapi.json"): public(ok(200, lambda r, c: "/api/sync/push" in r.get_json()["paths"])),
     ("GET", "/api/docs"): public(ok(200, lambda r, c: b"swagger" in r.data.lower())),

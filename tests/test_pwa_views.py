@@ -85,3 +85,15 @@ def test_manifest_makes_the_app_installable(client):
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= purposes
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200
+
+
+def test_the_generated_glossary_is_part_of_the_offline_shell(app, client):
+    app.config["PWA_USE_SOURCES"] = True
+    html = client.get("/app/").get_data(as_text=True)
+    assert 'rel="modulepreload" href="/static/js/i18n/glossary.js"' in html
+    assert '"/static/js/i18n/glossary.js"' in client.get("/sw.js").get_data(as_text=True)
+    app.config["PWA_USE_SOURCES"] = False
+    if pwa_views.bundle():  # the bundle inlines it (npm run build)
+        entry = pwa_views.DIST_DIR / pwa_views.bundle()["entry"].rsplit("/", 1)[1]
+        text = entry.read_text(encoding="utf-8")
+        assert "待派工" in text or "\\u5f85\\u6d3e\\u5de5" in text.lower()  # esbuild writes ASCII escapes

@@ -4,7 +4,7 @@ Services, auth and the domain raise these. Each edge turns them into its own ans
 `server/errors.py` into the API's JSON error body (the status comes from the error's class),
 the office's form helper into form messages, the sync engine into a rejected entry whose
 `code` and `params` the phone translates. Messages are English msgids with `%(name)s`
-placeholders filled from `params`; `N_` marks them for `pybabel extract`, and they are
+placeholders filled from `params`; `M_` marks them for `pybabel extract`, and they are
 translated where they are shown, so rewording one never silently drops its translation
 (the catalogue test fails instead).
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 
-def N_(message: str) -> str:
+def M_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
     return message
 

@@ -9,11 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the office pages, the public /verify page and the `flask office` commands.
-
-    The office's catalogue also words the service report PDF, which the REST API serves too.
-    """
-    from ..services import service_report
+    """Register the office pages, the public /verify page and the `flask office` commands."""
     from . import cli, i18n
     from .blueprint import bp
     from .views import (  # noqa: F401  (each module adds its routes to bp)
@@ -30,7 +26,7 @@ def init_app(app: Flask) -> None:
     )
     from .views.verify import verify_bp
 
+    i18n.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
     cli.init_app(app)
-    service_report.use_catalogue(app, i18n)

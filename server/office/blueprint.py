@@ -7,11 +7,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.permissions import is_office
+from .. import i18n as languages
 from ..domain.service_day import format_local
 from . import i18n
 
-bp = Blueprint("office", __name__, url_prefix="/office")
-PUBLIC_ENDPOINTS = {"office.login", "office.set_language"}
+# Pages and their files live beside the blueprint: templates/office/*.html, static/ at /office/static/.
+bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates", static_folder="static")
+PUBLIC_ENDPOINTS = {"office.login", "office.set_language", "office.static"}
 
 
 @bp.before_request
@@ -56,9 +58,10 @@ def template_helpers() -> dict:
     """Names every office template may use."""
     lang = i18n.current_language()
     return {
-        "t": lambda key, **values: i18n.translate(key, lang, **values),
-        "label": lambda group, value: i18n.label(group, value, lang),
-        "err": lambda message: i18n.error_text(message, lang),
+        # page text is _("English") / gettext(); glossary words and enumeration labels are
+        # term(group, value); server messages go through err()
+        "term": languages.label,
+        "err": i18n.error_text,
         "lang": lang,
         "fmt_time": fmt_time,
         "fmt_duration": fmt_duration,

@@ -1,50 +1,58 @@
 """The customer's service report: gathered from the records, rendered as PDF, shared by link.
 
 The verification code is the sign-off's summary hash; /verify/<code> confirms it.
-The report's words come from the catalogue the app registers with `use_catalogue` (the
-back office's, server/office/i18n.py): this layer does not import an edge to find them.
 """
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
 
 import sqlalchemy as sa
-from flask import Flask, current_app, url_for
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..blobs import blob_store
-from ..domain.service_day import format_local as fmt_time
-from ..domain.service_day import today
-from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
 from ..reports.service_report_pdf import ReportPart, ServiceReport, render
+from .. import i18n
+from ..blobs import blob_store
+from ..domain.service_day import format_local as fmt_time
+from ..domain.service_day import today
+from ..domain.signed_summary import money
+from ..i18n import label, word
 from .sign_off import sign_off_of, verify_sign_off
 
 SHARE_DAYS = 30
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
-CATALOGUE = "onsite_report_catalogue"
 
 
-class Catalogue(Protocol):
-    """Translations of the report's words: `CATALOGUES[lang]` ("pdf_*" keys) and labels of values."""
-
-    LANGUAGES: tuple[str, ...]
-    CATALOGUES: dict[str, dict[str, str]]
-
-    def label(self, group: str, value: str | None, lang: str | None = None) -> str: ...
-
-
-def use_catalogue(app: Flask, catalogue: Catalogue) -> None:
-    """Register the translations the app's service reports are written with."""
-    app.extensions[CATALOGUE] = catalogue
-
-
-def _catalogue() -> Catalogue:
-    return current_app.extensions[CATALOGUE]
+def labels(lang: str) -> dict[str, str]:
+    """Every label the report prints, in `lang`: glossary words where the glossary has one."""
+    with force_locale(i18n.babel_locale(lang)):
+        w = word
+        return {
+            "title": w("service_report"), "ticket_no": w("ticket_no"), "customer": w("customer"), "phone": w("phone"),
+            "address": w("address"), "product": w("product"), "serial_no": w("serial_no"),
+            "warranty_status": gettext("Warranty status"), "in_warranty": w("in_warranty"),
+            "out_of_warranty": w("out_of_warranty"), "technician": w("technician"), "visit": gettext("Visit"),
+            "completed": gettext("Completed at"), "fault_description": w("fault_description"),
+            "diagnosis": w("diagnosis"), "fault_cause": w("fault_cause"), "repair_method": w("repair_method"),
+            "parts": gettext("Parts fitted"), "part": w("part"), "serial_fitted": w("serial_fitted"),
+            "serial_removed": w("serial_removed"), "quantity": w("quantity"), "unit_price": gettext("Unit price (CNY)"),
+            "warranty": w("warranty"), "fees": w("fees"), "total": gettext("Total (CNY)"), "outcome": w("outcome"),
+            "ratings": gettext("Customer's ratings"), "rating_quality": w("rating_quality"),
+            "rating_attitude": w("rating_attitude"), "comment": gettext("Comment"),
+            "signature": gettext("Customer's signature"), "no_signature_image": gettext("(signature image missing)"),
+            "signed_by": w("signed_by"), "signed_at": w("signed_at"), "verification": gettext("Verification"),
+            "verification_help": gettext("The code is the SHA-256 of what the customer signed. Scan the QR code or "
+                                         "open the address below to check this report against our records."),
+            "service_phone": w("service_phone"),
+            "changed_note": gettext("Note: the records changed after the customer signed; the verification page "
+                                    "is authoritative."),
+            "yes": gettext("Yes"), "no": gettext("No"),
+        }
 
 
 def build(wo: WorkOrder, lang: str) -> ServiceReport:
@@ -52,8 +60,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
     sign_off = sign_off_of(db.session, wo.id)
     if sign_off is None:
         raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
-    i18n = _catalogue()
-    L = {key[4:]: value for key, value in i18n.CATALOGUES[lang].items() if key.startswith("pdf_")}
+    L = labels(lang)
     live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
     product = wo.product
@@ -84,10 +91,10 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         diagnoses=[(d.fault_cause, d.repair_method or "") for d in live(Diagnosis) if d.customer_visible],
         parts=[ReportPart(p.part_number, names.get(p.part_number) or "", p.serial_fitted or "—", p.serial_removed or "—",
                           p.quantity, money(p.unit_price), L["yes"] if p.under_warranty else L["no"]) for p in parts],
-        fee_lines=[(line.get("description") or line.get("kind", ""), money(line.get("amount") or 0))
+        fee_lines=[(line.get("description") or label("fee_kind", line.get("kind"), lang), money(line.get("amount") or 0))
                    for line in (fee.lines if fee else [])],
         fee_total=money(fee.total) if fee else "",
-        outcome=i18n.label("outcome", wo.outcome, lang) if wo.outcome else "",
+        outcome=label("outcome", wo.outcome, lang) if wo.outcome else "",
         ratings=[(L["rating_quality"], f"{sign_off.rating_quality} / 5"),
                  (L["rating_attitude"], f"{sign_off.rating_attitude} / 5")],
         comment=sign_off.comment or "",
@@ -103,7 +110,6 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
 
 def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:
     """The PDF in `lang` (default: the customer's language)."""
-    i18n = _catalogue()
     lang = lang if lang in i18n.LANGUAGES else (wo.customer.locale if wo.customer.locale in i18n.LANGUAGES else "zh-CN")
     return render(build(wo, lang), font=current_app.config["REPORT_CJK_FONT"])
 

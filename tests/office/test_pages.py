@@ -152,7 +152,7 @@ def test_reassign_and_reschedule_forms(app, people, world, db):
 
     start = (datetime.now(CST) + timedelta(days=2)).strftime("%Y-%m-%dT10:00")
     no_consent = page.submit(url, f"{url}/reschedule", {"appointment_start": start, "reason": "顾客出差"})
-    assert no_consent.status_code == 422 and "改约须经顾客同意" in no_consent.get_data(as_text=True)
+    assert no_consent.status_code == 422 and "改约须经客户同意" in no_consent.get_data(as_text=True)
     ok = page.submit(url, f"{url}/reschedule", {"appointment_start": start, "reason": "顾客出差", "customer_consent": "1"})
     assert ok.status_code == 302
     db.session.expire_all()

@@ -32,7 +32,7 @@ def test_follow_up_page_lists_the_recovery_calls_and_records_an_outcome(app, peo
     call = db.session.scalars(sa.select(FollowUp).order_by(FollowUp.due_at)).first()
     url = f"/office/follow-ups/{call.id}/outcome"
     bad = page.submit("/office/follow-ups", url, {"outcome": "dissatisfied"})
-    assert bad.status_code == 422 and "请记录顾客不满意的原因" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "请记录客户不满意的原因" in bad.get_data(as_text=True)
     ok = page.submit("/office/follow-ups", url, {"outcome": "satisfied", "note": "已道歉并赠送保养"})
     assert ok.status_code == 302
     db.session.expire_all()
@@ -53,7 +53,7 @@ def test_reconciliation_page_flags_a_missing_sign_off_and_takes_a_review(app, pe
     page = signed_in(app, people)
     html = page.get("/office/reconciliation").get_data(as_text=True)
     assert f'data-ticket="{wo.ticket_no}" data-flag="unsigned_completion"' in html
-    assert "已完工但无顾客签字" in html
+    assert "已完工但无客户签字" in html
     response = page.submit("/office/reconciliation", "/office/reconciliation/reviews",
                            {"work_order_id": wo.id, "flag": "unsigned_completion", "note": "已联系技术员补签"})
     assert response.status_code == 302
@@ -104,6 +104,19 @@ def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, peopl
     assert db.session.get(WorkOrder, wo.id).appointment_start == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     settled = db.session.get(Conflict, conflict.id)
     assert settled.resolved_by_id == people["dispatcher"].id and "以客服" in settled.resolution
+
+
+def test_conflicts_page_names_fields_rules_and_actions_with_the_glossarys_words(app, people, world, db):
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    conflict = _conflict(db, wo, people, kept=wo.appointment_start.isoformat() if wo.appointment_start else None)
+    page = signed_in(app, people)
+    html = page.get("/office/conflicts").get_data(as_text=True)
+    assert "预约开始" in html and "以最后到达的为准" in html and "保留当前值" in html and "改用另一个值" in html
+    assert ">appointment_start<" not in html and "last_arrival_wins" not in html
+    page.submit("/office/conflicts", f"/office/conflicts/{conflict.id}/settle", {"action": "keep", "note": "已核对"})
+    page.get("/office/lang/en")
+    html = page.get("/office/conflicts?settled=1").get_data(as_text=True)
+    assert "Appointment start" in html and "Last arrival wins" in html and "Keep current value: 已核对" in html
 
 
 def test_a_conflict_overtaken_by_a_newer_change_is_not_overwritten(app, people, world, db, client_for):

@@ -1,5 +1,10 @@
 // English. Same keys as zh-CN.js.
+import { en as glossary } from "./glossary.js";
+
 export default {
+  // Domain terms and enumeration labels (customer, part, statuses, ...): generated from the
+  // one glossary (server/domain/glossary.py + the .po catalogue); not defined here.
+  ...glossary,
   app_name: "Onsite house calls",
   nav_jobs: "Today", nav_ready: "Ready check", nav_sync: "Sync", nav_settings: "Settings",
   not_found: "Page not found", error_screen: "Something went wrong",
@@ -18,17 +23,12 @@ export default {
 
   todays_jobs: "Today's jobs", other_jobs: "Other open jobs", no_jobs_today: "No jobs today. Sync when online to get new ones.",
   ready_check: "Ready to go offline?", sla_due: "Due {when}", sla_overdue: "Overdue {when}",
-  priority_urgent: "Urgent", priority_important: "Important", priority_normal: "Normal",
-  status_new: "New", status_assigned: "Assigned", status_scheduled: "Scheduled", status_en_route: "On the way", status_on_site: "On site",
-  status_awaiting_parts: "Awaiting parts", status_returned_to_factory: "Returned to factory", status_completed: "Completed", status_closed: "Closed", status_cancelled: "Cancelled",
-  type_repair: "Repair", type_replacement: "Replacement", type_installation: "Installation", type_consultation: "Consultation",
-  tier_vip: "VIP", tier_key: "Key customer", tier_normal: "Normal",
 
-  appointment: "Appointment", sla_response: "Respond by", sla_resolution: "Resolve by", continue_step: "Continue: {step}",
-  customer: "Customer", name: "Name", tier: "Tier", address: "Address", open_maps: "Open in maps",
-  product: "Product", model: "Model", serial_no: "Serial number", purchase_date: "Purchased", warranty: "Warranty",
-  in_warranty_until: "In warranty (until {date})", out_of_warranty: "Out of warranty",
-  fault: "Fault", requirements: "Customer's requirements", notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
+  sla_response: "Respond by", sla_resolution: "Resolve by", continue_step: "Continue: {step}",
+  name: "Name", open_maps: "Open in maps",
+  
+  in_warranty_until: "In warranty (until {date})",
+  notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
   visit_steps: "The visit",
 
   step_accept: "Accept and appointment", step_kit: "Kit check", step_travel: "Depart and arrive", step_door: "At the door",
@@ -43,8 +43,6 @@ export default {
   rescheduled_ok: "New time recorded.", reassignment_sent: "Reassignment requested.",
 
   kit_hint: "Before leaving, check the kit against the standard list.", kit_record: "Record the kit check",
-  kit_tools: "Repair tools", kit_parts: "Spare parts", kit_gloves: "Gloves", kit_shoe_covers: "Shoe covers", kit_floor_cloth: "Floor cloth",
-  kit_forms: "Dispatch forms", kit_receipts: "Receipts", kit_fee_schedule: "Fee schedule", kit_note_slips: "Note slips", kit_id_badge: "ID badge",
 
   depart_hint: "Leave in time to arrive 5–10 minutes early.", depart: "Departed", departed_at: "Departed {time}",
   arrive: "Arrived", arrived_at: "Arrived {time}",
@@ -59,7 +57,7 @@ export default {
   note_left_title: "Leave a note", note_left_hint: "Leave a note on the door with the service phone {phone} and take a photo of it.",
   note_photo: "Photo of the note", note_photo_caption: "Note slip", note_left: "Note left", look_downstairs: "Before leaving, look downstairs in case the customer is waiting there.",
 
-  enter_hint: "Introduce yourself, confirm the customer's identity, show your ID badge.", introduced: "Introduced myself", identity_confirmed: "Customer's identity confirmed", badge_shown: "ID badge shown",
+  enter_hint: "Introduce yourself, confirm the customer's identity, show your ID badge.",
   entered: "Entered", entry_checks_required: "Complete the three checks first.", special_cases: "Special cases",
   case_housekeeper_only: "Only a housekeeper at home", case_product_elsewhere: "Product is elsewhere", case_power_cut: "Power cut", case_customer_busy: "Customer busy or in a hurry",
   case_housekeeper_only_hint: "Show your badge, explain, and ask them to phone the customer to confirm; reschedule if needed.",
@@ -69,15 +67,15 @@ export default {
   case_go_on_housekeeper: "Customer confirmed by phone: entering", case_go_on_elsewhere: "Customer agreed: going to the product", case_go_on_power: "Power back: continuing",
 
   diagnosis_hint: "Listen to the customer. Each entry can be shown to the customer or kept internal.",
-  fault_cause: "Fault cause", repair_method: "Repair method", customer_visible: "Show to the customer", save_diagnosis: "Save diagnosis",
+  customer_visible: "Show to the customer", save_diagnosis: "Save diagnosis",
   fault_cause_required: "Enter the fault cause.", visible_to_customer: "Customer-visible", internal_only: "Internal",
   photos: "Photos", photo: "Photo", photo_caption: "Photo caption", take_photo: "Take photo",
   new_problem: "A new problem", new_problem_note: "Describe the new problem", report_new_problem: "Report to after-sales",
   cannot_diagnose: "Cannot diagnose or wrong parts: apologise and reschedule",
 
-  part: "Part", choose_part: "Choose a part", van_stock: "Van stock", catalogue: "Catalogue", in_van: "{n} in van",
+  choose_part: "Choose a part", van_stock: "Van stock", catalogue: "Catalogue", in_van: "{n} in van",
   scan: "Scan", scan_for: "Scan {field}", scan_part: "Scan part barcode", scan_part_title: "Scan the part's barcode",
-  serial_removed: "Serial removed", serial_fitted: "Serial fitted", quantity: "Quantity", record_part: "Record part",
+  record_part: "Record part",
   part_unknown: "The part is not in the catalogue.", part_not_in_van: "This part is not in your van stock.", part_stock_short: "Not enough in the van ({available} left).",
   serial_required: "This part needs the fitted serial number.", quantity_invalid: "Quantity must be a whole number from 1 to 100.",
   price_in_warranty: "Product in warranty: parts are free.", price_out_of_warranty: "Product out of warranty: parts at catalogue price.",
@@ -88,8 +86,8 @@ export default {
 
   quote_hint_warranty: "In warranty: call-out, labour and parts are free. Still show it to the customer and confirm.",
   quote_hint_charged: "Out of warranty, chargeable: show the fee schedule and get consent before starting work.",
-  quote_for_customer: "Fees", fee_item: "Item", amount: "Amount", total: "Total",
-  fee_call_out: "Call-out fee", fee_labour: "Labour", fee_part_line: "{name} ×{qty}",
+  quote_for_customer: "Fees", fee_item: "Item", amount: "Amount",
+  fee_part_line: "{name} ×{qty}",
   customer_consents: "Customer agrees", customer_refuses: "Customer refuses", consented: "Customer agreed", refused_fee: "Customer refused the fees",
   quote_stale: "Parts changed: quote again and get the customer's consent.",
   three_guarantees_title: "Explain the three guarantees",
@@ -101,14 +99,13 @@ export default {
   test_failed_hint: "Not fixed: repair again, or return to factory.", repair_again: "Repair again",
   training: "Customer training", training_hint: "Show the customer the basic operation.", training_done: "Customer trained",
 
-  choose_outcome: "Outcome", outcome: "Outcome", outcome_note: "Note", record_outcome: "Record outcome", outcome_required: "Choose an outcome.",
-  outcome_fixed: "Fixed", outcome_return_to_factory: "Return to factory", outcome_awaiting_parts: "Awaiting parts", outcome_refused: "Customer refused repair", outcome_not_fixed: "Not fixed",
+  choose_outcome: "Outcome", outcome_note: "Note", record_outcome: "Record outcome", outcome_required: "Choose an outcome.",
   return_to_factory_hint: "Return to factory: the customer confirms it by signing at hand-over.",
 
   handover_title: "Please confirm the service", handover_hint: "Please review what was done, rate the repair and our service, and sign below.",
-  summary_title: "Service summary", ticket: "Ticket", work_done: "Fault and repair", nothing_recorded: "(none)",
-  parts_used: "Parts replaced", no_parts: "No parts replaced", fees: "Fees", no_fees: "No fees",
-  rating_quality: "Repair quality", rating_attitude: "Service attitude", stars: "{n} of 5", comment: "Comments", signer_name: "Your name",
+  summary_title: "Service summary", work_done: "Fault and repair", nothing_recorded: "(none)",
+  parts_used: "Parts replaced", no_parts: "No parts replaced", no_fees: "No fees",
+  stars: "{n} of 5", comment: "Comments", signer_name: "Your name",
   signature_label: "Sign in the box with your finger", signature: "Signature", signature_clear: "Clear signature", sign_and_confirm: "Confirm and sign",
   ratings_required: "Please give both ratings.", signer_required: "Please enter your name.", signature_required: "The signature is empty: please sign.",
   signed_title: "Signed", signed_thanks: "Thank you, {name}! Please hand the phone back to the technician.", summary_hash: "Summary fingerprint",

@@ -1,5 +1,10 @@
 // 简体中文（默认）。Every string the app shows; en.js has the same keys.
+import { zh as glossary } from "./glossary.js";
+
 export default {
+  // Domain terms and enumeration labels (customer, part, statuses, ...): generated from the
+  // one glossary (server/domain/glossary.py + the .po catalogue); not defined here.
+  ...glossary,
   app_name: "Onsite 上门服务",
   nav_jobs: "今日任务", nav_ready: "出发检查", nav_sync: "同步", nav_settings: "设置",
   not_found: "找不到该页面", error_screen: "出错了",
@@ -8,7 +13,7 @@ export default {
   update_available: "有新版本可用", update_apply: "立即更新",
   back: "返回", next_step: "下一步：{step}", step_done: "此步骤已完成", done: "已完成", not_done: "未完成",
   save: "保存", save_failed: "保存失败：{reason}", none: "无", unknown: "未知", void: "作废",
-  sealed_error: "客户已签字确认，签字内容不能再修改。", sealed_notice: "客户已签字：备件、收费、对客户可见的诊断和维修结果已锁定，只能添加内部备注。",
+  sealed_error: "客户已签字确认，签字内容不能再修改。", sealed_notice: "客户已签字：配件、收费、对客户可见的诊断和维修结果已锁定，只能添加内部备注。",
   call_customer: "拨打客户电话",
 
   sign_in_title: "登录", email: "邮箱", password: "密码", sign_in: "登录", sign_in_passkey: "使用通行密钥登录",
@@ -18,24 +23,19 @@ export default {
 
   todays_jobs: "今日任务", other_jobs: "其他未完成任务", no_jobs_today: "今天没有任务。联网后同步以获取新任务。",
   ready_check: "出发前离线检查", sla_due: "时限 {when}", sla_overdue: "已超时 {when}",
-  priority_urgent: "紧急", priority_important: "重要", priority_normal: "普通",
-  status_new: "新建", status_assigned: "已派工", status_scheduled: "已预约", status_en_route: "在途", status_on_site: "在现场",
-  status_awaiting_parts: "等待备件", status_returned_to_factory: "已返厂", status_completed: "已完成", status_closed: "已关闭", status_cancelled: "已取消",
-  type_repair: "维修", type_replacement: "更换", type_installation: "安装", type_consultation: "咨询",
-  tier_vip: "VIP", tier_key: "重点客户", tier_normal: "普通客户",
 
-  appointment: "预约时间", sla_response: "响应时限", sla_resolution: "完成时限", continue_step: "继续：{step}",
-  customer: "客户", name: "姓名", tier: "客户级别", address: "地址", open_maps: "在地图中打开",
-  product: "产品", model: "型号", serial_no: "序列号", purchase_date: "购买日期", warranty: "保修",
-  in_warranty_until: "保修期内（至 {date}）", out_of_warranty: "已过保修期",
-  fault: "故障描述", requirements: "客户要求", notes: "备注", repair_history: "维修记录", no_history: "该产品没有以往维修记录。",
+  sla_response: "响应时限", sla_resolution: "完成时限", continue_step: "继续：{step}",
+  name: "姓名", open_maps: "在地图中打开",
+  
+  in_warranty_until: "保修期内（至 {date}）",
+  notes: "备注", repair_history: "维修记录", no_history: "该产品没有以往维修记录。",
   visit_steps: "上门服务步骤",
 
   step_accept: "接受任务与预约", step_kit: "出发前工具检查", step_travel: "出发与到达", step_door: "敲门",
-  step_enter: "进门", step_diagnosis: "故障诊断", step_parts: "备件", step_quote: "收费报价",
+  step_enter: "进门", step_diagnosis: "故障诊断", step_parts: "配件", step_quote: "收费报价",
   step_checks: "试机与培训", step_outcome: "维修结果", step_handover: "客户确认签字", step_complete: "服务名片与完工",
 
-  accept_hint: "核对客户资料、阅读故障描述、准备可能需要的备件，并与客户确认上门时间。",
+  accept_hint: "核对客户资料、阅读故障描述、准备可能需要的配件，并与客户确认上门时间。",
   accept_job: "接受任务", accepted: "已接受任务", confirm_appointment: "已与客户确认预约时间", appointment_confirmed: "预约已确认",
   reschedule_title: "改约", new_start: "新的开始时间", new_end: "新的结束时间", reschedule_reason: "改约原因",
   customer_consents_reschedule: "客户同意改约", reschedule_save: "记录改约", ask_reassignment: "客户不同意：申请改派",
@@ -43,8 +43,6 @@ export default {
   rescheduled_ok: "改约已记录。", reassignment_sent: "已申请改派。",
 
   kit_hint: "出发前对照标准清单检查工具包。", kit_record: "记录工具检查",
-  kit_tools: "维修工具", kit_parts: "备件", kit_gloves: "手套", kit_shoe_covers: "鞋套", kit_floor_cloth: "垫布",
-  kit_forms: "售后派遣单", kit_receipts: "收据", kit_fee_schedule: "收费标准", kit_note_slips: "留言条", kit_id_badge: "上岗证",
 
   depart_hint: "按约定时间和路程提前出发，力争提前 5–10 分钟到达。", depart: "出发", departed_at: "已出发 {time}",
   arrive: "已到达", arrived_at: "已到达 {time}",
@@ -59,7 +57,7 @@ export default {
   note_left_title: "留下留言条", note_left_hint: "在门上或显眼位置贴留言条，写明服务电话 {phone}，并拍照留证。",
   note_photo: "拍摄留言条", note_photo_caption: "留言条", note_left: "已留下留言条", look_downstairs: "离开前到楼下看看客户是否在等候。",
 
-  enter_hint: "自我介绍，确认客户身份，出示上岗证。", introduced: "已自我介绍", identity_confirmed: "已确认客户身份", badge_shown: "已出示上岗证",
+  enter_hint: "自我介绍，确认客户身份，出示上岗证。",
   entered: "进门", entry_checks_required: "请先完成三项确认。", special_cases: "特殊情况",
   case_housekeeper_only: "只有保姆在家", case_product_elsewhere: "产品不在此处", case_power_cut: "停电", case_customer_busy: "客户有事或赶时间",
   case_housekeeper_only_hint: "出示上岗证，说明来意，请对方立即联系客户确认；必要时改约。",
@@ -69,29 +67,29 @@ export default {
   case_go_on_housekeeper: "客户已电话确认，可以进门", case_go_on_elsewhere: "客户同意，前往产品所在地", case_go_on_power: "已来电，继续服务",
 
   diagnosis_hint: "耐心听取客户意见。每条诊断可选择是否向客户展示；不展示的内容仅内部可见。",
-  fault_cause: "故障原因", repair_method: "维修方法", customer_visible: "向客户展示", save_diagnosis: "保存诊断",
+  customer_visible: "向客户展示", save_diagnosis: "保存诊断",
   fault_cause_required: "请填写故障原因。", visible_to_customer: "客户可见", internal_only: "仅内部",
   photos: "照片", photo: "照片", photo_caption: "照片说明", take_photo: "拍照",
   new_problem: "发现新问题", new_problem_note: "新问题描述", report_new_problem: "报告售后部",
-  cannot_diagnose: "无法判断或备件不对：道歉并改约",
+  cannot_diagnose: "无法判断或配件不对：道歉并改约",
 
-  part: "备件", choose_part: "选择备件", van_stock: "车载库存", catalogue: "备件目录", in_van: "车上 {n} 件",
-  scan: "扫描", scan_for: "扫描{field}", scan_part: "扫描备件条码", scan_part_title: "扫描备件条码",
-  serial_removed: "拆下件序列号", serial_fitted: "装上件序列号", quantity: "数量", record_part: "记录备件",
-  part_unknown: "备件不在目录中。", part_not_in_van: "车载库存中没有该备件。", part_stock_short: "车载库存不足（剩 {available} 件）。",
-  serial_required: "该备件须记录装上件序列号。", quantity_invalid: "数量须为 1 到 100 的整数。",
-  price_in_warranty: "产品在保修期内：备件免费。", price_out_of_warranty: "产品已过保修期：备件按目录价收费。",
+  choose_part: "选择配件", van_stock: "车载库存", catalogue: "配件目录", in_van: "车上 {n} 件",
+  scan: "扫描", scan_for: "扫描{field}", scan_part: "扫描配件条码", scan_part_title: "扫描配件条码",
+  record_part: "记录配件",
+  part_unknown: "配件不在目录中。", part_not_in_van: "车载库存中没有该配件。", part_stock_short: "车载库存不足（剩 {available} 件）。",
+  serial_required: "该配件须记录新件序列号。", quantity_invalid: "数量须为 1 到 100 的整数。",
+  price_in_warranty: "产品在保修期内：配件免费。", price_out_of_warranty: "产品已过保修期：配件按目录价收费。",
   price_free_warranty: "保修期内免费（目录价 {price}）", price_charged: "保外收费：{price}/件",
-  under_warranty_free: "保修免费", no_parts_needed: "本次无需更换备件", barcode_not_in_catalogue: "条码 {code} 不在备件目录中。",
+  under_warranty_free: "保修免费", no_parts_needed: "本次无需更换配件", barcode_not_in_catalogue: "条码 {code} 不在配件目录中。",
   scan_title: "扫描条码", scan_starting: "正在打开摄像头…", scan_aim: "将条码对准取景框", scan_cancel: "取消，手动输入",
   scan_failed: "无法扫描（{reason}），请手动输入。", camera_view: "摄像头画面",
 
-  quote_hint_warranty: "产品在保修期内：上门费、工时费和备件均免费。仍请向客户出示并确认。",
+  quote_hint_warranty: "产品在保修期内：上门费、工时费和配件均免费。仍请向客户出示并确认。",
   quote_hint_charged: "产品已过保修期，需要收费：维修前向客户出示收费标准并征得同意。",
-  quote_for_customer: "收费明细", fee_item: "项目", amount: "金额", total: "合计",
-  fee_call_out: "上门费", fee_labour: "工时费", fee_part_line: "{name} ×{qty}",
+  quote_for_customer: "收费明细", fee_item: "项目", amount: "金额",
+  fee_part_line: "{name} ×{qty}",
   customer_consents: "客户同意收费", customer_refuses: "客户不同意", consented: "客户已同意", refused_fee: "客户不同意收费",
-  quote_stale: "备件有变动，请重新报价并征得客户同意。",
+  quote_stale: "配件有变动，请重新报价并征得客户同意。",
   three_guarantees_title: "解释三包政策",
   three_guarantees_text: "按国家三包规定（包修、包换、包退）：保修期内免费维修；符合条件的可换机或退机；不符合条件的，向客户说明规定及更换设备的价格明细。如客户仍坚持，报公司处理。",
   three_guarantees_explained: "已解释三包政策", customer_now_consents: "客户同意收费", escalate: "报公司处理", escalated: "已报公司处理",
@@ -101,14 +99,13 @@ export default {
   test_failed_hint: "未修复：重新检修，或返厂。", repair_again: "重新检修",
   training: "客户操作培训", training_hint: "向客户讲解基本操作。", training_done: "已培训客户",
 
-  choose_outcome: "维修结果", outcome: "维修结果", outcome_note: "说明", record_outcome: "记录结果", outcome_required: "请选择结果。",
-  outcome_fixed: "已修复", outcome_return_to_factory: "返厂维修", outcome_awaiting_parts: "等待备件", outcome_refused: "客户拒绝维修", outcome_not_fixed: "未修复",
+  choose_outcome: "维修结果", outcome_note: "说明", record_outcome: "记录结果", outcome_required: "请选择结果。",
   return_to_factory_hint: "返厂：在客户确认页由客户签字确认。",
 
   handover_title: "请您确认服务内容", handover_hint: "请查看本次服务内容，为维修质量和服务态度评分，并在下方签名。",
-  summary_title: "服务摘要", ticket: "服务单号", work_done: "故障原因与维修方法", nothing_recorded: "（无）",
-  parts_used: "更换的备件", no_parts: "未更换备件", fees: "费用", no_fees: "无费用",
-  rating_quality: "维修质量", rating_attitude: "服务态度", stars: "{n} 分", comment: "意见或建议", signer_name: "签名人姓名",
+  summary_title: "服务摘要", work_done: "故障原因与维修方法", nothing_recorded: "（无）",
+  parts_used: "更换的配件", no_parts: "未更换配件", no_fees: "无费用",
+  stars: "{n} 分", comment: "意见或建议", signer_name: "签名人姓名",
   signature_label: "请用手指在框内签名", signature: "签名", signature_clear: "清除签名", sign_and_confirm: "确认并签名",
   ratings_required: "请为两项评分。", signer_required: "请填写签名人姓名。", signature_required: "签名不能为空，请签名。",
   signed_title: "已签名确认", signed_thanks: "谢谢您，{name}！请把手机交还技术员。", summary_hash: "签名摘要指纹",
@@ -117,20 +114,20 @@ export default {
   service_card: "服务名片", service_card_hint: "赠送服务名片：以后有需要请拨打公司服务电话（不留个人电话）。",
   service_card_given: "已赠送服务名片", follow_up: "需要回访", follow_up_hint: "未彻底修复：{hours} 小时后回访客户。",
   flag_follow_up: "标记回访", follow_up_flagged: "已标记回访", follow_up_note: "结果：{outcome}，需回访。",
-  complete_job: "完成工单", job_completed: "工单已完成", complete_needs_outcome: "请先记录维修结果。", complete_needs_signoff: "请先让客户签名确认。",
+  complete_job: "完成服务单", job_completed: "服务单已完成", complete_needs_outcome: "请先记录维修结果。", complete_needs_signoff: "请先让客户签名确认。",
 
   sync_title: "同步", connection: "网络", pending: "待同步", last_sync: "上次同步", last_error: "上次错误",
   sync_now: "立即同步", sync_ok: "同步完成。", sync_failed: "同步失败：{reason}",
   rejected_title: "被服务器拒绝的记录（{n}）", rejected: "被拒绝", fix: "修改并重发", dismiss: "忽略", resend: "重新发送",
   damaged_on_device: "这条记录在手机上已损坏，未发送。请修改后重发，或忽略。",
   fix_bad_json: "格式不正确。", outbox_title: "待发送（{n}）", outbox_empty: "没有待发送的记录。",
-  entity_work_order: "工单", entity_checklist_answer: "检查项", entity_visit_event: "服务事件", entity_diagnosis: "诊断",
-  entity_part_fitted: "备件", entity_fee_quote: "报价", entity_photo: "照片", entity_sign_off: "客户签名",
+  entity_work_order: "服务单", entity_checklist_answer: "检查项", entity_visit_event: "服务事件", entity_diagnosis: "诊断",
+  entity_part_fitted: "配件", entity_fee_quote: "报价", entity_photo: "照片", entity_sign_off: "客户签名",
   op_create: "新增", op_update: "修改", op_delete: "作废",
 
   ready_title: "出发前离线检查", ready_yes: "可以离线工作：所需数据都在手机上。", ready_no: "还未准备好：请在有网络时同步并处理下列项目。",
   ready_jobs: "今日任务 {n} 个", ready_jobs_detail: "{ok}/{n} 个任务的客户和产品资料已在手机上",
-  ready_catalogue: "备件目录 {n} 项", ready_van_stock: "车载库存 {n} 项", ready_app_cached: "应用已缓存，可离线打开",
+  ready_catalogue: "配件目录 {n} 项", ready_van_stock: "车载库存 {n} 项", ready_app_cached: "应用已缓存，可离线打开",
   ready_synced: "最近已同步", ready_persistent: "存储已设为持久（不会被浏览器清除）", ready_not_persistent: "存储未设为持久，浏览器可能清除数据",
   request_persistence: "申请持久存储", storage_used: "已用存储 {used}（可用 {quota}）",
 

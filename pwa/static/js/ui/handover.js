@@ -15,7 +15,7 @@ function summaryView(summary, names, loc) {
   const tc = (k, p) => t(k, p, loc);
   return h("div", { class: "card", id: "summary", lang: loc },
     h("h2", {}, tc("summary_title")),
-    h("p", {}, tc("ticket"), ": ", summary.ticket_no),
+    h("p", {}, tc("ticket_no"), ": ", summary.ticket_no),
     h("h3", {}, tc("work_done")),
     summary.diagnoses.length ? h("ul", { class: "records", id: "summary-diagnoses" }, summary.diagnoses.map((d) => h("li", {},
       h("div", {}, h("strong", {}, tc("fault_cause"), ": "), d.fault_cause),

@@ -1,0 +1,233 @@
+"""The one glossary: domain terms and the labels of every enumeration, in English.
+
+Each word is defined once here and translated once, in the .po catalogue
+(server/translations/zh_Hans_CN/LC_MESSAGES/messages.po, context = the group). The office
+pages, the service-report PDF and (through the generated pwa/static/js/i18n/glossary.js,
+`python -m server.i18n_tools export-pwa`) the technician app all take their words from
+here, so the phone, the office and the PDF say the same thing for the same thing.
+
+`N_(group, text)` only marks a term for extraction (keyword `N_:1c,2`); `label(group,
+value)` translates it into the current (or a given) language.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Term(NamedTuple):
+    context: str
+    msgid: str
+
+
+def N_(context: str, msgid: str) -> Term:  # noqa: N802 - the gettext convention for markers
+    return Term(context, msgid)
+
+
+GLOSSARY: dict[str, dict[str, Term]] = {
+    # Nouns every surface shows.
+    "noun": {
+        "customer": N_("noun", "Customer"),
+        "technician": N_("noun", "Technician"),
+        "work_order": N_("noun", "Work order"),
+        "ticket_no": N_("noun", "Ticket no."),
+        "part": N_("noun", "Part"),
+        "new_part": N_("noun", "New part"),
+        "old_part": N_("noun", "Old part"),
+        "serial_fitted": N_("noun", "New part serial no."),
+        "serial_removed": N_("noun", "Old part serial no."),
+        "serial_no": N_("noun", "Serial no."),
+        "product": N_("noun", "Product"),
+        "model": N_("noun", "Model"),
+        "warranty": N_("noun", "Warranty"),
+        "in_warranty": N_("noun", "In warranty"),
+        "out_of_warranty": N_("noun", "Out of warranty"),
+        "appointment": N_("noun", "Appointment"),
+        "phone": N_("noun", "Phone"),
+        "address": N_("noun", "Service address"),
+        "fault_description": N_("noun", "Problem description"),
+        "diagnosis": N_("noun", "Diagnosis"),
+        "fault_cause": N_("noun", "Fault cause"),
+        "repair_method": N_("noun", "Repair method"),
+        "quantity": N_("noun", "Quantity"),
+        "fees": N_("noun", "Fees"),
+        "total": N_("noun", "Total"),
+        "outcome": N_("noun", "Outcome"),
+        "rating_quality": N_("noun", "Repair quality"),
+        "rating_attitude": N_("noun", "Service attitude"),
+        "service_report": N_("noun", "Service report"),
+        "service_phone": N_("noun", "Service phone"),
+        "signed_by": N_("noun", "Signed by"),
+        "signed_at": N_("noun", "Signed at"),
+        "tier": N_("noun", "Customer tier"),
+        "purchase_date": N_("noun", "Purchase date"),
+        "customer_requirements": N_("noun", "Customer requirements"),
+    },
+    "status": {
+        "new": N_("status", "New"),
+        "assigned": N_("status", "Assigned"),
+        "scheduled": N_("status", "Scheduled"),
+        "en_route": N_("status", "En route"),
+        "on_site": N_("status", "On site"),
+        "awaiting_parts": N_("status", "Awaiting parts"),
+        "returned_to_factory": N_("status", "Returned to factory"),
+        "completed": N_("status", "Completed"),
+        "closed": N_("status", "Closed"),
+        "cancelled": N_("status", "Cancelled"),
+    },
+    "priority": {
+        "urgent": N_("priority", "Urgent"),
+        "important": N_("priority", "Important"),
+        "normal": N_("priority", "Normal"),
+    },
+    "type": {
+        "repair": N_("type", "Repair"),
+        "replacement": N_("type", "Replacement"),
+        "installation": N_("type", "Installation"),
+        "consultation": N_("type", "Consultation"),
+    },
+    "tier": {
+        "vip": N_("tier", "VIP"),
+        "key": N_("tier", "Key customer"),
+        "normal": N_("tier", "Normal customer"),
+    },
+    "channel": {
+        "phone": N_("channel", "Phone"),
+        "chat": N_("channel", "Online chat"),
+        "wechat": N_("channel", "WeChat"),
+        "website": N_("channel", "Website"),
+        "walk_in": N_("channel", "Walk-in"),
+    },
+    # The visit's outcome (work order `outcome`).
+    "outcome": {
+        "fixed": N_("outcome", "Fixed"),
+        "return_to_factory": N_("outcome", "Return to factory"),
+        "awaiting_parts": N_("outcome", "Awaiting parts"),
+        "refused": N_("outcome", "Refused by customer"),
+        "not_fixed": N_("outcome", "Not fixed"),
+    },
+    # Visit event kinds (sync schema VISIT_EVENT_KINDS).
+    "event": {
+        "accepted": N_("event", "Job accepted"),
+        "appointment_confirmed": N_("event", "Appointment confirmed"),
+        "reschedule_requested": N_("event", "Technician asked to reschedule"),
+        "rescheduled": N_("event", "Rescheduled"),
+        "reassignment_requested": N_("event", "Technician asked for reassignment"),
+        "reassigned": N_("event", "Reassigned"),
+        "kit_checked": N_("event", "Kit checked"),
+        "departed": N_("event", "Departed"),
+        "arrived": N_("event", "Arrived"),
+        "late_apology": N_("event", "Apologised for being late"),
+        "knock_started": N_("event", "Knocked"),
+        "door_answered": N_("event", "Door answered"),
+        "phoned_customer": N_("event", "Phoned the customer"),
+        "neighbour_asked": N_("event", "Asked a neighbour"),
+        "no_one_home": N_("event", "No one home"),
+        "note_left": N_("event", "Note left"),
+        "entered": N_("event", "Entered"),
+        "special_case": N_("event", "Special case"),
+        "fee_consented": N_("event", "Customer agreed to the fees"),
+        "fee_refused": N_("event", "Customer refused the fees"),
+        "three_guarantees_explained": N_("event", "Three-guarantees policy explained"),
+        "escalated": N_("event", "Escalated to the company"),
+        "test_run_ok": N_("event", "Test run passed"),
+        "training_done": N_("event", "Customer trained"),
+        "fixed": N_("event", "Fixed"),
+        "returned_to_factory": N_("event", "Returned to factory"),
+        "awaiting_parts": N_("event", "Awaiting parts"),
+        "refused": N_("event", "Refused by customer"),
+        "new_problem_reported": N_("event", "New problem reported"),
+        "follow_up_flagged": N_("event", "Follow-up flagged"),
+        "service_card_given": N_("event", "Service card given"),
+        "completed": N_("event", "Completed"),
+    },
+    # Checklist items: the kit list before departure and the checks on entering.
+    "checklist": {
+        "kit_tools": N_("checklist", "Repair tools"),
+        "kit_parts": N_("checklist", "Parts"),
+        "kit_gloves": N_("checklist", "Gloves"),
+        "kit_shoe_covers": N_("checklist", "Shoe covers"),
+        "kit_floor_cloth": N_("checklist", "Floor cloth"),
+        "kit_forms": N_("checklist", "Service dispatch forms"),
+        "kit_receipts": N_("checklist", "Receipts"),
+        "kit_fee_schedule": N_("checklist", "Fee schedule"),
+        "kit_note_slips": N_("checklist", "Note slips"),
+        "kit_id_badge": N_("checklist", "ID badge"),
+        "introduced": N_("checklist", "Introduced myself"),
+        "identity_confirmed": N_("checklist", "Customer's identity confirmed"),
+        "badge_shown": N_("checklist", "ID badge shown"),
+    },
+    # Sync conflicts: the work-order fields a device changes, the rules that settle them,
+    # and what a dispatcher can do about one.
+    "conflict_field": {
+        "status": N_("conflict_field", "Status"),
+        "technician_notes": N_("conflict_field", "Technician notes"),
+        "outcome": N_("conflict_field", "Outcome"),
+        "appointment_start": N_("conflict_field", "Appointment start"),
+        "appointment_end": N_("conflict_field", "Appointment end"),
+    },
+    "conflict_rule": {
+        "last_arrival_wins": N_("conflict_rule", "Last arrival wins"),
+        "text_merged": N_("conflict_rule", "Both texts kept"),
+        "lifecycle_kept_server": N_("conflict_rule", "Status kept (the lifecycle does not go back)"),
+        "lifecycle_move_applied": N_("conflict_rule", "Status moved on along the lifecycle"),
+    },
+    "conflict_action": {
+        "keep": N_("conflict_action", "Keep current value"),
+        "apply_other": N_("conflict_action", "Use the other value"),
+    },
+    # Fee lines of a quote (a line without its own description shows its kind).
+    "fee_kind": {
+        "call_out": N_("fee_kind", "Call-out fee"),
+        "labour": N_("fee_kind", "Labour"),
+        "part": N_("fee_kind", "Part"),
+        "other": N_("fee_kind", "Other"),
+    },
+    # Back office: SLA clocks, follow-up calls, reconciliation flags, report channels.
+    "sla_clock": {
+        "response": N_("sla_clock", "Response"),
+        "resolution": N_("sla_clock", "Resolution"),
+    },
+    "sla_state": {
+        "ok": N_("sla_state", "On track"),
+        "near": N_("sla_state", "Near breach"),
+        "breached": N_("sla_state", "Breached"),
+    },
+    "followup_kind": {
+        "not_fixed": N_("followup_kind", "Not-fixed call-back"),
+        "satisfaction": N_("followup_kind", "Satisfaction call"),
+        "recovery": N_("followup_kind", "Recovery call"),
+    },
+    "followup_reason": {
+        "not_fixed": N_("followup_reason", "Not fully fixed"),
+        "flagged": N_("followup_reason", "Flagged by technician"),
+        "completed": N_("followup_reason", "Completed"),
+        "low_rating": N_("followup_reason", "Low rating"),
+        "complaint": N_("followup_reason", "Complaint"),
+        "still_dissatisfied": N_("followup_reason", "Still dissatisfied; keep going"),
+    },
+    "followup_outcome": {
+        "satisfied": N_("followup_outcome", "Satisfied"),
+        "dissatisfied": N_("followup_outcome", "Dissatisfied"),
+        "unreachable": N_("followup_outcome", "Unreachable"),
+        "resolved": N_("followup_outcome", "Problem resolved"),
+    },
+    "recon_flag": {
+        "unsigned_completion": N_("recon_flag", "Completed without a customer sign-off"),
+        "rating_without_signature": N_("recon_flag", "Rating recorded without a signature image"),
+        "sign_off_mismatch": N_("recon_flag", "Records changed after signing (hash does not verify)"),
+        "late_record": N_("recon_flag", "Record completed over 4 hours after the visit"),
+        "part_without_serial": N_("recon_flag", "Part fitted without a serial"),
+    },
+    "send_channel": {
+        "sms": N_("send_channel", "SMS"),
+        "wechat": N_("send_channel", "WeChat"),
+        "email": N_("send_channel", "Email"),
+    },
+}
+
+# The technician app's catalogue keys for glossary terms: "<prefix><value>". Groups not
+# listed here are not shown on the phone.
+PWA_PREFIXES = {
+    "noun": "", "status": "status_", "priority": "priority_", "type": "type_", "tier": "tier_",
+    "outcome": "outcome_", "event": "event_", "checklist": "", "fee_kind": "fee_",
+}
