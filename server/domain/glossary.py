@@ -19,7 +19,7 @@ class Term(NamedTuple):
     msgid: str
 
 
-def N_(context: str, msgid: str) -> Term:  # noqa: N802 - the gettext convention for markers
+def N_(context: str, msgid: str) -> Term:
     return Term(context, msgid)
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.permissions import is_office
 from .. import i18n as languages
+from ..auth.permissions import is_office
 from ..domain.service_day import format_local
 from . import i18n
 

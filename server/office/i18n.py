@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(i18n_cli)  # flask i18n extract / update / compile / export-pwa / check
 
 
-def M_(message: str) -> str:  # noqa: N802 - a gettext-style marker
+def M_(message: str) -> str:
     """Marks a server message for extraction; error_text() translates it at display time."""
     return message
 

@@ -11,17 +11,17 @@ from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..domain.warranty import in_warranty
-from ..errors import ApiError
-from ..extensions import db
-from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
-from ..reports.service_report_pdf import ReportPart, ServiceReport, render
 from .. import i18n
 from ..blobs import blob_store
 from ..domain.service_day import format_local as fmt_time
 from ..domain.service_day import today
 from ..domain.signed_summary import money
+from ..domain.warranty import in_warranty
+from ..errors import ApiError
+from ..extensions import db
 from ..i18n import label, word
+from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
+from ..reports.service_report_pdf import ReportPart, ServiceReport, render
 from .sign_off import sign_off_of, verify_sign_off
 
 SHARE_DAYS = 30

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from server import i18n as languages
 from server import i18n_tools
 from server.domain import glossary
-from server import i18n as languages
 from server.office import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def test_the_glossary_covers_every_value_of_the_enumerations():
 
 
 def test_merge_rules_in_the_code_are_all_in_the_glossary():
-    source = (ROOT / "server" / "sync" / "merge.py").read_text(encoding="utf-8")
+    source = (ROOT / "server" / "domain" / "merge.py").read_text(encoding="utf-8")
     rules = set(re.findall(r'FieldConflict\(\s*[^,]+,\s*"([a-z_]+)"', source))
     assert rules and rules <= set(glossary.GLOSSARY["conflict_rule"])
 
@@ -66,11 +66,11 @@ def test_merge_rules_in_the_code_are_all_in_the_glossary():
 def test_enumerations_are_labelled_in_both_languages(app):
     with app.test_request_context():
         assert languages.label("status", "awaiting_parts", "zh-CN") == "待配件"
-        assert glossary.label("status", "awaiting_parts", "en") == "Awaiting parts"
-        assert glossary.label("channel", "wechat", "zh-CN") == "微信"
-        assert glossary.label("conflict_rule", "last_arrival_wins", "zh-CN") == "以最后到达的为准"
-        assert glossary.label("status", "no_such_value", "zh-CN") == "no_such_value"
-        assert glossary.word("customer", "zh-CN") == "客户"
+        assert languages.label("status", "awaiting_parts", "en") == "Awaiting parts"
+        assert languages.label("channel", "wechat", "zh-CN") == "微信"
+        assert languages.label("conflict_rule", "last_arrival_wins", "zh-CN") == "以最后到达的为准"
+        assert languages.label("status", "no_such_value", "zh-CN") == "no_such_value"
+        assert languages.word("customer", "zh-CN") == "客户"
 
 
 @pytest.mark.parametrize("message, zh", [

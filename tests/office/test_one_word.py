@@ -64,7 +64,7 @@ def test_the_phone_takes_every_glossary_word_from_the_glossary(app, phone):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_office_pages_use_the_phones_words(app, people, world, signed_visit, phone, lang):  # noqa: F811
+def test_office_pages_use_the_phones_words(app, people, world, signed_visit, phone, lang):
     office = signed_in(app, people)
     office.get(f"/office/lang/{lang}")
     words = phone[lang]
@@ -83,7 +83,7 @@ def test_office_pages_use_the_phones_words(app, people, world, signed_visit, pho
 
 @needs_pdftotext
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_service_report_uses_the_phones_words(app, client_for, signed_visit, phone, tmp_path, lang):  # noqa: F811
+def test_the_service_report_uses_the_phones_words(app, client_for, signed_visit, phone, tmp_path, lang):
     response = client_for("dispatcher").get(f"/api/office/work-orders/{signed_visit.id}/service-report.pdf?lang={lang}")
     assert response.status_code == 200
     path = tmp_path / "report.pdf"
