@@ -1,15 +1,37 @@
-"""One JSON error body for the whole API: {"code", "status", "message", "errors"}."""
+"""One JSON error body for the whole API: {"code", "status", "message", "errors"}.
+
+Domain errors (server/domain/errors.py) are turned into HTTP here, once: the class gives
+the status, the stable `reason` code and its `params` go into the body beside the
+message in the request's language, so a client can word it itself.
+"""
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .domain import errors as domain
+
 log = logging.getLogger(__name__)
 LOCATIONS = {"json", "query", "path", "form", "headers", "files", "view_args", "cookies"}
+# Which HTTP status says each kind of "no" (most specific class first).
+STATUS_OF = (
+    (domain.NotFound, 404),
+    (domain.Conflict, 409),
+    (domain.Forbidden, 403),
+    (domain.Unauthenticated, 401),
+    (domain.Invalid, 422),
+    (domain.DomainError, 422),
+)
+
+
+def status_of(exc: domain.DomainError) -> int:
+    """The HTTP status of a domain error."""
+    return next(status for kind, status in STATUS_OF if isinstance(exc, kind))
 
 
 class ApiError(Exception):
@@ -64,6 +86,13 @@ def _forget_changes() -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that give every error the same JSON body."""
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(exc: domain.DomainError):
+        _forget_changes()
+        return error_response(
+            status_of(exc), exc.text(gettext), exc.field_texts(gettext), reason=exc.code, params=exc.params
+        )
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
