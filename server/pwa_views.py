@@ -32,9 +32,21 @@ DIST_DIR = STATIC_DIR / "dist"
 SOURCE_ENTRY = "/static/js/app.js"
 SOURCE_PRELOAD = [
     f"/static/js/{name}.js"
-    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/zh-CN", "i18n/en", "router", "visit",
+    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/zh-CN", "i18n/en", "router", "routes", "visit",
                  "records", "ui/dom", "ui/chrome", "ui/update", "ui/drafts", "ui/jobs")
 ]
+ROUTES_JS = STATIC_DIR / "js" / "routes.js"
+
+
+def app_paths(source: str | None = None) -> dict:
+    """The app's root, prefix and routes, from the JSON block of pwa/static/js/routes.js
+    (defined once, there, for the router, the service worker and these views)."""
+    text = ROUTES_JS.read_text(encoding="utf-8") if source is None else source
+    return json.loads(text.split("/* JSON */", 1)[1].split("/* end JSON */", 1)[0])
+
+
+APP_PATHS = app_paths()
+APP_PREFIX = APP_PATHS["prefix"]  # "/app/"
 DEFAULT_FEES = {"call_out": "50.00", "labour": "80.00"}
 NO_CACHE = "no-cache, max-age=0, must-revalidate"
 # What the worker precaches without a build: only what is rendered here (the modules are
@@ -145,17 +157,17 @@ def _no_cache(response: Response) -> Response:
     return response
 
 
-@bp.route("/")
-@bp.route("/app/")
-@bp.route("/app/<path:subpath>")
+@bp.route(APP_PATHS["root"])
+@bp.route(APP_PREFIX)
+@bp.route(f"{APP_PREFIX}<path:subpath>")
 def shell(subpath: str | None = None):
-    """The app shell; the app routes on the client from the path."""
+    """The app shell at the root and every path under the prefix; the app routes on the client."""
     return _no_cache(Response(render_shell(), mimetype="text/html"))
 
 
-@bp.route("/app")
+@bp.route(APP_PREFIX.rstrip("/"))
 def app_root():
-    return redirect("/app/", code=308)
+    return redirect(APP_PREFIX, code=308)
 
 
 @bp.route("/sw.js")
@@ -175,9 +187,9 @@ def _manifest_json() -> str:
         "short_name": "Onsite",
         "description": "上门服务技术员应用 · Technician app for house calls",
         "lang": "zh-CN",
-        "id": "/app/",
-        "start_url": "/app/",
-        "scope": "/",
+        "id": APP_PREFIX,
+        "start_url": APP_PREFIX,
+        "scope": APP_PATHS["root"],
         "display": "standalone",
         "orientation": "portrait",
         "background_color": "#ffffff",

@@ -132,3 +132,19 @@ def test_manifest_makes_the_app_installable(client):
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= purposes
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200
+
+
+def test_the_server_reads_the_paths_the_client_routes():
+    """pwa/static/js/routes.js defines the paths once; the views take the root and prefix from it."""
+    paths = pwa_views.app_paths()
+    assert paths["root"] == "/" and paths["prefix"] == "/app/" == pwa_views.APP_PREFIX
+    assert {r["screen"] for r in paths["routes"]} >= {"jobs", "job", "step", "login", "outbox", "ready", "settings"}
+    with pytest.raises((IndexError, ValueError)):
+        pwa_views.app_paths("export const APP = {};")
+
+
+def test_every_route_is_served_the_shell(client):
+    for route in pwa_views.app_paths()["routes"]:
+        path = pwa_views.APP_PREFIX + route["path"].replace(":id", "0b1c").replace(":step", "diagnosis")
+        assert client.get(path).status_code == 200, path
+    assert client.get("/app").status_code == 308

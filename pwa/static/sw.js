@@ -9,13 +9,13 @@
 // shell page is precached and the modules are fetched network first, each copy kept for
 // when the phone is offline, so an edited module shows on the next load.
 
+import { isAppPath } from "/static/js/routes.js";
 import { syncNow } from "/static/js/sync.js";
 
 const MANIFEST = self.__PRECACHE__;
 const PREFIX = "onsite-";
 const CACHE = `${PREFIX}${MANIFEST.version}`;
 const REVS = "/__onsite_revs__";
-const APP_PATH = /^\/(app(\/.*)?)?$/;
 
 async function previousRevs() {
   const found = new Map(); // url -> {cache name, rev}
@@ -92,7 +92,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
   if (request.mode === "navigate") {
-    if (!APP_PATH.test(url.pathname)) return;
+    if (!isAppPath(url.pathname)) return;
     // Every app path is the same shell: answer from the cache, so a start needs no network.
     event.respondWith(cache().then((c) => c.match("/")).then((hit) => hit || fetch(request)));
     return;
