@@ -13,7 +13,7 @@ beforeEach(freshDb);
 /** A database made with the raw API exactly as the first release (version 1) made it. */
 function openVersion1(fill) {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
+    const request = globalThis.indexedDB.open(DB_NAME, 1);
     request.onupgradeneeded = () => {
       const db = request.result;
       for (const name of MIRROR) db.createObjectStore(name, { keyPath: "id" });
@@ -113,7 +113,7 @@ test("a failing step leaves the phone at its old version with its data", async (
     UPGRADES[1] = step;
   }
   const version = await new Promise((resolve) => {
-    const r = indexedDB.open(DB_NAME);
+    const r = globalThis.indexedDB.open(DB_NAME);
     r.onsuccess = () => { resolve(r.result.version); r.result.close(); };
   });
   assert.equal(version, 1);
