@@ -13,10 +13,11 @@
 //   per file, no hashing), so an edited source is never hidden behind a stale bundle.
 //
 // Why an esbuild step rather than workbox-build's injectManifest: esbuild already reads
-// every file that goes into the bundle, the manifest is ~30 lines below, and the worker's
-// own precache (revisions, re-use of unchanged files from the previous cache, a prefixed
-// versioned cache name) is ~40 lines that workbox-precaching would replace with ~15 KB of
-// library code in the worker and a second build tool with its own dependency tree.
+// every file that goes into the bundle (its metafile says which vendor files it inlined),
+// the manifest is ~30 lines below, and the worker's own precache (revisions, reuse of
+// unchanged files from the previous cache, a prefixed versioned cache name) is ~40 lines
+// that workbox-precaching would replace with library code in the worker, and
+// workbox-build with a second build tool and its dependency tree.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
