@@ -1,21 +1,26 @@
 """The technician PWA: the app shell, its service worker and its web app manifest.
 
-The service worker is served from the root so its scope covers the whole app. Its
-precache list (every static file with a content hash) is written into it when it is
-served, so any change to a file changes /sw.js and the browser offers the update.
+The service worker is served from the root so its scope covers the whole app.
+`npm run build` (pwa/tools/bundle.mjs) bundles the ES modules into pwa/static/dist/ and
+lists, once, every static file the worker precaches with a content revision
+(dist/precache-manifest.json). Serving /sw.js puts that list in front of the built
+worker, with the two responses rendered here (the shell page and the web app manifest),
+so a new build, a changed shell or a new PWA_VERSION_SALT changes /sw.js and the
+browser offers the update. Nothing under pwa/static is hashed on a request.
 
-`npm run build` bundles the ES modules into pwa/static/dist/ (pwa/tools/bundle.mjs); the
-bundle is served while it was built from the current sources, the modules otherwise.
+The bundle is served while its sources are as they were built (dist/meta.json keeps the
+size and modification time of each file esbuild read: a stat each, no hashing); without
+a build, with an edited source, or with PWA_USE_SOURCES, the modules are served as they
+are and the worker runs in development mode (see pwa/static/sw.js).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template
 
 bp = Blueprint("pwa", __name__)
 log = logging.getLogger(__name__)
@@ -23,22 +28,30 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "pwa" / "static"
 SW_PATH = STATIC_DIR / "sw.js"
 DIST_DIR = STATIC_DIR / "dist"
-MANIFEST_PLACEHOLDER = re.compile(r"self\.__PRECACHE__\s*=\s*\[\];")
 # Without a bundle: the entry module and the modules a start needs, fetched in parallel.
 SOURCE_ENTRY = "/static/js/app.js"
 SOURCE_PRELOAD = [
     f"/static/js/{name}.js"
-    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/glossary", "i18n/zh-CN", "i18n/en", "router", "visit",
+    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/glossary", "i18n/zh-CN", "i18n/en", "router", "routes", "visit",
                  "records", "ui/dom", "ui/chrome", "ui/update", "ui/drafts", "ui/jobs")
 ]
-# Loaded only when a camera scan needs them (no native BarcodeDetector): cached by the
-# service worker after install, not part of the shell the app starts with.
-LAZY_PREFIXES = ("vendor/barcode-detector/",)
-# Only the technician app's own folders (other apps may keep files under pwa/static too).
-APP_DIRS = ("css/", "icons/", "vendor/")
-SKIP_SUFFIXES = (".map",)
+ROUTES_JS = STATIC_DIR / "js" / "routes.js"
+
+
+def app_paths(source: str | None = None) -> dict:
+    """The app's root, prefix and routes, from the JSON block of pwa/static/js/routes.js
+    (defined once, there, for the router, the service worker and these views)."""
+    text = ROUTES_JS.read_text(encoding="utf-8") if source is None else source
+    return json.loads(text.split("/* JSON */", 1)[1].split("/* end JSON */", 1)[0])
+
+
+APP_PATHS = app_paths()
+APP_PREFIX = APP_PATHS["prefix"]  # "/app/"
 DEFAULT_FEES = {"call_out": "50.00", "labour": "80.00"}
 NO_CACHE = "no-cache, max-age=0, must-revalidate"
+# What the worker precaches without a build: only what is rendered here (the modules are
+# fetched network first in that mode).
+DEV_PRECACHE = {"version": "dev", "shell": [], "lazy": [], "dev": True}
 
 
 def shell_config() -> dict:
@@ -50,33 +63,57 @@ def shell_config() -> dict:
     }
 
 
-_file_revs: dict[str, tuple[float, int, str]] = {}
-_sources: dict[str, object] = {"key": None, "hash": None}
+_json_files: dict[str, tuple[int, dict]] = {}
 _warned: set[str] = set()
 
 
-def sources_hash() -> str:
-    """Hash of js/**/*.js and sw.js, computed as pwa/tools/bundle.mjs does (memoised by mtimes)."""
-    files = sorted([*(STATIC_DIR / "js").rglob("*.js"), SW_PATH], key=lambda p: p.relative_to(STATIC_DIR).as_posix())
-    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    if _sources["key"] != key:
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.relative_to(STATIC_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        _sources.update(key=key, hash=digest.hexdigest())
-    return _sources["hash"]
+def _read_built(name: str) -> dict | None:
+    """A JSON file the build wrote into dist/ (memoised by modification time), or None."""
+    path = DIST_DIR / name
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    key = str(path)
+    cached = _json_files.get(key)
+    if not cached or cached[0] != mtime:
+        cached = (mtime, json.loads(path.read_text(encoding="utf-8")))
+        _json_files[key] = cached
+    return cached[1]
+
+
+def _changed_source(sources: object) -> str | None:
+    """The first source file whose size or modification time differs from the build's, if any."""
+    if not isinstance(sources, dict) or not sources:
+        return "(a build without a source list)"
+    for rel, built in sources.items():
+        try:
+            stat = (STATIC_DIR / rel).stat()
+        except FileNotFoundError:
+            return rel
+        if [stat.st_size, str(stat.st_mtime_ns)] != built:
+            return rel
+    return None
 
 
 def bundle() -> dict | None:
     """The built bundle's metadata, if it exists and was built from the current sources."""
-    meta_path = DIST_DIR / "meta.json"
-    if current_app.config["PWA_USE_SOURCES"] or not meta_path.exists():
+    if "onsite_bundle" not in g:  # once per request: the shell and the worker ask several times
+        g.onsite_bundle = _fresh_bundle()
+    return g.onsite_bundle
+
+
+def _fresh_bundle() -> dict | None:
+    if current_app.config["PWA_USE_SOURCES"]:
         return None
-    meta = json.loads(meta_path.read_text())
-    if meta.get("sources") != sources_hash():
-        if meta["sources"] not in _warned:
-            _warned.add(meta["sources"])
-            log.warning("pwa/static/dist is older than the sources: serving the modules; run `npm run build`")
+    meta = _read_built("meta.json")
+    if meta is None or _read_built("precache-manifest.json") is None:
+        return None
+    changed = _changed_source(meta.get("sources"))
+    if changed:
+        if changed not in _warned:
+            _warned.add(changed)
+            log.warning("pwa/static/dist is older than the sources (%s): serving the modules; run `npm run build`", changed)
         return None
     return meta
 
@@ -92,36 +129,22 @@ def render_shell() -> str:
     )
 
 
-def _rev(path: Path) -> str:
-    """Short content hash of a static file (memoised by mtime and size)."""
-    stat = path.stat()
-    key = str(path)
-    cached = _file_revs.get(key)
-    if cached and cached[:2] == (stat.st_mtime, stat.st_size):
-        return cached[2]
-    rev = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    _file_revs[key] = (stat.st_mtime, stat.st_size, rev)
-    return rev
+def _rev(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def precache_manifest() -> dict:
-    """Shell and lazy files with their revisions, and the version they add up to."""
-    shell, lazy = [], []
-    code_dir = ("dist/",) if bundle() else ("js/",)
-    for path in sorted(STATIC_DIR.rglob("*")):
-        rel = path.relative_to(STATIC_DIR).as_posix()
-        if not path.is_file() or not rel.startswith(APP_DIRS + code_dir) or rel.endswith(SKIP_SUFFIXES):
-            continue
-        if rel in ("dist/sw.js", "dist/meta.json"):
-            continue
-        entry = {"url": f"/static/{rel}", "rev": _rev(path)}
-        (lazy if rel.startswith(LAZY_PREFIXES) else shell).append(entry)
-    html = render_shell()
-    shell.insert(0, {"url": "/", "rev": hashlib.sha256(html.encode()).hexdigest()[:16]})
-    shell.append({"url": "/manifest.webmanifest", "rev": hashlib.sha256(_manifest_json().encode()).hexdigest()[:16]})
+    """What the worker precaches: the build's list between the shell page and the web app
+    manifest (rendered here, so revised here), and the version they add up to."""
+    built = _read_built("precache-manifest.json") if bundle() else DEV_PRECACHE
+    page = {"url": "/", "rev": _rev(render_shell())}
+    webmanifest = {"url": "/manifest.webmanifest", "rev": _rev(_manifest_json())}
     salt = current_app.config["PWA_VERSION_SALT"]
-    digest = hashlib.sha256(json.dumps([shell, lazy, salt, worker_path().read_bytes().decode()]).encode())
-    return {"version": digest.hexdigest()[:12], "shell": shell, "lazy": lazy}
+    version = _rev(json.dumps([built["version"], page["rev"], webmanifest["rev"], salt]))[:12]
+    manifest = {"version": version, "shell": [page, *built["shell"], webmanifest], "lazy": built["lazy"]}
+    if built.get("dev"):
+        manifest["dev"] = True
+    return manifest
 
 
 def worker_path() -> Path:
@@ -134,28 +157,26 @@ def _no_cache(response: Response) -> Response:
     return response
 
 
-@bp.route("/")
-@bp.route("/app/")
-@bp.route("/app/<path:subpath>")
+@bp.route(APP_PATHS["root"])
+@bp.route(APP_PREFIX)
+@bp.route(f"{APP_PREFIX}<path:subpath>")
 def shell(subpath: str | None = None):
-    """The app shell; the app routes on the client from the path."""
+    """The app shell at the root and every path under the prefix; the app routes on the client."""
     return _no_cache(Response(render_shell(), mimetype="text/html"))
 
 
-@bp.route("/app")
+@bp.route(APP_PREFIX.rstrip("/"))
 def app_root():
-    return redirect("/app/", code=308)
+    return redirect(APP_PREFIX, code=308)
 
 
 @bp.route("/sw.js")
 def service_worker():
-    """The service worker, with its precache list written in, from the root scope."""
+    """The (built) service worker from the root scope, its precache manifest in front of it."""
     manifest = precache_manifest()
     source = worker_path().read_text(encoding="utf-8")
-    source, found = MANIFEST_PLACEHOLDER.subn(lambda m: f"self.__PRECACHE__ = {json.dumps(manifest)};", source, count=1)
-    if not found:
-        raise RuntimeError("the service worker lost its precache placeholder")
-    response = Response(source, mimetype="text/javascript")
+    body = f"self.__PRECACHE__ = {json.dumps(manifest)};\n{source}"
+    response = Response(body, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return _no_cache(response)
 
@@ -166,9 +187,9 @@ def _manifest_json() -> str:
         "short_name": "Onsite",
         "description": "上门服务技术员应用 · Technician app for house calls",
         "lang": "zh-CN",
-        "id": "/app/",
-        "start_url": "/app/",
-        "scope": "/",
+        "id": APP_PREFIX,
+        "start_url": APP_PREFIX,
+        "scope": APP_PATHS["root"],
         "display": "standalone",
         "orientation": "portrait",
         "background_color": "#ffffff",

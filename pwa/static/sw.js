@@ -1,16 +1,21 @@
-// The service worker (served at /sw.js by server/pwa_views.py, which writes the precache
-// list below). One versioned cache holds the app shell and the lazily used scanner files;
-// older versions' caches are deleted on activate. It never touches IndexedDB except through
-// the sync client, so an update leaves the outbox and every local record as they were.
+// The service worker, served at /sw.js by server/pwa_views.py with its precache manifest in
+// front of it (`self.__PRECACHE__ = {version, shell, lazy}`): the files and revisions
+// pwa/tools/bundle.mjs listed at build time, plus the shell page and web app manifest the
+// server renders. One versioned cache holds the app shell and the lazily used scanner
+// files; older versions' caches are deleted on activate. It never touches IndexedDB except
+// through the sync client, so an update leaves the outbox and every local record as they were.
+//
+// Without a build (`npm run build`; or PWA_USE_SOURCES) the manifest says `dev`: only the
+// shell page is precached and the modules are fetched network first, each copy kept for
+// when the phone is offline, so an edited module shows on the next load.
 
+import { isAppPath } from "/static/js/routes.js";
 import { syncNow } from "/static/js/sync.js";
 
-self.__PRECACHE__ = [];
 const MANIFEST = self.__PRECACHE__;
 const PREFIX = "onsite-";
 const CACHE = `${PREFIX}${MANIFEST.version}`;
 const REVS = "/__onsite_revs__";
-const APP_PATH = /^\/(app(\/.*)?)?$/;
 
 async function previousRevs() {
   const found = new Map(); // url -> {cache name, rev}
@@ -69,18 +74,30 @@ async function fromCache(request) {
   return fetch(request);
 }
 
+async function networkFirst(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) await (await cache()).put(request, response.clone());
+    return response;
+  } catch (err) {
+    const hit = await (await cache()).match(request);
+    if (hit) return hit;
+    throw err;
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
   if (request.mode === "navigate") {
-    if (!APP_PATH.test(url.pathname)) return;
+    if (!isAppPath(url.pathname)) return;
     // Every app path is the same shell: answer from the cache, so a start needs no network.
     event.respondWith(cache().then((c) => c.match("/")).then((hit) => hit || fetch(request)));
     return;
   }
-  event.respondWith(fromCache(request));
+  event.respondWith(MANIFEST.dev ? networkFirst(request) : fromCache(request));
 });
 
 self.addEventListener("sync", (event) => {

@@ -13,6 +13,9 @@ const fromDetector = createRequire(join(root, "node_modules", "barcode-detector"
 const zxingDir = join(dirname(fromDetector.resolve("zxing-wasm/reader")), "..", "..", "..");
 const vendor = join(root, "pwa", "static", "vendor");
 const files = {
+  // IndexedDB with promises and versioned upgrades (pwa/static/js/db.js imports it by a
+  // relative path, so the modules run unbundled, under node's tests and in the bundle alike).
+  "idb.js": "idb/build/index.js",
   "signature_pad.js": "signature_pad/dist/signature_pad.min.js",
   // The scanner: loaded only when the browser has no native BarcodeDetector.
   "barcode-detector/ponyfill.js": "barcode-detector/dist/es/ponyfill.js",

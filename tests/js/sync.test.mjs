@@ -182,7 +182,7 @@ test("reset drops the mirror (not unsynced records) and pulls from the start", a
   await put("records", { id: "srv", entity: "visit_event", work_order_id: WO, synced: true });
   const mine = await recordVisit(WO, "visit_event", { kind: "accepted" });
   let n = 0;
-  fakeServer({ ...sessionRoute, "GET /api/sync/pull": (call) => json(200, ++n === 1
+  fakeServer({ ...sessionRoute, "GET /api/sync/pull": () => json(200, ++n === 1
     ? { cursor: "", has_more: true, reset: true, changes: [] }
     : { cursor: "c1", has_more: false, reset: false, changes: [{ entity: "part", id: "new", op: "put", version: 1, fields: { part_number: "NEW" } }] }) });
   await pull();

@@ -1,43 +1,72 @@
 // The one module that owns IndexedDB, shared by the page and the service worker.
 // Everything else reads and writes through these helpers, never through indexedDB directly.
+// The connection is opened once with idb's openDB (vendor/idb.js, copied from the npm
+// package `idb` by `npm run build`; bundled into dist/ by esbuild): its upgrade callback
+// gets the version the phone is at, so the schema is a list of cumulative steps below.
 
-const DB_NAME = "onsite";
-const DB_VERSION = 1;
+import { openDB, unwrap } from "../vendor/idb.js";
+
+export const DB_NAME = "onsite";
 
 /** Mirror stores: copies of server records the technician may see, keyed by id. */
 export const MIRROR = ["work_order", "customer", "product", "part", "van_stock"];
 /** All stores: mirrors, visit records, the outbox, rejected entries, blobs, drafts, meta. */
 export const STORES = [...MIRROR, "records", "outbox", "rejected", "blobs", "drafts", "meta"];
 
-let opening = null;
+/**
+ * The schema, one step per version: UPGRADES[n] takes a database at version n to n + 1.
+ * A phone runs every step from the version it has to the newest, in order, inside the
+ * one upgrade transaction (all or nothing: a failed step leaves the old version intact).
+ * Steps are never edited once released: a change is a new step at the end.
+ */
+export const UPGRADES = [
+  // 0 -> 1: the first release's stores, exactly as phones in the field have them.
+  (db) => {
+    for (const name of MIRROR) db.createObjectStore(name, { keyPath: "id" });
+    const records = db.createObjectStore("records", { keyPath: "id" });
+    records.createIndex("work_order_id", "work_order_id");
+    db.createObjectStore("outbox", { keyPath: "seq" });
+    db.createObjectStore("rejected", { keyPath: "id" });
+    db.createObjectStore("blobs", { keyPath: "sha256" });
+    db.createObjectStore("drafts", { keyPath: "key" });
+    db.createObjectStore("meta", { keyPath: "key" });
+  },
+  // 1 -> 2: visit records by kind. The parts, quote and hand-over screens want only the
+  // `part_fitted` records (van stock less the parts fitted but not yet synced), and read
+  // them by scanning every record on the phone, which grows with every visit since synced
+  // records stay. An index on `entity` reads just those. (`synced` cannot be indexed:
+  // booleans are not valid IndexedDB keys.) Existing records are indexed by the browser
+  // when the index is created, so nothing needs copying.
+  (db, tx) => {
+    tx.objectStore("records").createIndex("entity", "entity");
+  },
+];
+/** The newest schema version: one per upgrade step. */
+export const DB_VERSION = UPGRADES.length;
 
-function upgrade(db) {
-  for (const name of MIRROR) db.createObjectStore(name, { keyPath: "id" });
-  const records = db.createObjectStore("records", { keyPath: "id" });
-  records.createIndex("work_order_id", "work_order_id");
-  db.createObjectStore("outbox", { keyPath: "seq" });
-  db.createObjectStore("rejected", { keyPath: "id" });
-  db.createObjectStore("blobs", { keyPath: "sha256" });
-  db.createObjectStore("drafts", { keyPath: "key" });
-  db.createObjectStore("meta", { keyPath: "key" });
+/** Run the upgrade steps from `oldVersion` up to `newVersion` (openDB's upgrade callback). */
+export function upgrade(db, oldVersion, newVersion, tx) {
+  // A step that throws aborts the upgrade: openDb() rejects with the reason, so the
+  // upgrade transaction's own (idb) promise need not report it a second time.
+  tx.done.catch(() => {});
+  for (let version = oldVersion; version < newVersion; version++) UPGRADES[version](db, tx);
 }
 
-/** The open database (opened once; reopened after the browser closes it). */
+let opening = null;
+
+/** The open database, an idb wrapper (opened once; reopened after the browser closes it). */
 export function openDb() {
   if (!opening) {
-    opening = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => upgrade(request.result);
-      request.onsuccess = () => {
-        const db = request.result;
-        // Another tab's upgrade, or the browser dropping the connection: open afresh next time.
-        db.onversionchange = () => { db.close(); opening = null; };
-        db.onclose = () => { opening = null; };
-        resolve(db);
-      };
-      request.onerror = () => { opening = null; reject(request.error); };
-      request.onblocked = () => console.warn("IndexedDB upgrade blocked by another tab");
+    const attempt = openDB(DB_NAME, DB_VERSION, {
+      upgrade,
+      blocked: () => console.warn("IndexedDB upgrade blocked by another tab"),
+      // Another tab's upgrade is waiting for us: let go, and open afresh (at its version) next time.
+      blocking: () => { if (opening === attempt) opening = null; attempt.then((db) => db.close(), () => {}); },
+      // The browser dropped the connection (storage cleared, disk error): open afresh next time.
+      terminated: () => { if (opening === attempt) opening = null; },
     });
+    opening = attempt;
+    attempt.catch(() => { if (opening === attempt) opening = null; });
   }
   return opening;
 }
@@ -94,24 +123,22 @@ export async function tx(names, mode, fn, { durability = "strict" } = {}) {
     opening = null; // the connection was closed under us: reopen once
     transaction = (await openDb()).transaction(names, mode, options);
   }
-  const done = new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error || new DOMException("Transaction aborted", "AbortError"));
-  });
+  const { done } = transaction; // idb: resolves on complete, rejects on error or abort
+  const store = (name) => transaction.objectStore(name);
   const t = {
-    raw: transaction,
-    store: (name) => transaction.objectStore(name),
-    get: (name, key) => req(transaction.objectStore(name).get(key)),
-    getAll: (name, query) => req(transaction.objectStore(name).getAll(query)),
-    byIndex: (name, index, key) => req(transaction.objectStore(name).index(index).getAll(key)),
-    put: (name, value) => req(transaction.objectStore(name).put(value)),
-    add: (name, value) => req(transaction.objectStore(name).add(value)),
-    del: (name, key) => req(transaction.objectStore(name).delete(key)),
-    clear: (name) => req(transaction.objectStore(name).clear()),
-    count: (name) => req(transaction.objectStore(name).count()),
-    meta: async (key, fallback = null) => (await req(transaction.objectStore("meta").get(key)))?.value ?? fallback,
-    setMeta: (key, value) => req(transaction.objectStore("meta").put({ key, value })),
+    raw: unwrap(transaction),
+    /** The plain IDBObjectStore (for cursors driven by hand). */
+    store: (name) => unwrap(store(name)),
+    get: (name, key) => store(name).get(key),
+    getAll: (name, query) => store(name).getAll(query),
+    byIndex: (name, index, key) => store(name).index(index).getAll(key),
+    put: (name, value) => store(name).put(value),
+    add: (name, value) => store(name).add(value),
+    del: (name, key) => store(name).delete(key),
+    clear: (name) => store(name).clear(),
+    count: (name) => store(name).count(),
+    meta: async (key, fallback = null) => (await store("meta").get(key))?.value ?? fallback,
+    setMeta: (key, value) => store("meta").put({ key, value }),
   };
   let result;
   try {

@@ -145,11 +145,13 @@ export function allJobs() {
 /** The catalogue and this technician's van stock. */
 export function partsAndStock() {
   return tx(["part", "van_stock", "records"], "readonly", async (t) => {
-    const [parts, stock, records] = await Promise.all([t.getAll("part"), t.getAll("van_stock"), t.getAll("records")]);
+    const [parts, stock, fitted] = await Promise.all([
+      t.getAll("part"), t.getAll("van_stock"), t.byIndex("records", "entity", "part_fitted"), // index of schema v2
+    ]);
     // Parts recorded on this device but not yet in a pulled van-stock figure are taken off.
     const usedLocally = new Map();
-    for (const r of live(records)) {
-      if (r.entity === "part_fitted" && !r.synced) {
+    for (const r of live(fitted)) {
+      if (!r.synced) {
         usedLocally.set(r.part_number, (usedLocally.get(r.part_number) || 0) + (r.quantity || 1));
       }
     }

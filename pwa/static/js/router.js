@@ -1,36 +1,19 @@
-// Path routing for the app under /app/: each route is one screen module in ui/, loaded
-// on first use. Links inside the app navigate without reloading the page.
+// Path routing for the app under /app/ (the paths are in routes.js): each route is one
+// screen module in ui/, loaded on first use. Links inside the app navigate without
+// reloading the page.
 
 import { h, replace } from "./ui/dom.js";
 import { flushDrafts } from "./ui/drafts.js";
 import { t } from "./i18n.js";
+import { APP, matchRoute } from "./routes.js";
 import { STEPS } from "./visit.js";
 
-const ROUTES = [
-  { re: /^\/(?:app\/?)?$/, screen: "jobs" },
-  { re: /^\/app\/jobs\/?$/, screen: "jobs" },
-  { re: /^\/app\/login\/?$/, screen: "login", open: true },
-  { re: /^\/app\/jobs\/([\w-]+)\/?$/, screen: "job", keys: ["id"] },
-  { re: /^\/app\/jobs\/([\w-]+)\/([a-z]+)\/?$/, screen: "step", keys: ["id", "step"] },
-  { re: /^\/app\/sync\/?$/, screen: "outbox" },
-  { re: /^\/app\/ready\/?$/, screen: "ready" },
-  { re: /^\/app\/settings\/?$/, screen: "settings" },
-];
-
-/** The route for a path: {screen, params, open} or null. */
+/** The route for a path: {screen, params, open} or null. A visit step must be one the visit has. */
 export function match(path) {
-  for (const route of ROUTES) {
-    const m = route.re.exec(path);
-    if (!m) continue;
-    const params = Object.fromEntries((route.keys || []).map((k, i) => [k, decodeURIComponent(m[i + 1])]));
-    let screen = route.screen;
-    if (screen === "step") {
-      if (!STEPS.includes(params.step)) return null;
-      screen = params.step;
-    }
-    return { screen, params, open: !!route.open };
-  }
-  return null;
+  const route = matchRoute(path);
+  if (route?.screen !== "step") return route;
+  if (!STEPS.includes(route.params.step)) return null;
+  return { ...route, screen: route.params.step };
 }
 
 // A tap that lands while a screen is redrawn would be lost: the press hits the old button
@@ -83,7 +66,7 @@ export class Router {
       const a = e.target.closest?.("a[href]");
       if (!a || a.target || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       const url = new URL(a.href, location.href);
-      if (url.origin !== location.origin || !url.pathname.startsWith("/app/")) return;
+      if (url.origin !== location.origin || !url.pathname.startsWith(APP.prefix)) return;
       e.preventDefault();
       this.go(url.pathname);
     });

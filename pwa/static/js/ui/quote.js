@@ -8,7 +8,7 @@ import { money, supported, t } from "../i18n.js";
 import { has } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { h } from "./dom.js";
-import { act, actionButton, loadJob, sealedNotice, stepPage } from "./visitkit.js";
+import { actionButton, loadJob, sealedNotice, stepPage } from "./visitkit.js";
 
 /** A table of fee lines and the total. */
 export function feeTable(quote, loc) {
