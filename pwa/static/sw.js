@@ -9,7 +9,7 @@
 // shell page is precached and the modules are fetched network first, each copy kept for
 // when the phone is offline, so an edited module shows on the next load.
 
-import { isAppPath } from "/static/js/routes.js";
+import { APP, isAppPath } from "/static/js/routes.js";
 import { syncNow } from "/static/js/sync.js";
 
 const MANIFEST = self.__PRECACHE__;
@@ -94,7 +94,7 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     if (!isAppPath(url.pathname)) return;
     // Every app path is the same shell: answer from the cache, so a start needs no network.
-    event.respondWith(cache().then((c) => c.match("/")).then((hit) => hit || fetch(request)));
+    event.respondWith(cache().then((c) => c.match(APP.root)).then((hit) => hit || fetch(request)));
     return;
   }
   event.respondWith(MANIFEST.dev ? networkFirst(request) : fromCache(request));
