@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     log_privacy.install()
 
-    from . import api, cli, db_setup, errors, office, pwa_views, security_headers
+    from . import api, cli, db_setup, errors, office, pwa_views, request_limits, security_headers
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
     from .sync import changelog, idle_pull  # noqa: F401  (changelog installs the change-log session hooks)
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     session.init_app(app)
     csrf.init_app(app)
     errors.register_error_handlers(app)
+    request_limits.init_app(app)  # body size, NUL in path/query/form, the checked JSON loader
     security_headers.init_app(app)
     api.init_app(app)
     pwa_views.init_app(app)

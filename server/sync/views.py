@@ -16,6 +16,7 @@ from ..api.schemas.common import StrictSchema, Text
 from ..auth import permissions
 from ..errors import ApiError
 from ..extensions import db
+from ..request_limits import body_limit
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
 from . import pull as pull_module, review
 from .bulk import insert_ignore
@@ -69,6 +70,7 @@ def _sha_or_404(sha256: str) -> str:
 
 
 @blp.route("/blobs/<string:sha256>", methods=["PUT"])
+@body_limit("BLOB_MAX_BYTES")
 @login_required
 @blp.response(201, BlobOut)
 @blp.alt_response(200, schema=BlobOut, description="Already stored: nothing changed.")
