@@ -89,8 +89,12 @@ def from_environment() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
         # Request bodies (server/request_limits.py): 413 beyond this, before the body is read.
         # A push of 100 entries is ~50 KB, 100 with full-length notes ~1.3 MB. Blob uploads
-        # take up to BLOB_MAX_BYTES instead.
+        # take up to BLOB_MAX_BYTES instead. JSON_MAX_* bound what a JSON body may hold.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", 4 * 1024 * 1024)),
+        "JSON_MAX_DEPTH": 32,
+        "JSON_MAX_STRING": 65_536,
+        "JSON_MAX_KEY": 256,
+        "JSON_MAX_ITEMS": 1_000,
         "BLOB_DIR": os.environ.get("BLOB_DIR", str(INSTANCE_DIR / "blobs")),
         "BLOB_MAX_BYTES": int(os.environ.get("BLOB_MAX_BYTES", 10 * 1024 * 1024)),
         "SYNC_PULL_MAX_LIMIT": 1000,
