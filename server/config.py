@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from . import file_modes
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -23,12 +25,13 @@ def _kept_secret(env: str, filename: str, make) -> str:
     """
     if value := os.environ.get(env):
         return value
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = INSTANCE_DIR / filename
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(make())
+    file_modes.make_private(path)  # also one written by an older version or by hand
     return path.read_text().strip()
 
 
