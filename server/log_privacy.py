@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 
 _QUERY = re.compile(r"(\s/[^\s?]*)\?\S*")
 _URL_QUERY = re.compile(r"^((?:[a-z][a-z0-9+.-]*://[^/?\s]*)?/[^\s?]*)\?\S*", re.I)
@@ -30,8 +30,12 @@ class DropQueryStrings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, Mapping):
             # gunicorn's access line: one mapping of atoms (its SafeAtoms), formatted with
-            # %(r)s and the like; it must stay a mapping of the same type.
-            record.args = type(record.args)({k: _scrub_atom(k, v) for k, v in record.args.items()})
+            # %(r)s and the like. Changed in place: it must stay that mapping (its look-ups
+            # answer '-' for unknown atoms, and building a new one would escape quotes twice).
+            atoms = record.args if isinstance(record.args, MutableMapping) else dict(record.args)
+            for key, value in list(atoms.items()):
+                atoms[key] = _scrub_atom(key, value)
+            record.args = atoms
         elif record.args:
             record.args = tuple(_QUERY.sub(r"\1?…", a) if isinstance(a, str) else a for a in (
                 record.args if isinstance(record.args, tuple) else (record.args,)
