@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     log_privacy.install()
 
-    from . import api, cli, db_setup, errors, office, pwa_views, security_headers, sync
+    from . import api, cli, db_setup, errors, office, pwa_views, request_limits, security_headers, sync
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
     from .sync import changelog, idle_pull
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     session.init_app(app)
     csrf.init_app(app)
     errors.register_error_handlers(app)
+    request_limits.init_app(app)  # body size, NUL in path/query/form, the checked JSON loader
     security_headers.init_app(app)
     api.init_app(app)
     sync.init_app(app)

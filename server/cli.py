@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from .auth.passwords import hash_password
+from .auth.passwords import WeakPassword, hash_password
 from .extensions import db
 from .models import Role, User
 
@@ -43,8 +43,12 @@ def init_app(app: Flask) -> None:
         """Add a staff account."""
         import secrets
 
+        try:
+            password_hash = hash_password(password, email)
+        except WeakPassword as exc:
+            raise click.BadParameter(str(exc), param_hint="password") from None
         db.session.add(
-            User(email=email, name=name, role=role, password_hash=hash_password(password),
+            User(email=email, name=name, role=role, password_hash=password_hash,
                  webauthn_user_handle=secrets.token_bytes(32))
         )
         db.session.commit()

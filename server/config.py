@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from . import file_modes
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -23,12 +25,13 @@ def _kept_secret(env: str, filename: str, make) -> str:
     """
     if value := os.environ.get(env):
         return value
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = INSTANCE_DIR / filename
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(make())
+    file_modes.make_private(path)  # also one written by an older version or by hand
     return path.read_text().strip()
 
 
@@ -90,6 +93,14 @@ def from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in server.auth.csrf, only for cookie sessions
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        # Request bodies (server/request_limits.py): 413 beyond this, before the body is read.
+        # A push of 100 entries is ~50 KB, 100 with full-length notes ~1.3 MB. Blob uploads
+        # take up to BLOB_MAX_BYTES instead. JSON_MAX_* bound what a JSON body may hold.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", 4 * 1024 * 1024)),
+        "JSON_MAX_DEPTH": 32,
+        "JSON_MAX_STRING": 65_536,
+        "JSON_MAX_KEY": 256,
+        "JSON_MAX_ITEMS": 1_000,
         "BLOB_DIR": os.environ.get("BLOB_DIR", str(INSTANCE_DIR / "blobs")),
         "BLOB_MAX_BYTES": int(os.environ.get("BLOB_MAX_BYTES", 10 * 1024 * 1024)),
         "SYNC_PULL_MAX_LIMIT": 1000,

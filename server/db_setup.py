@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event
 
+from . import file_modes
 from .extensions import db
 
 
@@ -14,6 +15,7 @@ def is_sqlite(app: Flask) -> bool:
 def configure(app: Flask) -> None:
     """Engine options that must be set before the engine is made."""
     if is_sqlite(app):
+        file_modes.create_private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
         opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         opts["connect_args"] = {**opts.get("connect_args", {}), "timeout": 30}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts

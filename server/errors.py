@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .domain import errors as domain
+from .error_bodies import ERRORS_MAX_MESSAGES, bound_errors, clip
 
 log = logging.getLogger(__name__)
 LOCATIONS = {"json", "query", "path", "form", "headers", "files", "view_args", "cookies"}
@@ -47,8 +48,8 @@ def error_response(status: int, message: str | None = None, errors: dict | None 
     body = {
         "code": status,
         "status": HTTPStatus(status).phrase,
-        "message": message or HTTPStatus(status).description,
-        "errors": errors or {},
+        "message": clip(message or HTTPStatus(status).description, 1000),
+        "errors": bound_errors(errors or {}),  # a bad body must not be echoed at length
         **extra,
     }
     return jsonify(body), status
@@ -110,6 +111,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
         errors = flatten_locations(data.get("messages", {})) if "messages" in data else {}
+        if len(errors) > ERRORS_MAX_MESSAGES:  # name only as many fields as the body shows
+            errors = bound_errors(errors)
         _forget_changes()
         if exc.code in (400, 422) and errors:
             message = _describe(errors)

@@ -18,6 +18,12 @@ DOCS_CSP = (
 )
 
 
+# Customer data must not stay in a browser's or a proxy's cache: API answers, office pages,
+# CSV exports and service-report PDFs, and the public report check. Static assets
+# (/static/) keep their own caching; a blob sets its own private, immutable caching.
+NO_STORE = ("/api/", "/office", "/verify/")
+
+
 def headers_for(path: str, secure: bool) -> dict[str, str]:
     """The headers every response on `path` carries (the idle-pull lane sends them too)."""
     headers = {
@@ -30,7 +36,7 @@ def headers_for(path: str, secure: bool) -> dict[str, str]:
     }
     if secure:
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    if path.startswith("/api/"):
+    if path.startswith(NO_STORE):
         headers["Cache-Control"] = "no-store"
     return headers
 
@@ -42,4 +48,6 @@ def init_app(app: Flask) -> None:
     def _headers(response):
         for name, value in headers_for(request.path, request.is_secure).items():
             response.headers.setdefault(name, value)
+        if request.path.startswith(NO_STORE[1:]) and "/static/" not in request.path and response.headers["Cache-Control"] != "no-store":
+            response.headers["Cache-Control"] = "no-store"  # over send_file's "no-cache" and the like
         return response

@@ -14,6 +14,7 @@ from ..domain.warranty import in_warranty, warranty_end
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, PartFitted, Product, WorkOrder
+from ..search import ESCAPE, contains_pattern
 from ..wire.fields import PageQuery
 from ..wire.records import CustomerOut
 from .schemas.customers import (
@@ -37,8 +38,8 @@ def list_customers(q):
     stmt = sa.select(Customer).where(permissions.customer_filter(current_user))
     if q.get("q"):
         # Phones are encrypted at rest: a number is found by its keyed hash, so whole numbers only.
-        like = f"%{q['q']}%"
-        stmt = stmt.where(sa.or_(Customer.name.ilike(like), Customer.phone_is(q["q"])))
+        like = contains_pattern(q["q"])  # % and _ typed are literal, not wildcards
+        stmt = stmt.where(sa.or_(Customer.name.ilike(like, escape=ESCAPE), Customer.phone_is(q["q"])))
     return db.session.scalars(stmt.order_by(Customer.name).limit(q["limit"]).offset(q["offset"])).all()
 
 

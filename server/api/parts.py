@@ -10,6 +10,7 @@ from ..auth.access import require_office, visible_or_404
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
+from ..search import ESCAPE, contains_pattern
 from ..wire.records import PartOut, VanStockOut
 from .schemas.parts import PartIn, PartQuery, VanStockIn, VanStockQuery
 
@@ -24,8 +25,8 @@ def list_parts(q):
     """The catalogue; `q` searches number, name and barcode, `barcode` matches exactly."""
     stmt = sa.select(Part)
     if q.get("q"):
-        like = f"%{q['q']}%"
-        stmt = stmt.where(sa.or_(Part.part_number.ilike(like), Part.name.ilike(like), Part.barcode.ilike(like)))
+        like = contains_pattern(q["q"])  # % and _ typed are literal, not wildcards
+        stmt = stmt.where(sa.or_(*(c.ilike(like, escape=ESCAPE) for c in (Part.part_number, Part.name, Part.barcode))))
     if q.get("barcode"):
         stmt = stmt.where(Part.barcode == q["barcode"])
     return db.session.scalars(stmt.order_by(Part.part_number).limit(q["limit"]).offset(q["offset"])).all()

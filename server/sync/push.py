@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
@@ -178,6 +179,12 @@ def _replay(raw: dict, seen: dict) -> dict:
     return {**first, "seq": raw["seq"], "status": "duplicate", "original_status": first.get("original_status", first["status"])}
 
 
+def _bounded(errors: dict) -> dict:
+    # A result echoes at most a few messages per entry (a batch of bad entries must not
+    # answer, or store, megabytes); it says how many it left out.
+    return bound_errors(errors, ENTRY_MAX_MESSAGES)
+
+
 def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> dict:
     return {"seq": raw["seq"], "id": raw["id"], "status": status, "version": version, "error": error, "conflict": conflict}
 
@@ -185,7 +192,7 @@ def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> 
 def _apply_one(session: Session, user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
     payload, mutation = raw["sent"], raw["mutation"]
     if mutation is None:  # its envelope failed the checks of schemas.MutationIn
-        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": raw["errors"]})
+        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": _bounded(raw["errors"])})
         return _record(session, user, device, raw, payload, result, None, received_at)
     mark = changelog.mark(session) if savepoints else None
     nested = session.begin_nested() if savepoints else None
@@ -200,7 +207,7 @@ def _apply_one(session: Session, user: User, device: Device, raw: dict, received
         if nested is not None:
             nested.rollback()
             changelog.rollback_to(session, mark)
-        result = _result(raw, "rejected", error={"message": exc.message, "errors": exc.errors})
+        result = _result(raw, "rejected", error={"message": clip(exc.message), "errors": _bounded(exc.errors)})
     except Exception as exc:
         if isinstance(exc, OperationalError) and _retryable(exc):
             raise  # a deadlock or serialisation failure: push() retries the whole batch

@@ -58,11 +58,18 @@ class OutboxEntry(fields.Nested):
             if not isinstance(value, dict) or not isinstance(errors, dict) or {"seq", "id", "_schema"} & errors.keys():
                 raise
             mutation = None
+        refused = getattr(value, "refused", None)  # values over the request limits (server/request_limits.py)
+        if refused:
+            mutation, errors = None, {**(errors or {}), **refused}
         return {"seq": value["seq"], "id": value["id"], "sent": {k: value.get(k) for k in SENT},
                 "mutation": mutation, "errors": errors}
 
 
 class PushIn(StrictSchema):
+    # An outbox entry that breaks a request limit (server/request_limits.py) outside its
+    # seq and id is rejected on its own, like one that fails MutationIn.
+    REFUSE_ENTRIES_ALONE = ("mutations", ("seq", "id"))
+
     device_id = Id(required=True)
     device_time = Moment(required=True)
     mutations = fields.List(OutboxEntry(), required=True, metadata={"description": (

@@ -17,6 +17,7 @@ from ..blobs import blob_store
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
+from ..request_limits import body_limit
 from ..services import review
 from ..wire.fields import StrictSchema, Text
 from . import pull as pull_module
@@ -71,6 +72,7 @@ def _sha_or_404(sha256: str) -> str:
 
 
 @blp.route("/blobs/<string:sha256>", methods=["PUT"])
+@body_limit("BLOB_MAX_BYTES")
 @login_required
 @blp.response(201, BlobOut)
 @blp.alt_response(200, schema=BlobOut, description="Already stored: nothing changed.")

@@ -15,8 +15,8 @@ from ..i18n import LANGUAGES
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the office (no open redirect to another site)."""
-    if target:
+    """Only a path inside the office (no open redirect to another site, no control characters)."""
+    if target and target.isprintable():  # CR/LF would break the Location header (a 500)
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith(("/office", "/verify")):
             return target
