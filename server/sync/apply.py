@@ -206,14 +206,16 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
             {"outcome": ["Sealed by the customer's signature."]},
         )
     current = {name: getattr(wo, name) for name in proposed}
-    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role)
+    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role,
+                              wo.field_writers or {}, device.id)
     if merged.errors:
         raise MutationRejected("Not applied: " + "; ".join(e for errs in merged.errors.values() for e in errs), merged.errors)
     if merged.changes.get("status") == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
     for name, value in merged.changes.items():
         setattr(wo, name, value)
-    session.flush()
+    with changelog.writing_device(session, device.id):
+        session.flush()
     conflict = None
     if merged.conflicts:
         conflict = {}
