@@ -38,6 +38,7 @@ from ..models import (
 from ..services.sign_off import compute_summary, sign_off_of
 from . import changelog
 from .bulk import insert_rows
+from .isolation import text_keys
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
@@ -152,7 +153,7 @@ def _load(schema, data: dict) -> dict:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        errors = exc.normalized_messages()
+        errors = text_keys(exc.normalized_messages())
         raise MutationRejected("Invalid fields: " + ", ".join(sorted(map(str, errors))), {"fields": errors}) from exc
 
 

@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 UNREADABLE = {"unreadable": True}
 
 
+def text_keys(errors: Any) -> Any:
+    """Field errors with every key as text: marshmallow keys a list's errors by index (int),
+    which a JSON object (and the stored result, encoded by orjson on PostgreSQL) cannot hold."""
+    if isinstance(errors, dict):
+        return {str(k): text_keys(v) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [text_keys(v) for v in errors]
+    return errors
+
+
 def encodes(value: Any) -> bool:
     """Would the API's JSON encoder take `value`?"""
     try:

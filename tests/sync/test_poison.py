@@ -96,6 +96,21 @@ def test_event_data_that_does_not_fit_its_kind_is_rejected_alone_with_the_reason
     assert body["last_seq"] == good["seq"]
 
 
+def test_a_rejection_with_errors_for_list_items_is_stored_and_answered(client_for, world, db):
+    """Marshmallow keys list items' errors by index (int): stored as they were, PostgreSQL's
+    bulk insert refused them and the whole push answered 500, blocking the phone's queue."""
+    phone = SimDevice(client_for("tech1"))
+    bad = phone.mutation("fee_quote", {"work_order_id": world["wo1"].id, "lines": [{"kind": 5}], "total": "1.00",
+                                       "consented": False})
+    good = phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": "departed"})
+    response = phone.push([bad, good])
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert "0" in results[0]["error"]["errors"]["fields"]["lines"]
+    assert client_for("dispatcher").get("/api/sync/rejected").status_code == 200
+
+
 # ---------------------------------------------------------------- isolation
 
 
