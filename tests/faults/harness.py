@@ -18,7 +18,11 @@ entry (last_seq), exactly as the PWA does, and push it in batches while:
 - a phone makes two offline edits of another job (notes, then a new appointment), both
   from the version it pulled in the morning, and the office moves that appointment
   after the first edit reached the server and before the second one is made;
-- a few entries are invalid (unknown part, unknown event kind, void of nothing).
+- a few entries are invalid (unknown part, unknown event kind, void of nothing, event data
+  the kind does not have, nested deep);
+- a poisoned record, one no JSON encoder takes (data nested 300 levels), is planted in the
+  database before the day on a job of the first technician: every pull, theirs and the
+  office's, must still answer.
 
 Phones retry with backoff until every entry is acknowledged. Then the database is
 checked directly: every entry is on the server exactly once or rejected with its
@@ -143,7 +147,7 @@ def seed(url: str, cfg: Config) -> tuple[list[Technician], str]:
     from server import create_app
     from server.auth.session import issue_token
     from server.extensions import db
-    from server.models import Customer, Part, Product, User
+    from server.models import Customer, Part, Product, User, VisitEvent
     from server.services.work_orders import create_work_order
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sa_url(url), "SECRET_KEY": "onsite-faults"})
@@ -184,6 +188,18 @@ def seed(url: str, cfg: Config) -> tuple[list[Technician], str]:
                     )
                     db.session.flush()
                     orders.append(wo.id)
+                if t == 0:  # on one more job of theirs, written past every schema, as a row from before them would be
+                    poisoned = create_work_order(
+                        {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "漏水",
+                         "customer_id": customer.id, "technician_id": tech.id,
+                         "appointment_start": day + timedelta(hours=17), "appointment_end": day + timedelta(hours=18)},
+                        dispatcher)
+                    db.session.flush()
+                    poison: object = 1
+                    for _ in range(300):
+                        poison = [poison]
+                    db.session.add(VisitEvent(work_order_id=poisoned.id, kind="note_left", created_by_id=tech.id,
+                                              device_at=datetime.now(UTC), data={"poison": poison}))
                 tokens = [issue_token(tech, f"phone-{t}-{k}") for k in range(2)]
                 technicians.append(Technician(tech.id, tokens, orders))
             office_token = issue_token(dispatcher, "faults-office")
@@ -631,7 +647,10 @@ class Phone(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.morning = {c["id"]: c for c in self.pull_all() if c["entity"] == "work_order" and c["op"] == "put"}
+            changes = self.pull_all()
+            self.morning = {c["id"]: c for c in changes if c["entity"] == "work_order" and c["op"] == "put"}
+            self.tally.add("poisoned records pulled as unreadable",
+                           sum(1 for c in changes if "unreadable" in (c.get("fields") or {})))
             missing = set(self.wo_ids) - set(self.morning)
             if missing:
                 raise RuntimeError(f"morning pull lacks work orders {sorted(missing)}")
@@ -666,6 +685,11 @@ class Phone(threading.Thread):
                                                           "quantity": 1, "unit_price": "9.00", "under_warranty": False}), False))
         insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "teleported"}), False))
         insert_after(Entry(self._mutation("visit_event", {}, op="delete"), False))  # voids a record that never was
+        deep: object = "x"
+        for _ in range(20):  # within the request's JSON limits, but no field of the kind
+            deep = {"k": deep}
+        insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "arrived", "data": {"deep": deep}}),
+                           False))
         if self.role in ("A", "B"):
             values = contested_values(self.role, self.morning[wo0])
             self.contested = {"wo_id": wo0, "values": values}
@@ -1121,6 +1145,7 @@ def fault_counts(tally: Tally, killer: WorkerKiller, respawns: int) -> dict:
         "cut_by_proxy": t["requests cut by the proxy"],
         "cut_by_proxy_split": f"{t['cut by the proxy: had committed']} / {t['cut by the proxy: had not committed']}",
         "replays": t["acknowledged batches replayed"],
+        "unreadable_pulled": t["poisoned records pulled as unreadable"],
         "office_reschedules": t["office reschedules between two offline edits"],
         "twins": t["batches sent twice at once"],
         "retries": t["retries"],
@@ -1224,6 +1249,7 @@ LABELS = {  # report.counts key -> row of the printed table, in order
     "cut_by_proxy": "responses cut by the proxy",
     "cut_by_proxy_split": "  push had committed / had not",
     "replays": "acknowledged batches replayed",
+    "unreadable_pulled": "poisoned records pulled as unreadable",
     "office_reschedules": "office reschedules between two offline edits",
     "twins": "batches sent twice at once",
     "retries": "retries (with backoff)",

@@ -53,6 +53,13 @@ def test_run_hit_the_server_hard_and_found_no_problem(faulty_run):
     assert report.problems == []
 
 
+def test_a_poisoned_record_does_not_break_anyones_pull(faulty_run):
+    """Issue #12 finding 2: the first technician's two phones pull it, marked unreadable, and nobody saw a 5xx."""
+    report, _ = faulty_run
+    assert report.counts["unreadable_pulled"] == 2
+    assert report.counts["http_5xx"] == 0 and report.problems == []
+
+
 def test_every_mutation_has_exactly_one_server_record(faulty_run):
     report, conn = faulty_run
     ids = [s["id"] for s in report.sent]
