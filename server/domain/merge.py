@@ -1,7 +1,10 @@
 """Merge rules for a device's update of a work order: pure functions over plain data.
 
-A write is *concurrent* for a field when the field changed on the server after the
-version the device last saw (`base_version`). Non-concurrent writes simply apply.
+A write is *concurrent* for a field when someone else changed the field on the server
+after the version the device last saw (`base_version`): the office or another device.
+A device's own earlier write (recorded in `field_writers`) is not concurrent with its
+later ones, so two offline edits of one job in a row never conflict with each other, and
+an office change between them is still caught. Non-concurrent writes simply apply.
 Concurrent writes with a different value are settled by one rule per field, and the
 losing value is reported so it can go to the conflict log:
 
@@ -66,6 +69,8 @@ def merge_work_order(
     base_version: int,
     proposed: dict,
     role: str,
+    field_writers: dict | None = None,
+    device_id: str | None = None,
 ) -> MergeResult:
     """Decide the outcome of a device's `proposed` field values against the server's `current`."""
     result = MergeResult()
@@ -73,7 +78,7 @@ def merge_work_order(
         server_value = current.get(name)
         if value == server_value:
             continue
-        concurrent = field_versions.get(name, 0) > base_version
+        concurrent = is_concurrent(name, field_versions, base_version, field_writers, device_id)
         if name == "status":
             _merge_status(result, server_value, value, role, concurrent)
         elif not concurrent:
@@ -86,6 +91,14 @@ def merge_work_order(
             result.changes[name] = value
             result.conflicts.append(FieldConflict(name, "last_arrival_wins", server_value, value, value))
     return result
+
+
+def is_concurrent(name: str, field_versions: dict, base_version: int,
+                  field_writers: dict | None = None, device_id: str | None = None) -> bool:
+    """Did someone other than `device_id` change `name` after `base_version`?"""
+    if field_versions.get(name, 0) <= base_version:
+        return False
+    return device_id is None or (field_writers or {}).get(name) != device_id
 
 
 def _merge_status(result: MergeResult, server: str, device: str, role: str, concurrent: bool) -> None:

@@ -73,6 +73,9 @@ class WorkOrder(Versioned, db.Model):
     # Record version at which each mutable field last changed: lets a stale device
     # write be told apart from a concurrent change of the same field (see domain.merge).
     field_versions: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    # The device that made each field's last change (absent: the office or a service did):
+    # a device's own earlier write is never a conflict with its later one, anyone else's is.
+    field_writers: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
 
     customer: Mapped[Customer] = relationship()
     product: Mapped[Product | None] = relationship()

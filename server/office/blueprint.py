@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import i18n as languages
 from ..auth.permissions import is_office
 from ..domain.service_day import format_local
-from . import i18n
+from . import i18n, safe_view
 
 # Pages and their files live beside the blueprint: templates/office/*.html, static/ at /office/static/.
 bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates", static_folder="static")
@@ -66,6 +66,8 @@ def template_helpers() -> dict:
         "fmt_time": fmt_time,
         "fmt_duration": fmt_duration,
         "fmt_iso": fmt_iso,
+        "event_view": safe_view.event_view,
+        "rejected_view": safe_view.rejected_view,
         "is_manager": current_user.is_authenticated and current_user.has_role("manager"),
     }
 

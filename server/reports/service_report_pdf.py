@@ -2,6 +2,12 @@
 
 render(report) takes plain data (labels already in the customer's language) and returns
 the PDF bytes; it knows nothing of Flask or the database.
+
+Any text lays out, whatever its size: a table row cannot break across pages, so a cell
+holds at most CELL_CHARS characters on CELL_LINES lines; longer text is shown in full
+right after its table (the cell starts it and points there), and text outside tables
+flows as paragraphs of at most FLOW_CHARS characters, each free to break across pages.
+999 newlines or a 60,000-character word make a longer report, never a failed one.
 """
 from __future__ import annotations
 
@@ -33,6 +39,10 @@ KNOWN_FONTS = (
     "/usr/share/fonts/truetype/arphic/ukai.ttc",
 )
 FONT = "OnsiteCJK"
+CELL_CHARS = 300  # a cell's text beyond this (or beyond CELL_LINES lines) is printed after its table
+CELL_LINES = 8
+FLOW_CHARS = 1200  # a flowed paragraph's size: each one breaks across pages on its own
+FLOW_LINES = 40
 FALLBACK_CID_FONT = "STSong-Light"  # built into PDF readers' Asian packs; not embedded
 
 
@@ -115,8 +125,35 @@ def _esc(text: str | None) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
 
 
+def chunks(text: str | None) -> list[str]:
+    """`text` cut into pieces of at most FLOW_CHARS characters and FLOW_LINES lines (whole lines where it can)."""
+    out: list[str] = []
+    lines: list[str] = []
+    size = 0
+    for line in (text or "").split("\n"):
+        while len(line) > FLOW_CHARS:  # one very long line (a word with no break): slice it
+            if lines:
+                out.append("\n".join(lines))
+                lines, size = [], 0
+            out.append(line[:FLOW_CHARS])
+            line = line[FLOW_CHARS:]
+        if lines and (size + len(line) > FLOW_CHARS or len(lines) >= FLOW_LINES):
+            out.append("\n".join(lines))
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line) + 1
+    if lines and (len(lines) > 1 or lines[0]):
+        out.append("\n".join(lines))
+    return out or [""]
+
+
+def fits_a_cell(text: str | None) -> bool:
+    text = text or ""
+    return len(text) <= CELL_CHARS and text.count("\n") < CELL_LINES
+
+
 def _table(rows, widths, font, header=True) -> Table:
-    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    table = Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=1 if header else 0)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
@@ -154,9 +191,69 @@ def _signature(png: bytes | None, width: float) -> Image | None:
 def render(report: ServiceReport, *, font: str | None = None) -> bytes:
     """The report as PDF bytes (A4), in `font` (a TrueType CJK font file) if it loads."""
     font, _ = cjk_font(font)
+    try:
+        return _build(_story(report, font), report)
+    except Exception:
+        # The laid-out report failed after all (nothing above should let it): print every
+        # text as flowing paragraphs instead, so a signed report is never lost to layout.
+        return _build(_plain_story(report, font), report)
+
+
+def _build(story: list, report: ServiceReport) -> bytes:
+    L = report.labels
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+                            bottomMargin=14 * mm, title=f"{L['title']} {report.ticket_no}", author="Onsite")
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _flowing(text: str | None, style: ParagraphStyle) -> list[Paragraph]:
+    return [Paragraph(_esc(piece), style) for piece in chunks(text)]
+
+
+def _plain_story(report: ServiceReport, font: str) -> list:
+    st = _styles(font)
+    L = report.labels
+    texts = [L["title"], f"{L['ticket_no']}: {report.ticket_no}", report.verification_code, report.verify_url,
+             *report.notes, *[f"{k}: {v}" for k, v in report.facts], L["fault_description"], report.fault_description]
+    texts += [f"{L['fault_cause']}: {c}\n{L['repair_method']}: {m}" for c, m in report.diagnoses]
+    texts += [" · ".join((f"{p.part_number} {p.name}".strip(), p.serial_fitted, p.serial_removed, str(p.quantity),
+                          p.unit_price, p.under_warranty)) for p in report.parts]
+    texts += [f"{d}: {a}" for d, a in report.fee_lines] + ([f"{L['total']}: {report.fee_total}"] if report.fee_lines else [])
+    texts += [f"{L['outcome']}: {report.outcome}", *[f"{k}: {v}" for k, v in report.ratings]]
+    texts += [f"{L['comment']}: {report.comment}", f"{L['signed_by']}: {report.signer_name}",
+              f"{L['signed_at']}: {report.signed_at}", f"{L['service_phone']}: {report.service_phone}"]
+    return [p for text in texts for p in _flowing(text, st["base"])]
+
+
+def _story(report: ServiceReport, font: str) -> list:
     st = _styles(font)
     L = report.labels
     P = lambda text, style="base": Paragraph(_esc(text), st[style])
+    overflow: list[tuple[int, str]] = []  # (number, full text) of cells too long for a table row
+    taken = [0]  # numbers used by earlier tables
+
+    def cell_markup(text) -> str:
+        """A cell's text, or its start and a pointer to the full text after the table."""
+        text = text or ""
+        if fits_a_cell(text):
+            return _esc(text)
+        overflow.append((len(overflow) + 1 + taken[0], text))
+        return f"{_esc(text.split(chr(10), 1)[0][:60])} … → [{overflow[-1][0]}]"
+
+    def C(text, style="base"):
+        return Paragraph(cell_markup(text), st[style])
+
+    def after_table() -> list:
+        """The full texts of the table just placed, each flowing across pages."""
+        out = []
+        for number, text in overflow:
+            out.append(P(f"[{number}] {L.get('full_text', '')}".strip(), "small"))
+            out += _flowing(text, st["base"])
+        taken[0] += len(overflow)
+        overflow.clear()
+        return out
     usable = A4[0] - 30 * mm
     # Header: title and ticket on the left, the verification QR code and code on the right,
     # so the first page always carries what identifies and verifies the report.
@@ -169,47 +266,48 @@ def render(report: ServiceReport, *, font: str | None = None) -> bytes:
         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]),
     )
     pairs = [report.facts[i:i + 2] for i in range(0, len(report.facts), 2)]
-    fact_rows = [[cell for k, v in pair for cell in (P(k), P(v))] + [""] * (4 - 2 * len(pair)) for pair in pairs]
+    fact_rows = [[cell for k, v in pair for cell in (P(k), C(v))] + [""] * (4 - 2 * len(pair)) for pair in pairs]
     story = [
         header,
-        *[P(note, "h2") for note in report.notes],
+        *[p for note in report.notes for p in _flowing(note, st["h2"])],
         Spacer(1, 4),
         _table(fact_rows, [24 * mm, usable / 2 - 24 * mm, 24 * mm, usable / 2 - 24 * mm], font, header=False),
+        *after_table(),
         P(L["fault_description"], "h2"),
-        P(report.fault_description),
+        *_flowing(report.fault_description, st["base"]),
     ]
     if report.diagnoses:
         story.append(P(L["diagnosis"], "h2"))
-        rows = [[P(L["fault_cause"]), P(L["repair_method"])]] + [[P(c), P(m)] for c, m in report.diagnoses]
+        rows = [[P(L["fault_cause"]), P(L["repair_method"])]] + [[C(c), C(m)] for c, m in report.diagnoses]
         story.append(_table(rows, [usable / 2, usable / 2], font))
+        story += after_table()
     if report.parts:
         story.append(P(L["parts"], "h2"))
         head = [L["part"], L["serial_fitted"], L["serial_removed"], L["quantity"], L["unit_price"], L["warranty"]]
         rows = [[P(h) for h in head]] + [
-            [P(f"{p.part_number} {p.name}".strip()), P(p.serial_fitted), P(p.serial_removed), P(str(p.quantity)),
-             P(p.unit_price), P(p.under_warranty)]
+            [C(f"{p.part_number} {p.name}".strip()), C(p.serial_fitted), C(p.serial_removed), C(str(p.quantity)),
+             C(p.unit_price), C(p.under_warranty)]
             for p in report.parts
         ]
         story.append(_table(rows, [45 * mm, 35 * mm, 35 * mm, 14 * mm, 20 * mm, usable - 149 * mm], font))
+        story += after_table()
     if report.fee_lines:
         story.append(P(L["fees"], "h2"))
-        rows = [[P(d), P(a)] for d, a in report.fee_lines] + [[P(L["total"]), P(report.fee_total)]]
+        rows = [[C(d), C(a)] for d, a in report.fee_lines] + [[P(L["total"]), C(report.fee_total)]]
         story.append(_table(rows, [usable - 35 * mm, 35 * mm], font, header=False))
-    story += [P(L["outcome"], "h2"), P(report.outcome)]
+        story += after_table()
+    story += [P(L["outcome"], "h2"), *_flowing(report.outcome, st["base"])]
     story.append(P(L["ratings"], "h2"))
-    story.append(_table([[P(k), P(v)] for k, v in report.ratings] + ([[P(L["comment"]), P(report.comment)]] if report.comment else []),
+    story.append(_table([[P(k), C(v)] for k, v in report.ratings] + ([[P(L["comment"]), C(report.comment)]] if report.comment else []),
                         [45 * mm, usable - 45 * mm], font, header=False))
+    story += after_table()
     story.append(P(L["signature"], "h2"))
     signature = _signature(report.signature_png, 60 * mm)
-    signed = Paragraph(f"{_esc(L['signed_by'])}: {_esc(report.signer_name)}<br/>"
+    signed = Paragraph(f"{_esc(L['signed_by'])}: {cell_markup(report.signer_name)}<br/>"
                        f"{_esc(L['signed_at'])}: {_esc(report.signed_at)}", st["base"])
     sign_rows = [[signature or P(L["no_signature_image"]), signed]]
     story.append(Table(sign_rows, colWidths=[75 * mm, usable - 75 * mm], hAlign="LEFT",
                        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")])))
+    story += after_table()
     story += [Spacer(1, 6), P(f"{L['service_phone']}: {report.service_phone}", "small")]
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=f"{L['title']} {report.ticket_no}", author="Onsite")
-    doc.build(story)
-    return buffer.getvalue()
+    return story

@@ -87,7 +87,8 @@ def tickets_for(conflicts: list[Conflict], rejected: list[MutationRecord]) -> di
     for row in rejected:
         if row.entity == "work_order" and row.entity_id:
             ids.add(row.entity_id)
-        fields = (row.payload or {}).get("fields") or {}
+        payload = row.payload if isinstance(row.payload, dict) else {}  # stored rows of any shape
+        fields = payload.get("fields") or {}
         if isinstance(fields, dict) and isinstance(fields.get("work_order_id"), str):
             ids.add(fields["work_order_id"])
     if not ids:

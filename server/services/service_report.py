@@ -4,6 +4,7 @@ The verification code is the sign-off's summary hash; /verify/<code> confirms it
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,6 +26,11 @@ from ..reports.service_report_pdf import ReportPart, ServiceReport, render
 from .sign_off import sign_off_of, verify_sign_off
 
 SHARE_DAYS = 30
+log = logging.getLogger(__name__)
+
+
+class ReportNotRendered(RuntimeError):
+    """The PDF could not be laid out; carries the ticket number only, never the record's text."""
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
@@ -52,6 +58,7 @@ def labels(lang: str) -> dict[str, str]:
             "changed_note": gettext("Note: the records changed after the customer signed; the verification page "
                                     "is authoritative."),
             "yes": gettext("Yes"), "no": gettext("No"),
+            "full_text": gettext("Full text (continued from the table above)"),
         }
 
 
@@ -111,7 +118,14 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
 def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:
     """The PDF in `lang` (default: the customer's language)."""
     lang = lang if lang in i18n.LANGUAGES else (wo.customer.locale if wo.customer.locale in i18n.LANGUAGES else "zh-CN")
-    return render(build(wo, lang), font=current_app.config["REPORT_CJK_FONT"])
+    report = build(wo, lang)
+    try:
+        return render(report, font=current_app.config["REPORT_CJK_FONT"])
+    except Exception as exc:
+        # ReportLab's messages quote the text they could not place: customer data never goes
+        # to the log. The ticket and the kind of failure are enough to find the record.
+        log.error("service report for %s could not be rendered (%s)", wo.ticket_no, type(exc).__name__)
+        raise ReportNotRendered(wo.ticket_no) from None
 
 
 def filename(wo: WorkOrder) -> str:

@@ -38,6 +38,7 @@ from ..models import (
 from ..services.sign_off import compute_summary, sign_off_of
 from . import changelog
 from .bulk import insert_rows
+from .isolation import text_keys
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
@@ -152,7 +153,7 @@ def _load(schema, data: dict) -> dict:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        errors = exc.normalized_messages()
+        errors = text_keys(exc.normalized_messages())
         raise MutationRejected("Invalid fields: " + ", ".join(sorted(map(str, errors))), {"fields": errors}) from exc
 
 
@@ -206,14 +207,16 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
             {"outcome": ["Sealed by the customer's signature."]},
         )
     current = {name: getattr(wo, name) for name in proposed}
-    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role)
+    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role,
+                              wo.field_writers or {}, device.id)
     if merged.errors:
         raise MutationRejected("Not applied: " + "; ".join(e for errs in merged.errors.values() for e in errs), merged.errors)
     if merged.changes.get("status") == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
     for name, value in merged.changes.items():
         setattr(wo, name, value)
-    session.flush()
+    with changelog.writing_device(session, device.id):
+        session.flush()
     conflict = None
     if merged.conflicts:
         conflict = {}

@@ -17,6 +17,7 @@ technician who lost it and grant rows for the one who gained it.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -40,6 +41,8 @@ from .bulk import insert_ignore, insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
 
 PENDING = "onsite_pending_changes"
+# session.info key: the device whose mutation is being flushed (absent: the office, a service).
+WRITER = "onsite_writer_device"
 # Work-order fields whose concurrent edits the merge rules arbitrate.
 TRACKED_FIELDS = (
     "status",
@@ -100,6 +103,7 @@ def _version_and_note(session: Session, flush_context, instances) -> None:
             obj.version = obj.version or 1
             if isinstance(obj, WorkOrder):
                 obj.field_versions = {f: obj.version for f in TRACKED_FIELDS}
+                obj.field_writers = {}
             pending.append(("put", entity_of(obj), obj, None))
             if isinstance(obj, WorkOrder) and _holder(obj.technician_id, obj.status):
                 pending.append(("grant", "work_order", obj, obj.technician_id))
@@ -112,16 +116,32 @@ def _version_and_note(session: Session, flush_context, instances) -> None:
         op = "delete" if getattr(obj, "deleted", False) else "put"
         pending.append((op, entity_of(obj), obj, None))
         if isinstance(obj, WorkOrder):
-            _note_work_order_fields(obj, pending)
+            _note_work_order_fields(obj, pending, session.info.get(WRITER))
 
 
-def _note_work_order_fields(wo: WorkOrder, pending: list) -> None:
+@contextmanager
+def writing_device(session: Session, device_id: str):
+    """Work-order fields changed by flushes inside this block are recorded as `device_id`'s writes."""
+    session.info[WRITER] = device_id
+    try:
+        yield
+    finally:
+        session.info.pop(WRITER, None)
+
+
+def _note_work_order_fields(wo: WorkOrder, pending: list, writer: str | None) -> None:
     insp = sa.inspect(wo)
     versions = dict(wo.field_versions or {})
+    writers = dict(wo.field_writers or {})
     for field in TRACKED_FIELDS:
         if insp.attrs[field].history.has_changes():
             versions[field] = wo.version
+            if writer:
+                writers[field] = writer
+            else:
+                writers.pop(field, None)
     wo.field_versions = versions
+    wo.field_writers = writers
     tech, status = insp.attrs.technician_id.history, insp.attrs.status.history
     old_tech = tech.deleted[0] if tech.deleted else wo.technician_id
     old_status = status.deleted[0] if status.deleted else wo.status

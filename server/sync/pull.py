@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
+from .isolation import isolate_changes
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .serialize import FAST, record_fields
 
@@ -45,6 +46,7 @@ class PullPage:
     has_more: bool
     reset: bool
     changes: list[dict]
+    skipped: list[dict] = field(default_factory=list)  # changes that could not be serialised (isolation.py)
 
 
 def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPage:
@@ -66,7 +68,8 @@ def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPa
         # with it), so none this user may see is left before it: the cursor can move up.
         next_seq = max(next_seq, last)
     next_cursor = encode_cursor(next_seq)
-    return PullPage(next_cursor, has_more, False, _materialise(session, user, rows))
+    changes, skipped = isolate_changes(_materialise(session, user, rows))
+    return PullPage(next_cursor, has_more, False, changes, skipped)
 
 
 def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) -> list:

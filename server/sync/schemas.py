@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..models import Outcome
 from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
+from . import event_data
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase hex SHA-256.")
 OPS = ("create", "update", "delete")
@@ -122,11 +123,21 @@ class ChangeOut(Schema):
     fields_ = fields.Dict(data_key="fields", attribute="fields")
 
 
+class SkippedOut(Schema):
+    entity = fields.String()
+    id = fields.String()
+    version = fields.Integer(allow_none=True)
+
+
 class PullOut(Schema):
     cursor = fields.String()
     has_more = fields.Boolean()
     reset = fields.Boolean()
     changes = fields.List(fields.Nested(ChangeOut))
+    skipped = fields.List(fields.Nested(SkippedOut), metadata={
+        "description": "Only when some record could not be serialised: the changes left out of this page "
+                       "(the server logged them). A change sent with some fields unreadable names them in "
+                       "its fields' `unreadable` list and sends them as null."})
 
 
 class BlobOut(Schema):
@@ -177,7 +188,13 @@ VISIT_EVENT_KINDS = (
 class VisitEventFields(VisitFields):
     kind = Choice(VISIT_EVENT_KINDS, required=True)
     note = Text(2000, allow_none=True)
-    data = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), allow_none=True)
+    data = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), allow_none=True,
+                       metadata={"description": "The kind's own fields (server/sync/event_data.py); "
+                                                "a key the kind does not have is refused."})
+
+    @validates_schema
+    def _data_fits_the_kind(self, data, **kwargs):
+        event_data.check(data.get("kind"), data.get("data"))
 
 
 class DiagnosisFields(VisitFields):

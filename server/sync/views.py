@@ -22,6 +22,7 @@ from ..services import review
 from ..wire.fields import StrictSchema, Text
 from . import pull as pull_module
 from .bulk import insert_ignore
+from .isolation import isolate_rows, keep_if_encodes
 from .push import push as apply_push
 from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError
 
@@ -61,8 +62,10 @@ def pull(query):
     # The changes are already in wire form (pull.py builds them, serialize.py their fields):
     # a second pass through PullOut would cost a quarter of a page. PullOut still documents
     # the body, and the fuzz tests check every answer against that document.
-    return current_app.json.response(
-        {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes})
+    body = {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes}
+    if page.skipped:  # records that could not be serialised (isolation.py): named, not sent
+        body["skipped"] = page.skipped
+    return current_app.json.response(body)
 
 
 def _sha_or_404(sha256: str) -> str:
@@ -174,6 +177,9 @@ class RejectedOut(StrictSchema):
     settlement = fields.String(allow_none=True)
 
 
+_conflict_out, _rejected_out = ConflictOut(), RejectedOut()
+
+
 class ReviewQuery(StrictSchema):
     open = fields.Boolean(load_default=True, metadata={"description": "Only those not yet settled"})
     # Bounded here: PostgreSQL rejects a negative LIMIT (a 500), SQLite reads it as "no limit".
@@ -194,7 +200,9 @@ def list_conflicts(q):
     stmt = sa.select(Conflict).order_by(Conflict.created_at.desc()).limit(q["limit"])
     if q["open"]:
         stmt = stmt.where(Conflict.resolved_at.is_(None))
-    return db.session.scalars(stmt).all()
+    return isolate_rows(db.session.scalars(stmt).all(), _conflict_out.dump, "conflicts", lambda c: {
+        "losing_value": {"value": keep_if_encodes((c.losing_value or {}).get("value"))},
+        "winning_value": {"value": keep_if_encodes((c.winning_value or {}).get("value"))}})
 
 
 @blp.route("/sync/conflicts/<string:conflict_id>/settle", methods=["POST"])
@@ -224,7 +232,9 @@ def list_rejected(q):
         stmt = stmt.where(MutationRecord.user_id == current_user.id)
     if q["open"]:
         stmt = stmt.where(MutationRecord.settled_at.is_(None))
-    return db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(q["limit"])).all()
+    rows = db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(q["limit"])).all()
+    return isolate_rows(rows, _rejected_out.dump, "rejected entries", lambda r: {
+        "payload": keep_if_encodes(r.payload), "result": {"error": keep_if_encodes((r.result or {}).get("error"))}})
 
 
 @blp.route("/sync/rejected/<string:mutation_id>/settle", methods=["POST"])

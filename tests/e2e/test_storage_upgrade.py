@@ -1,5 +1,5 @@
 """A phone that ran the first release (IndexedDB schema version 1) opens the new app: its
-database is upgraded to version 2 and nothing is lost. The job list shows its jobs, and
+database is upgraded to the newest version and nothing is lost. The job list shows its jobs, and
 the entries it had queued reach the server exactly once when it is back online."""
 from __future__ import annotations
 
@@ -50,9 +50,10 @@ V1_PHONE_JS = """async ({ mirror, records, outbox, meta, password, email }) => {
 
 SCHEMA_JS = """async () => {
   const db = await new Promise((ok, bad) => { const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = () => bad(r.error); });
-  const t = db.transaction(['records', 'outbox']);
+  const t = db.transaction(['records', 'outbox', 'work_order']);
   const out = { version: db.version, recordIndexes: [...t.objectStore('records').indexNames].sort(),
-                outbox: await new Promise((ok) => { const r = t.objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result.map((e) => [e.seq, e.id])); }) };
+                outbox: await new Promise((ok) => { const r = t.objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result.map((e) => [e.seq, e.id])); }),
+                pulled: await new Promise((ok) => { const r = t.objectStore('work_order').getAll(); r.onsuccess = () => ok(r.result.map((w) => [w.id, w.version, w.server_version])); }) };
   db.close();
   return out;
 }"""
@@ -104,7 +105,9 @@ def test_a_version_1_phone_is_upgraded_and_loses_nothing(live, browser):
     tickets = page.locator("#today-list a.job").evaluate_all("els => els.map(e => e.dataset.ticket)")
     assert sorted(tickets) == sorted(seed.tickets.values()), "the jobs a v1 phone held are listed"
     schema = page.evaluate(SCHEMA_JS)
-    assert schema["version"] == 2 and schema["recordIndexes"] == ["entity", "work_order_id"]
+    assert schema["version"] == 3 and schema["recordIndexes"] == ["entity", "work_order_id"]
+    # version 3: each job keeps the version it pulled apart (no work-order update was queued)
+    assert sorted(schema["pulled"]) == sorted([w["id"], w["version"], w["version"]] for w in data["mirror"]["work_order"])
     assert schema["outbox"] == [[e["seq"], e["id"]] for e in data["outbox"]], "queued entries kept, in order"
     page.wait_for_function("() => document.getElementById('status')?.dataset.pending === '2'")
     assert {r["id"] for r in local_records(page, seed.wo_in_warranty)} == {r["id"] for r in data["records"]}

@@ -15,12 +15,19 @@ entry (last_seq), exactly as the PWA does, and push it in batches while:
 - phones replay batches already acknowledged, and sometimes send one batch twice at once;
 - the two phones of one technician edit the same work order offline, from the same
   base_version (notes, outcome, appointment);
-- a few entries are invalid (unknown part, unknown event kind, void of nothing).
+- a phone makes two offline edits of another job (notes, then a new appointment), both
+  from the version it pulled in the morning, and the office moves that appointment
+  after the first edit reached the server and before the second one is made;
+- a few entries are invalid (unknown part, unknown event kind, void of nothing, event data
+  the kind does not have, nested deep);
+- a poisoned record, one no JSON encoder takes (data nested 300 levels), is planted in the
+  database before the day on a job of the first technician: every pull, theirs and the
+  office's, must still answer.
 
 Phones retry with backoff until every entry is acknowledged. Then the database is
 checked directly: every entry is on the server exactly once or rejected with its
 reason, nothing is lost or duplicated, and every overwritten value is in the
-conflict log. The counts are printed as a table; the exit status is 1 on any problem.
+conflict log (the office's appointment too). The counts are printed as a table; the exit status is 1 on any problem.
 """
 from __future__ import annotations
 
@@ -140,7 +147,7 @@ def seed(url: str, cfg: Config) -> tuple[list[Technician], str]:
     from server import create_app
     from server.auth.session import issue_token
     from server.extensions import db
-    from server.models import Customer, Part, Product, User
+    from server.models import Customer, Part, Product, User, VisitEvent
     from server.services.work_orders import create_work_order
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _sa_url(url), "SECRET_KEY": "onsite-faults"})
@@ -181,6 +188,18 @@ def seed(url: str, cfg: Config) -> tuple[list[Technician], str]:
                     )
                     db.session.flush()
                     orders.append(wo.id)
+                if t == 0:  # on one more job of theirs, written past every schema, as a row from before them would be
+                    poisoned = create_work_order(
+                        {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "漏水",
+                         "customer_id": customer.id, "technician_id": tech.id,
+                         "appointment_start": day + timedelta(hours=17), "appointment_end": day + timedelta(hours=18)},
+                        dispatcher)
+                    db.session.flush()
+                    poison: object = 1
+                    for _ in range(300):
+                        poison = [poison]
+                    db.session.add(VisitEvent(work_order_id=poisoned.id, kind="note_left", created_by_id=tech.id,
+                                              device_at=datetime.now(UTC), data={"poison": poison}))
                 tokens = [issue_token(tech, f"phone-{t}-{k}") for k in range(2)]
                 technicians.append(Technician(tech.id, tokens, orders))
             office_token = issue_token(dispatcher, "faults-office")
@@ -550,6 +569,10 @@ class Phone(threading.Thread):
         self.morning: dict[str, dict] = {}
         self.cursor: str | None = None
         self.contested: dict | None = None  # (wo_id, values) written on the shared work order
+        # Two offline edits of one job with an office reschedule between them:
+        # {wo_id, first_seq, hold, office, values}; the second edit is held until the office is done.
+        self.rescheduled: dict | None = None
+        self.office_token: str | None = None
         self.last_fault = ""
         self.unsure: dict[str, str] = {}  # first id of a push whose answer never came -> the fault
 
@@ -624,7 +647,10 @@ class Phone(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.morning = {c["id"]: c for c in self.pull_all() if c["entity"] == "work_order" and c["op"] == "put"}
+            changes = self.pull_all()
+            self.morning = {c["id"]: c for c in changes if c["entity"] == "work_order" and c["op"] == "put"}
+            self.tally.add("poisoned records pulled as unreadable",
+                           sum(1 for c in changes if "unreadable" in (c.get("fields") or {})))
             missing = set(self.wo_ids) - set(self.morning)
             if missing:
                 raise RuntimeError(f"morning pull lacks work orders {sorted(missing)}")
@@ -659,16 +685,35 @@ class Phone(threading.Thread):
                                                           "quantity": 1, "unit_price": "9.00", "under_warranty": False}), False))
         insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "teleported"}), False))
         insert_after(Entry(self._mutation("visit_event", {}, op="delete"), False))  # voids a record that never was
+        deep: object = "x"
+        for _ in range(20):  # within the request's JSON limits, but no field of the kind
+            deep = {"k": deep}
+        insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "arrived", "data": {"deep": deep}}),
+                           False))
         if self.role in ("A", "B"):
             values = contested_values(self.role, self.morning[wo0])
             self.contested = {"wo_id": wo0, "values": values}
             insert_after(Entry(self._wo_update(wo0, values), True))
         own = {"A": 1, "B": 2, "solo": 1}[self.role]
-        if own < len(self.wo_ids):  # an edit nobody else makes: applies without conflict
-            insert_after(Entry(self._wo_update(self.wo_ids[own], {"technician_notes": f"{self.name}：顺便清洗了滤网。"}), True))
+        second = None
+        if own < len(self.wo_ids):  # edits nobody else makes: the first applies without conflict
+            wo_id = self.wo_ids[own]
+            first = Entry(self._wo_update(wo_id, {"technician_notes": f"{self.name}：已与客户确认上门时间。"}), True)
+            insert_after(first)
+            start = datetime.fromisoformat(self.morning[wo_id]["fields"]["appointment_start"]).astimezone(CST)
+            mine, office = start + timedelta(days=1), start + timedelta(hours=4)
+            values = {"appointment_start": mine.isoformat(), "appointment_end": (mine + timedelta(hours=1)).isoformat()}
+            second = Entry(self._wo_update(wo_id, values), True)  # same base: the version pulled this morning
+            insert_after(second, items.index(first))
+            self.rescheduled = {"wo_id": wo_id, "first": first, "values": values, "office": {
+                "appointment_start": office.isoformat(), "appointment_end": (office + timedelta(hours=1)).isoformat()}}
         for seq, entry in enumerate(items, start=1):
             entry.mutation["seq"] = seq
         self.outbox = items
+        if second is not None:
+            self.rescheduled["first_seq"] = self.rescheduled.pop("first").mutation["seq"]
+            self.rescheduled["hold"] = items.index(second)  # entries released before the second edit
+            self.rescheduled["done"] = False
 
     def _mutation(self, entity: str, fields: dict, op: str = "create", entity_id: str | None = None) -> dict:
         return {"seq": 0, "id": str(uuid.uuid4()), "entity": entity, "entity_id": entity_id or str(uuid.uuid4()),
@@ -686,6 +731,10 @@ class Phone(threading.Thread):
             self._check_deadline()
             now = time.monotonic()
             self.released = max(self.released, min(n, math.ceil(n * (now - start) / self.cfg.day_seconds)))
+            if self.rescheduled and not self.rescheduled["done"]:
+                self.released = min(self.released, self.rescheduled["hold"])
+                if self.acked >= self.rescheduled["first_seq"]:
+                    self.office_reschedules()
             if now >= offline_until:
                 if self.rng.random() < 0.08:  # into a basement: entries pile up
                     offline_until = now + self.rng.uniform(1, 3)
@@ -696,6 +745,18 @@ class Phone(threading.Thread):
                     return
                 self.idle_traffic()  # the day is done; keep syncing like an open app does
             time.sleep(self.rng.uniform(0.15, 0.5))
+
+    def office_reschedules(self) -> None:
+        """The office moves the appointment after the first offline edit arrived, before the second is made."""
+        office = self._session()
+        office.headers["Authorization"] = f"Bearer {self.office_token}"
+        try:
+            self.ask("PATCH", f"/api/work-orders/{self.rescheduled['wo_id']}", session=office,
+                     json=self.rescheduled["office"])
+        finally:
+            office.close()
+        self.tally.add("office reschedules between two offline edits")
+        self.rescheduled["done"] = True
 
     def idle_traffic(self) -> None:
         if self.acked_batches and self.rng.random() < 0.7:
@@ -959,6 +1020,23 @@ def check_conflicts(phones: list[Phone], db: dict, problems: list[str]) -> tuple
                 if not _same(name, value, kept) and not any(_same(name, c.losing_value.get("value"), value) for c in rows):
                     unlogged += 1
                     problems.append(f"work order {wo_id} {name}: overwritten value {value!r} is not in the conflict log")
+    for p in phones:
+        if not p.rescheduled:
+            continue
+        wo_id, kept = p.rescheduled["wo_id"], db["work_orders"][p.rescheduled["wo_id"]]
+        if any(c.entity_id == wo_id and c.field == "technician_notes" for c in db["conflicts"]):
+            problems.append(f"work order {wo_id}: the phone's own first edit was logged as a conflict")
+        for name, office_value in p.rescheduled["office"].items():
+            expected += 1
+            contested.append({"wo_id": wo_id, "field": name, "values": [office_value, p.rescheduled["values"][name]],
+                              "office": office_value})
+            rows = [c for c in db["conflicts"] if c.entity_id == wo_id and c.field == name]
+            if not _same(name, getattr(kept, name), p.rescheduled["values"][name]):
+                problems.append(f"work order {wo_id} {name}: the phone's later edit did not apply")
+            if len(rows) != 1 or not _same(name, rows[0].losing_value.get("value"), office_value):
+                unlogged += 1
+                problems.append(f"work order {wo_id} {name}: the office's {office_value!r}, overwritten by a second "
+                                f"offline edit, is not in the conflict log ({len(rows)} rows)")
     fought = {(c["wo_id"], c["field"]) for c in contested}
     problems += [f"unexpected conflict row: work order {c.entity_id} field {c.field}"
                  for c in db["conflicts"] if (c.entity_id, c.field) not in fought]
@@ -1067,6 +1145,8 @@ def fault_counts(tally: Tally, killer: WorkerKiller, respawns: int) -> dict:
         "cut_by_proxy": t["requests cut by the proxy"],
         "cut_by_proxy_split": f"{t['cut by the proxy: had committed']} / {t['cut by the proxy: had not committed']}",
         "replays": t["acknowledged batches replayed"],
+        "unreadable_pulled": t["poisoned records pulled as unreadable"],
+        "office_reschedules": t["office reschedules between two offline edits"],
         "twins": t["batches sent twice at once"],
         "retries": t["retries"],
         "requests": t["requests"],
@@ -1104,6 +1184,7 @@ def run(cfg: Config, keep_database: bool = False, keep_logs: bool = False, echo=
             role = "solo" if (i % 2 == 0 and i + 1 == cfg.devices) else "AB"[i % 2]
             phones.append(Phone(i, role, tech.tokens[i % 2], tech.work_orders, server.url, proxy.url, cfg, tally,
                                 killer, barrier, deadline, abort, rng.randrange(1 << 30)))
+            phones[-1].office_token = office_token
         day = run_day(phones, killer, barrier, deadline, tally)
         if not server.wait_workers(10):
             tally.problem(f"gunicorn has {len(server.workers())} of {cfg.workers} workers after the kills")
@@ -1168,6 +1249,8 @@ LABELS = {  # report.counts key -> row of the printed table, in order
     "cut_by_proxy": "responses cut by the proxy",
     "cut_by_proxy_split": "  push had committed / had not",
     "replays": "acknowledged batches replayed",
+    "unreadable_pulled": "poisoned records pulled as unreadable",
+    "office_reschedules": "office reschedules between two offline edits",
     "twins": "batches sent twice at once",
     "retries": "retries (with backoff)",
     "requests": "requests",

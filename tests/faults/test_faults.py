@@ -53,6 +53,13 @@ def test_run_hit_the_server_hard_and_found_no_problem(faulty_run):
     assert report.problems == []
 
 
+def test_a_poisoned_record_does_not_break_anyones_pull(faulty_run):
+    """Issue #12 finding 2: the first technician's two phones pull it, marked unreadable, and nobody saw a 5xx."""
+    report, _ = faulty_run
+    assert report.counts["unreadable_pulled"] == 2
+    assert report.counts["http_5xx"] == 0 and report.problems == []
+
+
 def test_every_mutation_has_exactly_one_server_record(faulty_run):
     report, conn = faulty_run
     ids = [s["id"] for s in report.sent]
@@ -100,9 +107,24 @@ def _instant(value):
     return datetime.fromisoformat(value)
 
 
+def test_an_office_edit_between_two_offline_edits_of_a_job_is_in_the_conflict_log(faulty_run):
+    """Issue #12 finding 4: the second offline edit does not claim to have seen the office's change."""
+    report, conn = faulty_run
+    rescheduled = [c for c in report.contested if "office" in c]
+    assert report.counts["office_reschedules"] >= 2 and len(rescheduled) == 2 * report.counts["office_reschedules"]
+    for c in rescheduled:
+        final = conn.execute(sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}).scalar_one()
+        assert _instant(final) == _instant(c["values"][1]), c  # the phone's later edit arrived last
+        rows = conn.execute(sa.text("SELECT field, rule, losing_value FROM conflicts WHERE entity = 'work_order' "
+                                    "AND entity_id = :id"), {"id": c["wo_id"]}).all()
+        logged = [r for r in rows if r.field == c["field"]]
+        assert len(logged) == 1 and _instant(logged[0].losing_value["value"]) == _instant(c["office"]), rows
+        assert "technician_notes" not in {r.field for r in rows}, "the phone's own first edit is no conflict"
+
+
 def test_every_overwritten_work_order_value_is_in_the_conflict_log(faulty_run):
     report, conn = faulty_run
-    contested = [c for c in report.contested if c["field"] in CONTESTED_FIELDS]
+    contested = [c for c in report.contested if c["field"] in CONTESTED_FIELDS and "office" not in c]
     assert contested, "no two phones edited the same work order"
     for c in contested:
         final = conn.execute(sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}).scalar_one()

@@ -42,9 +42,9 @@ async function schemaOf() {
   }));
 }
 
-test("there is one upgrade step per version, and version 2 is the newest", () => {
+test("there is one upgrade step per version, and version 3 is the newest", () => {
   assert.equal(DB_VERSION, UPGRADES.length);
-  assert.equal(DB_VERSION, 2);
+  assert.equal(DB_VERSION, 3);
 });
 
 test("a new install gets every store, with visit records indexed by work order and by kind", async () => {
@@ -57,7 +57,7 @@ test("a new install gets every store, with visit records indexed by work order a
   assert.deepEqual(schema.blobs, { keyPath: "sha256", indexes: [] });
 });
 
-test("a phone at version 1 is upgraded to 2 and keeps its jobs, records, outbox and meta", async () => {
+test("a phone at version 1 is upgraded to the newest and keeps its jobs, records, outbox and meta", async () => {
   const parts = [
     { id: "r1", entity: "part_fitted", work_order_id: WO, part_number: "PCB-220", quantity: 1, synced: false },
     { id: "r2", entity: "part_fitted", work_order_id: WO, part_number: "BLT-10", quantity: 2, synced: true },
@@ -73,8 +73,9 @@ test("a phone at version 1 is upgraded to 2 and keeps its jobs, records, outbox 
     t.objectStore("part").put({ id: "p1", part_number: "PCB-220" });
   });
 
-  assert.equal((await openDb()).version, 2);
+  assert.equal((await openDb()).version, DB_VERSION);
   assert.equal((await get("work_order", WO)).ticket_no, "SR-1");
+  assert.equal((await get("work_order", WO)).server_version, 3, "no update queued: the version is the one pulled");
   assert.deepEqual((await getAll("records")).map((r) => r.id), ["r1", "r2", "r3"]);
   assert.deepEqual((await pendingEntries()).map((e) => [e.seq, e.id]), [[1, "m1"], [2, "m2"]]);
   assert.equal(await getMeta("seq"), 2);
@@ -118,4 +119,43 @@ test("a failing step leaves the phone at its old version with its data", async (
   });
   assert.equal(version, 1);
   assert.equal(await getMeta("seq"), 7, "opened again, the upgrade runs and the data is there");
+});
+
+/** A database at version 2 (the release before `server_version`), filled by `fill`. */
+async function openVersion2(fill) {
+  await openVersion1(() => {});
+  await new Promise((resolve, reject) => {
+    const request = globalThis.indexedDB.open(DB_NAME, 2);
+    request.onupgradeneeded = () => {
+      request.transaction.objectStore("records").createIndex("entity", "entity");
+      fill(request.transaction);
+    };
+    request.onsuccess = () => { request.result.close(); resolve(); };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+test("version 3 takes the count of queued updates out of each job's version and of the queued updates", async () => {
+  const OTHER = "22222222-2222-4222-8222-222222222222";
+  await openVersion2((t) => {
+    // Pulled at 5, then two offline updates: version 5 + 2 = 7, sent as 5 and 6.
+    t.objectStore("work_order").put({ id: WO, ticket_no: "SR-1", status: "en_route", version: 7 });
+    t.objectStore("work_order").put({ id: OTHER, ticket_no: "SR-2", status: "assigned", version: 4 });
+    t.objectStore("work_order").put({ id: "broken", ticket_no: "SR-3" }); // no version: left as it is
+    const update = (seq, id, base) => ({ seq, id: `m${seq}`, entity: "work_order", entity_id: id, op: "update", fields: { status: "x" }, base_version: base });
+    t.objectStore("outbox").put(update(1, WO, 5));
+    t.objectStore("outbox").put({ seq: 2, id: "m2", entity: "visit_event", entity_id: "r1", op: "create", fields: {}, base_version: null });
+    t.objectStore("outbox").put(update(3, WO, 6));
+    t.objectStore("meta").put({ key: "seq", value: 3 });
+  });
+  assert.equal((await openDb()).version, 3);
+  const wo = await get("work_order", WO);
+  assert.equal(wo.server_version, 5, "the version pulled, without the two queued updates");
+  assert.equal(wo.version, 5);
+  assert.equal(wo.status, "en_route", "the optimistic copy keeps the technician's changes");
+  assert.equal((await get("work_order", OTHER)).server_version, 4);
+  assert.equal((await get("work_order", "broken")).server_version, undefined);
+  assert.deepEqual((await pendingEntries()).map((e) => [e.seq, e.base_version]), [[1, 5], [2, null], [3, 5]],
+    "both queued updates say what was actually seen: version 5");
+  assert.equal(await getMeta("seq"), 3);
 });

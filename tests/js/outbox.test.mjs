@@ -94,19 +94,30 @@ test("a rejected entry can be dismissed", async () => {
   assert.equal((await rejectedEntries()).length, 0);
 });
 
-test("work-order updates predict the base version and revert when rejected", async () => {
+test("work-order updates send the version last pulled, and revert when rejected", async () => {
   await updateWorkOrder(WO, { status: "scheduled" });
   await updateWorkOrder(WO, { status: "en_route" });
   const [first, second] = await pendingEntries();
   assert.equal(first.base_version, 3);
-  assert.equal(second.base_version, 4, "the first update bumps the version the server will have");
+  assert.equal(second.base_version, 3, "a second offline edit has still seen only version 3 (issue #12, finding 4)");
   assert.deepEqual(first.fields, { status: "scheduled" });
   assert.equal((await get("work_order", WO)).status, "en_route");
-  await acknowledge([first], response([first]));
+  await acknowledge([first], response([first], "applied", { version: 9 }));
+  assert.equal((await get("work_order", WO)).version, 3, "the version a push produced is not the version pulled");
   await acknowledge([second], response([second], "rejected", { error: { message: "cannot go" } }));
   const wo = await get("work_order", WO);
   assert.equal(wo.status, "scheduled", "the rejected change is undone locally");
-  assert.equal(wo.version, 4);
+  assert.equal(wo.version, 3);
+});
+
+test("a corrected copy of a rejected update also sends the version last pulled", async () => {
+  await put("work_order", { id: WO, entity: "work_order", version: 3, server_version: 3, ticket_no: "SR-1", status: "assigned", outcome: null });
+  await updateWorkOrder(WO, { outcome: "fixed" });
+  const [sent] = await pendingEntries();
+  await acknowledge([sent], response([sent], "rejected", { error: { message: "no" } }));
+  await updateWorkOrder(WO, { status: "scheduled" });
+  await resendRejected(sent.id, { outcome: "not_fixed" });
+  assert.deepEqual((await pendingEntries()).map((e) => e.base_version), [3, 3]);
 });
 
 test("an update that changes nothing queues nothing", async () => {

@@ -163,7 +163,7 @@ test("a failed pull page keeps the old cursor", async () => {
   assert.ok(await get("part", "p1"));
 });
 
-test("pulled work orders keep our queued changes on top, with the version predicted", async () => {
+test("pulled work orders keep our queued changes on top, and the version pulled apart", async () => {
   await put("work_order", { id: WO, version: 2, status: "assigned", ticket_no: "SR-1" });
   await updateWorkOrder(WO, { status: "scheduled" });
   fakeServer({ ...sessionRoute, "GET /api/sync/pull": () => json(200, { cursor: "c9", has_more: false, reset: false, changes: [
@@ -173,8 +173,11 @@ test("pulled work orders keep our queued changes on top, with the version predic
   const wo = await get("work_order", WO);
   assert.equal(wo.status, "scheduled", "our queued change stays on top");
   assert.equal(wo.technician_notes, "office note");
-  assert.equal(wo.version, 6, "server version plus our one queued update");
+  assert.equal(wo.server_version, 5, "the version pulled, not a count of our queued updates");
   assert.equal(await pendingCount(), 1);
+  await updateWorkOrder(WO, { status: "en_route" });
+  const queued = await pendingEntries();
+  assert.deepEqual(queued.map((e) => e.base_version), [2, 5], "each update sends the version its phone had pulled");
 });
 
 test("reset drops the mirror (not unsynced records) and pulls from the start", async () => {

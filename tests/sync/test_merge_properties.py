@@ -50,3 +50,23 @@ def test_merge_rules(current, proposed, field_versions, base_version, role):
             c = conflicts[0]
             assert c.server_value == current[name] and c.device_value == value
             assert c.kept == result.changes.get(name, current[name])
+
+
+@given(
+    current=st.fixed_dictionaries({"technician_notes": texts, "outcome": st.none() | texts}),
+    proposed=st.fixed_dictionaries({}, optional={"technician_notes": texts, "outcome": st.none() | texts}),
+    field_versions=st.dictionaries(st.sampled_from(["technician_notes", "outcome"]), st.integers(1, 10)),
+    field_writers=st.dictionaries(st.sampled_from(["technician_notes", "outcome"]), st.sampled_from(["me", "other"])),
+    base_version=st.integers(1, 10),
+)
+def test_a_devices_own_writes_are_never_concurrent_and_everyone_elses_are(current, proposed, field_versions,
+                                                                         field_writers, base_version):
+    result = merge_work_order(current, field_versions, base_version, proposed, "technician", field_writers, "me")
+    for name, value in proposed.items():
+        if value == current[name]:
+            continue
+        logged = [c for c in result.conflicts if c.field == name]
+        someone_else = field_versions.get(name, 0) > base_version and field_writers.get(name) != "me"
+        assert bool(logged) == someone_else, (name, field_writers)
+        if someone_else and name != "technician_notes":
+            assert logged[0].server_value == current[name]  # the overwritten value is logged

@@ -40,6 +40,40 @@ export const UPGRADES = [
   (db, tx) => {
     tx.objectStore("records").createIndex("entity", "entity");
   },
+  // 2 -> 3: the version the phone last pulled, apart from its optimistic copy. A work
+  // order's `version` used to be the pulled version plus one per update still queued, and
+  // that count went out as `base_version`: after an office change, a second offline edit
+  // claimed to have seen it, and the office's value was overwritten with no conflict
+  // logged (issue #12, finding 4). Each work order now keeps `server_version` (written only
+  // by a pull) and updates send it. The count is taken back out of phones' copies and of
+  // the updates still queued (each counted the queued updates of its job before it).
+  (db, tx) => {
+    const raw = unwrap(tx);
+    const queued = new Map(); // work order -> updates queued for it so far (in seq order)
+    raw.objectStore("outbox").openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (cursor) {
+        const entry = cursor.value;
+        if (entry?.entity === "work_order" && entry.op === "update" && Number.isInteger(entry.base_version)) {
+          const before = queued.get(entry.entity_id) || 0;
+          queued.set(entry.entity_id, before + 1);
+          if (before) cursor.update({ ...entry, base_version: Math.max(0, entry.base_version - before) });
+        }
+        cursor.continue();
+        return;
+      }
+      raw.objectStore("work_order").openCursor().onsuccess = (e) => {
+        const wo = e.target.result;
+        if (!wo) return;
+        const value = wo.value;
+        if (value && typeof value === "object" && Number.isInteger(value.version) && !Number.isInteger(value.server_version)) {
+          const pulled = Math.max(0, value.version - (queued.get(value.id) || 0));
+          wo.update({ ...value, version: pulled, server_version: pulled });
+        }
+        wo.continue();
+      };
+    };
+  },
 ];
 /** The newest schema version: one per upgrade step. */
 export const DB_VERSION = UPGRADES.length;
@@ -102,7 +136,16 @@ export function isQuotaError(err) {
 export function isSoundWorkOrder(wo) {
   return !!wo && typeof wo === "object" && !Array.isArray(wo) && typeof wo.id === "string" &&
     typeof wo.ticket_no === "string" && typeof wo.status === "string" &&
-    (wo.version === undefined || Number.isInteger(wo.version));
+    (wo.version === undefined || Number.isInteger(wo.version)) &&
+    (wo.server_version === undefined || Number.isInteger(wo.server_version));
+}
+
+/**
+ * The version of a work order this phone last pulled from the server: what an update
+ * queued now has seen (`base_version`). Never the optimistic local copy's own count.
+ */
+export function pulledVersion(wo) {
+  return Number.isInteger(wo?.server_version) ? wo.server_version : (Number.isInteger(wo?.version) ? wo.version : 0);
 }
 
 /**

@@ -2,7 +2,7 @@
 // when a push response acknowledged its seq (applied, merged, duplicate or rejected);
 // rejected ones move to the `rejected` store, with the reason, to be fixed or dismissed.
 
-import { tx } from "./db.js";
+import { pulledVersion, tx } from "./db.js";
 import { ACCEPTED, blobRefs, mutation } from "./wire.js";
 
 /** Stores a transaction must cover to append to the outbox. */
@@ -108,7 +108,6 @@ async function revertWorkOrder(t, entry) {
   for (const [field, value] of Object.entries(entry.revert)) {
     if (wo[field] === entry.fields[field]) restored[field] = value;
   }
-  restored.version = Math.max(1, (wo.version || 1) - 1);
   await t.put("work_order", restored);
 }
 
@@ -125,6 +124,9 @@ export function acknowledge(sent, parsed) {
       const result = parsed.bySeq.get(entry.seq);
       if (!result || result.id !== entry.id) continue;
       if (ACCEPTED.has(result.status)) {
+        // A work order keeps the version it last pulled: the version an update produced is
+        // not taken, since the office may have changed other fields before it that this
+        // phone has not seen yet (markRecord leaves work orders alone).
         await t.del("outbox", entry.seq);
         await markRecord(t, entry, { synced: true, rejected: false, version: result.version ?? 1 });
         accepted += 1;
@@ -160,9 +162,9 @@ export function resendRejected(id, fields) {
     if (entry.entity === "work_order") {
       const wo = await t.get("work_order", entry.entity_id);
       if (!wo) throw new Error("work order no longer on this device");
-      baseVersion = wo.version;
+      baseVersion = pulledVersion(wo);
       revert = Object.fromEntries(Object.keys(fields).map((k) => [k, wo[k] ?? null]));
-      await t.put("work_order", { ...wo, ...fields, version: wo.version + 1 });
+      await t.put("work_order", { ...wo, ...fields });
     } else {
       const record = await t.get("records", entry.entity_id);
       if (record) await t.put("records", { ...record, ...fields, rejected: false, synced: false });

@@ -2,7 +2,7 @@
 // same IndexedDB transaction. Once the customer has signed, what they signed is sealed:
 // parts, fee quotes, customer-visible diagnoses and the outcome can no longer change.
 
-import { isSoundWorkOrder, tx } from "./db.js";
+import { isSoundWorkOrder, pulledVersion, tx } from "./db.js";
 import { OUTBOX_STORES, appendIn } from "./outbox.js";
 import { isoWithOffset } from "./wire.js";
 
@@ -90,8 +90,9 @@ export function voidRecord(id) {
 
 /**
  * Change work-order fields (status, outcome, appointment, notes) on the device at once and
- * queue the update. base_version is the version this device expects the server to be at:
- * the last one pulled plus our own updates still queued (each bumps it by one).
+ * queue the update. base_version is the server version this device last pulled
+ * (`server_version`, set only by a pull): what the technician actually saw. The server
+ * knows which of the changes after it were this device's own queued updates.
  */
 export function updateWorkOrder(woId, changes, { at = new Date() } = {}) {
   return tx(["work_order", "records", ...OUTBOX_STORES], "readwrite", async (t) => {
@@ -104,9 +105,9 @@ export function updateWorkOrder(woId, changes, { at = new Date() } = {}) {
     if (!Object.keys(fields).length) return wo;
     if ("outcome" in fields && signOffOf(await recordsOf(t, woId))) throw new SealedError();
     const revert = Object.fromEntries(Object.keys(fields).map((k) => [k, wo[k] ?? null]));
-    const updated = { ...wo, ...fields, version: wo.version + 1 };
+    const updated = { ...wo, ...fields };
     await t.put("work_order", updated);
-    await appendIn(t, { entity: "work_order", entityId: woId, op: "update", fields, baseVersion: wo.version, at, revert });
+    await appendIn(t, { entity: "work_order", entityId: woId, op: "update", fields, baseVersion: pulledVersion(wo), at, revert });
     return updated;
   });
 }

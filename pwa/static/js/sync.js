@@ -145,7 +145,10 @@ async function applyPull(page) {
         pendingByWo ??= groupUpdates(await t.getAll("outbox"));
         const pending = pendingByWo.get(change.id) || [];
         for (const entry of pending) record = { ...record, ...entry.fields };
-        record.version = change.version + pending.length;
+        // The version pulled, kept apart from the optimistic copy: updates queued from now
+        // on send it as base_version (see records.updateWorkOrder).
+        record.version = change.version;
+        record.server_version = change.version;
       }
       await t.put(store, record);
     }

@@ -1,8 +1,6 @@
 """Conflicts and rejected entries from the sync engine, for review and settling."""
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +10,7 @@ from ...extensions import db
 from ...models import Conflict, MutationRecord, User
 from ...services import review as service
 from ...wire.office import ConflictSettleIn
+from .. import safe_view
 from ..blueprint import bp
 from ..forms import api_error_fields, form_payload, load, record_or_404
 
@@ -27,7 +26,7 @@ def _render(errors=None, status=200):
         tickets=service.tickets_for(conflicts, rejected),
         users={u.id: u.name for u in db.session.scalars(sa.select(User))},
         include_settled=include_settled,
-        as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True),
+        as_json=safe_view.as_json,
         errors=errors or {},
     ), status
 
