@@ -209,9 +209,17 @@ export async function syncNow({ reason = "manual" } = {}) {
       return { ok: true, pushed, pulled };
     } catch (err) {
       const error = describe(err);
-      await tx(["meta"], "readwrite", async (t) => {
+      // Refused sign-in (signed out elsewhere, a revoked lost phone, a deactivated account):
+      // the customers and jobs copied from the server go, the outbox and the technician's
+      // own records stay, to be uploaded after they sign in again (a full pull then).
+      const stores = error.kind === "auth" ? [...MIRROR, "meta"] : ["meta"];
+      await tx(stores, "readwrite", async (t) => {
         await t.setMeta("sync_error", { ...error, at: Date.now() });
-        if (error.kind === "auth") await t.setMeta("auth_needed", true);
+        if (error.kind === "auth") {
+          await t.setMeta("auth_needed", true);
+          for (const name of MIRROR) await t.clear(name);
+          await t.setMeta("cursor", null);
+        }
         await t.setMeta("syncing", false);
       });
       return { ok: false, error };
