@@ -612,6 +612,34 @@ def lists_current_sign_in(r, c):
     assert sum(s["current"] for s in r.get_json()) == 1, r.get_json()
 
 
+def staff_sign_in_request(c: Cell) -> Req:
+    """A sign-in of tech1's for the office's device page to end."""
+    token = sign_ins_service.start(_db.session.get(User, c.w["tech1"]), "password", user_agent="矩阵")
+    _db.session.commit()
+    c.made["id"] = _db.session.scalar(sa.select(SignIn.id).where(SignIn.token_sha256 == sign_ins_service.digest(token)))
+    return Req(path(c, user_id=c.w["tech1"], sign_in_id=c.made["id"]), form={})
+
+
+def staff_token_request(c: Cell) -> Req:
+    _, record = sign_ins_service.issue_token(_db.session.get(User, c.w["tech1"]), "矩阵")
+    _db.session.commit()
+    c.made["id"] = record.id
+    return Req(path(c, user_id=c.w["tech1"], token_id=record.id), form={})
+
+
+def staff_to_deactivate(c: Cell) -> Req:
+    user = make_user(f"{unique('leaver')}@test.onsite", "technician")
+    _db.session.commit()
+    c.made["id"] = user.id
+    return Req(path(c, user_id=user.id), form={})
+
+
+def account_active(active: bool):
+    def check(r, c):
+        assert fetch(User, c.made["id"]).active is active
+    return check
+
+
 def office_login_request(c: Cell) -> Req:
     email = c.email or EMAILS["dispatcher"]
     return Req("/office/login", form={"email": email, "password": PASSWORD})
@@ -719,6 +747,25 @@ MATRIX: dict[tuple[str, str], Row] = {
         own=Expect(422, api_error(422), "the current password is checked first"),
         office=Expect(422, api_error(422), "the current password is checked first"),
         request=lambda c: Req(path(c), json={"current_password": "not it", "new_password": "a new passphrase 42"})),
+    # --- staff and devices: managers only (a lost phone, someone who left)
+    ("GET", "/office/people"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=(EMAILS["tech1"],)))),
+    ("GET", "/office/people/<user_id>"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=("data-sign-in=",))),
+                                              request=lambda c: Req(path(c, user_id=c.w["tech1"]))),
+    ("POST", "/office/people/<user_id>/sign-ins/<sign_in_id>/revoke"): api(
+        anonymous=Expect(302, all_of(to_login, sign_in_live), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
+        manager=ok(302, sign_in_revoked), request=staff_sign_in_request),
+    ("POST", "/office/people/<user_id>/tokens/<token_id>/revoke"): api(
+        anonymous=Expect(302, all_of(to_login, token_kept), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
+        manager=ok(302, token_gone), request=staff_token_request),
+    ("POST", "/office/people/<user_id>/deactivate"): api(
+        anonymous=Expect(302, all_of(to_login, account_active(True)), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
+        manager=ok(302, account_active(False)), request=staff_to_deactivate),
     # --- passkeys: sign-in is open; the list and removal are one's own only
     ("POST", "/api/auth/passkeys/login/options"): public(
         ok(200, lambda r, c: bool(r.get_json()["publicKey"]["challenge"])), clone=True,
