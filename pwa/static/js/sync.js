@@ -3,7 +3,7 @@
 // service worker (its `sync` event). A Web Lock keeps page and worker from syncing at once.
 
 import { ApiError, NetworkError, api } from "./api.js";
-import { MIRROR, deviceId, getMeta, setMeta, tx } from "./db.js";
+import { MIRROR, clearMirror, deviceId, getMeta, setMeta, tx } from "./db.js";
 import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
 import * as wire from "./wire.js";
 
@@ -217,8 +217,7 @@ export async function syncNow({ reason = "manual" } = {}) {
         await t.setMeta("sync_error", { ...error, at: Date.now() });
         if (error.kind === "auth") {
           await t.setMeta("auth_needed", true);
-          for (const name of MIRROR) await t.clear(name);
-          await t.setMeta("cursor", null);
+          await clearMirror(t);
         }
         await t.setMeta("syncing", false);
       });
