@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     init_sync_commands(app)
     init_key_commands(app)
+    init_sign_in_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -53,6 +54,37 @@ def init_app(app: Flask) -> None:
         )
         db.session.commit()
         click.echo(f"Created {role} {email}")
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.BadParameter(f"no account with email {email}", param_hint="email")
+    return user
+
+
+def init_sign_in_commands(app: Flask) -> None:
+    """Ending sign-ins from the command line (a lost phone, someone who left)."""
+    from .auth import sign_ins
+
+    @app.cli.command("deactivate-user")
+    @click.argument("email")
+    def deactivate_user(email: str):
+        """Deactivate an account: it cannot sign in, and every session and token of it ends."""
+        user = _user_by_email(email)
+        ended = sign_ins.deactivate(user)
+        db.session.commit()
+        click.echo(f"Deactivated {user.email}; ended {ended} sessions and tokens.")
+
+    @app.cli.command("revoke-sessions")
+    @click.argument("email")
+    @click.option("--keep-tokens", is_flag=True, help="End browser and phone sessions only, not bearer tokens.")
+    def revoke_sessions(email: str, keep_tokens: bool):
+        """End every session (and bearer token) of an account; it can sign in again."""
+        user = _user_by_email(email)
+        ended = sign_ins.revoke_all(user, tokens=not keep_tokens)
+        db.session.commit()
+        click.echo(f"Ended {ended} sessions and tokens of {user.email}.")
 
 
 def init_sync_commands(app: Flask) -> None:

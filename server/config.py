@@ -53,6 +53,10 @@ def _sla_hours(prefix: str, defaults: dict[str, float]) -> dict[str, float]:
     return {p: float(os.environ.get(f"{prefix}_{p.upper()}", h)) for p, h in defaults.items()}
 
 
+def _redis_of(uri: str) -> str | None:
+    return uri if uri.startswith(("redis://", "rediss://")) else None
+
+
 def from_environment() -> dict:
     """Build the Flask config mapping from environment variables."""
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'onsite.db'}"
@@ -90,7 +94,17 @@ def from_environment() -> dict:
         ],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Shared state for several workers (pending passkey challenges); defaults to the
+        # limiter's Redis when that is one. Without it the database keeps the challenges.
+        "REDIS_URL": os.environ.get("REDIS_URL") or _redis_of(os.environ.get("RATELIMIT_STORAGE_URI", "")),
+        # Sign-ins (server/auth/sign_ins.py): a browser sign-in unused this long is over; bearer
+        # tokens live this long; last-use times are written at most this often.
+        "SIGN_IN_IDLE_DAYS": float(os.environ.get("SIGN_IN_IDLE_DAYS", 30)),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * int(float(os.environ.get("SIGN_IN_IDLE_DAYS", 30))),
+        "API_TOKEN_DAYS": float(os.environ.get("API_TOKEN_DAYS", 90)),
+        "AUTH_TOUCH_SECONDS": 60,
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "onsite"),
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in server.auth.csrf, only for cookie sessions
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
         # Request bodies (server/request_limits.py): 413 beyond this, before the body is read.

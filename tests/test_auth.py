@@ -13,7 +13,7 @@ from server.auth.passwords import verify_password
 from server.extensions import db as _db
 from server.models import ApiToken, Customer, User
 
-WRONG = "Email or password is wrong."
+WRONG = "Email or password is wrong, or this account may not sign in here."
 NEW_CUSTOMER = {"name": "孙七", "phone": "13900000007", "address": "广州市天河区体育西路 7 号"}
 
 
@@ -51,7 +51,9 @@ def test_email_is_matched_without_regard_to_case(app, people):
 def test_wrong_password_and_unknown_email_get_the_same_answer(app, people, email, password):
     response = ApiClient(app).login(email, password)
     assert response.status_code == 401
-    assert response.get_json() == {"code": 401, "status": "Unauthorized", "message": WRONG, "errors": {}}
+    body = response.get_json()
+    assert body.pop("message") in (WRONG, "邮箱或密码错误，或该账号不能在此登录。")  # in the request's language
+    assert body == {"code": 401, "status": "Unauthorized", "errors": {}, "reason": "wrong_credentials", "params": {}}
 
 
 def test_a_deactivated_account_cannot_sign_in_or_use_its_session(app, db, people):
@@ -61,7 +63,7 @@ def test_a_deactivated_account_cannot_sign_in_or_use_its_session(app, db, people
     db.session.commit()
     assert client.get("/api/auth/me").status_code == 401
     response = ApiClient(app).login("tech2@test.onsite")
-    assert response.status_code == 401 and response.get_json()["message"] == WRONG
+    assert response.status_code == 401 and response.get_json()["reason"] == "wrong_credentials"
 
 
 def test_passwords_are_stored_as_argon2id_hashes(db, people):
@@ -80,7 +82,8 @@ def test_me_without_signing_in_is_401_with_the_error_body(app):
     response = app.test_client().get("/api/auth/me")
     assert response.status_code == 401
     body = response.get_json()
-    assert set(body) == {"code", "status", "message", "errors"} and body["code"] == 401
+    assert set(body) == {"code", "status", "message", "errors", "reason", "params"} and body["code"] == 401
+    assert body["reason"] == "sign_in_required"
 
 
 def test_sign_out_ends_the_session(client_for):
@@ -135,7 +138,7 @@ def test_a_bearer_token_works_without_a_session_or_csrf(app, db, people):
 
 def test_token_creation_checks_the_password(app, people):
     response = app.test_client().post("/api/auth/token", json={"email": "dispatch@test.onsite", "password": "nope"})
-    assert response.status_code == 401 and response.get_json()["message"] == WRONG
+    assert response.status_code == 401 and response.get_json()["reason"] == "wrong_credentials"
 
 
 @pytest.mark.parametrize("header", ["Bearer ons_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz"])
@@ -325,3 +328,29 @@ def test_docs_page_is_html_that_loads_the_document(app):
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert "swagger" in html.lower() and "openapi.json" in html
+
+
+def test_office_sign_in_shares_the_password_budget(limited_app):
+    client = ApiClient(limited_app)
+    client.login("tech1@test.onsite", "guess")
+    client.login("tech1@test.onsite", "guess")
+    office = limited_app.test_client()
+    office.get("/office/login")
+    token = office.get("/api/auth/session").get_json()["csrf_token"]
+    form = {"email": "tech1@test.onsite", "password": "guess", "csrf_token": token}
+    assert office.post("/office/login", data=form).status_code == 401
+    assert office.post("/office/login", data={**form, "password": PASSWORD}).status_code == 429
+
+
+def test_office_sign_in_answers_a_technicians_right_password_like_a_wrong_one(app, people):
+    def attempt(password: str) -> tuple[int, str]:
+        browser = app.test_client()
+        browser.get("/office/lang/en")
+        token = browser.get("/api/auth/session").get_json()["csrf_token"]
+        answer = browser.post("/office/login", data={"email": people["tech1"].email, "password": password,
+                                                     "csrf_token": token})
+        return answer.status_code, answer.get_data(as_text=True).replace(token, "")
+
+    right, wrong = attempt(PASSWORD), attempt("not the password")
+    assert right == wrong and right[0] == 401
+    assert "may not sign in here" in right[1] and "dispatcher or manager account" not in right[1]

@@ -277,22 +277,22 @@ def test_recorded_registration_is_stored(db, people, client_for, fixed_challenge
     other = client_for("tech2")
     other.post(f"{URL}/register/options", json={})
     duplicate = other.post(f"{URL}/register/verify", json={"credential": REG_CREDENTIAL})
-    assert duplicate.status_code == 409 and "already registered" in duplicate.get_json()["message"]
+    assert duplicate.status_code == 409 and duplicate.get_json()["reason"] == "passkey_registered"
 
 
 def test_recorded_registration_from_another_origin_or_challenge_is_refused(app, db, people, client_for, fixed_challenge):
     tech = client_for("tech1")
     tech.post(f"{URL}/register/options", json={})  # a random challenge, not the recorded one
     wrong_challenge = tech.post(f"{URL}/register/verify", json={"credential": REG_CREDENTIAL})
-    assert wrong_challenge.status_code == 400
-    assert "challenge" in wrong_challenge.get_json()["message"]
+    assert wrong_challenge.status_code == 422
+    assert "challenge" in wrong_challenge.get_json()["params"]["detail"]
 
     fixed_challenge(REG_CHALLENGE)
     app.config["WEBAUTHN_ORIGINS"] = ["https://onsite.example.cn"]
     tech.post(f"{URL}/register/options", json={})
     wrong_origin = tech.post(f"{URL}/register/verify", json={"credential": REG_CREDENTIAL})
-    assert wrong_origin.status_code == 400
-    assert "origin" in wrong_origin.get_json()["message"]
+    assert wrong_origin.status_code == 422
+    assert "origin" in wrong_origin.get_json()["params"]["detail"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
 
 
@@ -327,7 +327,7 @@ def test_a_replayed_sign_in_is_refused_by_the_signature_counter(app, db, people,
     attacker = ApiClient(app)
     replay = passkey_login(attacker, RSA_LOGIN["credential"])
     assert replay.status_code == 401
-    assert "counter went backwards" in replay.get_json()["message"]
+    assert replay.get_json()["reason"] == "passkey_counter"
     assert signed_in_email(attacker) is None
 
 
@@ -336,13 +336,13 @@ def test_sign_in_from_another_origin_or_challenge_is_refused(app, db, people, fi
     browser = ApiClient(app)
     wrong_challenge = passkey_login(browser, RSA_LOGIN["credential"])  # options carry a fresh challenge
     assert wrong_challenge.status_code == 401
-    assert "challenge" in wrong_challenge.get_json()["message"]
+    assert "challenge" in wrong_challenge.get_json()["params"]["detail"]
 
     fixed_challenge(RSA_LOGIN["challenge"])
     app.config["WEBAUTHN_ORIGINS"] = ["https://onsite.example.cn"]
     wrong_origin = passkey_login(browser, RSA_LOGIN["credential"])
     assert wrong_origin.status_code == 401
-    assert "origin" in wrong_origin.get_json()["message"]
+    assert "origin" in wrong_origin.get_json()["params"]["detail"]
     assert signed_in_email(browser) is None
     assert db.session.scalar(sa.select(Passkey.sign_count)) == 0  # nothing was used up
 
@@ -353,7 +353,7 @@ def test_sign_in_without_user_verification_is_refused(app, db, people, fixed_cha
     browser = ApiClient(app)
     response = passkey_login(browser, NO_UV_LOGIN["credential"], email="tech1@test.onsite")
     assert response.status_code == 401
-    assert "User verification is required" in response.get_json()["message"]
+    assert "User verification is required" in response.get_json()["params"]["detail"]
     assert signed_in_email(browser) is None
 
 
@@ -361,14 +361,14 @@ def test_unknown_or_mismatched_passkeys_are_refused(app, db, people, fixed_chall
     fixed_challenge(RSA_LOGIN["challenge"])
     browser = ApiClient(app)
     unknown = passkey_login(browser, RSA_LOGIN["credential"])
-    assert unknown.status_code == 401 and "not registered" in unknown.get_json()["message"]
+    assert unknown.status_code == 401 and unknown.get_json()["reason"] == "passkey_unknown"
 
     # Registered to tech2, but the authenticator names another account in userHandle.
     passkey = add_recorded_passkey(db, people["tech2"], RSA_LOGIN)
     people["tech2"].webauthn_user_handle = os.urandom(32)
     db.session.commit()
     mismatch = passkey_login(browser, RSA_LOGIN["credential"])
-    assert mismatch.status_code == 401 and "does not belong" in mismatch.get_json()["message"]
+    assert mismatch.status_code == 401 and mismatch.get_json()["reason"] == "passkey_wrong_account"
 
     # Naming one account and presenting another's passkey.
     people["tech2"].webauthn_user_handle = base64url_to_bytes(RSA_LOGIN["credential"]["response"]["userHandle"])
@@ -389,18 +389,18 @@ def test_verify_without_options_or_after_expiry_is_refused(app, db, people, fixe
     fixed_challenge(RSA_LOGIN["challenge"])
     browser = ApiClient(app)
     no_options = browser.post(f"{URL}/login/verify", json={"credential": RSA_LOGIN["credential"]})
-    assert no_options.status_code == 400 and "ask for new options" in no_options.get_json()["message"]
+    assert no_options.status_code == 422 and no_options.get_json()["reason"] == "passkey_no_sign_in"
 
     app.config["WEBAUTHN_CHALLENGE_SECONDS"] = -1  # every challenge is already stale
     expired = passkey_login(browser, RSA_LOGIN["credential"])
-    assert expired.status_code == 400 and "expired" in expired.get_json()["message"]
+    assert expired.status_code == 422 and expired.get_json()["reason"] == "passkey_challenge_expired"
 
     # A challenge is used once: a failed attempt needs new options.
     app.config["WEBAUTHN_CHALLENGE_SECONDS"] = 300
     browser.post(f"{URL}/login/options", json={})
     browser.post(f"{URL}/login/verify", json={"credential": {"id": "x"}})
     second_try = browser.post(f"{URL}/login/verify", json={"credential": RSA_LOGIN["credential"]})
-    assert second_try.status_code == 400
+    assert second_try.status_code == 422
     assert signed_in_email(browser) is None
 
 
@@ -410,7 +410,7 @@ def test_registration_options_do_not_serve_sign_in(app, db, people, client_for, 
     tech = client_for("tech1")
     tech.post(f"{URL}/register/options", json={})
     response = tech.post(f"{URL}/login/verify", json={"credential": RSA_LOGIN["credential"]})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert signed_in_email(tech) == "tech1@test.onsite"
 
 
@@ -428,7 +428,7 @@ def test_malformed_sign_in_credentials_get_a_clear_error(app, people, credential
     response = passkey_login(browser, credential)
     assert response.status_code == 422
     body = response.get_json()
-    assert body["message"] == "The passkey credential is malformed." and body["errors"]["credential"]
+    assert body["reason"] == "passkey_malformed" and body["errors"]["credential"]
 
 
 def test_malformed_registration_credentials_get_a_clear_error(people, client_for):
@@ -440,7 +440,7 @@ def test_malformed_registration_credentials_get_a_clear_error(people, client_for
     tech.post(f"{URL}/register/options", json={})
     garbage = {**REG_CREDENTIAL, "response": {**REG_CREDENTIAL["response"], "attestationObject": "AAAA"}}
     broken = tech.post(f"{URL}/register/verify", json={"credential": garbage})
-    assert broken.status_code == 400 and "registration failed" in broken.get_json()["message"]
+    assert broken.status_code == 422 and broken.get_json()["reason"] == "passkey_registration_failed"
 
     not_an_object = tech.post(f"{URL}/register/verify", json={"credential": "nope"})
     assert not_an_object.status_code == 422 and "credential" in not_an_object.get_json()["errors"]
@@ -486,16 +486,59 @@ def test_passkeys_are_listed_and_removed_by_their_owner_only(app, db, people, cl
     # A removed passkey no longer signs anyone in.
     fixed_challenge(RSA_LOGIN["challenge"])
     gone = passkey_login(ApiClient(app), RSA_LOGIN["credential"])
-    assert gone.status_code == 401 and "not registered" in gone.get_json()["message"]
+    assert gone.status_code == 401 and gone.get_json()["reason"] == "passkey_unknown"
 
 
 def test_passkey_sign_in_is_rate_limited(app, people):
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     browser = ApiClient(app)
     answers = [browser.post(f"{URL}/login/verify", json={"credential": RSA_LOGIN["credential"]}) for _ in range(4)]
-    assert [a.status_code for a in answers[:3]] == [400, 400, 400]
+    assert [a.status_code for a in answers[:3]] == [422, 422, 422]
     limited = answers[3]
     assert limited.status_code == 429
     assert limited.get_json()["code"] == 429 and limited.get_json()["message"]
     options = [browser.post(f"{URL}/login/options", json={}) for _ in range(4)]
     assert [o.status_code for o in options] == [200, 200, 200, 429]
+
+
+# --- server-side, single-use challenges (issue #12, finding 7) -------------------------------
+
+
+class SyncedAuthenticator(SoftAuthenticator):
+    """A synced passkey: its signature counter stays 0, so the counter cannot catch a replay."""
+
+    def get(self, public_key: dict) -> dict:
+        self.sign_count = -1  # get() adds one: the assertion says 0
+        return super().get(public_key)
+
+
+def test_a_replayed_assertion_with_counter_zero_and_the_captured_cookie_is_refused(app, db, people, client_for):
+    authenticator = SyncedAuthenticator()
+    tech = client_for("tech1")
+    options = tech.post(f"{URL}/register/options", json={}).get_json()["publicKey"]
+    assert tech.post(f"{URL}/register/verify", json={"credential": authenticator.create(options)}).status_code == 201
+
+    victim = ApiClient(app)
+    options = victim.post(f"{URL}/login/options", json={}).get_json()["publicKey"]
+    captured_cookie = victim.client.get_cookie("session").value  # what an attacker saw on the wire
+    assertion = authenticator.get(options)
+    assert victim.post(f"{URL}/login/verify", json={"credential": assertion}).status_code == 200
+    assert db.session.scalar(sa.select(Passkey.sign_count)) == 0
+
+    attacker = ApiClient(app)
+    attacker.client.set_cookie("session", captured_cookie)
+    replay = attacker.post(f"{URL}/login/verify", json={"credential": assertion})
+    assert replay.status_code == 422 and replay.get_json()["reason"] == "passkey_no_sign_in"
+    assert signed_in_email(attacker) is None
+
+
+def test_the_challenge_is_kept_on_the_server_not_in_the_cookie(app, db, people):
+    from server.models import PasskeyChallenge
+
+    browser = ApiClient(app)
+    challenge = browser.post(f"{URL}/login/options", json={}).get_json()["publicKey"]["challenge"]
+    cookie = browser.client.get_cookie("session").value
+    # The session cookie is signed, not encrypted: anyone holding it can read it.
+    raw = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert challenge not in str(raw) and isinstance(raw[ceremony.SESSION_KEY], str)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PasskeyChallenge)) == 1

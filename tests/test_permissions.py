@@ -35,9 +35,11 @@ from office.helpers import PNG, Phone, sync_completed_visit
 from test_passkeys import ORIGIN, RP_ID, SoftAuthenticator
 
 from server import create_app
+from server.auth import sign_ins as sign_ins_service
 from server.domain.service_day import SERVICE_TZ, today
 from server.extensions import db as _db
 from server.models import (
+    ApiToken,
     Blob,
     BlobUpload,
     Conflict,
@@ -51,6 +53,7 @@ from server.models import (
     Product,
     ReconciliationReview,
     RecoveryCase,
+    SignIn,
     User,
     VanStock,
     VisitEvent,
@@ -570,6 +573,73 @@ def token_works(r, c):
     assert me.status_code == 200 and me.get_json()["user"]["email"] == credentials(c)["email"]
 
 
+def _owner(c: Cell) -> User:
+    """The caller's own account (anonymous: tech1's), or tech2's for the `other` column."""
+    return _db.session.get(User, c.w["tech2"] if c.caller == OTHER else (c.user_id or c.w["tech1"]))
+
+
+def token_request(c: Cell) -> Req:
+    _, record = sign_ins_service.issue_token(_owner(c), "矩阵")
+    _db.session.commit()
+    c.made["id"] = record.id
+    return Req(path(c, token_id=record.id))
+
+
+def token_gone(r, c):
+    assert fetch(ApiToken, c.made["id"]) is None
+
+
+def token_kept(r, c):
+    assert fetch(ApiToken, c.made["id"]) is not None
+
+
+def sign_in_request(c: Cell) -> Req:
+    token = sign_ins_service.start(_owner(c), "password", user_agent="矩阵")
+    _db.session.commit()
+    c.made["id"] = _db.session.scalar(sa.select(SignIn.id).where(SignIn.token_sha256 == sign_ins_service.digest(token)))
+    return Req(path(c, sign_in_id=c.made["id"]))
+
+
+def sign_in_revoked(r, c):
+    assert fetch(SignIn, c.made["id"]).revoked_at is not None
+
+
+def sign_in_live(r, c):
+    assert fetch(SignIn, c.made["id"]).revoked_at is None
+
+
+def lists_current_sign_in(r, c):
+    assert sum(s["current"] for s in r.get_json()) == 1, r.get_json()
+
+
+def staff_sign_in_request(c: Cell) -> Req:
+    """A sign-in of tech1's for the office's device page to end."""
+    token = sign_ins_service.start(_db.session.get(User, c.w["tech1"]), "password", user_agent="矩阵")
+    _db.session.commit()
+    c.made["id"] = _db.session.scalar(sa.select(SignIn.id).where(SignIn.token_sha256 == sign_ins_service.digest(token)))
+    return Req(path(c, user_id=c.w["tech1"], sign_in_id=c.made["id"]), form={})
+
+
+def staff_token_request(c: Cell) -> Req:
+    _, record = sign_ins_service.issue_token(_db.session.get(User, c.w["tech1"]), "矩阵")
+    _db.session.commit()
+    c.made["id"] = record.id
+    return Req(path(c, user_id=c.w["tech1"], token_id=record.id), form={})
+
+
+def staff_to_deactivate(c: Cell) -> Req:
+    user = make_user(f"{unique('leaver')}@test.onsite", "technician")
+    _db.session.commit()
+    c.made["id"] = user.id
+    return Req(path(c, user_id=user.id), form={})
+
+
+def account_active(active: bool):
+    def check(r, c):
+        assert fetch(User, c.made["id"]).active is active
+    return check
+
+
 def office_login_request(c: Cell) -> Req:
     email = c.email or EMAILS["dispatcher"]
     return Req("/office/login", form={"email": email, "password": PASSWORD})
@@ -661,6 +731,41 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/auth/me"): api(own=ok(200, me_is_caller), office=ok(200, me_is_caller)),
     ("POST", "/api/auth/token"): public(ok(201, token_works),
                                         request=lambda c: Req(path(c), json={**credentials(c), "name": "矩阵"})),
+    # --- one's own bearer tokens and signed-in devices: listed and revoked by their owner only
+    ("GET", "/api/auth/tokens"): api(own=ok(200, lambda r, c: isinstance(r.get_json(), list)),
+                                     office=ok(200, lambda r, c: isinstance(r.get_json(), list))),
+    ("DELETE", "/api/auth/tokens/<string:token_id>"): api(
+        anonymous=Expect(401, all_of(api_error(401), token_kept), "sign in first"),
+        own=ok(204, token_gone), other=Expect(404, all_of(api_error(404), token_kept), "someone else's: not found"),
+        office=ok(204, token_gone), request=token_request),
+    ("GET", "/api/auth/sign-ins"): api(own=ok(200, lists_current_sign_in), office=ok(200, lists_current_sign_in)),
+    ("DELETE", "/api/auth/sign-ins/<string:sign_in_id>"): api(
+        anonymous=Expect(401, all_of(api_error(401), sign_in_live), "sign in first"),
+        own=ok(204, sign_in_revoked), other=Expect(404, all_of(api_error(404), sign_in_live), "someone else's: not found"),
+        office=ok(204, sign_in_revoked), request=sign_in_request),
+    ("POST", "/api/auth/password"): api(
+        own=Expect(422, api_error(422), "the current password is checked first"),
+        office=Expect(422, api_error(422), "the current password is checked first"),
+        request=lambda c: Req(path(c), json={"current_password": "not it", "new_password": "a new passphrase 42"})),
+    # --- staff and devices: managers only (a lost phone, someone who left)
+    ("GET", "/office/people"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=(EMAILS["tech1"],)))),
+    ("GET", "/office/people/<user_id>"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=("data-sign-in=",))),
+                                              request=lambda c: Req(path(c, user_id=c.w["tech1"]))),
+    ("POST", "/office/people/<user_id>/sign-ins/<sign_in_id>/revoke"): api(
+        anonymous=Expect(302, all_of(to_login, sign_in_live), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
+        manager=ok(302, sign_in_revoked), request=staff_sign_in_request),
+    ("POST", "/office/people/<user_id>/tokens/<token_id>/revoke"): api(
+        anonymous=Expect(302, all_of(to_login, token_kept), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
+        manager=ok(302, token_gone), request=staff_token_request),
+    ("POST", "/office/people/<user_id>/deactivate"): api(
+        anonymous=Expect(302, all_of(to_login, account_active(True)), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
+        manager=ok(302, account_active(False)), request=staff_to_deactivate),
     # --- passkeys: sign-in is open; the list and removal are one's own only
     ("POST", "/api/auth/passkeys/login/options"): public(
         ok(200, lambda r, c: bool(r.get_json()["publicKey"]["challenge"])), clone=True,
@@ -1004,12 +1109,18 @@ def ctx(request, tmp_path_factory):
 # --- the test -------------------------------------------------------------------------------------
 
 
-def clone(app, client: ApiClient) -> ApiClient:
-    """A second browser holding the same cookies: ending its session leaves the original signed in."""
+def clone(app, client: ApiClient, email: str | None = None) -> ApiClient:
+    """A second browser of the same caller: ending its session leaves the original signed in.
+
+    Copies of the cookies would be the same server-side sign-in (revoking one revokes both),
+    so a signed-in caller's second browser signs in afresh; it keeps the other cookies.
+    """
     copy = ApiClient(app)
     for cookie in client.client._cookies.values():
-        copy.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-    copy.csrf = client.csrf
+        if cookie.key not in ("session", "remember_token"):
+            copy.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    if email:
+        assert copy.login(email).status_code == 200
     return copy
 
 
@@ -1055,7 +1166,7 @@ def test_access_matrix(ctx, route):
     expected, actual = {}, {}
     for caller in CALLERS:
         client = ctx.clients[caller]
-        cell = Cell(ctx, caller, method, rule, clone(ctx.app, client) if row.clone else client)
+        cell = Cell(ctx, caller, method, rule, clone(ctx.app, client, EMAILS.get(USER_OF[caller] or '')) if row.clone else client)
         requests = (row.request or default_request)(cell)
         requests = requests if isinstance(requests, list) else [requests]
         assert len(requests) == len(row.cells[caller]), (caller, "one request per expectation")

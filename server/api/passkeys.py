@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import passkeys as ceremony
+from ..auth import sign_ins
+from ..auth.session import sign_in
 from ..auth.sign_in import login_limit
-from ..errors import ApiError
+from ..domain.errors import M_, NotFound
 from ..extensions import db, limiter
 from ..models import Passkey
 from .auth import new_session, session_body
@@ -29,7 +31,9 @@ blp = Blueprint("passkeys", __name__, url_prefix="/api/auth/passkeys", descripti
 @blp.response(200, WebAuthnOptionsOut)
 def register_options(body):
     """Start adding a passkey to the signed-in account; `name` labels it in the list."""
-    return {"publicKey": ceremony.registration_options(current_user, body["name"])}
+    options = ceremony.registration_options(current_user, body["name"])
+    db.session.commit()
+    return {"publicKey": options}
 
 
 @blp.route("/register/verify", methods=["POST"])
@@ -49,7 +53,9 @@ def register_verify(body):
 @blp.response(200, WebAuthnOptionsOut)
 def login_options(body):
     """Start a passkey sign-in; without `email` the authenticator offers its discoverable passkeys."""
-    return {"publicKey": ceremony.authentication_options(body.get("email"))}
+    options = ceremony.authentication_options(body.get("email"))
+    db.session.commit()
+    return {"publicKey": options}
 
 
 @blp.route("/login/verify", methods=["POST"])
@@ -58,10 +64,10 @@ def login_options(body):
 @blp.response(200, SessionOut)
 def login_verify(body):
     """Finish a passkey sign-in with navigator.credentials.get(); starts a session like password login."""
-    user = ceremony.finish_authentication(body["credential"])
+    user, passkey = ceremony.finish_authentication(body["credential"])
+    new_session()
+    sign_in(user, sign_ins.PASSKEY, remember=True, passkey_id=passkey.id)  # a fresh session and token
     db.session.commit()
-    new_session()  # no session fixation: a fresh session for the signed-in user
-    login_user(user, remember=True)
     return session_body(user)
 
 
@@ -78,11 +84,12 @@ def list_passkeys():
 @login_required
 @blp.response(204)
 def delete_passkey(passkey_id):
-    """Remove one of one's own passkeys; anyone else's is a 404."""
+    """Remove one of one's own passkeys, and end the sessions it started; anyone else's is a 404."""
     passkey = db.session.scalar(
         sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id)
     )
     if passkey is None:
-        raise ApiError(404, f"No passkey with id {passkey_id} among yours.")
+        raise NotFound("passkey_not_found", M_("No passkey with id %(id)s among yours."), {"id": passkey_id})
+    sign_ins.revoke_for_passkey(passkey.id)
     db.session.delete(passkey)
     db.session.commit()

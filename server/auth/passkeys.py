@@ -1,8 +1,8 @@
 """Passkey (WebAuthn) ceremonies around py_webauthn: options out, the browser's answer checked.
 
-The challenge of a ceremony waits in the Flask session with an expiry and is used once: every
-verify call takes it out of the session, whatever the outcome, so a failed attempt needs new
-options. The relying party comes from config: WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS.
+The challenge of a ceremony waits on the server (Redis or the database, server/auth/challenges.py)
+with an expiry, and the session holds only its handle. Every verify call takes it, whatever the
+outcome, so a failed attempt needs new options and a replayed cookie finds nothing. The relying party comes from config: WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS.
 """
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from ..errors import ApiError
+from ..domain.errors import M_, Conflict, Invalid, Unauthenticated
 from ..extensions import db
 from ..models import Passkey, User, utcnow
+from . import challenges
 
 SESSION_KEY = "webauthn_ceremony"
 REGISTER, LOGIN = "register", "login"
@@ -71,22 +72,25 @@ def challenge_seconds() -> int:
 
 
 def _start(kind: str, challenge: bytes, **extra) -> None:
-    session[SESSION_KEY] = {
+    state = {
         "kind": kind,
         "challenge": bytes_to_base64url(challenge),
         "expires": time.time() + challenge_seconds(),
         **extra,
     }
+    session[SESSION_KEY] = challenges.put(state, challenge_seconds())
 
 
 def _take(kind: str) -> dict:
-    """The pending ceremony of this kind, removed from the session; 400 when none or expired."""
-    state = session.pop(SESSION_KEY, None)
+    """The pending ceremony of this kind, taken for good; Invalid when none, used or expired."""
+    state = challenges.take(session.pop(SESSION_KEY, None))
     if not isinstance(state, dict) or state.get("kind") != kind:
-        raise ApiError(400, f"No passkey {'sign-in' if kind == LOGIN else 'registration'} in progress; "
-                       "ask for new options first.")
+        if kind == LOGIN:
+            raise Invalid("passkey_no_sign_in", M_("No passkey sign-in in progress; ask for new options first."))
+        raise Invalid("passkey_no_registration", M_("No passkey registration in progress; ask for new options first."))
     if time.time() > float(state.get("expires", 0)):
-        raise ApiError(400, "The passkey challenge expired; ask for new options and try again.")
+        raise Invalid("passkey_challenge_expired",
+                      M_("The passkey challenge expired; ask for new options and try again."))
     return state
 
 
@@ -103,8 +107,9 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(id=passkey.credential_id, transports=_transports(passkey.transports))
 
 
-def _malformed(exc: Exception) -> ApiError:
-    return ApiError(422, "The passkey credential is malformed.", {"credential": [str(exc) or "Malformed."]})
+def _malformed(exc: Exception) -> Invalid:
+    return Invalid("passkey_malformed", M_("The passkey credential is malformed."),
+                   {"detail": str(exc) or "Malformed."}, {"credential": [M_("The passkey credential is malformed.")]})
 
 
 # --- registration -------------------------------------------------------------------------
@@ -135,7 +140,8 @@ def finish_registration(user: User, credential: dict) -> Passkey:
     """Check the browser's answer to registration_options and add the passkey (not committed)."""
     state = _take(REGISTER)
     if state.get("user_id") != user.id:
-        raise ApiError(400, "That passkey registration was started by another account; start again.")
+        raise Invalid("passkey_other_account",
+                      M_("That passkey registration was started by another account; start again."))
     try:
         parsed = parse_registration_credential_json(credential)
     except BAD_INPUT as exc:
@@ -149,9 +155,10 @@ def finish_registration(user: User, credential: dict) -> Passkey:
             require_user_verification=REQUIRE_UV,
         )
     except BAD_INPUT as exc:
-        raise ApiError(400, f"Passkey registration failed: {exc}") from exc
+        raise Invalid("passkey_registration_failed", M_("Passkey registration failed: %(detail)s"),
+                      {"detail": str(exc)}) from exc
     if db.session.scalar(sa.select(Passkey.id).where(Passkey.credential_id == verified.credential_id)):
-        raise ApiError(409, "This passkey is already registered.")
+        raise Conflict("passkey_registered", M_("This passkey is already registered."))
     passkey = Passkey(
         user_id=user.id,
         credential_id=verified.credential_id,
@@ -203,15 +210,17 @@ def authentication_options(email: str | None) -> dict:
     return options_to_json_dict(options)
 
 
-def finish_authentication(credential: dict) -> User:
-    """Check the browser's answer to authentication_options; the user it proves (commit after)."""
+def finish_authentication(credential: dict) -> tuple[User, Passkey]:
+    """Check the browser's answer to authentication_options; the user it proves and the passkey
+    (commit after)."""
     state = _take(LOGIN)
     try:
         parsed = parse_authentication_credential_json(credential)
     except BAD_INPUT as exc:
         raise _malformed(exc) from exc
     passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == parsed.raw_id))
-    unknown = ApiError(401, "This passkey is not registered with Onsite (it may have been removed).")
+    unknown = Unauthenticated("passkey_unknown",
+                              M_("This passkey is not registered with Onsite (it may have been removed)."))
     if passkey is None or not passkey.user.active:
         raise unknown
     user = passkey.user
@@ -219,9 +228,10 @@ def finish_authentication(credential: dict) -> User:
         raise unknown  # the browser offered only that account's passkeys
     handle = parsed.response.user_handle
     if handle is None and not state.get("email"):
-        raise ApiError(401, "The passkey did not say which account it belongs to (no userHandle).")
+        raise Unauthenticated("passkey_no_user_handle",
+                              M_("The passkey did not say which account it belongs to (no userHandle)."))
     if handle is not None and not hmac.compare_digest(handle, user.webauthn_user_handle):
-        raise ApiError(401, "The passkey does not belong to the account it names.")
+        raise Unauthenticated("passkey_wrong_account", M_("The passkey does not belong to the account it names."))
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -234,9 +244,11 @@ def finish_authentication(credential: dict) -> User:
         )
     except BAD_INPUT as exc:
         if "sign count" in str(exc):
-            raise ApiError(401, "Passkey sign-in refused: its signature counter went backwards, so this "
-                           "may be a replayed or cloned credential.") from exc
-        raise ApiError(401, f"Passkey sign-in failed: {exc}") from exc
+            raise Unauthenticated("passkey_counter", M_(
+                "Passkey sign-in refused: its signature counter went backwards, so this "
+                "may be a replayed or cloned credential.")) from exc
+        raise Unauthenticated("passkey_sign_in_failed", M_("Passkey sign-in failed: %(detail)s"),
+                              {"detail": str(exc)}) from exc
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = utcnow()
-    return user
+    return user, passkey

@@ -1,27 +1,24 @@
-"""Who is asking: Flask-Login sessions for browsers, bearer tokens for other clients."""
+"""Who is asking: Flask-Login sessions for browsers, bearer tokens for other clients.
+
+Both resolve through a server-side row (server/auth/sign_ins.py): the session and the
+remember cookie carry a per-sign-in token, not the user id, so revoking that row refuses
+them on the next request.
+"""
 from __future__ import annotations
 
-import hashlib
-import secrets
+from flask import Flask, g, request, session
+from flask_login import login_user, logout_user
 
-import sqlalchemy as sa
-from flask import Flask, g, request
-
-from ..errors import ApiError
-from ..extensions import db, login_manager
-from ..models import ApiToken, User
-
-
-def token_digest(token: str) -> str:
-    """The stored form of a bearer token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+from ..domain.errors import M_, Unauthenticated
+from ..extensions import login_manager
+from ..models import User
+from . import sign_ins
+from .sign_ins import digest as token_digest  # noqa: F401  (the idle-pull lane's digest)
 
 
-def issue_token(user: User, name: str) -> str:
+def issue_token(user: User, name: str, days: float | None = None) -> str:
     """Create a bearer token for `user`; only its digest is kept, so return it once."""
-    token = "ons_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_sha256=token_digest(token), name=name))
-    return token
+    return sign_ins.issue_token(user, name, days)[0]
 
 
 def parse_bearer(header: str) -> str | None:
@@ -35,30 +32,56 @@ def bearer_token() -> str | None:
     return parse_bearer(request.headers.get("Authorization", ""))
 
 
+def current_sign_in_token() -> str | None:
+    """The sign-in token this browser's session carries (None without one)."""
+    value = session.get("_user_id")
+    return value if isinstance(value, str) else None
+
+
+def sign_in(user: User, method: str, *, remember: bool, passkey_id: str | None = None) -> None:
+    """Start a fresh session for `user` with a new server-side sign-in (commit after).
+
+    The session is cleared (no fixation) and the sign-in this browser held before is
+    revoked: the token rotates at every sign-in.
+    """
+    previous = current_sign_in_token()
+    keep = {k: session[k] for k in ("office_lang",) if k in session}
+    session.clear()
+    session.update(keep)
+    sign_ins.start(user, method, passkey_id=passkey_id, user_agent=request.headers.get("User-Agent"),
+                   replaces=previous)
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """Revoke this browser's sign-in and clear its session (commit after)."""
+    token = current_sign_in_token()
+    if token:
+        sign_ins.revoke_token(token)
+    session.clear()
+    logout_user()  # after the clear: it leaves the mark that deletes the remember cookie
+
+
 def init_app(app: Flask) -> None:
-    """Teach Flask-Login to load users from the session and from bearer tokens."""
+    """Teach Flask-Login to load users from sign-in tokens and from bearer tokens."""
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load(user_id: str):
-        user = db.session.get(User, user_id)
-        return user if user and user.active else None
+    def _load(token: str):
+        return sign_ins.load(token) if isinstance(token, str) and token else None
 
     @login_manager.request_loader
     def _from_token(req):
         token = bearer_token()
         if not token:
             return None
-        # One query for the token and its user (not the token, then its user lazily).
-        user = db.session.scalar(
-            sa.select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_sha256 == token_digest(token))
-        )
-        if user is None or not user.active:
+        found = sign_ins.load_token(token)
+        if found is None:
             return None
         g.auth_via_token = True
-        return user
+        return found[0]
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        raise ApiError(401, "Sign in first (session cookie or bearer token).")
+        raise Unauthenticated("sign_in_required", M_("Sign in first (session cookie or bearer token)."))

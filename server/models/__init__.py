@@ -3,7 +3,7 @@ from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .parts import BARCODE_FORMATS, Part, VanStock
-from .people import ApiToken, Passkey, Role, User
+from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
     ChecklistAnswer,
@@ -39,6 +39,8 @@ __all__ = [
     "Part",
     "PartFitted",
     "Passkey",
+    "PasskeyChallenge",
+    "SignIn",
     "Photo",
     "Priority",
     "Product",

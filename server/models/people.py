@@ -45,6 +45,18 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    # The secret of the sign-in this request runs under (server/auth/session.py sets it).
+    # Flask-Login keeps get_id() in the session and the remember cookie, so both carry the
+    # per-sign-in token rather than the user id: revoking its SignIn row ends them.
+    sign_in_token = None  # str | None, a plain attribute (not a column)
+
+    def get_id(self) -> str | None:
+        return self.sign_in_token
+
+    # UserMixin compares users by get_id(); two users outside any sign-in are not equal.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     def has_role(self, *roles: Role | str) -> bool:
         """True when the user holds one of the given roles."""
         return self.role in {r.value if isinstance(r, Role) else r for r in roles}
@@ -82,5 +94,42 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refused from this moment on (the idle-pull lane checks it in SQL too).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     user: Mapped[User] = relationship()
+
+
+class SignIn(db.Model):
+    """One signed-in browser or phone: the server-side half of a session and remember cookie.
+
+    The cookie carries a random token whose SHA-256 is stored here; every request looks it
+    up, so revoking the row (logout, a lost phone, deactivation, a removed passkey, a new
+    password) ends the session and the remember cookie at once.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    method: Mapped[str] = mapped_column(sa.String(20), nullable=False)  # "password" or "passkey"
+    # The passkey that started it: removing that passkey ends it.
+    passkey_id: Mapped[str | None] = mapped_column(sa.ForeignKey("passkeys.id", ondelete="SET NULL"), index=True)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PasskeyChallenge(db.Model):
+    """A pending passkey ceremony when no Redis is configured: taken (deleted) once."""
+
+    __tablename__ = "passkey_challenges"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    state: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         followups,
         intake,
         kpis,
+        people,
         reconciliation,
         reports,
         session,

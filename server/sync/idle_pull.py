@@ -15,6 +15,7 @@ and a GET needs no CSRF token, so skipping Flask's hooks skips nothing that appl
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
@@ -25,36 +26,44 @@ from .. import security_headers
 from ..auth.session import parse_bearer, token_digest
 from ..errors import ApiError
 from ..json_provider import encode
+from ..models import utcnow
+from ..models.base import UTCDateTime
 from .pull import decode_cursor, encode_cursor
 from .schemas import PullQuery
 
 PATH = "/api/sync/pull"
 # The caller's token, and the log's last sequence (0 before the first change), in one row.
-# Inactive users and unknown tokens get no row.
+# Inactive users, unknown, revoked (deleted) and expired tokens get no row, nor does a token
+# whose last use is due to be noted (over AUTH_TOUCH_SECONDS ago): the full view notes it,
+# so `last_used_at` stays as true as the app's own check keeps it (server/auth/sign_ins.py).
 _UP_TO = sa.text(
     "SELECT COALESCE((SELECT last_seq FROM sync_state WHERE id = 1), 0) "
     "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-    "WHERE t.token_sha256 = :digest AND u.active"
-)
+    "WHERE t.token_sha256 = :digest AND u.active AND t.expires_at > :now "
+    "AND t.last_used_at IS NOT NULL AND t.last_used_at > :stale"
+).bindparams(sa.bindparam("now", type_=UTCDateTime), sa.bindparam("stale", type_=UTCDateTime))
 _QUERY = PullQuery()
 
 
 def init_app(app: Flask) -> None:
     """Put the lane in front of the app's WSGI callable (after the database is configured)."""
     app.wsgi_app = IdlePullLane(app.wsgi_app, app.config["SQLALCHEMY_DATABASE_URI"],
-                                app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+                                app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+                                float(app.config["AUTH_TOUCH_SECONDS"]))
 
 
 class IdlePullLane:
     """WSGI middleware: an empty page for an up-to-date bearer-token pull, else the app."""
 
-    def __init__(self, wsgi_app, database_uri: str, engine_options: dict):
+    def __init__(self, wsgi_app, database_uri: str, engine_options: dict, touch_seconds: float = 60):
         self.wsgi_app = wsgi_app
+        self._touch = timedelta(seconds=touch_seconds)
         self._uri = database_uri
         self._options = {k: v for k, v in engine_options.items() if k != "pool_pre_ping"}
         self._engine = None
         self._statement = None
-        self._positional = False
+        self._order: list[str] | None = None  # parameter names in order, for positional drivers
+        self._processors: dict = {}
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -100,7 +109,7 @@ class IdlePullLane:
             return None  # the database is away: the full view reports it
         try:
             cursor = conn.cursor()
-            cursor.execute(self._statement, [digest] if self._positional else {"digest": digest})
+            cursor.execute(self._statement, self._params(digest))
             row = cursor.fetchone()
             cursor.close()
         except engine.dialect.loaded_dbapi.Error:
@@ -109,6 +118,12 @@ class IdlePullLane:
         finally:
             conn.close()
         return row[0] if row else None
+
+    def _params(self, digest: str):
+        now = utcnow()
+        values = {"digest": digest, "now": now, "stale": now - self._touch}
+        values = {k: (self._processors[k](v) if self._processors.get(k) else v) for k, v in values.items()}
+        return [values[name] for name in self._order] if self._order is not None else values
 
     def dispose(self) -> None:
         """Close the lane's connections (tests, and anything that drops the database)."""
@@ -130,6 +145,9 @@ class IdlePullLane:
             if self._engine is None:
                 engine = sa.create_engine(self._uri, isolation_level="AUTOCOMMIT", **options)
                 compiled = _UP_TO.compile(dialect=engine.dialect)
-                self._statement, self._positional = str(compiled), compiled.positional
+                self._statement = str(compiled)
+                self._order = list(compiled.positiontup) if compiled.positional else None
+                self._processors = {name: bind.type._cached_bind_processor(engine.dialect)
+                                    for name, bind in compiled.binds.items()}
                 self._engine = engine
         return self._engine

@@ -203,6 +203,20 @@ test("a signed-out session is reported as auth needed", async () => {
   assert.equal(await pendingCount(), 1);
 });
 
+test("a revoked sign-in clears the customers and jobs but keeps the outbox and our records", async () => {
+  await put("customer", { id: "c1", name: "张伟", phone: "13800000001" });
+  await put("work_order", { id: WO, version: 1, status: "assigned" });
+  const mine = await recordVisit(WO, "visit_event", { kind: "accepted" });
+  fakeServer({ ...sessionRoute, "POST /api/sync/push": () => json(401, { message: "Sign in first." }) });
+  const r = await syncNow();
+  assert.equal(r.error.kind, "auth");
+  assert.deepEqual(await getAll("customer"), []);
+  assert.deepEqual(await getAll("work_order"), []);
+  assert.equal(await getMeta("cursor"), null);
+  assert.equal(await pendingCount(), 1);
+  assert.ok(await get("records", mine.id), "the technician's unsynced record stays for upload");
+});
+
 test("a stale CSRF token is refreshed once", async () => {
   await recordVisit(WO, "visit_event", { kind: "accepted" });
   let token = 0;

@@ -2,7 +2,7 @@
 // the service worker and automatic sync. Screens live in ui/, one per file.
 
 import { session } from "./api.js";
-import { deviceId, setMeta, tx } from "./db.js";
+import { clearMirror, deviceId, setMeta, tx } from "./db.js";
 import { setLocale } from "./i18n.js";
 import { Router } from "./router.js";
 import { Scheduler, onAnnounce } from "./sync.js";
@@ -50,6 +50,7 @@ async function checkSession() {
     const s = await session();
     if (!s.user) {
       await setMeta("auth_needed", true);
+      await clearMirror(); // no customer data on a phone whose sign-in was refused
       refreshStatus();
     }
   } catch { /* offline: the local session stands */ }

@@ -242,6 +242,21 @@ export async function deviceId() {
   });
 }
 
+/**
+ * Forget what was copied from the server (customers, jobs, products, parts, van stock) and
+ * the pull cursor, keeping the outbox, the technician's own records, blobs and drafts: the
+ * sign-in was refused (revoked, signed out elsewhere), so the phone holds no customer data
+ * until the technician signs in again, and then uploads what it kept and pulls afresh.
+ */
+export async function clearMirror(t = null) {
+  const run = async (x) => {
+    for (const name of MIRROR) await x.clear(name);
+    await x.setMeta("cursor", null);
+  };
+  if (t) return run(t);
+  return tx([...MIRROR, "meta"], "readwrite", run);
+}
+
 /** Drop everything except the meta keys in `keep` (a different user signs in). */
 export async function wipe(keep = []) {
   await tx(STORES, "readwrite", async (t) => {

@@ -3,7 +3,7 @@
 // service worker (its `sync` event). A Web Lock keeps page and worker from syncing at once.
 
 import { ApiError, NetworkError, api } from "./api.js";
-import { MIRROR, deviceId, getMeta, setMeta, tx } from "./db.js";
+import { MIRROR, clearMirror, deviceId, getMeta, setMeta, tx } from "./db.js";
 import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
 import * as wire from "./wire.js";
 
@@ -212,9 +212,16 @@ export async function syncNow({ reason = "manual" } = {}) {
       return { ok: true, pushed, pulled };
     } catch (err) {
       const error = describe(err);
-      await tx(["meta"], "readwrite", async (t) => {
+      // Refused sign-in (signed out elsewhere, a revoked lost phone, a deactivated account):
+      // the customers and jobs copied from the server go, the outbox and the technician's
+      // own records stay, to be uploaded after they sign in again (a full pull then).
+      const stores = error.kind === "auth" ? [...MIRROR, "meta"] : ["meta"];
+      await tx(stores, "readwrite", async (t) => {
         await t.setMeta("sync_error", { ...error, at: Date.now() });
-        if (error.kind === "auth") await t.setMeta("auth_needed", true);
+        if (error.kind === "auth") {
+          await t.setMeta("auth_needed", true);
+          await clearMirror(t);
+        }
         await t.setMeta("syncing", false);
       });
       return { ok: false, error };

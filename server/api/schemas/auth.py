@@ -29,6 +29,8 @@ class SessionOut(StrictSchema):
 
 class TokenOut(StrictSchema):
     token = fields.String(metadata={"description": "Shown once; send as 'Authorization: Bearer <token>'."})
+    id = fields.String(metadata={"description": "The token's id, to list or revoke it."})
+    expires_at = fields.DateTime()
     user = fields.Nested(UserOut)
 
 
@@ -62,3 +64,35 @@ class WebAuthnOptionsOut(StrictSchema):
     publicKey = fields.Dict(metadata={
         "description": "For PublicKeyCredential.parseCreationOptionsFromJSON / parseRequestOptionsFromJSON."
     })
+
+
+class TokenCreateIn(TokenIn):
+    expires_in_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=365),
+                                     metadata={"description": "Lifetime in days (1-365; default API_TOKEN_DAYS, 90)."})
+
+
+class TokenInfoOut(StrictSchema):
+    """A bearer token as its owner sees it listed (never the secret)."""
+
+    id = fields.String()
+    name = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True, metadata={"description": "Noted at most once a minute."})
+
+
+class SignInOut(StrictSchema):
+    """A signed-in browser or phone (a session and its remember cookie)."""
+
+    id = fields.String()
+    method = fields.String(metadata={"description": "password or passkey"})
+    user_agent = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime(metadata={"description": "Noted at most once a minute."})
+    expires_at = fields.DateTime(metadata={"description": "Moves forward while the device is used."})
+    current = fields.Boolean(metadata={"description": "True for the session making this request."})
+
+
+class PasswordChangeIn(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)

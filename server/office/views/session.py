@@ -4,12 +4,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
 
+from ...auth import sign_ins
 from ...auth.permissions import is_office
-from ...auth.sign_in import check_credentials, login_limit
-from ...errors import ApiError
-from ...extensions import limiter
+from ...auth.session import sign_in, sign_out
+from ...auth.sign_in import check_credentials, password_attempts
+from ...domain.errors import Unauthenticated
+from ...extensions import db
 from ..blueprint import bp
 from ..i18n import LANGUAGES
 
@@ -24,36 +25,34 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@password_attempts  # the API's password budget: one per client address for every route
 def login():
-    """A password form; posting signs in with the same session the API uses."""
+    """A password form; posting signs in with the same session the API uses.
+
+    A technician's right password is answered like a wrong one: telling them apart would
+    confirm a technician's password to whoever is guessing on this page.
+    """
     next_url = _safe_next(request.values.get("next"))
     error = None
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         try:
-            user = check_credentials(email, request.form.get("password") or "")
-        except ApiError:
+            user = check_credentials(email, request.form.get("password") or "", may_sign_in_here=is_office)
+        except Unauthenticated:
             error = "login_failed"
         else:
-            if not is_office(user):
-                error = "login_office_only"
-            else:
-                lang = session.get("office_lang")
-                session.clear()  # a fresh session: no fixation
-                if lang:
-                    session["office_lang"] = lang
-                login_user(user, remember=False)
-                return redirect(next_url)
+            sign_in(user, sign_ins.PASSWORD, remember=False)  # a fresh session and token: no fixation
+            db.session.commit()
+            return redirect(next_url)
         return render_template("office/login.html", error=error, email=email, next=next_url), 401
     return render_template("office/login.html", error=None, email="", next=next_url)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out and back to the sign-in page."""
-    session.clear()
-    logout_user()  # after the clear: it leaves the mark that deletes the remember-me cookie
+    """Sign out (this browser's sign-in is revoked) and back to the sign-in page."""
+    sign_out()
+    db.session.commit()
     return redirect(url_for("office.login"))
 
 

@@ -1,0 +1,33 @@
+"""State several workers share: a Redis client when `REDIS_URL` is configured, else None.
+
+Rate limits go to Flask-Limiter's own storage (`RATELIMIT_STORAGE_URI`); pending passkey
+challenges go here (server/auth/challenges.py), or to the database without Redis.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+
+_clients: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def redis_url() -> str | None:
+    """The configured Redis (config REDIS_URL), or None."""
+    return current_app.config.get("REDIS_URL") or None
+
+
+def redis():
+    """One Redis client per URL and process (its pool is thread-safe), or None without Redis."""
+    url = redis_url()
+    if not url:
+        return None
+    client = _clients.get(url)
+    if client is None:
+        import redis as redis_lib
+
+        with _lock:
+            client = _clients.get(url) or redis_lib.Redis.from_url(url, socket_timeout=2)
+            _clients[url] = client
+    return client
