@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from ..auth import passkeys as ceremony
 from ..auth.sign_in import login_limit
-from ..errors import ApiError
+from ..domain.errors import M_, NotFound
 from ..extensions import db, limiter
 from ..models import Passkey
 from .auth import new_session, session_body
@@ -83,6 +83,6 @@ def delete_passkey(passkey_id):
         sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id)
     )
     if passkey is None:
-        raise ApiError(404, f"No passkey with id {passkey_id} among yours.")
+        raise NotFound("passkey.unknown", M_("No passkey with id %(id)s among yours."), {"id": passkey_id})
     db.session.delete(passkey)
     db.session.commit()

@@ -84,6 +84,11 @@ class PushIn(StrictSchema):
 
 
 class MutationError(Schema):
+    """Why an entry was rejected. `code` (stable, e.g. `sync.sealed`; server/sync/reasons.py) and
+    `params` let the phone word the reason itself; `message` is the server's English wording."""
+
+    code = fields.String(metadata={"description": "Stable reason code (absent on entries stored before codes)"})
+    params = fields.Dict(metadata={"description": "Values the reason's wording names, e.g. {\"entity\": \"diagnosis\"}"})
     message = fields.String()
     errors = fields.Dict()
 

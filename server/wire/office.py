@@ -348,28 +348,6 @@ class MonthlyOut(StrictSchema):
     reconciliation_flags = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-# --- conflicts ------------------------------------------------------------------------------
-
-
-class ConflictSettleIn(StrictSchema):
-    # keep: the value in force stays; apply_other: the value that lost is put in force.
-    action = Choice(["keep", "apply_other"], required=True)
-    note = Text(2000, load_default=None, allow_none=True)
-
-
-class SettledConflictOut(StrictSchema):
-    id = fields.String()
-    entity = fields.String()
-    entity_id = fields.String()
-    field = fields.String()
-    rule = fields.String()
-    kept_value = fields.Raw(attribute="winning_value.value")
-    other_value = fields.Raw(attribute="losing_value.value")
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by_id = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-
-
 # --- service report -----------------------------------------------------------------------
 
 

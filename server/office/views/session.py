@@ -8,6 +8,7 @@ from flask_login import login_user, logout_user
 
 from ...auth.permissions import is_office
 from ...auth.sign_in import check_credentials, login_limit
+from ...domain.errors import DomainError
 from ...errors import ApiError
 from ...extensions import limiter
 from ..blueprint import bp
@@ -33,7 +34,7 @@ def login():
         email = (request.form.get("email") or "").strip()
         try:
             user = check_credentials(email, request.form.get("password") or "")
-        except ApiError:
+        except (ApiError, DomainError):  # auth's "no" (ApiError until auth raises domain errors)
             error = "login_failed"
         else:
             if not is_office(user):
