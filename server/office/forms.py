@@ -16,7 +16,9 @@ from ..domain.errors import DomainError
 from ..domain.service_day import parse_local
 from ..errors import status_of
 from ..extensions import db
+from ..i18n import label
 from ..wire.fields import EARLIEST, LATEST
+from .i18n import current_language
 
 
 def form_payload(form, datetime_fields=(), checkbox_fields=()) -> dict:
@@ -42,12 +44,20 @@ def load(schema: Schema, data: dict) -> tuple[dict | None, dict]:
         return None, errors
 
 
+# Params that name a work-order status: shown with the glossary's word for it.
+STATUS_PARAMS = ("status", "current", "target")
+
+
 def form_errors(exc: DomainError) -> dict:
     """A domain error as form errors, translated and filled in: its field messages under their
     fields, or its message under _schema when it names no field. The one place the office
     words a service's "no" (by its msgids, never by matching English text)."""
-    fields = exc.field_texts(gettext)
-    return fields if fields else {"_schema": [exc.text(gettext)]}
+    lang = current_language()
+    worded = {name: label("status", value, lang) if name in STATUS_PARAMS and isinstance(value, str) else value
+              for name, value in exc.params.items()}
+    shown = DomainError(exc.code, exc.message, worded, exc.fields)
+    fields = shown.field_texts(gettext)
+    return fields if fields else {"_schema": [shown.text(gettext)]}
 
 
 def submit(
