@@ -17,6 +17,6 @@ def test_office_pages_and_the_report_pdf_are_not_stored(app, people, signed_visi
 
 def test_api_answers_are_not_stored_and_static_assets_are_cached(app, client_for, world):
     assert client_for("tech1").get("/api/work-orders").headers["Cache-Control"] == "no-store"
-    for asset in ("/static/office/office.css", "/static/css/app.css"):
+    for asset in ("/office/static/office.css", "/static/css/app.css"):
         response = app.test_client().get(asset)
         assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", ""), asset

@@ -2,11 +2,14 @@
 from flask import Flask
 from flask_smorest import Api
 
+from ..wire.errors import ErrorBody
 from . import auth, customers, health, office, parts, passkeys, work_orders
 
 
 class OnsiteApi(Api):
     """flask-smorest's Api, minus its own HTTPException handler: server.errors owns the error body."""
+
+    ERROR_SCHEMA = ErrorBody  # the documented default error response, `reason` and `params` included
 
     def _register_error_handlers(self):
         # Api.init_app runs after errors.register_error_handlers and would replace our

@@ -143,7 +143,8 @@ def _load(schema, data: dict) -> dict:
         return schema.load(data)
     except ValidationError as exc:
         errors = exc.normalized_messages()
-        names = ", ".join(sorted(map(str, errors)))
+        names = sorted(map(str, errors))
+        names = ", ".join(names[:10]) + (f" (+{len(names) - 10})" if len(names) > 10 else "")  # bounded, like errors
         raise MutationRejected("sync.invalid_fields", {"fields": names}, {"fields": errors}) from exc
 
 

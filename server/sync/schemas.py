@@ -4,10 +4,10 @@ These schemas are the one definition of the payloads; the OpenAPI document is bu
 """
 from __future__ import annotations
 
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..models import Outcome
+from ..wire.errors import ErrorBody
 from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase hex SHA-256.")
@@ -108,7 +108,7 @@ class PushOut(Schema):
     results = fields.List(fields.Nested(MutationResult))
 
 
-class SequenceGapError(ErrorSchema):
+class SequenceGapError(ErrorBody):
     """The error body of push's 409, plus the seq the device must resend from."""
 
     expected_seq = fields.Integer()

@@ -7,7 +7,6 @@ import re
 from flask import Response, current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from flask_smorest.error_handler import ErrorSchema
 
 from ..auth import permissions
 from ..auth.access import require_office
@@ -18,6 +17,7 @@ from ..extensions import db
 from ..models import Blob, BlobUpload, utcnow
 from ..request_limits import body_limit
 from ..services import review
+from ..wire.errors import ErrorBody
 from ..wire.review import ConflictOut, ConflictSettleIn, RejectedOut, RejectedSettleIn, ReviewQuery
 from . import pull as pull_module
 from .bulk import insert_ignore
@@ -37,7 +37,7 @@ BLOB_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 @blp.arguments(PushIn)
 @blp.response(200, PushOut)
 @blp.alt_response(409, schema=SequenceGapError, description="Sequence gap: nothing applied; resend from `expected_seq`.")
-@blp.alt_response(403, schema=ErrorSchema, description="The device belongs to another user.")
+@blp.alt_response(403, schema=ErrorBody, description="The device belongs to another user.")
 def push(body):
     """Apply a device's outbox entries, each exactly once; one result per mutation."""
     limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]
@@ -148,7 +148,7 @@ def list_conflicts(q):
 @login_required
 @blp.arguments(ConflictSettleIn)
 @blp.response(200, ConflictOut)
-@blp.alt_response(409, schema=ErrorSchema, description="Already settled, or the value changed since.")
+@blp.alt_response(409, schema=ErrorBody, description="Already settled, or the value changed since.")
 def settle_conflict(body, conflict_id):
     """Settle a conflict (office only): keep the value in force, put the value that lost in
     force, or (no action) record the decision written in `note`. Same as
@@ -174,7 +174,7 @@ def list_rejected(q):
 @login_required
 @blp.arguments(RejectedSettleIn)
 @blp.response(200, RejectedOut)
-@blp.alt_response(409, schema=ErrorSchema, description="Already settled.")
+@blp.alt_response(409, schema=ErrorBody, description="Already settled.")
 def settle_rejected(body, mutation_id):
     """Mark a rejected entry dealt with, saying how in `note` (office only)."""
     require_office()

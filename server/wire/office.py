@@ -1,9 +1,9 @@
 """Back-office payloads the REST API and the office pages both validate and send:
 intake, board, dispatch, follow-ups, reconciliation, KPIs, reports."""
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..models import Channel, CustomerTier, Priority, WorkOrderType
+from .errors import ErrorBody
 from .fields import EARLIEST, LATEST, Choice, Day, Id, Moment, Required, StrictSchema, Text, not_in_future
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number.")
@@ -57,7 +57,7 @@ class OpenOrderOut(StrictSchema):
     created_at = fields.DateTime()
 
 
-class DuplicateIntakeError(ErrorSchema):
+class DuplicateIntakeError(ErrorBody):
     """The error body of intake's 409, plus the open work orders to confirm against."""
 
     open_work_orders = fields.List(fields.Nested(OpenOrderOut))
