@@ -11,9 +11,11 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from .. import i18n as languages
+from ..domain.errors import DomainError
+from ..domain.sync_reasons import REASONS
 from ..i18n import DEFAULT, LANGUAGES, babel_locale
 
-__all__ = ["LANGUAGES", "DEFAULT", "babel_locale", "current_language", "init_app", "error_text"]
+__all__ = ["LANGUAGES", "DEFAULT", "babel_locale", "current_language", "init_app", "error_text", "rejection_text"]
 
 
 def current_language() -> str:
@@ -77,3 +79,13 @@ def error_text(message: str, lang: str | None = None) -> str:
     if message.startswith("Must be one of:"):
         return gettext("Choose one from the list.")
     return gettext(message)
+
+
+def rejection_text(error: dict | None) -> str:
+    """Why sync rejected an entry, in the page's language: its code's msgid filled with its
+    params; an entry stored before codes (or with one this server no longer has) keeps its message."""
+    error = error if isinstance(error, dict) else {}
+    code, params = error.get("code"), error.get("params")
+    if code not in REASONS:
+        return str(error.get("message") or "")
+    return DomainError(code, REASONS[code], params if isinstance(params, dict) else {}).text(gettext)

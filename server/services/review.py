@@ -2,8 +2,9 @@
 
 Listing them, and settling them. Settling a conflict keeps the value in force, or puts the
 losing value in force through the ORM and the lifecycle rules (so the change reaches
-devices on their next pull), or just records the decision as written. Each is settled once: a second settle is a 409.
-Used by the sync API's review endpoints, the office's REST endpoints and its pages alike.
+devices on their next pull), or just records the decision as written. Each is settled once:
+a second settle is a Conflict. The one path for the sync API's review endpoints, the office's
+REST endpoint and its conflicts page, with their input and output in server/wire/review.py.
 """
 from __future__ import annotations
 

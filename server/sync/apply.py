@@ -22,6 +22,7 @@ from ..auth import permissions
 from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
 from ..domain.signed_summary import summary_sha256
+from ..domain.sync_reasons import REASONS
 from ..models import (
     UUID_RE,
     Blob,
@@ -39,7 +40,7 @@ from ..services.sign_off import compute_summary, sign_off_of
 from . import changelog
 from .bulk import insert_rows
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
-from .reasons import REASONS, MutationRejected
+from .reasons import MutationRejected
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
 READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")

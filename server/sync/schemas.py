@@ -84,7 +84,7 @@ class PushIn(StrictSchema):
 
 
 class MutationError(Schema):
-    """Why an entry was rejected. `code` (stable, e.g. `sync.sealed`; server/sync/reasons.py) and
+    """Why an entry was rejected. `code` (stable, e.g. `sync.sealed`; server/domain/sync_reasons.py) and
     `params` let the phone word the reason itself; `message` is the server's English wording."""
 
     code = fields.String(metadata={"description": "Stable reason code (absent on entries stored before codes)"})

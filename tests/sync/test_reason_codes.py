@@ -1,6 +1,6 @@
 """Sync rejections carry a stable code and params, and the phone can word every code.
 
-Every code the sync engine can raise (server/sync/reasons.py, and each one raised in the
+Every code the sync engine can raise (server/domain/sync_reasons.py, and each one raised in the
 sync package is listed there) has `reason.<code>` in both phone catalogues with the
 placeholders its params fill, and a translation in the server's catalogue.
 """

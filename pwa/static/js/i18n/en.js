@@ -139,7 +139,7 @@ export default {
   storage_full: "Not saved: this device's storage is full. Free some space (photos, other apps) and try again; nothing else was lost.",
 
   // Why the server rejected an entry: reason.<code> of the rejected entry's error, {param}s
-  // from its params (server/sync/reasons.py; tests/sync/test_reason_codes.py checks both catalogues).
+  // from its params (server/domain/sync_reasons.py; tests/sync/test_reason_codes.py checks both catalogues).
   "reason.sync.malformed": "Malformed mutation.",
   "reason.sync.server_error": "The server could not apply this entry; it is kept for review.",
   "reason.sync.seq_used": "seq {seq} was already used; this mutation was not applied.",

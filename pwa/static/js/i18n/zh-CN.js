@@ -139,7 +139,7 @@ export default {
   storage_full: "未保存：本机存储空间已满。请清理空间（照片、其他应用）后重试；其他数据没有丢失。",
 
   // Why the server rejected an entry: reason.<code> of the rejected entry's error, {param}s
-  // from its params (server/sync/reasons.py; tests/sync/test_reason_codes.py checks both catalogues).
+  // from its params (server/domain/sync_reasons.py; tests/sync/test_reason_codes.py checks both catalogues).
   "reason.sync.malformed": "条目格式有误。",
   "reason.sync.server_error": "服务器未能处理该条目；已保留待审核。",
   "reason.sync.seq_used": "序号 {seq} 已被使用；该条目未应用。",
