@@ -92,7 +92,8 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: domain.DomainError):
         _forget_changes()
         return error_response(
-            status_of(exc), exc.text(gettext), exc.field_texts(gettext), reason=exc.code, params=exc.params
+            status_of(exc), exc.text(gettext), exc.field_texts(gettext),
+            reason=exc.code, params=exc.params, **exc.extra,
         )
 
     @app.errorhandler(ApiError)

@@ -53,7 +53,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app, people, email
     assert response.status_code == 401
     body = response.get_json()
     assert body.pop("message") in (WRONG, "邮箱或密码错误，或该账号不能在此登录。")  # in the request's language
-    assert body == {"code": 401, "status": "Unauthorized", "errors": {}, "reason": "wrong_credentials", "params": {}}
+    assert body == {"code": 401, "status": "Unauthorized", "errors": {}, "reason": "auth.wrong_credentials", "params": {}}
 
 
 def test_a_deactivated_account_cannot_sign_in_or_use_its_session(app, db, people):
@@ -63,7 +63,7 @@ def test_a_deactivated_account_cannot_sign_in_or_use_its_session(app, db, people
     db.session.commit()
     assert client.get("/api/auth/me").status_code == 401
     response = ApiClient(app).login("tech2@test.onsite")
-    assert response.status_code == 401 and response.get_json()["reason"] == "wrong_credentials"
+    assert response.status_code == 401 and response.get_json()["reason"] == "auth.wrong_credentials"
 
 
 def test_passwords_are_stored_as_argon2id_hashes(db, people):
@@ -83,7 +83,7 @@ def test_me_without_signing_in_is_401_with_the_error_body(app):
     assert response.status_code == 401
     body = response.get_json()
     assert set(body) == {"code", "status", "message", "errors", "reason", "params"} and body["code"] == 401
-    assert body["reason"] == "sign_in_required"
+    assert body["reason"] == "auth.sign_in_required"
 
 
 def test_sign_out_ends_the_session(client_for):
@@ -138,7 +138,7 @@ def test_a_bearer_token_works_without_a_session_or_csrf(app, db, people):
 
 def test_token_creation_checks_the_password(app, people):
     response = app.test_client().post("/api/auth/token", json={"email": "dispatch@test.onsite", "password": "nope"})
-    assert response.status_code == 401 and response.get_json()["reason"] == "wrong_credentials"
+    assert response.status_code == 401 and response.get_json()["reason"] == "auth.wrong_credentials"
 
 
 @pytest.mark.parametrize("header", ["Bearer ons_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz"])

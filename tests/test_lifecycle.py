@@ -163,7 +163,8 @@ def test_office_only_moves_are_409_for_the_technician(db, client_for, people, wo
         response = tech1.patch(f"/api/work-orders/{wo_id}", json={"status": to})
         body = response.get_json()
         assert response.status_code == 409, (frm, to, body)
-        assert body["message"] == f"a technician cannot move a work order from '{frm}' to '{to}'"
+        assert body["reason"] == "work_order.status_not_for_role"
+        assert body["params"] == {"role": "technician", "current": frm, "target": to}
         assert body["errors"]["status"] == [body["message"]]
         assert status_in_db(db, wo_id) == (frm, tech_id)
 
@@ -194,7 +195,8 @@ def test_forbidden_moves_are_409_and_change_nothing(db, client_for, people, worl
         body = response.get_json()
         assert response.status_code == 409, (frm, to, who, body)
         assert set(body) >= {"code", "status", "message", "errors"} and body["code"] == 409
-        assert body["message"].startswith(f"cannot go from '{frm}' to '{to}'; allowed: ")
+        assert body["reason"] == "work_order.status_not_allowed"
+        assert body["params"] == {"current": frm, "target": to, "allowed": body["params"]["allowed"]}
         assert "status" in body["errors"]
         assert status_in_db(db, wo_id) == (frm, tech_id)
         assert db.session.get(WorkOrder, wo_id).version == version

@@ -277,7 +277,7 @@ def test_recorded_registration_is_stored(db, people, client_for, fixed_challenge
     other = client_for("tech2")
     other.post(f"{URL}/register/options", json={})
     duplicate = other.post(f"{URL}/register/verify", json={"credential": REG_CREDENTIAL})
-    assert duplicate.status_code == 409 and duplicate.get_json()["reason"] == "passkey_registered"
+    assert duplicate.status_code == 409 and duplicate.get_json()["reason"] == "passkey.registered"
 
 
 def test_recorded_registration_from_another_origin_or_challenge_is_refused(app, db, people, client_for, fixed_challenge):
@@ -327,7 +327,7 @@ def test_a_replayed_sign_in_is_refused_by_the_signature_counter(app, db, people,
     attacker = ApiClient(app)
     replay = passkey_login(attacker, RSA_LOGIN["credential"])
     assert replay.status_code == 401
-    assert replay.get_json()["reason"] == "passkey_counter"
+    assert replay.get_json()["reason"] == "passkey.counter"
     assert signed_in_email(attacker) is None
 
 
@@ -361,14 +361,14 @@ def test_unknown_or_mismatched_passkeys_are_refused(app, db, people, fixed_chall
     fixed_challenge(RSA_LOGIN["challenge"])
     browser = ApiClient(app)
     unknown = passkey_login(browser, RSA_LOGIN["credential"])
-    assert unknown.status_code == 401 and unknown.get_json()["reason"] == "passkey_unknown"
+    assert unknown.status_code == 401 and unknown.get_json()["reason"] == "passkey.unknown"
 
     # Registered to tech2, but the authenticator names another account in userHandle.
     passkey = add_recorded_passkey(db, people["tech2"], RSA_LOGIN)
     people["tech2"].webauthn_user_handle = os.urandom(32)
     db.session.commit()
     mismatch = passkey_login(browser, RSA_LOGIN["credential"])
-    assert mismatch.status_code == 401 and mismatch.get_json()["reason"] == "passkey_wrong_account"
+    assert mismatch.status_code == 401 and mismatch.get_json()["reason"] == "passkey.wrong_account"
 
     # Naming one account and presenting another's passkey.
     people["tech2"].webauthn_user_handle = base64url_to_bytes(RSA_LOGIN["credential"]["response"]["userHandle"])
@@ -389,11 +389,11 @@ def test_verify_without_options_or_after_expiry_is_refused(app, db, people, fixe
     fixed_challenge(RSA_LOGIN["challenge"])
     browser = ApiClient(app)
     no_options = browser.post(f"{URL}/login/verify", json={"credential": RSA_LOGIN["credential"]})
-    assert no_options.status_code == 422 and no_options.get_json()["reason"] == "passkey_no_sign_in"
+    assert no_options.status_code == 422 and no_options.get_json()["reason"] == "passkey.no_sign_in"
 
     app.config["WEBAUTHN_CHALLENGE_SECONDS"] = -1  # every challenge is already stale
     expired = passkey_login(browser, RSA_LOGIN["credential"])
-    assert expired.status_code == 422 and expired.get_json()["reason"] == "passkey_challenge_expired"
+    assert expired.status_code == 422 and expired.get_json()["reason"] == "passkey.challenge_expired"
 
     # A challenge is used once: a failed attempt needs new options.
     app.config["WEBAUTHN_CHALLENGE_SECONDS"] = 300
@@ -428,7 +428,7 @@ def test_malformed_sign_in_credentials_get_a_clear_error(app, people, credential
     response = passkey_login(browser, credential)
     assert response.status_code == 422
     body = response.get_json()
-    assert body["reason"] == "passkey_malformed" and body["errors"]["credential"]
+    assert body["reason"] == "passkey.malformed" and body["errors"]["credential"]
 
 
 def test_malformed_registration_credentials_get_a_clear_error(people, client_for):
@@ -440,7 +440,7 @@ def test_malformed_registration_credentials_get_a_clear_error(people, client_for
     tech.post(f"{URL}/register/options", json={})
     garbage = {**REG_CREDENTIAL, "response": {**REG_CREDENTIAL["response"], "attestationObject": "AAAA"}}
     broken = tech.post(f"{URL}/register/verify", json={"credential": garbage})
-    assert broken.status_code == 422 and broken.get_json()["reason"] == "passkey_registration_failed"
+    assert broken.status_code == 422 and broken.get_json()["reason"] == "passkey.registration_failed"
 
     not_an_object = tech.post(f"{URL}/register/verify", json={"credential": "nope"})
     assert not_an_object.status_code == 422 and "credential" in not_an_object.get_json()["errors"]
@@ -486,7 +486,7 @@ def test_passkeys_are_listed_and_removed_by_their_owner_only(app, db, people, cl
     # A removed passkey no longer signs anyone in.
     fixed_challenge(RSA_LOGIN["challenge"])
     gone = passkey_login(ApiClient(app), RSA_LOGIN["credential"])
-    assert gone.status_code == 401 and gone.get_json()["reason"] == "passkey_unknown"
+    assert gone.status_code == 401 and gone.get_json()["reason"] == "passkey.unknown"
 
 
 def test_passkey_sign_in_is_rate_limited(app, people):
@@ -528,7 +528,7 @@ def test_a_replayed_assertion_with_counter_zero_and_the_captured_cookie_is_refus
     attacker = ApiClient(app)
     attacker.client.set_cookie("session", captured_cookie)
     replay = attacker.post(f"{URL}/login/verify", json={"credential": assertion})
-    assert replay.status_code == 422 and replay.get_json()["reason"] == "passkey_no_sign_in"
+    assert replay.status_code == 422 and replay.get_json()["reason"] == "passkey.no_sign_in"
     assert signed_in_email(attacker) is None
 
 

@@ -869,8 +869,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         office=ok(200, record("wo1", technician_notes="带上备用电容")),
         request=lambda c: Req(path(c), json={"technician_notes": "带上备用电容"})),
     ("POST", "/api/work-orders/<string:wo_id>/assign"): api(
-        own=FORBIDDEN, office=ok(200, record("wo1", technician_id=lambda c: c.w["tech1"])),
-        request=lambda c: Req(path(c), json={"technician_id": c.w["tech1" if c.mine else "tech2"]})),
+        own=FORBIDDEN, office=ok(200, record(technician_id=lambda c: c.w["tech2"])),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"technician_id": c.w["tech2"]})),
     # --- the back-office API: dispatchers and managers only
     ("POST", "/api/office/intake"): office_api(ok(201, intake_created),
                                                request=lambda c: Req(path(c), json=intake_fields(c))),

@@ -89,7 +89,7 @@ ENDPOINTS = [
              lambda w: {"from": "2026-06-01", "to": "2026-06-07"}, location="query", caller=OWN,
              extra=[("to_before_from", {"to": "2026-05-01"}, "to"), ("more_than_62_days", {"to": "2026-09-01"}, "to")]),
     Endpoint(work_orders.AssignIn, "POST", lambda w: f"/api/work-orders/{w['wo1']}/assign",
-             lambda w: {"technician_id": w["tech1"], "reason": "改派"}),
+             lambda w: {"technician_id": w["tech2"], "reason": "改派", "customer_consent": True}),
 ]
 BY_SCHEMA = {e.schema.__name__: e for e in ENDPOINTS}
 

@@ -173,7 +173,8 @@ def test_reassigning_moves_the_job_and_its_customer_to_the_new_technician(client
 def test_reassigning_while_on_the_way_sends_the_job_back_to_assigned(db, client_for, people, world):
     wo1 = world["wo1"]
     assert client_for("tech1").patch(f"/api/work-orders/{wo1.id}", json={"status": "en_route"}).status_code == 200
-    response = client_for("dispatcher").post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id})
+    response = client_for("dispatcher").post(f"/api/work-orders/{wo1.id}/assign",
+                                             json={"technician_id": people["tech2"].id, "reason": "堵车"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "assigned"  # tech2 has not set out yet
 
@@ -181,10 +182,10 @@ def test_reassigning_while_on_the_way_sends_the_job_back_to_assigned(db, client_
 def test_assign_refuses_non_technicians_and_finished_jobs(db, client_for, people, world):
     office = client_for("dispatcher")
     wo1 = world["wo1"]
-    not_tech = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["dispatcher"].id})
+    not_tech = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["dispatcher"].id, "reason": "试"})
     assert not_tech.status_code == 422 and "technician_id" in not_tech.get_json()["errors"]
     assert office.patch(f"/api/work-orders/{wo1.id}", json={"status": "cancelled"}).status_code == 200
-    finished = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id})
+    finished = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id, "reason": "试"})
     assert finished.status_code == 409
     assert "cancelled" in finished.get_json()["message"]
 
@@ -288,7 +289,8 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(db, client_for, w
     stale = office.patch(f"/api/work-orders/{wo_id}", json={"version": current["version"], "customer_requirements": "上午"})
     assert stale.status_code == 409
     body = stale.get_json()
-    assert "version" in body["errors"] and "reload" in body["message"]
+    assert "version" in body["errors"] and body["reason"] == "work_order.stale_version"
+    assert body["params"] == {"expected": current["version"], "version": current["version"] + 1}
     assert office.get(f"/api/work-orders/{wo_id}").get_json()["customer_requirements"] == "下午三点后"
 
 

@@ -1,23 +1,15 @@
 """The REST API: thin blueprints over the services, schemas at every boundary."""
 from flask import Flask
 from flask_smorest import Api
-from flask_smorest.error_handler import ErrorSchema
-from marshmallow import fields
 
+from ..wire.errors import ErrorBody
 from . import auth, customers, health, office, parts, passkeys, work_orders
-
-
-class DomainErrorSchema(ErrorSchema):
-    """The error body (server/errors.py); a domain error adds its stable reason code and parameters."""
-
-    reason = fields.String(metadata={"description": "Stable reason code of a domain error, e.g. wrong_credentials."})
-    params = fields.Dict(metadata={"description": "Values the message names, for a client to word it itself."})
 
 
 class OnsiteApi(Api):
     """flask-smorest's Api, minus its own HTTPException handler: server.errors owns the error body."""
 
-    ERROR_SCHEMA = DomainErrorSchema
+    ERROR_SCHEMA = ErrorBody  # the documented default error response, `reason` and `params` included
 
     def _register_error_handlers(self):
         # Api.init_app runs after errors.register_error_handlers and would replace our

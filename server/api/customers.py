@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
+from ..domain.errors import M_, Conflict, Invalid
 from ..domain.service_day import today as service_today
 from ..domain.warranty import in_warranty, warranty_end
-from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, PartFitted, Product, WorkOrder
 from ..search import ESCAPE, contains_pattern
@@ -106,9 +106,10 @@ def create_product(body):
     """Register a product installed at a customer's (office only)."""
     require_office()
     if db.session.get(Customer, body["customer_id"]) is None:
-        raise ApiError(422, "Unknown customer.", {"customer_id": ["No customer with this id."]})
+        raise Invalid("customer.unknown", M_("Unknown customer."), fields={"customer_id": [M_("No customer with this id.")]})
     if db.session.scalar(sa.select(Product.id).where(Product.serial_no == body["serial_no"])):
-        raise ApiError(409, "Serial number already registered.", {"serial_no": ["Already registered."]})
+        raise Conflict("product.serial_exists", M_("Serial number already registered."),
+                       fields={"serial_no": [M_("Already registered.")]})
     product = Product(**body)
     db.session.add(product)
     db.session.commit()

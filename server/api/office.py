@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth.access import get_or_404, require_manager, require_office
+from ..domain.errors import M_, Invalid, NotFound
 from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
-from ..errors import ApiError
 from ..extensions import db
-from ..models import Conflict, Customer, FollowUp, User, WorkOrder, utcnow
+from ..models import Customer, FollowUp, User, WorkOrder, utcnow
 from ..reports.kpis import kpi_csv
 from ..services import dispatch, followup_queue, intake, kpis, reconciliation, service_report
 from ..services import review as conflicts
@@ -24,7 +24,6 @@ from ..wire.office import (
     BoardOut,
     BoardQuery,
     ComplaintIn,
-    ConflictSettleIn,
     DayQuery,
     DispatchAssignIn,
     DispatchEventOut,
@@ -46,13 +45,13 @@ from ..wire.office import (
     ReportQuery,
     RescheduleIn,
     ReviewIn,
-    SettledConflictOut,
     ShareIn,
     ShareOut,
     SlaSettingsIO,
     TechnicianDayOut,
     TechnicianOut,
 )
+from ..wire.review import ConflictOut, ConflictSettleIn
 from .schemas.office import IntakeOut
 from .schemas.work_orders import WorkOrderOut
 
@@ -153,7 +152,7 @@ def technician_day(q, technician_id):
     """A technician's appointments on a local day, and their jobs with no appointment yet."""
     tech = get_or_404(User, technician_id, "technician")
     if tech.role != "technician":
-        raise ApiError(404, f"No technician with id {technician_id}.")
+        raise NotFound("technician.not_found", M_("No technician with id %(id)s."), {"id": technician_id})
     day = q.get("date") or today()
     booked, unbooked = dispatch.technician_day(tech.id, day)
     return {"technician_id": tech.id, "technician_name": tech.name, "date": day,
@@ -222,9 +221,7 @@ def complaint(body):
     if body.get("work_order_id"):
         wo = get_or_404(WorkOrder, body["work_order_id"], "work order")
     else:
-        wo = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.ticket_no == body["ticket_no"].strip().upper()))
-        if wo is None:
-            raise ApiError(422, "Unknown ticket number.", {"ticket_no": ["No work order with this ticket number."]})
+        wo = followup_queue.work_order_by_ticket(body["ticket_no"])
     case = followup_queue.open_complaint(wo, body["description"], current_user)
     db.session.commit()
     return {**{c: getattr(case, c) for c in ("id", "work_order_id", "trigger", "description", "status", "opened_at",
@@ -276,7 +273,7 @@ def _kpi_range(q):
     last = q.get("date_to") or today()
     first = q.get("date_from") or last.replace(day=1)
     if last < first:
-        raise ApiError(422, "The range ends before it starts.", {"to": ["Must not be before 'from'."]})
+        raise Invalid("range.reversed", M_("The range ends before it starts."), fields={"to": [M_("Must not be before 'from'.")]})
     return first, last
 
 
@@ -315,11 +312,11 @@ def monthly(q):
 
 @blp.route("/conflicts/<string:conflict_id>/settle", methods=["POST"])
 @blp.arguments(ConflictSettleIn)
-@blp.response(200, SettledConflictOut)
+@blp.response(200, ConflictOut)
 def settle_conflict(body, conflict_id):
-    """Settle a conflict: keep the value in force, or put the value that lost in force."""
-    conflict = get_or_404(Conflict, conflict_id, "conflict")
-    conflicts.settle_conflict(conflict, body["action"], body.get("note"), current_user)
+    """Settle a conflict: keep the value in force, put the value that lost in force, or (no
+    action) record the decision written in `note`. Same as `POST /api/sync/conflicts/<id>/settle`."""
+    conflict = conflicts.settle_conflict(conflicts.conflict(conflict_id), body["action"], body["note"], current_user)
     db.session.commit()
     return conflict
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
-from ..errors import ApiError
+from ..domain.errors import M_, Conflict, Invalid
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
 from ..search import ESCAPE, contains_pattern
@@ -40,7 +40,7 @@ def create_part(body):
     """Add a part to the catalogue (office only)."""
     require_office()
     if db.session.scalar(sa.select(Part.id).where(Part.part_number == body["part_number"])):
-        raise ApiError(409, "Part number already in the catalogue.", {"part_number": ["Already exists."]})
+        raise Conflict("part.exists", M_("Part number already in the catalogue."), fields={"part_number": [M_("Already exists.")]})
     part = Part(**body)
     db.session.add(part)
     db.session.commit()
@@ -76,9 +76,9 @@ def set_van_stock(body):
     require_office()
     tech = db.session.get(User, body["technician_id"])
     if tech is None or tech.role != Role.TECHNICIAN.value:
-        raise ApiError(422, "Unknown technician.", {"technician_id": ["No technician with this id."]})
+        raise Invalid("technician.unknown", M_("Unknown technician."), fields={"technician_id": [M_("No technician with this id.")]})
     if db.session.get(Part, body["part_id"]) is None:
-        raise ApiError(422, "Unknown part.", {"part_id": ["No part with this id."]})
+        raise Invalid("part.unknown", M_("Unknown part."), fields={"part_id": [M_("No part with this id.")]})
     row = db.session.scalar(
         sa.select(VanStock).where(
             VanStock.technician_id == body["technician_id"], VanStock.part_id == body["part_id"]

@@ -89,7 +89,7 @@ def delete_passkey(passkey_id):
         sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id)
     )
     if passkey is None:
-        raise NotFound("passkey_not_found", M_("No passkey with id %(id)s among yours."), {"id": passkey_id})
+        raise NotFound("passkey.unknown", M_("No passkey with id %(id)s among yours."), {"id": passkey_id})
     sign_ins.revoke_for_passkey(passkey.id)
     db.session.delete(passkey)
     db.session.commit()

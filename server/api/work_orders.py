@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
+from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.service_day import day_start, today
-from ..errors import ApiError
 from ..extensions import db
 from ..models import WorkOrder
+from ..services import dispatch
 from ..services import work_orders as service
 from .schemas.work_orders import (
     AssignIn,
@@ -95,13 +96,15 @@ def update_work_order(body, wo_id):
     if not permissions.is_office(current_user):
         forbidden = sorted(set(body) - TECHNICIAN_FIELDS - {"version"})
         if forbidden:
-            raise ApiError(403, "Technicians may not change these fields.", {f: ["Office only."] for f in forbidden})
+            raise Forbidden("work_order.office_fields", M_("Technicians may not change these fields."),
+                            {"fields": ", ".join(forbidden)}, {f: [M_("Office only.")] for f in forbidden})
     expected = body.pop("version", None)
     if expected is not None and expected != wo.version:
-        raise ApiError(
-            409,
-            f"Work order changed since version {expected} (now {wo.version}); reload and retry.",
-            {"version": [f"Current version is {wo.version}."]},
+        raise Conflict(
+            "work_order.stale_version",
+            M_("Work order changed since version %(expected)s (now %(version)s); reload and retry."),
+            {"expected": expected, "version": wo.version},
+            {"version": [M_("Current version is %(version)s.")]},
         )
     status = body.pop("status", None)
     if status and status != wo.status:
@@ -113,8 +116,8 @@ def update_work_order(body, wo_id):
         setattr(wo, field, value)
     if wo.appointment_start and wo.appointment_end and wo.appointment_end <= wo.appointment_start:
         # The schema checks a window sent whole; this catches one end moved past the other.
-        raise ApiError(422, "Invalid input in: appointment_end",
-                       {"appointment_end": ["Must be after appointment_start."]})
+        raise Invalid("work_order.appointment_order", M_("Invalid input in: appointment_end"),
+                      fields={"appointment_end": [M_("Must be after appointment_start.")]})
     db.session.commit()
     return wo
 
@@ -124,9 +127,14 @@ def update_work_order(body, wo_id):
 @blp.arguments(AssignIn)
 @blp.response(200, WorkOrderOut)
 def assign_work_order(body, wo_id):
-    """Assign or reassign (改派) to a technician (office only)."""
+    """Assign, or reassign (改派) with a `reason` (required) and `customer_consent` (office only).
+
+    The same use case as `POST /api/office/work-orders/<id>/assign` and the office page: a
+    reassignment is refused (409) once the technician is on site or the job is closed, needs
+    a reason (422), and is recorded as a `reassigned` visit event.
+    """
     require_office()
     wo = visible_or_404(WorkOrder, wo_id, sa.true(), "work order")
-    service.assign(wo, body["technician_id"], current_user)
+    dispatch.assign(wo, body["technician_id"], current_user, body.get("reason"), body.get("customer_consent"))
     db.session.commit()
     return wo

@@ -16,13 +16,13 @@ UUID = re.compile(UUID_RE.replace("$", r"\Z"))
 def require_office() -> None:
     """403 unless the caller is a dispatcher or manager."""
     if not permissions.is_office(current_user):
-        raise Forbidden("office_only", M_("Only dispatchers and managers may do this."))
+        raise Forbidden("access.office_only", M_("Only dispatchers and managers may do this."))
 
 
 def require_manager() -> None:
     """403 unless the caller is a manager."""
     if not current_user.has_role("manager"):
-        raise Forbidden("managers_only", M_("Only managers may do this."))
+        raise Forbidden("access.managers_only", M_("Only managers may do this."))
 
 
 def _not_an_id(record_id: str) -> bool:
@@ -35,7 +35,7 @@ def get_or_404(model, record_id: str, label: str):
     """Load a record or answer 404 naming what was not found."""
     obj = None if _not_an_id(record_id) else db.session.get(model, record_id)
     if obj is None:
-        raise NotFound("not_found", M_("No %(label)s with id %(id)s."), {"label": label, "id": record_id})
+        raise NotFound("access.not_found", M_("No %(label)s with id %(id)s."), {"label": label, "id": record_id})
     return obj
 
 
@@ -45,6 +45,6 @@ def visible_or_404(model, record_id: str, condition, label: str):
         db.select(model).where(model.id == record_id, condition)
     )
     if obj is None:
-        raise NotFound("not_found", M_("No %(label)s with id %(id)s that you may see."),
+        raise NotFound("access.not_found", M_("No %(label)s with id %(id)s that you may see."),
                        {"label": label, "id": record_id})
     return obj

@@ -86,10 +86,10 @@ def _take(kind: str) -> dict:
     state = challenges.take(session.pop(SESSION_KEY, None))
     if not isinstance(state, dict) or state.get("kind") != kind:
         if kind == LOGIN:
-            raise Invalid("passkey_no_sign_in", M_("No passkey sign-in in progress; ask for new options first."))
-        raise Invalid("passkey_no_registration", M_("No passkey registration in progress; ask for new options first."))
+            raise Invalid("passkey.no_sign_in", M_("No passkey sign-in in progress; ask for new options first."))
+        raise Invalid("passkey.no_registration", M_("No passkey registration in progress; ask for new options first."))
     if time.time() > float(state.get("expires", 0)):
-        raise Invalid("passkey_challenge_expired",
+        raise Invalid("passkey.challenge_expired",
                       M_("The passkey challenge expired; ask for new options and try again."))
     return state
 
@@ -108,7 +108,7 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
 
 
 def _malformed(exc: Exception) -> Invalid:
-    return Invalid("passkey_malformed", M_("The passkey credential is malformed."),
+    return Invalid("passkey.malformed", M_("The passkey credential is malformed."),
                    {"detail": str(exc) or "Malformed."}, {"credential": [M_("The passkey credential is malformed.")]})
 
 
@@ -140,7 +140,7 @@ def finish_registration(user: User, credential: dict) -> Passkey:
     """Check the browser's answer to registration_options and add the passkey (not committed)."""
     state = _take(REGISTER)
     if state.get("user_id") != user.id:
-        raise Invalid("passkey_other_account",
+        raise Invalid("passkey.other_account",
                       M_("That passkey registration was started by another account; start again."))
     try:
         parsed = parse_registration_credential_json(credential)
@@ -155,10 +155,10 @@ def finish_registration(user: User, credential: dict) -> Passkey:
             require_user_verification=REQUIRE_UV,
         )
     except BAD_INPUT as exc:
-        raise Invalid("passkey_registration_failed", M_("Passkey registration failed: %(detail)s"),
+        raise Invalid("passkey.registration_failed", M_("Passkey registration failed: %(detail)s"),
                       {"detail": str(exc)}) from exc
     if db.session.scalar(sa.select(Passkey.id).where(Passkey.credential_id == verified.credential_id)):
-        raise Conflict("passkey_registered", M_("This passkey is already registered."))
+        raise Conflict("passkey.registered", M_("This passkey is already registered."))
     passkey = Passkey(
         user_id=user.id,
         credential_id=verified.credential_id,
@@ -219,7 +219,7 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
     except BAD_INPUT as exc:
         raise _malformed(exc) from exc
     passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == parsed.raw_id))
-    unknown = Unauthenticated("passkey_unknown",
+    unknown = Unauthenticated("passkey.unknown",
                               M_("This passkey is not registered with Onsite (it may have been removed)."))
     if passkey is None or not passkey.user.active:
         raise unknown
@@ -228,10 +228,10 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
         raise unknown  # the browser offered only that account's passkeys
     handle = parsed.response.user_handle
     if handle is None and not state.get("email"):
-        raise Unauthenticated("passkey_no_user_handle",
+        raise Unauthenticated("passkey.no_user_handle",
                               M_("The passkey did not say which account it belongs to (no userHandle)."))
     if handle is not None and not hmac.compare_digest(handle, user.webauthn_user_handle):
-        raise Unauthenticated("passkey_wrong_account", M_("The passkey does not belong to the account it names."))
+        raise Unauthenticated("passkey.wrong_account", M_("The passkey does not belong to the account it names."))
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -244,10 +244,10 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
         )
     except BAD_INPUT as exc:
         if "sign count" in str(exc):
-            raise Unauthenticated("passkey_counter", M_(
+            raise Unauthenticated("passkey.counter", M_(
                 "Passkey sign-in refused: its signature counter went backwards, so this "
                 "may be a replayed or cloned credential.")) from exc
-        raise Unauthenticated("passkey_sign_in_failed", M_("Passkey sign-in failed: %(detail)s"),
+        raise Unauthenticated("passkey.sign_in_failed", M_("Passkey sign-in failed: %(detail)s"),
                               {"detail": str(exc)}) from exc
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = utcnow()

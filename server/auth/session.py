@@ -84,4 +84,4 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        raise Unauthenticated("sign_in_required", M_("Sign in first (session cookie or bearer token)."))
+        raise Unauthenticated("auth.sign_in_required", M_("Sign in first (session cookie or bearer token)."))

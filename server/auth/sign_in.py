@@ -38,5 +38,5 @@ def check_credentials(email: str, password: str, may_sign_in_here: Callable[[Use
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
     ok = verify_password(user.password_hash if user else None, password) and user.active
     if not ok or (may_sign_in_here is not None and not may_sign_in_here(user)):
-        raise Unauthenticated("wrong_credentials", WRONG_CREDENTIALS)
+        raise Unauthenticated("auth.wrong_credentials", WRONG_CREDENTIALS)
     return user

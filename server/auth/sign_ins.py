@@ -89,7 +89,7 @@ def revoke(user: User, sign_in_id: str) -> SignIn:
     """End one of `user`'s sign-ins by id (a lost phone); NotFound when it is not theirs."""
     sign_in = db.session.scalar(sa.select(SignIn).where(SignIn.id == sign_in_id, SignIn.user_id == user.id))
     if sign_in is None:
-        raise NotFound("sign_in_not_found", M_("No signed-in device with id %(id)s."), {"id": sign_in_id})
+        raise NotFound("sign_in.not_found", M_("No signed-in device with id %(id)s."), {"id": sign_in_id})
     if sign_in.revoked_at is None:
         sign_in.revoked_at = utcnow()
     return sign_in
@@ -170,7 +170,7 @@ def revoke_api_token(user: User, token_id: str) -> None:
         sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     ).rowcount
     if not deleted:
-        raise NotFound("token_not_found", M_("No API token with id %(id)s among yours."), {"id": token_id})
+        raise NotFound("token.not_found", M_("No API token with id %(id)s among yours."), {"id": token_id})
 
 
 def _touch(statement) -> None:
@@ -200,11 +200,11 @@ def change_password(user: User, current: str, new: str, *, keep_token: str | Non
     from .passwords import WeakPassword, hash_password, verify_password
 
     if not verify_password(user.password_hash, current):
-        raise Invalid("wrong_password", M_("The current password is wrong."),
+        raise Invalid("auth.wrong_password", M_("The current password is wrong."),
                       fields={"current_password": [M_("The current password is wrong.")]})
     try:
         user.password_hash = hash_password(new, user.email)
     except WeakPassword as exc:
-        raise Invalid("weak_password", M_("The new password is refused: %(reason)s"), {"reason": str(exc)},
+        raise Invalid("password.weak", M_("The new password is refused: %(reason)s"), {"reason": str(exc)},
                       fields={"new_password": [M_("The new password is refused: %(reason)s")]}) from exc
     return revoke_all(user, keep_token=keep_token)

@@ -39,8 +39,10 @@ class DomainError(Exception):
         message: str,
         params: Mapping | None = None,
         fields: Mapping[str, list[str]] | None = None,
+        extra: Mapping | None = None,
     ):
         self.code = code
+        self.extra = dict(extra or {})  # more of the answer for clients (e.g. the records in the way)
         self.message = message
         self.params = dict(params or {})
         self.fields = {name: list(msgs) for name, msgs in (fields or {}).items()}

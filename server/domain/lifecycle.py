@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import enum
 
+from .errors import M_
+
 
 class Status(str, enum.Enum):
     NEW = "new"  # taken in, nobody assigned yet
@@ -58,7 +60,11 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[str]] = {
 
 
 class TransitionError(ValueError):
-    """A status change the lifecycle does not allow (for this role)."""
+    """A status change the lifecycle does not allow (for this role): a code, an English msgid, params."""
+
+    def __init__(self, code: str, message: str, params: dict):
+        self.code, self.message, self.params = code, message, params
+        super().__init__(message % params)
 
 
 def allowed_targets(current: str, role: str | None = None) -> list[str]:
@@ -85,9 +91,13 @@ def check_transition(current: str, target: str, role: str) -> None:
         return
     if not can_transition(current, target):
         allowed = ", ".join(allowed_targets(current)) or "none (final status)"
-        raise TransitionError(f"cannot go from '{current}' to '{target}'; allowed: {allowed}")
+        raise TransitionError("work_order.status_not_allowed",
+                              M_("cannot go from '%(current)s' to '%(target)s'; allowed: %(allowed)s"),
+                              {"current": current, "target": target, "allowed": allowed})
     if not can_transition(current, target, role):
-        raise TransitionError(f"a {role} cannot move a work order from '{current}' to '{target}'")
+        raise TransitionError("work_order.status_not_for_role",
+                              M_("a %(role)s cannot move a work order from '%(current)s' to '%(target)s'"),
+                              {"role": role, "current": current, "target": target})
 
 
 _HOLDING_VALUES = frozenset(s.value for s in TECHNICIAN_HOLDS)

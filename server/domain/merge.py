@@ -51,6 +51,7 @@ class MergeResult:
     changes: dict = field(default_factory=dict)
     conflicts: list[FieldConflict] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    refusal: lifecycle.TransitionError | None = None  # why, as a code and params
 
 
 def merge_text(server: str | None, device: str | None) -> str | None:
@@ -107,6 +108,7 @@ def _merge_status(result: MergeResult, server: str, device: str, role: str, conc
     except lifecycle.TransitionError as exc:
         if not concurrent:
             result.errors["status"] = [str(exc)]
+            result.refusal = exc
             return
         result.conflicts.append(
             FieldConflict("status", "lifecycle_kept_server", server, device, server)

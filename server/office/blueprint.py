@@ -62,6 +62,7 @@ def template_helpers() -> dict:
         # term(group, value); server messages go through err()
         "term": languages.label,
         "err": i18n.error_text,
+        "rejection": i18n.rejection_text,
         "lang": lang,
         "fmt_time": fmt_time,
         "fmt_duration": fmt_duration,

@@ -1,4 +1,4 @@
-"""Languages: which one a request uses, Flask-Babel's set-up, and the one error translator.
+"""Languages: which one a request uses, Flask-Babel's set-up, and the validation-message translator.
 
 The words themselves live in the gettext catalogue (server/translations/zh_Hans_CN/LC_MESSAGES/
 messages.po, English msgids) and, for domain terms and enumeration labels, in
@@ -11,9 +11,11 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from .. import i18n as languages
+from ..domain.errors import DomainError
+from ..domain.sync_reasons import REASONS
 from ..i18n import DEFAULT, LANGUAGES, babel_locale
 
-__all__ = ["LANGUAGES", "DEFAULT", "babel_locale", "current_language", "init_app", "error_text"]
+__all__ = ["LANGUAGES", "DEFAULT", "babel_locale", "current_language", "init_app", "error_text", "rejection_text"]
 
 
 def current_language() -> str:
@@ -40,8 +42,9 @@ def M_(message: str) -> str:
     return message
 
 
-# Messages of the schemas and services that office pages show (their msgids are the
-# English texts the server produces; a later step replaces them with error codes).
+# Validation messages of the schemas (marshmallow's and ours) that office pages show: their
+# msgids are the English texts the schemas produce. A service's "no" is a DomainError and
+# reaches a page already translated, by its own msgids (forms.form_errors), never by text.
 SERVER_MESSAGES = (
     M_("Missing data for required field."),
     M_("Field may not be null."),
@@ -55,31 +58,18 @@ SERVER_MESSAGES = (
     M_("Must be after appointment_start."),
     M_("An appointment needs a technician."),
     M_("Give appointment_start too."),
-    M_("No active technician with this id."),
     M_("Required."),
-    M_("Required when reassigning."),
-    M_("Already assigned to this technician."),
-    M_("Registered to another customer; check the serial number or the phone."),
-    M_("A new time needs the customer's agreement; if they refuse, reassign."),
-    M_("No work order with this ticket number."),
     M_("Record why the customer is dissatisfied."),
     M_("Give the work order id or its ticket number."),
-    M_("The value changed again since the conflict; review the work order first."),
-    M_("Only work-order fields can be changed from here."),
-    M_("This work order has no customer sign-off yet; there is no service report."),
     M_("Choose one from the list."),
-    M_("Open work order(s) on this product:"),
 )
-
-# Messages that start with a fixed text and go on with data: translated prefix + the rest.
-PREFIXES = ("Open work order(s) on this product:",)
 
 
 def error_text(message: str, lang: str | None = None) -> str:
-    """A server message (validation, service errors) in the page's language.
+    """A schema's validation message in the page's language (gettext of its English text).
 
-    The one place the office translates an error: today by the English text (each is a
-    msgid in the catalogue); a later step replaces the text with an error code.
+    Domain errors do not come through here: forms.form_errors() translates them by their
+    msgids and fills in their params; an already translated text passes through unchanged.
     """
     if not message or (lang or current_language()) == "en":
         return message  # the server's messages are English already
@@ -88,7 +78,14 @@ def error_text(message: str, lang: str | None = None) -> str:
             return error_text(message)
     if message.startswith("Must be one of:"):
         return gettext("Choose one from the list.")
-    for prefix in PREFIXES:
-        if message.startswith(prefix):
-            return gettext(prefix) + message[len(prefix):]
     return gettext(message)
+
+
+def rejection_text(error: dict | None) -> str:
+    """Why sync rejected an entry, in the page's language: its code's msgid filled with its
+    params; an entry stored before codes (or with one this server no longer has) keeps its message."""
+    error = error if isinstance(error, dict) else {}
+    code, params = error.get("code"), error.get("params")
+    if code not in REASONS:
+        return str(error.get("message") or "")
+    return DomainError(code, REASONS[code], params if isinstance(params, dict) else {}).text(gettext)

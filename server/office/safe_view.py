@@ -62,11 +62,11 @@ def rejected_view(row) -> dict:
         return {
             "wo_id": _text(wo_id),
             "fields_json": as_json(fields),
-            "message": _text(error.get("message")) or "",
+            "error": error,  # worded by its code in the page's language (office/i18n.rejection_text)
             "errors_json": as_json(error["errors"]) if error.get("errors") else None,
             "unreadable": False,
         }
     except Exception as exc:
         log.error("office: rejected entry %s cannot be shown (%s)", getattr(row, "id", "?"), type(exc).__name__)
-        return {"wo_id": None, "fields_json": _("(cannot be shown)"), "message": "", "errors_json": None,
+        return {"wo_id": None, "fields_json": _("(cannot be shown)"), "error": {}, "errors_json": None,
                 "unreadable": True}

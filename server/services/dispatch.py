@@ -10,9 +10,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..domain.errors import M_, Conflict, Invalid
 from ..domain.lifecycle import Status
 from ..domain.service_day import day_bounds
-from ..errors import ApiError
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
 from . import work_orders as service
@@ -40,13 +40,14 @@ def assign(wo: WorkOrder, technician_id: str, actor: User, reason: str | None, c
     """Give the job to a technician; a change of technician (改派) needs a reason and is recorded."""
     previous = wo.technician_id
     if previous == technician_id:
-        raise ApiError(409, "The work order is already assigned to this technician.",
-                       {"technician_id": ["Already assigned to this technician."]})
+        raise Conflict("assign.same_technician", M_("The work order is already assigned to this technician."),
+                       fields={"technician_id": [M_("Already assigned to this technician.")]})
     if wo.status in NOT_REASSIGNABLE:
-        raise ApiError(409, f"Work order is {wo.status}; it cannot change hands now.",
-                       {"technician_id": [f"Not while the work order is {wo.status}."]})
+        raise Conflict("assign.not_now", M_("Work order is %(status)s; it cannot change hands now."), {"status": wo.status},
+                       {"technician_id": [M_("Not while the work order is %(status)s.")]})
     if previous and not (reason or "").strip():
-        raise ApiError(422, "Give the reason for the reassignment.", {"reason": ["Required when reassigning."]})
+        raise Invalid("assign.reason_required", M_("Give the reason for the reassignment."),
+                      fields={"reason": [M_("Required when reassigning.")]})
     service.assign(wo, technician_id, actor)
     if previous and wo.status == Status.EN_ROUTE.value:
         service.change_status(wo, Status.ASSIGNED.value, actor)  # the new technician has not set off
@@ -70,17 +71,17 @@ def reschedule(
 ) -> WorkOrder:
     """Agree a new appointment (改约); only with the customer's consent [003 step 1]."""
     if wo.status in NOT_RESCHEDULABLE:
-        raise ApiError(409, f"Work order is {wo.status}; it cannot be rescheduled.",
-                       {"appointment_start": [f"Not while the work order is {wo.status}."]})
+        raise Conflict("reschedule.not_now", M_("Work order is %(status)s; it cannot be rescheduled."),
+                       {"status": wo.status}, {"appointment_start": [M_("Not while the work order is %(status)s.")]})
     errors = {}
     if not (reason or "").strip():
-        errors["reason"] = ["Required."]
+        errors["reason"] = [M_("Required.")]
     if not customer_consent:
-        errors["customer_consent"] = ["A new time needs the customer's agreement; if they refuse, reassign."]
+        errors["customer_consent"] = [M_("A new time needs the customer's agreement; if they refuse, reassign.")]
     if end is not None and end <= start:
-        errors["appointment_end"] = ["Must be after appointment_start."]
+        errors["appointment_end"] = [M_("Must be after appointment_start.")]
     if errors:
-        raise ApiError(422, "The reschedule is incomplete.", errors)
+        raise Invalid("reschedule.incomplete", M_("The reschedule is incomplete."), fields=errors)
     old_start, old_end = wo.appointment_start, wo.appointment_end
     wo.appointment_start, wo.appointment_end = start, end
     if wo.technician_id and wo.status != Status.SCHEDULED.value:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError
+from ..domain.errors import M_, Conflict, Invalid
 from ..extensions import db
 from ..models import (
     CustomerSignOff,
@@ -100,7 +100,7 @@ def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now:
     """Record one call's outcome and do what it calls for: retry, escalate, keep going or close."""
     now = now or utcnow()
     if follow_up.status != "open":
-        raise ApiError(409, "This call is already done.", {"outcome": ["Already recorded."]})
+        raise Conflict("follow_up.done", M_("This call is already done."), fields={"outcome": [M_("Already recorded.")]})
     case = follow_up.recovery_case
     open_left = 0
     if case is not None:
@@ -163,3 +163,12 @@ def ratings_of(work_order_ids: list[str]) -> dict[str, CustomerSignOff]:
     rows = db.session.scalars(sa.select(CustomerSignOff).where(
         CustomerSignOff.work_order_id.in_(work_order_ids), CustomerSignOff.deleted.is_(False)))
     return {row.work_order_id: row for row in rows}
+
+
+def work_order_by_ticket(ticket_no: str) -> WorkOrder:
+    """The work order a complaint names by its ticket number, or Invalid."""
+    wo = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.ticket_no == ticket_no.strip().upper()))
+    if wo is None:
+        raise Invalid("follow_up.unknown_ticket", M_("Unknown ticket number."),
+                      fields={"ticket_no": [M_("No work order with this ticket number.")]})
+    return wo

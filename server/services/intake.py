@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ..domain.errors import M_, Conflict, Invalid
 from ..domain.lifecycle import Status
 from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
-from ..errors import ApiError
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
 from . import work_orders as service
@@ -80,10 +80,10 @@ def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
     product = find_product(data["serial_no"])
     if product is not None:
         if product.customer_id != customer.id:
-            raise ApiError(
-                422,
-                "This serial number is registered to another customer.",
-                {"serial_no": ["Registered to another customer; check the serial number or the phone."]},
+            raise Invalid(
+                "product.other_customer",
+                M_("This serial number is registered to another customer."),
+                fields={"serial_no": [M_("Registered to another customer; check the serial number or the phone.")]},
             )
         if product.model.strip().upper() != data["model"].strip().upper():
             warnings.append(f"model_differs:{product.model}")
@@ -102,14 +102,14 @@ def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
     return product, True, warnings
 
 
-def duplicate_error(orders: list[WorkOrder]) -> ApiError:
-    """409 naming the open work orders, to be confirmed before a second one is taken in."""
-    tickets = ", ".join(o.ticket_no for o in orders)
-    return ApiError(
-        409,
-        f"This product already has an open work order: {tickets}. Confirm to take in another.",
-        {"confirm_duplicate": [f"Open work order(s) on this product: {tickets}."]},
-        open_work_orders=[{"id": o.id, "ticket_no": o.ticket_no, "status": o.status} for o in orders],
+def duplicate_error(orders: list[WorkOrder]) -> Conflict:
+    """A conflict naming the open work orders, to be confirmed before a second one is taken in."""
+    return Conflict(
+        "intake.duplicate",
+        M_("This product already has an open work order: %(tickets)s. Confirm to take in another."),
+        {"tickets": ", ".join(o.ticket_no for o in orders)},
+        {"confirm_duplicate": [M_("Open work order(s) on this product: %(tickets)s.")]},
+        extra={"open_work_orders": [{"id": o.id, "ticket_no": o.ticket_no, "status": o.status} for o in orders]},
     )
 
 

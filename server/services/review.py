@@ -2,8 +2,9 @@
 
 Listing them, and settling them. Settling a conflict keeps the value in force, or puts the
 losing value in force through the ORM and the lifecycle rules (so the change reaches
-devices on their next pull), or just records the decision as written. Each is settled once: a second settle is a 409.
-Used by the sync API's review endpoints, the office's REST endpoints and its pages alike.
+devices on their next pull), or just records the decision as written. Each is settled once:
+a second settle is a Conflict. The one path for the sync API's review endpoints, the office's
+REST endpoint and its conflicts page, with their input and output in server/wire/review.py.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..errors import ApiError
+from ..auth.access import UUID
+from ..domain import errors
+from ..domain.errors import M_, Invalid, NotFound
 from ..extensions import db
 from ..models import Conflict, MutationRecord, User, WorkOrder, utcnow
 from . import work_orders as service
@@ -33,17 +36,22 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
     """Keep the value in force ("keep"), put the other one in force ("apply_other"), or
     (no action) record the decision as written; either way the conflict is settled."""
     if conflict.resolved_at is not None:
-        raise ApiError(409, "This conflict is already settled.")
+        raise errors.Conflict("conflict.already_settled", M_("This conflict is already settled."))
+    if not action and not (note or "").strip():
+        raise Invalid("conflict.decision_required", M_("Say what was decided: choose an action or write a note."),
+                      fields={"note": [M_("Required without an action.")]})
     if action == "apply_other":
         if conflict.entity != "work_order":
-            raise ApiError(422, "Only work-order fields can be changed from here.", {"action": ["Use 'keep'."]})
+            raise Invalid("conflict.not_a_work_order", M_("Only work-order fields can be changed from here."),
+                          fields={"action": [M_("Use 'keep'.")]})
         wo = db.session.get(WorkOrder, conflict.entity_id)
         if wo is None:
-            raise ApiError(404, "The work order of this conflict is gone.")
+            raise NotFound("conflict.work_order_gone", M_("The work order of this conflict is gone."))
         current = getattr(wo, conflict.field)
         if not _same(conflict.field, current, conflict.winning_value.get("value")):
-            raise ApiError(409, "The value changed again since the conflict; review the work order first.",
-                           {"action": ["The value in force is no longer the one that won."]})
+            raise errors.Conflict("conflict.value_changed",
+                                  M_("The value changed again since the conflict; review the work order first."),
+                                  fields={"action": [M_("The value in force is no longer the one that won.")]})
         other = _value(conflict.field, conflict.losing_value.get("value"))
         if conflict.field == "status":
             service.change_status(wo, other, user)
@@ -57,28 +65,50 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
     return conflict
 
 
-def settle_rejected(row: MutationRecord, note: str, user: User) -> MutationRecord:
+def settle_rejected(row: MutationRecord, note: str | None, user: User) -> MutationRecord:
     """Mark a rejected entry dealt with, saying how."""
     if row.settled_at is not None:
-        raise ApiError(409, "This entry is already settled.")
+        raise errors.Conflict("rejected.already_settled", M_("This entry is already settled."))
+    if not (note or "").strip():
+        raise Invalid("rejected.note_required", M_("Say how the entry was dealt with."), fields={"note": [M_("Required.")]})
     row.settled_at, row.settled_by_id, row.settlement = utcnow(), user.id, note.strip()
     return row
 
 
 def open_conflicts(include_settled: bool = False, limit: int = 200) -> list[Conflict]:
-    """Conflicts, unsettled first and newest first."""
+    """Conflicts, unsettled first, newest first (the sync API and the office page alike)."""
     stmt = sa.select(Conflict)
     if not include_settled:
         stmt = stmt.where(Conflict.resolved_at.is_(None))
-    return list(db.session.scalars(stmt.order_by(Conflict.resolved_at.is_not(None), Conflict.created_at.desc()).limit(limit)))
+    order = (Conflict.resolved_at.is_not(None), Conflict.created_at.desc(), Conflict.id)
+    return list(db.session.scalars(stmt.order_by(*order).limit(limit)))
 
 
-def open_rejected(include_settled: bool = False, limit: int = 200) -> list[MutationRecord]:
-    """Rejected entries, unsettled first and newest first."""
+def open_rejected(include_settled: bool = False, limit: int = 200, user_id: str | None = None) -> list[MutationRecord]:
+    """Rejected entries (only `user_id`'s when given), unsettled first, newest first."""
     stmt = sa.select(MutationRecord).where(MutationRecord.status == "rejected")
+    if user_id is not None:
+        stmt = stmt.where(MutationRecord.user_id == user_id)
     if not include_settled:
         stmt = stmt.where(MutationRecord.settled_at.is_(None))
-    return list(db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(limit)))
+    order = (MutationRecord.settled_at.is_not(None), MutationRecord.received_at.desc(), MutationRecord.seq.desc())
+    return list(db.session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def conflict(conflict_id: str) -> Conflict:
+    """One conflict, or NotFound."""
+    row = db.session.get(Conflict, conflict_id) if UUID.match(conflict_id or "") else None
+    if row is None:
+        raise NotFound("conflict.not_found", M_("No conflict with id %(id)s."), {"id": conflict_id})
+    return row
+
+
+def rejected(mutation_id: str) -> MutationRecord:
+    """One rejected entry, or NotFound."""
+    row = db.session.get(MutationRecord, mutation_id) if UUID.match(mutation_id or "") else None
+    if row is None or row.status != "rejected":
+        raise NotFound("rejected.not_found", M_("No rejected entry with id %(id)s."), {"id": mutation_id})
+    return row
 
 
 def tickets_for(conflicts: list[Conflict], rejected: list[MutationRecord]) -> dict[str, str]:

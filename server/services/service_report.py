@@ -14,11 +14,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import i18n
 from ..blobs import blob_store
+from ..domain.errors import M_, Conflict
 from ..domain.service_day import format_local as fmt_time
 from ..domain.service_day import today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty
-from ..errors import ApiError
 from ..extensions import db
 from ..i18n import label, word
 from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
@@ -66,7 +66,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
     """The report's content in `lang`; 409 when the customer has not signed off yet."""
     sign_off = sign_off_of(db.session, wo.id)
     if sign_off is None:
-        raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
+        raise _not_signed()
     L = labels(lang)
     live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
@@ -132,6 +132,10 @@ def filename(wo: WorkOrder) -> str:
     return f"service-report-{wo.ticket_no}.pdf"
 
 
+def _not_signed() -> Conflict:
+    return Conflict("report.not_signed", M_("This work order has no customer sign-off yet; there is no service report."))
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="onsite-service-report")
 
@@ -139,7 +143,7 @@ def _serializer() -> URLSafeSerializer:
 def share(wo: WorkOrder, channel: str, recipient: str, user: User) -> tuple[ReportShare, str]:
     """A link the customer can open for 30 days, recorded with who sent it to whom (caller commits)."""
     if sign_off_of(db.session, wo.id) is None:
-        raise ApiError(409, "This work order has no customer sign-off yet; there is no service report.")
+        raise _not_signed()
     row = ReportShare(work_order_id=wo.id, channel=channel, recipient=recipient.strip(),
                       expires_at=utcnow() + timedelta(days=SHARE_DAYS), created_by_id=user.id)
     db.session.add(row)

@@ -3,7 +3,7 @@
 Every check runs before anything is written, so a rejection leaves the session clean
 even when the batch runs without savepoints.
 
-Raises MutationRejected with a message and field errors; the caller records the
+Raises MutationRejected (server/sync/reasons.py: a stable code, params, field errors); the caller records the
 rejection and moves on, so one bad entry never blocks the queue.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..auth import permissions
 from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
 from ..domain.signed_summary import summary_sha256
+from ..domain.sync_reasons import REASONS
 from ..models import (
     UUID_RE,
     Blob,
@@ -40,6 +41,7 @@ from . import changelog
 from .bulk import insert_rows
 from .isolation import text_keys
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
+from .reasons import MutationRejected
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
 READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")
@@ -112,14 +114,6 @@ def flush(session: Session) -> None:
     session.flush()
 
 
-class MutationRejected(Exception):
-    """A mutation that cannot be applied, with the reason field by field."""
-
-    def __init__(self, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.message, self.errors = message, errors or {}
-
-
 @dataclass
 class Applied:
     status: str  # applied | merged
@@ -132,21 +126,18 @@ def apply_mutation(session: Session, user: User, device: Device, mutation_id: st
     entity, op = m["entity"], m["op"]
     if entity == "work_order":
         if op != "update":
-            raise MutationRejected("Devices may only update work orders.", {"op": ["Only 'update' is allowed."]})
+            raise MutationRejected("sync.op_not_allowed", {}, {"op": ["Only 'update' is allowed."]})
         return _update_work_order(session, user, device, mutation_id, m)
     if entity in VISIT_ENTITIES:
         if op == "create":
             return _create_visit_record(session, user, device, m)
         if op == "delete":
             return _void_visit_record(session, user, m)
-        raise MutationRejected(
-            f"A {entity} is append-only: record a new one (or void this one) instead of changing it.",
-            {"op": ["'update' is not allowed on visit records."]},
-        )
+        raise MutationRejected("sync.append_only", {"entity": entity}, {"op": ["'update' is not allowed on visit records."]})
     if entity in READ_ONLY_ENTITIES:
-        raise MutationRejected(f"A {entity} cannot be changed from a device.", {"entity": ["Read-only for devices."]})
+        raise MutationRejected("sync.read_only", {"entity": entity}, {"entity": ["Read-only for devices."]})
     known = ", ".join(sorted(["work_order", *VISIT_ENTITIES]))
-    raise MutationRejected(f"Unknown entity '{entity}'.", {"entity": [f"Must be one of: {known}."]})
+    raise MutationRejected("sync.unknown_entity", {"entity": entity}, {"entity": [f"Must be one of: {known}."]})
 
 
 def _load(schema, data: dict) -> dict:
@@ -154,7 +145,9 @@ def _load(schema, data: dict) -> dict:
         return schema.load(data)
     except ValidationError as exc:
         errors = text_keys(exc.normalized_messages())
-        raise MutationRejected("Invalid fields: " + ", ".join(sorted(map(str, errors))), {"fields": errors}) from exc
+        names = sorted(map(str, errors))
+        names = ", ".join(names[:10]) + (f" (+{len(names) - 10})" if len(names) > 10 else "")  # bounded, like errors
+        raise MutationRejected("sync.invalid_fields", {"fields": names}, {"fields": errors}) from exc
 
 
 def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool = False) -> WorkOrder:
@@ -165,20 +158,14 @@ def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool 
                 sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user)))
         wo = batch.work_orders[wo_id]
         if wo is None:
-            raise MutationRejected(
-                "No such work order among those you may change (wrong id, or no longer assigned to you).",
-                {"work_order_id": ["Unknown or not yours."]},
-            )
+            raise MutationRejected("sync.work_order_unavailable", {}, {"work_order_id": ["Unknown or not yours."]})
         return wo
     stmt = sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user))
     if lock:
         stmt = stmt.with_for_update(key_share=True)  # FOR NO KEY UPDATE: visit inserts' FK checks pass
     wo = session.scalar(stmt)
     if wo is None:
-        raise MutationRejected(
-            "No such work order among those you may change (wrong id, or no longer assigned to you).",
-            {"work_order_id": ["Unknown or not yours."]},
-        )
+        raise MutationRejected("sync.work_order_unavailable", {}, {"work_order_id": ["Unknown or not yours."]})
     return wo
 
 
@@ -199,18 +186,19 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
         flush(session)
         batch.work_orders.clear()
     if m["base_version"] is None:
-        raise MutationRejected("An update needs the base_version the device last saw.", {"base_version": ["Required for update."]})
+        raise MutationRejected("sync.base_version_required", {}, {"base_version": ["Required for update."]})
     wo = _visible_work_order(session, user, m["entity_id"], lock=True)
     if "outcome" in proposed and proposed["outcome"] != wo.outcome and sign_off_of(session, wo.id):
-        raise MutationRejected(
-            "The customer has signed off this visit; its outcome can no longer change.",
-            {"outcome": ["Sealed by the customer's signature."]},
-        )
+        raise MutationRejected("sync.outcome_sealed", {}, {"outcome": ["Sealed by the customer's signature."]})
     current = {name: getattr(wo, name) for name in proposed}
     merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role,
                               wo.field_writers or {}, device.id)
     if merged.errors:
-        raise MutationRejected("Not applied: " + "; ".join(e for errs in merged.errors.values() for e in errs), merged.errors)
+        refusal = merged.refusal
+        if refusal is not None and f"sync.{refusal.code.split('.', 1)[1]}" in REASONS:
+            raise MutationRejected(f"sync.{refusal.code.split('.', 1)[1]}", refusal.params, merged.errors)
+        reasons = "; ".join(e for errs in merged.errors.values() for e in errs)
+        raise MutationRejected("sync.not_applied", {"reasons": reasons}, merged.errors)
     if merged.changes.get("status") == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
     for name, value in merged.changes.items():
@@ -253,10 +241,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     # On the fast path only this batch is checked here: a clash with an older record breaks the insert.
     exists = (entity, m["entity_id"]) in batch.taken if batch else session.get(model, m["entity_id"]) is not None
     if exists:
-        raise MutationRejected(
-            f"A {entity} with id {m['entity_id']} already exists; a new record needs a new id.",
-            {"entity_id": ["Already exists."]},
-        )
+        raise MutationRejected("sync.record_exists", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Already exists."]})
     wo = _visible_work_order(session, user, data["work_order_id"])
     if batch is None:
         signed = sign_off_of(session, wo.id)
@@ -265,10 +250,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
             batch.signed[wo.id] = sign_off_of(session, wo.id) is not None
         signed = batch.signed[wo.id] or None
     if signed and (entity in SEALED_ENTITIES or (entity == "diagnosis" and data["customer_visible"])):
-        raise MutationRejected(
-            "The customer has signed off this visit; what they signed can no longer change.",
-            {"work_order_id": ["Sealed by the customer's signature."]},
-        )
+        raise MutationRejected("sync.sealed", {}, {"work_order_id": ["Sealed by the customer's signature."]})
     _check_references(session, user, entity, data)
     if entity == "sign_off":
         if batch is not None:
@@ -319,33 +301,24 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
             if batch is not None:
                 batch.parts[data["part_number"]] = known
         if not known:
-            raise MutationRejected(
-                f"Part number {data['part_number']} is not in the catalogue.",
-                {"fields": {"part_number": ["Unknown part number."]}},
-            )
+            raise MutationRejected("sync.unknown_part", {"part_number": data["part_number"]},
+                                   {"fields": {"part_number": ["Unknown part number."]}})
     for key in ("blob_sha256", "signature_sha256"):
         # A blob not stored, or one this user never sent and may not see: the same answer,
         # so a record cannot be used to learn which hashes the server holds.
         if key in data and (session.get(Blob, data[key]) is None or not permissions.may_use_blob(session, user, data[key])):
-            raise MutationRejected(
-                "Upload the file (PUT /api/blobs/<sha256>) before the record that refers to it.",
-                {"fields": {key: ["No blob with this hash has been uploaded."]}},
-            )
+            raise MutationRejected("sync.blob_missing", {"field": key},
+                                   {"fields": {key: ["No blob with this hash has been uploaded."]}})
 
 
 def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) -> None:
     """A sign-off must be the first, and must match what the server's records add up to."""
     if existing is not None:
-        raise MutationRejected(
-            "This visit already has the customer's sign-off.", {"work_order_id": ["Already signed off."]}
-        )
+        raise MutationRejected("sync.already_signed", {}, {"work_order_id": ["Already signed off."]})
     expected = summary_sha256(compute_summary(session, wo))
     if summary_hash != expected:
-        raise MutationRejected(
-            "The signed summary does not match the server's records of this visit "
-            "(an entry is missing or differs); sync the visit's entries and sign again.",
-            {"fields": {"summary_sha256": [f"Server computes {expected}."]}},
-        )
+        raise MutationRejected("sync.summary_mismatch", {},
+                               {"fields": {"summary_sha256": [f"Server computes {expected}."]}})
 
 
 def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
@@ -355,15 +328,12 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
         flush(session)  # the record may have been created earlier in this batch
     record = session.get(model, m["entity_id"])
     if record is None:
-        raise MutationRejected(f"No {entity} with id {m['entity_id']}.", {"entity_id": ["Unknown record."]})
+        raise MutationRejected("sync.unknown_record", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Unknown record."]})
     wo = _visible_work_order(session, user, record.work_order_id)
     if entity == "sign_off" or (
         sign_off_of(session, wo.id) and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))
     ):
-        raise MutationRejected(
-            "The customer has signed off this visit; what they signed can no longer change.",
-            {"entity_id": ["Sealed by the customer's signature."]},
-        )
+        raise MutationRejected("sync.sealed", {}, {"entity_id": ["Sealed by the customer's signature."]})
     if not record.deleted:
         record.deleted = True
         if entity == "part_fitted" and record.created_by_id:

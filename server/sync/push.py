@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..domain.errors import M_, Conflict, Forbidden
 from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
-from ..errors import ApiError
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
-from .apply import BATCH, BatchCache, MutationRejected, apply_mutation
+from .apply import BATCH, BatchCache, apply_mutation
 from .bulk import insert_ignore
+from .reasons import MutationRejected
 
 log = logging.getLogger(__name__)
 RETRIES = 6
@@ -76,7 +77,8 @@ def _lock_device(user: User, device_id: str, user_agent: str | None) -> Device:
             sa.select(Device).where(Device.id == device_id).with_for_update()
         ).scalar_one()
     if device.user_id != user.id:
-        raise ApiError(403, "This device belongs to another user.", {"device_id": ["Registered to another user."]})
+        raise Forbidden("sync.device_of_another_user", M_("This device belongs to another user."),
+                        fields={"device_id": [M_("Registered to another user.")]})
     return device
 
 
@@ -85,11 +87,12 @@ def _check_sequence(last_seq: int, seqs: list[int]) -> None:
     expected = last_seq + 1
     for seq in fresh:
         if seq != expected:
-            raise ApiError(
-                409,
-                f"Sequence gap: expected seq {expected} next, got {seq}. Resend the outbox from seq {expected}.",
-                {"mutations": [f"seq {seq} skips {expected}"]},
-                expected_seq=expected,
+            raise Conflict(
+                "sync.sequence_gap",
+                M_("Sequence gap: expected seq %(expected)s next, got %(seq)s. Resend the outbox from seq %(expected)s."),
+                {"expected": expected, "seq": seq},
+                {"mutations": [M_("seq %(seq)s skips %(expected)s")]},
+                extra={"expected_seq": expected},
             )
         expected += 1
 
@@ -170,11 +173,10 @@ def _replay(raw: dict, seen: dict) -> dict:
     stored = seen["by_id"].get(raw["id"])
     if stored is None:
         prior = seen["by_seq"].get(raw["seq"])
-        other = f" by mutation {prior.id}" if prior else ""
-        return _result(raw, "rejected", error={
-            "message": f"seq {raw['seq']} was already used{other}; this mutation was not applied.",
-            "errors": {"seq": ["Already used by another mutation."]},
-        })
+        errors = {"seq": ["Already used by another mutation."]}
+        used = (MutationRejected("sync.seq_used_by", {"seq": raw["seq"], "by": prior.id}, errors) if prior
+                else MutationRejected("sync.seq_used", {"seq": raw["seq"]}, errors))
+        return _result(raw, "rejected", error=_error(used))
     first = stored["public"]
     return {**first, "seq": raw["seq"], "status": "duplicate", "original_status": first.get("original_status", first["status"])}
 
@@ -185,6 +187,13 @@ def _bounded(errors: dict) -> dict:
     return bound_errors(errors, ENTRY_MAX_MESSAGES)
 
 
+def _error(exc: MutationRejected) -> dict:
+    # A rejected entry's error: a stable code and params for the phone to word, the
+    # English message as a fallback, bounded field errors.
+    error = exc.as_error()
+    return {**error, "message": clip(error["message"]), "errors": _bounded(error["errors"])}
+
+
 def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> dict:
     return {"seq": raw["seq"], "id": raw["id"], "status": status, "version": version, "error": error, "conflict": conflict}
 
@@ -192,7 +201,7 @@ def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> 
 def _apply_one(session: Session, user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
     payload, mutation = raw["sent"], raw["mutation"]
     if mutation is None:  # its envelope failed the checks of schemas.MutationIn
-        result = _result(raw, "rejected", error={"message": "Malformed mutation.", "errors": _bounded(raw["errors"])})
+        result = _result(raw, "rejected", error=_error(MutationRejected("sync.malformed", {}, raw["errors"])))
         return _record(session, user, device, raw, payload, result, None, received_at)
     mark = changelog.mark(session) if savepoints else None
     nested = session.begin_nested() if savepoints else None
@@ -207,7 +216,7 @@ def _apply_one(session: Session, user: User, device: Device, raw: dict, received
         if nested is not None:
             nested.rollback()
             changelog.rollback_to(session, mark)
-        result = _result(raw, "rejected", error={"message": clip(exc.message), "errors": _bounded(exc.errors)})
+        result = _result(raw, "rejected", error=_error(exc))
     except Exception as exc:
         if isinstance(exc, OperationalError) and _retryable(exc):
             raise  # a deadlock or serialisation failure: push() retries the whole batch
@@ -216,10 +225,8 @@ def _apply_one(session: Session, user: User, device: Device, raw: dict, received
         nested.rollback()
         changelog.rollback_to(session, mark)
         log.exception("mutation %s could not be applied", raw["id"])
-        result = _result(raw, "rejected", error={
-            "message": "The server could not apply this entry; it is kept for review.",
-            "errors": {"_server": [type(exc).__name__]},
-        })
+        result = _result(raw, "rejected", error=_error(
+            MutationRejected("sync.server_error", {}, {"_server": [type(exc).__name__]})))
     return _record(session, user, device, raw, payload, result, mutation.get("at"), received_at)
 
 

@@ -4,10 +4,10 @@ These schemas are the one definition of the payloads; the OpenAPI document is bu
 """
 from __future__ import annotations
 
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..models import Outcome
+from ..wire.errors import ErrorBody
 from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
 from . import event_data
 
@@ -85,6 +85,11 @@ class PushIn(StrictSchema):
 
 
 class MutationError(Schema):
+    """Why an entry was rejected. `code` (stable, e.g. `sync.sealed`; server/domain/sync_reasons.py) and
+    `params` let the phone word the reason itself; `message` is the server's English wording."""
+
+    code = fields.String(metadata={"description": "Stable reason code (absent on entries stored before codes)"})
+    params = fields.Dict(metadata={"description": "Values the reason's wording names, e.g. {\"entity\": \"diagnosis\"}"})
     message = fields.String()
     errors = fields.Dict()
 
@@ -104,7 +109,7 @@ class PushOut(Schema):
     results = fields.List(fields.Nested(MutationResult))
 
 
-class SequenceGapError(ErrorSchema):
+class SequenceGapError(ErrorBody):
     """The error body of push's 409, plus the seq the device must resend from."""
 
     expected_seq = fields.Integer()

@@ -4,22 +4,21 @@ from __future__ import annotations
 import hashlib
 import re
 
-import sqlalchemy as sa
 from flask import Response, current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from flask_smorest.error_handler import ErrorSchema
-from marshmallow import fields, validate
 
 from ..auth import permissions
 from ..auth.access import require_office
 from ..blobs import blob_store
-from ..errors import ApiError
+from ..domain.errors import M_, NotFound
+from ..errors import ApiError  # the transport's own answers (400, 413, 415)
 from ..extensions import db
-from ..models import Blob, BlobUpload, Conflict, MutationRecord, WorkOrder, utcnow
+from ..models import Blob, BlobUpload, utcnow
 from ..request_limits import body_limit
 from ..services import review
-from ..wire.fields import StrictSchema, Text
+from ..wire.errors import ErrorBody
+from ..wire.review import ConflictOut, ConflictSettleIn, RejectedOut, RejectedSettleIn, ReviewQuery
 from . import pull as pull_module
 from .bulk import insert_ignore
 from .isolation import isolate_rows, keep_if_encodes
@@ -39,7 +38,7 @@ BLOB_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 @blp.arguments(PushIn)
 @blp.response(200, PushOut)
 @blp.alt_response(409, schema=SequenceGapError, description="Sequence gap: nothing applied; resend from `expected_seq`.")
-@blp.alt_response(403, schema=ErrorSchema, description="The device belongs to another user.")
+@blp.alt_response(403, schema=ErrorBody, description="The device belongs to another user.")
 def push(body):
     """Apply a device's outbox entries, each exactly once; one result per mutation."""
     limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]
@@ -122,10 +121,10 @@ def get_blob(sha256):
     """Download a file the caller may see."""
     blob = db.session.get(Blob, _sha_or_404(sha256))
     if blob is None or not permissions.may_use_blob(db.session, current_user, sha256):
-        raise ApiError(404, "No such file among those you may see.")
+        raise NotFound("blob.not_found", M_("No such file among those you may see."))
     data = blob_store().get(sha256)
     if data is None:
-        raise ApiError(404, "The file's bytes are missing from the store; upload it again.")
+        raise NotFound("blob.bytes_missing", M_("The file's bytes are missing from the store; upload it again."))
     response = Response(data, mimetype=blob.content_type)
     response.headers["Content-Security-Policy"] = BLOB_CSP
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
@@ -134,60 +133,9 @@ def get_blob(sha256):
 
 
 # ---------------------------------------------------------------- review: conflicts and rejected entries
-
-
-class ConflictOut(StrictSchema):
-    id = fields.String()
-    entity = fields.String()
-    entity_id = fields.String()
-    ticket_no = fields.Method("_ticket")
-    field = fields.String()
-    rule = fields.String()
-    losing_value = fields.Raw(attribute="losing_value.value")
-    winning_value = fields.Raw(attribute="winning_value.value")
-    user_id = fields.String(allow_none=True)
-    device_id = fields.String(allow_none=True)
-    mutation_id = fields.String(allow_none=True)
-    base_version = fields.Integer(allow_none=True)
-    server_version = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by_id = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-
-    def _ticket(self, c):
-        wo = db.session.get(WorkOrder, c.entity_id) if c.entity == "work_order" else None
-        return wo.ticket_no if wo else None
-
-
-class RejectedOut(StrictSchema):
-    id = fields.String()
-    device_id = fields.String()
-    seq = fields.Integer()
-    user_id = fields.String()
-    entity = fields.String(allow_none=True)
-    entity_id = fields.String(allow_none=True)
-    op = fields.String(allow_none=True)
-    payload = fields.Dict()
-    error = fields.Raw(attribute="result.error")
-    device_at = fields.DateTime(allow_none=True)
-    received_at = fields.DateTime()
-    settled_at = fields.DateTime(allow_none=True)
-    settled_by_id = fields.String(allow_none=True)
-    settlement = fields.String(allow_none=True)
-
-
+# The same service functions, schemas and order as the office's endpoint and page
+# (server/services/review.py, server/wire/review.py).
 _conflict_out, _rejected_out = ConflictOut(), RejectedOut()
-
-
-class ReviewQuery(StrictSchema):
-    open = fields.Boolean(load_default=True, metadata={"description": "Only those not yet settled"})
-    # Bounded here: PostgreSQL rejects a negative LIMIT (a 500), SQLite reads it as "no limit".
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-
-
-class SettleIn(StrictSchema):
-    resolution = Text(2000, required=True)
 
 
 @blp.route("/sync/conflicts", methods=["GET"])
@@ -195,28 +143,26 @@ class SettleIn(StrictSchema):
 @blp.arguments(ReviewQuery, location="query")
 @blp.response(200, ConflictOut(many=True))
 def list_conflicts(q):
-    """Values that lost a merge (office only), newest first."""
+    """Values that lost a merge (office only), unsettled first, newest first."""
     require_office()
-    stmt = sa.select(Conflict).order_by(Conflict.created_at.desc()).limit(q["limit"])
-    if q["open"]:
-        stmt = stmt.where(Conflict.resolved_at.is_(None))
-    return isolate_rows(db.session.scalars(stmt).all(), _conflict_out.dump, "conflicts", lambda c: {
+    conflicts = review.open_conflicts(include_settled=not q["open"], limit=q["limit"])
+    # A stored value that cannot be encoded is listed as unreadable, not a 500 for the whole list.
+    return isolate_rows(conflicts, _conflict_out.dump, "conflicts", lambda c: {
         "losing_value": {"value": keep_if_encodes((c.losing_value or {}).get("value"))},
         "winning_value": {"value": keep_if_encodes((c.winning_value or {}).get("value"))}})
 
 
 @blp.route("/sync/conflicts/<string:conflict_id>/settle", methods=["POST"])
 @login_required
-@blp.arguments(SettleIn)
+@blp.arguments(ConflictSettleIn)
 @blp.response(200, ConflictOut)
-@blp.alt_response(409, schema=ErrorSchema, description="Already settled.")
+@blp.alt_response(409, schema=ErrorBody, description="Already settled, or the value changed since.")
 def settle_conflict(body, conflict_id):
-    """Mark a conflict reviewed, saying what was decided (office only)."""
+    """Settle a conflict (office only): keep the value in force, put the value that lost in
+    force, or (no action) record the decision written in `note`. Same as
+    `POST /api/office/conflicts/<id>/settle`."""
     require_office()
-    conflict = db.session.get(Conflict, conflict_id)
-    if conflict is None:
-        raise ApiError(404, f"No conflict with id {conflict_id}.")
-    review.settle_conflict(conflict, None, body["resolution"], current_user)
+    conflict = review.settle_conflict(review.conflict(conflict_id), body["action"], body["note"], current_user)
     db.session.commit()
     return conflict
 
@@ -226,28 +172,22 @@ def settle_conflict(body, conflict_id):
 @blp.arguments(ReviewQuery, location="query")
 @blp.response(200, RejectedOut(many=True))
 def list_rejected(q):
-    """Entries the server rejected: all for the office, a technician's own otherwise."""
-    stmt = sa.select(MutationRecord).where(MutationRecord.status == "rejected")
-    if not permissions.is_office(current_user):
-        stmt = stmt.where(MutationRecord.user_id == current_user.id)
-    if q["open"]:
-        stmt = stmt.where(MutationRecord.settled_at.is_(None))
-    rows = db.session.scalars(stmt.order_by(MutationRecord.received_at.desc()).limit(q["limit"])).all()
+    """Entries the server rejected: all for the office, a technician's own otherwise;
+    unsettled first, newest first."""
+    own = None if permissions.is_office(current_user) else current_user.id
+    rows = review.open_rejected(include_settled=not q["open"], limit=q["limit"], user_id=own)
     return isolate_rows(rows, _rejected_out.dump, "rejected entries", lambda r: {
         "payload": keep_if_encodes(r.payload), "result": {"error": keep_if_encodes((r.result or {}).get("error"))}})
 
 
 @blp.route("/sync/rejected/<string:mutation_id>/settle", methods=["POST"])
 @login_required
-@blp.arguments(SettleIn)
+@blp.arguments(RejectedSettleIn)
 @blp.response(200, RejectedOut)
-@blp.alt_response(409, schema=ErrorSchema, description="Already settled.")
+@blp.alt_response(409, schema=ErrorBody, description="Already settled.")
 def settle_rejected(body, mutation_id):
-    """Mark a rejected entry dealt with (office only)."""
+    """Mark a rejected entry dealt with, saying how in `note` (office only)."""
     require_office()
-    row = db.session.get(MutationRecord, mutation_id)
-    if row is None or row.status != "rejected":
-        raise ApiError(404, f"No rejected entry with id {mutation_id}.")
-    review.settle_rejected(row, body["resolution"], current_user)
+    row = review.settle_rejected(review.rejected(mutation_id), body["note"], current_user)
     db.session.commit()
     return row

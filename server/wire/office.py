@@ -1,9 +1,9 @@
 """Back-office payloads the REST API and the office pages both validate and send:
 intake, board, dispatch, follow-ups, reconciliation, KPIs, reports."""
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..models import Channel, CustomerTier, Priority, WorkOrderType
+from .errors import ErrorBody
 from .fields import EARLIEST, LATEST, Choice, Day, Id, Moment, Required, StrictSchema, Text, not_in_future
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number.")
@@ -57,7 +57,7 @@ class OpenOrderOut(StrictSchema):
     created_at = fields.DateTime()
 
 
-class DuplicateIntakeError(ErrorSchema):
+class DuplicateIntakeError(ErrorBody):
     """The error body of intake's 409, plus the open work orders to confirm against."""
 
     open_work_orders = fields.List(fields.Nested(OpenOrderOut))
@@ -346,28 +346,6 @@ class MonthlyOut(StrictSchema):
     by_type = fields.Dict(keys=fields.String(), values=fields.Integer())
     follow_ups = fields.List(fields.Dict())
     reconciliation_flags = fields.Dict(keys=fields.String(), values=fields.Integer())
-
-
-# --- conflicts ------------------------------------------------------------------------------
-
-
-class ConflictSettleIn(StrictSchema):
-    # keep: the value in force stays; apply_other: the value that lost is put in force.
-    action = Choice(["keep", "apply_other"], required=True)
-    note = Text(2000, load_default=None, allow_none=True)
-
-
-class SettledConflictOut(StrictSchema):
-    id = fields.String()
-    entity = fields.String()
-    entity_id = fields.String()
-    field = fields.String()
-    rule = fields.String()
-    kept_value = fields.Raw(attribute="winning_value.value")
-    other_value = fields.Raw(attribute="losing_value.value")
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by_id = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
 
 
 # --- service report -----------------------------------------------------------------------

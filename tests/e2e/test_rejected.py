@@ -27,6 +27,8 @@ def test_rejected_entry_is_shown_fixed_and_resent(live, browser):
     page.wait_for_selector("#rejected-list li")
     item = page.locator("#rejected-list li").first
     assert "fault_cause" in item.inner_text()
+    assert "字段有误：fault_cause" in item.inner_text(), "the reason is worded from its code, in the phone's language"
+    assert "Invalid fields" not in item.inner_text()
     item.locator("button", has_text="修改并重发").click()
     item.locator("input[name=fault_cause]").fill("压缩机电容鼓包")
     item.locator("button[type=submit]").click()

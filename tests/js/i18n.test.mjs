@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import zh from "../../pwa/static/js/i18n/zh-CN.js";
 import en from "../../pwa/static/js/i18n/en.js";
-import { t, setLocale, supported } from "../../pwa/static/js/i18n.js";
+import { reason, t, setLocale, supported } from "../../pwa/static/js/i18n.js";
 import { STEPS, KIT, ENTRY_CHECKS, OUTCOMES } from "../../pwa/static/js/visit.js";
 
 const root = new URL("../../pwa/static/js/", import.meta.url).pathname;
@@ -62,4 +62,24 @@ test("dates, times and money without Intl (no ICU load on the way to the job lis
   assert.equal(money("180"), "¥180.00");
   assert.equal(money(1234567.5), "¥1,234,567.50");
   assert.equal(money("0.1"), "¥0.10");
+});
+
+test("a rejected entry's reason is worded from its code and params, else the server's message", () => {
+  const sealed = { code: "sync.sealed", params: {}, message: "The customer has signed off this visit; what they signed can no longer change.", errors: {} };
+  assert.equal(reason(sealed, "zh-CN"), zh["reason.sync.sealed"]);
+  assert.equal(reason(sealed, "en"), en["reason.sync.sealed"]);
+  const part = { code: "sync.unknown_part", params: { part_number: "CAP-9" }, message: "Part number CAP-9 is not in the catalogue." };
+  assert.equal(reason(part, "zh-CN"), "配件编号 CAP-9 不在目录中。");
+  assert.equal(reason(part, "en"), "Part number CAP-9 is not in the catalogue.");
+  // entity and status codes in params are worded from the catalogue
+  const exists = { code: "sync.record_exists", params: { entity: "diagnosis", id: "d-1" } };
+  assert.equal(reason(exists, "zh-CN"), `编号为 d-1 的 ${zh.entity_diagnosis} 已存在；新记录需要新编号。`);
+  const move = { code: "sync.status_not_allowed", params: { current: "completed", target: "on_site", allowed: "closed" } };
+  assert.ok(reason(move, "zh-CN").includes(zh.status_completed) && reason(move, "zh-CN").includes(zh.status_on_site));
+  // a code this phone does not know yet: the server's message; nothing at all: "rejected"
+  assert.equal(reason({ code: "sync.from_the_future", message: "Something new." }, "zh-CN"), "Something new.");
+  assert.equal(reason({ message: "Stored before codes." }, "zh-CN"), "Stored before codes.");
+  assert.equal(reason(null, "zh-CN"), zh.rejected);
+  // the phone's own code (a damaged outbox entry) is a key as it is
+  assert.equal(reason({ code: "damaged_on_device", errors: { seq: ["3"] } }, "en"), en.damaged_on_device);
 });

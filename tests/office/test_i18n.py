@@ -76,7 +76,6 @@ def test_enumerations_are_labelled_in_both_languages(app):
 @pytest.mark.parametrize("message, zh", [
     ("Missing data for required field.", "必填。"),
     ("Must be one of: phone, chat.", "请从列表中选择。"),
-    ("Open work order(s) on this product: SR-1", "该产品已有未完成的服务单： SR-1"),
     ("Something nobody translated.", "Something nobody translated."),
 ])
 def test_server_messages_are_translated_by_one_function(app, message, zh):
@@ -100,3 +99,24 @@ def test_the_pwa_glossary_is_generated_from_the_current_catalogue():
 def test_plan_follow_ups_command(app, world):
     result = app.test_cli_runner().invoke(args=["office", "plan-follow-ups"])
     assert result.exit_code == 0 and "Planned 0 new follow-up call(s)." in result.output
+
+
+def test_a_domain_error_becomes_form_errors_by_its_msgids_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    from server.domain.errors import M_, Conflict
+    from server.office.forms import form_errors
+
+    with_fields = Conflict("assign.not_now", M_("Work order is %(status)s; it cannot change hands now."),
+                           {"status": "on_site"}, {"technician_id": [M_("Not while the work order is %(status)s.")]})
+    without = Conflict("conflict.already_settled", M_("This conflict is already settled."))
+    with app.test_request_context():
+        with force_locale("zh_Hans_CN"):
+            assert form_errors(with_fields) == {"technician_id": ["服务单状态为“在现场”时不可以。"]}
+            assert form_errors(without) == {"_schema": ["该冲突已处理。"]}
+    with app.test_request_context():
+        from flask import session
+        session["office_lang"] = "en"
+        with force_locale("en"):
+            assert form_errors(with_fields) == {"technician_id": ["Not while the work order is On site."]}
+            assert form_errors(without) == {"_schema": ["This conflict is already settled."]}

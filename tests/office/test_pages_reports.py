@@ -137,6 +137,10 @@ def test_rejected_entries_are_listed_with_their_reason_and_settled(app, people, 
     html = page.get("/office/conflicts").get_data(as_text=True)
     match = re.search(r'data-rejected="([^"]+)"', html)
     assert match and "不是我的单" in html
+    assert "字段有误：customer_visible" in html, "the reason, worded by its code in the page's language"
+    page.get("/office/lang/en")
+    assert "Invalid fields: customer_visible" in page.get("/office/conflicts").get_data(as_text=True)
+    page.get("/office/lang/zh-CN")
     settle = page.submit("/office/conflicts", f"/office/rejected/{match.group(1)}/settle", {"note": "已告知技术员"})
     assert settle.status_code == 302
     assert "已告知技术员" in page.get("/office/conflicts?settled=1").get_data(as_text=True)

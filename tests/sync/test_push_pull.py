@@ -66,7 +66,7 @@ def test_technician_pulls_own_jobs_only_and_gets_a_delete_when_reassigned(client
     assert any(c["entity"] == "part" for c in changes)
 
     office = client_for("dispatcher")
-    assert office.post(f"/api/work-orders/{world['wo1'].id}/assign", json={"technician_id": people["tech2"].id}).status_code == 200
+    assert office.post(f"/api/work-orders/{world['wo1'].id}/assign", json={"technician_id": people["tech2"].id, "reason": "王师傅请假"}).status_code == 200
     later = tech1.pull_all()
     deleted = {(c["entity"], c["id"]) for c in later if c["op"] == "delete"}
     assert ("work_order", world["wo1"].id) in deleted
@@ -158,10 +158,10 @@ def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db)
     phone.push([phone.mutation("work_order", {"technician_notes": "带上新主板"}, op="update", entity_id=wo.id, base_version=base), bad])
     conflict = db.session.scalar(sa.select(Conflict))
 
-    first = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"resolution": "  两条都保留  "})
+    first = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"note": "  两条都保留  "})
     assert first.status_code == 200 and first.get_json()["resolution"] == "两条都保留"
-    again = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"resolution": "改主意了"})
-    assert again.status_code == 409 and "already settled" in again.get_json()["message"]
+    again = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"note": "改主意了"})
+    assert again.status_code == 409 and again.get_json()["reason"] == "conflict.already_settled"
     db.session.expire_all()
     assert db.session.get(Conflict, conflict.id).resolution == "两条都保留"
 

@@ -33,6 +33,28 @@ export function t(key, params = {}, loc = current) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+// Parameter values that are codes the catalogue has words for (entity and status names).
+const PARAM_WORDS = { entity: "entity_", current: "status_", target: "status_" };
+
+/**
+ * Why the server rejected an entry, in the UI language: the catalogue's `reason.<code>` with
+ * `{param}` placeholders filled from the error's params (entity and status codes worded too);
+ * a code the phone itself sets (e.g. damaged_on_device) is a key as it is; otherwise the
+ * server's own message (English), else a plain "rejected".
+ */
+export function reason(error, loc = current) {
+  const code = typeof error?.code === "string" ? error.code : null;
+  const catalogue = CATALOGUES[loc] || CATALOGUES["zh-CN"];
+  const key = code && (`reason.${code}` in catalogue ? `reason.${code}` : code in catalogue ? code : null);
+  if (!key) return typeof error?.message === "string" && error.message ? error.message : t("rejected", {}, loc);
+  const params = {};
+  for (const [name, value] of Object.entries(error.params && typeof error.params === "object" ? error.params : {})) {
+    const word = PARAM_WORDS[name] && `${PARAM_WORDS[name]}${value}`;
+    params[name] = word && word in catalogue ? catalogue[word] : value;
+  }
+  return t(key, params, loc);
+}
+
 // Dates and money are formatted by hand: the first Intl formatter in a fresh page loads
 // ICU data (30-60 ms, four times that on a slow phone), on the way to the job list.
 const pad = (n) => String(n).padStart(2, "0");

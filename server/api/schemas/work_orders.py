@@ -6,6 +6,7 @@ from ...domain.lifecycle import Status
 from ...models import Channel, Outcome, Priority, WorkOrderType
 from ...wire import records
 from ...wire.fields import Choice, Day, Id, Moment, PageQuery, Required, StrictSchema, Text
+from ...wire.office import DispatchAssignIn
 
 
 def _window_in_order(data: dict) -> None:
@@ -50,9 +51,9 @@ class WorkOrderPatch(StrictSchema):
         _window_in_order(data)
 
 
-class AssignIn(StrictSchema):
-    technician_id = Id(required=True)
-    reason = Text(500, allow_none=True)
+class AssignIn(DispatchAssignIn):
+    """The same input as the office's assign (one use case, server/services/dispatch.py):
+    `reason` is required for a reassignment (改派), `customer_consent` is recorded with it."""
 
 
 

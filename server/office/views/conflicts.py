@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...errors import ApiError
 from ...extensions import db
 from ...models import Conflict, MutationRecord, User
 from ...services import review as service
-from ...wire.office import ConflictSettleIn
+from ...wire.review import ConflictSettleIn, RejectedSettleIn
 from .. import safe_view
 from ..blueprint import bp
-from ..forms import api_error_fields, form_payload, load, record_or_404
+from ..forms import form_payload, record_or_404, submit
 
 
 def _render(errors=None, status=200):
@@ -39,20 +38,15 @@ def conflicts():
 
 @bp.route("/conflicts/<conflict_id>/settle", methods=["POST"])
 def settle_conflict(conflict_id: str):
-    """Keep the value in force or use the other one."""
+    """Keep the value in force or use the other one (as the review endpoints do)."""
     conflict = record_or_404(Conflict, conflict_id)
-    data, errors = load(ConflictSettleIn(), form_payload(request.form))
-    if not errors:
-        try:
-            service.settle_conflict(conflict, data["action"], data.get("note"), current_user)
-        except ApiError as exc:
-            db.session.rollback()
-            errors = api_error_fields(exc)
-    if errors:
-        return _render({conflict_id: errors}, 422)
-    db.session.commit()
-    flash("settled", "success")
-    return redirect(url_for("office.conflicts"))
+    return submit(
+        ConflictSettleIn(), form_payload(request.form),
+        lambda data: service.settle_conflict(conflict, data["action"], data["note"], current_user),
+        render=lambda errors, status, _: _render({conflict_id: errors}, status),
+        done=lambda _: redirect(url_for("office.conflicts")),
+        message="settled",
+    )
 
 
 @bp.route("/rejected/<mutation_id>/settle", methods=["POST"])
@@ -61,14 +55,10 @@ def settle_rejected(mutation_id: str):
     row = record_or_404(MutationRecord, mutation_id)
     if row.status != "rejected":
         abort(404)
-    note = (request.form.get("note") or "").strip()
-    if not note:
-        return _render({mutation_id: {"note": ["Required."]}}, 422)
-    try:
-        service.settle_rejected(row, note, current_user)
-    except ApiError as exc:
-        db.session.rollback()
-        return _render({mutation_id: api_error_fields(exc)}, exc.status)
-    db.session.commit()
-    flash("settled", "success")
-    return redirect(url_for("office.conflicts"))
+    return submit(
+        RejectedSettleIn(), form_payload(request.form),
+        lambda data: service.settle_rejected(row, data["note"], current_user),
+        render=lambda errors, status, _: _render({mutation_id: errors}, status),
+        done=lambda _: redirect(url_for("office.conflicts")),
+        message="settled",
+    )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain.lifecycle import Status
@@ -10,7 +10,6 @@ from ...domain.service_day import to_local
 from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority
 from ...domain.warranty import in_warranty, warranty_end
-from ...errors import ApiError
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
@@ -20,7 +19,7 @@ from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
 from ...wire.office import DispatchAssignIn, RescheduleIn
 from ..blueprint import bp
-from ..forms import api_error_fields, form_payload, load, parse_day, record_or_404
+from ..forms import form_payload, parse_day, record_or_404, submit
 
 
 def _work_order_or_404(wo_id: str) -> WorkOrder:
@@ -75,40 +74,30 @@ def work_order(wo_id: str):
 def assign(wo_id: str):
     """Assign, or reassign (改派) with reason and consent."""
     wo = _work_order_or_404(wo_id)
-    data, errors = load(DispatchAssignIn(), form_payload(request.form, checkbox_fields=("customer_consent",)))
-    if not errors:
-        try:
-            dispatch.assign(wo, data["technician_id"], current_user, data.get("reason"), data.get("customer_consent"))
-        except ApiError as exc:
-            db.session.rollback()
-            errors = api_error_fields(exc)
-    if errors:
-        return _render_work_order(db.session.get(WorkOrder, wo_id), assign_errors=errors,
-                                  values=request.form.to_dict(), status=422)
-    db.session.commit()
-    flash("assigned_ok", "success")
-    return redirect(url_for("office.work_order", wo_id=wo.id))
+    return submit(
+        DispatchAssignIn(), form_payload(request.form, checkbox_fields=("customer_consent",)),
+        lambda data: dispatch.assign(wo, data["technician_id"], current_user, data.get("reason"),
+                                     data.get("customer_consent")),
+        render=lambda errors, status, _: _render_work_order(
+            db.session.get(WorkOrder, wo_id), assign_errors=errors, values=request.form.to_dict(), status=status),
+        done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
+        message="assigned_ok",
+    )
 
 
 @bp.route("/work-orders/<wo_id>/reschedule", methods=["POST"])
 def reschedule(wo_id: str):
     """Agree a new appointment (改约) with the customer's consent."""
     wo = _work_order_or_404(wo_id)
-    data, errors = load(RescheduleIn(), form_payload(
-        request.form, ("appointment_start", "appointment_end"), ("customer_consent",)))
-    if not errors:
-        try:
-            dispatch.reschedule(wo, data["appointment_start"], data.get("appointment_end"), current_user,
-                                data["reason"], data["customer_consent"])
-        except ApiError as exc:
-            db.session.rollback()
-            errors = api_error_fields(exc)
-    if errors:
-        return _render_work_order(db.session.get(WorkOrder, wo_id), reschedule_errors=errors,
-                                  values=request.form.to_dict(), status=422)
-    db.session.commit()
-    flash("rescheduled_ok", "success")
-    return redirect(url_for("office.work_order", wo_id=wo.id))
+    return submit(
+        RescheduleIn(), form_payload(request.form, ("appointment_start", "appointment_end"), ("customer_consent",)),
+        lambda data: dispatch.reschedule(wo, data["appointment_start"], data.get("appointment_end"), current_user,
+                                         data["reason"], data["customer_consent"]),
+        render=lambda errors, status, _: _render_work_order(
+            db.session.get(WorkOrder, wo_id), reschedule_errors=errors, values=request.form.to_dict(), status=status),
+        done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
+        message="rescheduled_ok",
+    )
 
 
 @bp.route("/dispatch")

@@ -1,7 +1,6 @@
 """Follow-up queue page: calls due, their outcomes, and complaints."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -10,7 +9,7 @@ from ...models import FollowUp, WorkOrder, utcnow
 from ...services import followup_queue
 from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ..blueprint import bp
-from ..forms import form_payload, load, record_or_404
+from ..forms import form_payload, record_or_404, submit
 
 OUTCOMES = ("satisfied", "resolved", "dissatisfied", "unreachable")
 
@@ -43,31 +42,30 @@ def followups():
 def followup_outcome(follow_up_id: str):
     """Record how a call went."""
     follow_up = record_or_404(FollowUp, follow_up_id)
-    data, errors = load(FollowUpOutcomeIn(), form_payload(request.form))
-    if errors:
-        return _render({follow_up_id: errors}, {follow_up_id: request.form.to_dict()}, 422)
-    if follow_up.status != "open":
+    if follow_up.status != "open":  # someone else recorded it meanwhile: say so, keep the queue
         flash("done", "warning")
         return redirect(url_for("office.followups"))
-    followup_queue.record(follow_up, data["outcome"], data.get("note"), current_user)
-    db.session.commit()
-    flash("outcome_ok", "success")
-    return redirect(url_for("office.followups"))
+    return submit(
+        FollowUpOutcomeIn(), form_payload(request.form),
+        lambda data: followup_queue.record(follow_up, data["outcome"], data.get("note"), current_user),
+        render=lambda errors, status, _: _render({follow_up_id: errors}, {follow_up_id: request.form.to_dict()}, status),
+        done=lambda _: redirect(url_for("office.followups")),
+        message="outcome_ok",
+    )
 
 
 @bp.route("/complaints", methods=["POST"])
 def complaint():
     """Register a complaint against a ticket: opens a recovery case."""
-    data, errors = load(ComplaintIn(), form_payload(request.form))
-    wo = None
-    if not errors:
-        wo = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.ticket_no == data["ticket_no"].strip().upper())) \
-            if data.get("ticket_no") else db.session.get(WorkOrder, data["work_order_id"])
-        if wo is None:
-            errors = {"ticket_no": ["No work order with this ticket number."]}
-    if errors:
-        return _render({"complaint": errors}, {"complaint": request.form.to_dict()}, 422)
-    followup_queue.open_complaint(wo, data["description"], current_user)
-    db.session.commit()
-    flash("complaint_ok", "success")
-    return redirect(url_for("office.followups"))
+
+    def open_complaint(data):
+        wo = (followup_queue.work_order_by_ticket(data["ticket_no"]) if data.get("ticket_no")
+              else record_or_404(WorkOrder, data["work_order_id"]))
+        return followup_queue.open_complaint(wo, data["description"], current_user)
+
+    return submit(
+        ComplaintIn(), form_payload(request.form), open_complaint,
+        render=lambda errors, status, _: _render({"complaint": errors}, {"complaint": request.form.to_dict()}, status),
+        done=lambda _: redirect(url_for("office.followups")),
+        message="complaint_ok",
+    )

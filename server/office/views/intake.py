@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...errors import ApiError
-from ...extensions import db
 from ...models import Channel, CustomerTier, Priority, WorkOrderType
 from ...services import dispatch
 from ...services import intake as intake_service
 from ...wire.office import IntakeIn
 from ..blueprint import bp
-from ..forms import api_error_fields, form_payload, load
+from ..forms import form_payload, submit
 
 CHOICES = {
     "channel": [c.value for c in Channel],
@@ -38,18 +36,19 @@ def intake():
     if request.method == "GET":
         return _render({"channel": request.args.get("channel", "phone"), "type": "repair", "priority": "normal"}, {})
     values = request.form.to_dict()
-    data, errors = load(IntakeIn(), form_payload(
-        request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)
-    ))
-    if errors:
-        return _render(values, errors, status=422)
-    try:
-        result = intake_service.take_in(data, current_user)
-    except ApiError as exc:
-        db.session.rollback()
-        duplicates = exc.extra.get("open_work_orders") if exc.status == 409 else None
-        return _render(values, api_error_fields(exc), duplicates, status=exc.status)
-    db.session.commit()
+
+    def again(errors, status, error):
+        duplicates = error.extra.get("open_work_orders") if error is not None else None
+        return _render(values, errors, duplicates, status=status)
+
+    return submit(
+        IntakeIn(), form_payload(request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)),
+        lambda data: intake_service.take_in(data, current_user),
+        render=again, done=_opened,
+    )
+
+
+def _opened(result):
     wo = result.work_order
     flash("customer_created" if result.customer_created else "customer_reused", "info")
     flash("product_created" if result.product_created else "product_reused", "info")

@@ -1,16 +1,17 @@
 """The service report: PDF download for the office, and sending a link to the customer."""
 from __future__ import annotations
 
-from flask import Response, flash, render_template, request
+from flask import Response, render_template, request
 from flask_login import current_user
 
-from ...errors import ApiError
+from ...domain.errors import Conflict
 from ...extensions import db
 from ...models import WorkOrder
 from ...services import service_report
 from ...services.sign_off import sign_off_of
+from ...wire.office import ShareIn
 from ..blueprint import bp
-from ..forms import record_or_404
+from ..forms import form_payload, record_or_404, submit
 from ..i18n import LANGUAGES
 
 CHANNELS = ("sms", "wechat", "email")
@@ -26,7 +27,7 @@ def service_report_pdf(wo_id: str):
     wo = _work_order(wo_id)
     try:
         data = service_report.pdf(wo, request.args.get("lang"))
-    except ApiError:
+    except Conflict:  # not signed off yet: the page says so
         return render_template("office/service_report.html", wo=wo, sign_off=None, shares=[], errors={},
                                channels=CHANNELS, languages=LANGUAGES), 409
     return Response(data, mimetype="application/pdf", headers={
@@ -45,18 +46,14 @@ def service_report_page(wo_id: str):
     wo = _work_order(wo_id)
     if request.method == "GET":
         return _render(wo)
-    channel, recipient = request.form.get("channel", ""), (request.form.get("recipient") or "").strip()
-    errors = {}
-    if channel not in CHANNELS:
-        errors["channel"] = ["Must be one of: " + ", ".join(CHANNELS)]
-    if not recipient or len(recipient) > 200:
-        errors["recipient"] = ["Required."]
-    if errors:
-        return _render(wo, errors, status=422)
-    try:
-        row, link = service_report.share(wo, channel, recipient, current_user)
-    except ApiError as exc:
-        return _render(wo, {"_schema": [exc.message]}, status=exc.status)
-    db.session.commit()
-    flash("share_ok", "success")
-    return _render(wo, link=link)
+    links = {}
+
+    def share(data):
+        _, links["link"] = service_report.share(wo, data["channel"], data["recipient"], current_user)
+
+    return submit(
+        ShareIn(), form_payload(request.form), share,
+        render=lambda errors, status, _: _render(wo, errors, status=status),
+        done=lambda _: _render(wo, link=links["link"]),
+        message="share_ok",
+    )

@@ -1,15 +1,14 @@
 """SLA settings page: everyone in the office sees them, a manager changes them."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain.sla import LEVELS
-from ...extensions import db
 from ...services import sla_settings as office_settings
 from ...wire.office import SlaSettingsIO
 from ..blueprint import bp
-from ..forms import flat_messages, load
+from ..forms import flat_messages, submit
 
 
 def _current() -> dict:
@@ -34,12 +33,13 @@ def sla_settings():
         "resolution_hours": {k: form.get(f"resolution_{k}", "") for k in LEVELS},
         "low_rating_threshold": form.get("low_rating_threshold", ""),
     }
-    data, errors = load(SlaSettingsIO(), payload)
-    if errors:
-        return render_template(
+    return submit(
+        SlaSettingsIO(), payload,
+        lambda data: office_settings.save(
+            data["response_hours"], data["resolution_hours"], data["low_rating_threshold"], current_user),
+        render=lambda errors, status, _: (render_template(
             "office/settings.html", values=form.to_dict(), errors=errors, messages=flat_messages(errors), levels=LEVELS
-        ), 422
-    office_settings.save(data["response_hours"], data["resolution_hours"], data["low_rating_threshold"], current_user)
-    db.session.commit()
-    flash("saved", "success")
-    return redirect(url_for("office.sla_settings"))
+        ), status),
+        done=lambda _: redirect(url_for("office.sla_settings")),
+        message="saved",
+    )

@@ -3,7 +3,7 @@
 
 import { dismissRejected, pendingEntries, rejectedEntries, resendRejected } from "../outbox.js";
 import { syncStatus } from "../sync.js";
-import { dateTime, t } from "../i18n.js";
+import { dateTime, reason, t } from "../i18n.js";
 import { h } from "./dom.js";
 import { act, notify } from "./visitkit.js";
 
@@ -78,7 +78,7 @@ export async function render(ctx) {
       const form = fixForm(ctx, row);
       return h("li", { "data-id": row.id },
         h("strong", {}, describe(row.entry)),
-        h("p", { class: "error" }, row.error?.code ? t(row.error.code) : (row.error?.message || t("rejected"))),
+        h("p", { class: "error" }, reason(row.error)),
         fieldErrors(row.error).map((e) => h("p", { class: "sub" }, e)),
         h("div", { class: "actions two" },
           h("button", { type: "button", class: "btn", onclick: () => { form.hidden = !form.hidden; } }, t("fix")),
