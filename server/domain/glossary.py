@@ -175,6 +175,27 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "keep": N_("conflict_action", "Keep current value"),
         "apply_other": N_("conflict_action", "Use the other value"),
     },
+    # What a synced entry is about, and what it does (the phone's Sync screen, the office's
+    # review of rejected entries).
+    "entity": {
+        "work_order": N_("entity", "Work order"),
+        "customer": N_("entity", "Customer"),
+        "product": N_("entity", "Product"),
+        "part": N_("entity", "Part"),
+        "van_stock": N_("entity", "Van stock"),
+        "checklist_answer": N_("entity", "Checklist"),
+        "visit_event": N_("entity", "Visit event"),
+        "diagnosis": N_("entity", "Diagnosis"),
+        "part_fitted": N_("entity", "Part fitted"),
+        "fee_quote": N_("entity", "Fee quote"),
+        "photo": N_("entity", "Photo"),
+        "sign_off": N_("entity", "Customer sign-off"),
+    },
+    "op": {
+        "create": N_("op", "New"),
+        "update": N_("op", "Change"),
+        "delete": N_("op", "Void"),
+    },
     # Fee lines of a quote (a line without its own description shows its kind).
     "fee_kind": {
         "call_out": N_("fee_kind", "Call-out fee"),
@@ -230,4 +251,5 @@ GLOSSARY: dict[str, dict[str, Term]] = {
 PWA_PREFIXES = {
     "noun": "", "status": "status_", "priority": "priority_", "type": "type_", "tier": "tier_",
     "outcome": "outcome_", "event": "event_", "checklist": "", "fee_kind": "fee_",
+    "entity": "entity_", "op": "op_",
 }

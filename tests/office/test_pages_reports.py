@@ -137,6 +137,7 @@ def test_rejected_entries_are_listed_with_their_reason_and_settled(app, people, 
     html = page.get("/office/conflicts").get_data(as_text=True)
     match = re.search(r'data-rejected="([^"]+)"', html)
     assert match and "不是我的单" in html
+    assert "诊断 · 新增" in html and "diagnosis · create" not in html  # the glossary's words, not codes
     assert "字段有误：customer_visible" in html, "the reason, worded by its code in the page's language"
     page.get("/office/lang/en")
     assert "Invalid fields: customer_visible" in page.get("/office/conflicts").get_data(as_text=True)

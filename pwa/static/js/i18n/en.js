@@ -121,9 +121,6 @@ export default {
   rejected_title: "Rejected by the server ({n})", rejected: "Rejected", fix: "Fix and resend", dismiss: "Dismiss", resend: "Resend",
   damaged_on_device: "Damaged on this phone and not sent. Fix and resend it, or dismiss it.",
   fix_bad_json: "That is not valid.", outbox_title: "Waiting to send ({n})", outbox_empty: "Nothing waiting to be sent.",
-  entity_work_order: "Work order", entity_checklist_answer: "Checklist", entity_visit_event: "Visit event", entity_diagnosis: "Diagnosis",
-  entity_part_fitted: "Part", entity_fee_quote: "Fee quote", entity_photo: "Photo", entity_sign_off: "Sign-off",
-  op_create: "new", op_update: "change", op_delete: "void",
 
   ready_title: "Ready to go offline", ready_yes: "Ready: everything needed is on this phone.", ready_no: "Not ready yet: sync while online and fix the items below.",
   ready_jobs: "{n} jobs today", ready_jobs_detail: "Customer and product on the phone for {ok} of {n}",

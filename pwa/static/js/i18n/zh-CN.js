@@ -121,9 +121,6 @@ export default {
   rejected_title: "被服务器拒绝的记录（{n}）", rejected: "被拒绝", fix: "修改并重发", dismiss: "忽略", resend: "重新发送",
   damaged_on_device: "这条记录在手机上已损坏，未发送。请修改后重发，或忽略。",
   fix_bad_json: "格式不正确。", outbox_title: "待发送（{n}）", outbox_empty: "没有待发送的记录。",
-  entity_work_order: "服务单", entity_checklist_answer: "检查项", entity_visit_event: "服务事件", entity_diagnosis: "诊断",
-  entity_part_fitted: "配件", entity_fee_quote: "报价", entity_photo: "照片", entity_sign_off: "客户签名",
-  op_create: "新增", op_update: "修改", op_delete: "作废",
 
   ready_title: "出发前离线检查", ready_yes: "可以离线工作：所需数据都在手机上。", ready_no: "还未准备好：请在有网络时同步并处理下列项目。",
   ready_jobs: "今日任务 {n} 个", ready_jobs_detail: "{ok}/{n} 个任务的客户和产品资料已在手机上",
