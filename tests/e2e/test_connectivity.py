@@ -125,3 +125,27 @@ def test_lie_fi_is_shown_offline_quickly_and_recovers_quickly(live, browser):
     office = api_session(base)
     assert arrived(office, base, wo)(on_server(office, base, arrived(office, base, wo), timeout=5))
     assert browser.errors == []
+
+
+def test_a_refused_sync_says_sync_failed_with_the_reason_not_offline(live, browser):
+    base, wo = live.url, live.seed.wo_in_warranty
+    page = browser.page()
+    sign_in(page, base)
+    wait_synced(page)
+    page.evaluate(LOAD_RECORDS_JS)
+
+    page.route("**/api/sync/push", lambda route: route.fulfill(
+        status=413, content_type="application/json", body='{"code": 413, "message": "Request body too large"}'))
+    page.evaluate(RECORD_JS, wo)
+    page.click("#nav a[data-screen=outbox]")
+    page.click("#sync-now")
+    page.wait_for_selector("#status[data-connection='refused']", timeout=5_000)
+    assert page.inner_text("#net-state") == "同步失败"
+    assert "Request body too large" in page.inner_text("#conn-reason")
+    assert "离线" not in page.inner_text("#status")
+    assert pending(page) == 1
+
+    page.unroute("**/api/sync/push")
+    page.click("#sync-now")
+    page.wait_for_selector("#status[data-pending='0'][data-connection='online']", timeout=10_000)
+    assert browser.errors == []
