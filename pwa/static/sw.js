@@ -90,7 +90,8 @@ self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  // The API and the connectivity probe (/healthz) always go to the network.
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname === "/healthz") return;
   if (request.mode === "navigate") {
     if (!isAppPath(url.pathname)) return;
     // Every app path is the same shell: answer from the cache, so a start needs no network.

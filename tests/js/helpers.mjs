@@ -3,10 +3,12 @@ import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { closeDb } from "../../pwa/static/js/db.js";
 import { setFetch } from "../../pwa/static/js/api.js";
+import { resetConnectivity } from "../../pwa/static/js/connectivity.js";
 
 /** Start each test on an empty database. */
 export async function freshDb() {
   await closeDb();
+  resetConnectivity();
   globalThis.indexedDB = new IDBFactory();
 }
 

@@ -1,5 +1,8 @@
 // HTTP to the Onsite API: JSON in and out, the session cookie, and the CSRF token that
-// every cookie-authenticated write needs (fetched from GET /api/auth/session).
+// every cookie-authenticated write needs (fetched from GET /api/auth/session). Every
+// request's outcome is reported to connectivity.js (answered, 5xx, timed out, no network).
+
+import { report } from "./connectivity.js";
 
 let fetchImpl = (...args) => globalThis.fetch(...args);
 let csrf = null;
@@ -10,14 +13,18 @@ export function setFetch(fn) {
   csrf = null;
 }
 
-/** The network could not be reached (offline, server down, request cut). */
+/** No answer came: the network could not be reached (offline, request cut), or `timeout`: the server took too long. */
 export class NetworkError extends Error {
-  constructor(cause) {
+  constructor(cause, { timeout = false } = {}) {
     super(`network: ${cause?.message || cause}`);
     this.name = "NetworkError";
     this.cause = cause;
+    this.timeout = timeout;
   }
 }
+
+/** How long a request may take before the server counts as unreachable (ms): reads, writes (uploads), the probe. */
+export const TIMEOUTS = { read: 20_000, write: 90_000, probe: 5_000 };
 
 /** The server answered with an error status. */
 export class ApiError extends Error {
@@ -31,10 +38,14 @@ export class ApiError extends Error {
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-async function send(path, { method, json, body, headers }) {
+async function send(path, { method, json, body, headers, timeout, probe = false }) {
   const h = { Accept: "application/json", ...headers };
   if (json !== undefined) h["Content-Type"] = "application/json";
   if (UNSAFE.has(method)) h["X-CSRFToken"] = await csrfToken();
+  const controller = typeof AbortController === "function" ? new AbortController() : null;
+  let timedOut = false;
+  const limit = timeout ?? (UNSAFE.has(method) ? TIMEOUTS.write : TIMEOUTS.read);
+  const timer = controller ? setTimeout(() => { timedOut = true; controller.abort(); }, limit) : null;
   let response;
   try {
     response = await fetchImpl(path, {
@@ -43,13 +54,24 @@ async function send(path, { method, json, body, headers }) {
       body: json !== undefined ? JSON.stringify(json) : body,
       credentials: "same-origin",
       cache: "no-store",
+      signal: controller?.signal,
     });
   } catch (err) {
-    throw new NetworkError(err);
+    report(timedOut ? { timeout: true } : { network: true }, { probe });
+    throw new NetworkError(err, { timeout: timedOut });
+  } finally {
+    if (timer !== null) clearTimeout(timer);
   }
+  report({ status: response.status }, { probe });
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : null;
   return { status: response.status, body: data };
+}
+
+/** The cheap probe of the server (and its database): GET /healthz with a short timeout. True when it is up. */
+export async function probe() {
+  const res = await send("/healthz", { method: "GET", timeout: TIMEOUTS.probe, probe: true });
+  return res.status === 200;
 }
 
 /** The current session {user, csrf_token}; remembers the token. */

@@ -1,7 +1,8 @@
 // The app's entry: language, device id, the chrome (status bar, navigation), routing,
 // the service worker and automatic sync. Screens live in ui/, one per file.
 
-import { session } from "./api.js";
+import { probe, session } from "./api.js";
+import { probeNow, startProbing, subscribe } from "./connectivity.js";
 import { clearMirror, deviceId, setMeta, tx } from "./db.js";
 import { setLocale } from "./i18n.js";
 import { Router } from "./router.js";
@@ -72,7 +73,14 @@ async function boot() {
     refreshStatus();
     if (detail.pulled && ["jobs", "job", "ready"].includes(app.router.current)) app.router.refresh();
   });
-  addEventListener("online", () => { refreshStatus(); if (app.user) app.scheduler.run("online"); });
+  // Connectivity from real requests (connectivity.js): redraw on every change; when requests
+  // succeed again after failures, sync at once with the backoff reset.
+  subscribe((change) => {
+    refreshStatus();
+    if (change.recovered && app.user) app.scheduler.recovered(change);
+  });
+  startProbing({ probe });
+  addEventListener("online", () => { refreshStatus(); probeNow(); if (app.user) app.scheduler.run("online"); });
   addEventListener("offline", () => refreshStatus());
   await app.router.start();
   // The first screen is drawn: now the rest (worker, first sync, session check), off the critical path.

@@ -3,6 +3,7 @@
 // service worker (its `sync` event). A Web Lock keeps page and worker from syncing at once.
 
 import { ApiError, NetworkError, api } from "./api.js";
+import { state as connectionState } from "./connectivity.js";
 import { MIRROR, clearMirror, deviceId, getMeta, setMeta, tx } from "./db.js";
 import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
 import * as wire from "./wire.js";
@@ -182,12 +183,19 @@ export async function pull() {
   return changes;
 }
 
-function describe(err) {
-  if (err instanceof NetworkError) return { kind: "offline", message: err.message };
+/**
+ * What went wrong, as the status bar words it: "offline" (no answer: no network), "server"
+ * (a 5xx answer or a timeout: the network works, the server does not), "auth" (sign in
+ * again), "refused" (the server answered no: another 4xx, with its message and code).
+ */
+export function describe(err) {
+  if (err instanceof NetworkError) return { kind: err.timeout ? "server" : "offline", message: err.message };
   if (err instanceof ApiError) {
-    return { kind: err.status === 401 ? "auth" : "server", status: err.status, message: err.message };
+    const kind = err.status === 401 ? "auth" : err.status >= 500 ? "server" : "refused";
+    const code = typeof err.body?.code === "string" ? err.body.code : undefined;
+    return { kind, status: err.status, message: err.message, ...(code ? { code, params: err.body.params } : {}) };
   }
-  if (err instanceof SyncError) return { kind: err.kind, message: err.message };
+  if (err instanceof SyncError) return { kind: "refused", code: err.kind, message: err.message };
   return { kind: "client", message: String(err?.message || err) };
 }
 
@@ -231,7 +239,12 @@ export async function syncNow({ reason = "manual" } = {}) {
   });
 }
 
-/** What the status bar shows: online, pending, rejected, last sync, the last error. */
+/**
+ * What the status bar shows: the connection ("online", "offline", "server": unreachable or
+ * erroring, "refused": the last sync was refused, "auth": sign in again), entries waiting,
+ * rejected, last sync, the last error. The connection comes from real requests
+ * (connectivity.js); before this page has made one, from the last sync's outcome.
+ */
 export async function syncStatus() {
   const s = await tx(["outbox", "rejected", "meta"], "readonly", async (t) => ({
     pending: await t.count("outbox"),
@@ -241,20 +254,33 @@ export async function syncStatus() {
     authNeeded: await t.meta("auth_needed", false),
     syncing: await t.meta("syncing", false),
   }));
-  const online = globalThis.navigator?.onLine !== false && s.error?.kind !== "offline";
-  return { online, ...s };
+  return { ...connection(s), ...s };
+}
+
+function connection({ error, authNeeded }) {
+  let net = connectionState();
+  if (net === "unknown") net = error?.kind === "offline" || error?.kind === "server" ? error.kind : "online";
+  if (net !== "online") return { online: false, connection: net };
+  if (authNeeded) return { online: true, connection: "auth" };
+  if (error?.kind === "refused" || error?.kind === "client") return { online: true, connection: "refused" };
+  return { online: true, connection: "online" };
 }
 
 /**
  * When to sync on its own: now, after each new entry (debounced), when the browser comes
- * online, every `interval`; after a failure, retry with backoff and jitter.
+ * online, every `interval`; after a failure, retry with backoff and jitter. When requests
+ * succeed again after a failure (connectivity.js says "recovered": a probe or any other
+ * request), the backoff is reset and it syncs at once, unless the server itself keeps
+ * failing syncs while answering probes (then the backoff stands).
  */
 export class Scheduler {
   constructor({ sync = syncNow, interval = 60_000, debounce = 400, setTimer = (fn, ms) => setTimeout(fn, ms), clearTimer = (id) => clearTimeout(id), random = Math.random, isOnline = () => globalThis.navigator?.onLine !== false } = {}) {
     Object.assign(this, { sync, interval, debounce, setTimer, clearTimer, random, isOnline });
     this.failures = 0;
+    this.lastFailure = null;
     this.timer = null;
     this.running = null;
+    this.again = false;
     this.stopped = false;
   }
 
@@ -270,6 +296,20 @@ export class Scheduler {
     if (this.isOnline()) this.schedule(this.debounce, "new-entry");
   }
 
+  /**
+   * Requests succeed again after failures (connectivity.js's recovery): reset the backoff
+   * and sync at once. `failedProbes`: probes that failed in the bad spell. Only a server
+   * that failed two syncs in a row while every probe passed keeps its backoff.
+   */
+  recovered({ failedProbes = 0 } = {}) {
+    if (this.stopped) return;
+    const serverFailing = this.lastFailure === "server" && !failedProbes; // the probe passed, syncs did not
+    if (serverFailing && this.failures > 1) return;
+    if (this.running) { this.again = !serverFailing; return; }
+    if (!serverFailing) this.failures = 0;
+    this.schedule(0, "recovered");
+  }
+
   /** Run one sync now (or join the one running), then plan the next. */
   async run(reason = "manual") {
     if (this.running) return this.running;
@@ -280,12 +320,18 @@ export class Scheduler {
       } catch (err) {
         result = { ok: false, error: { kind: "client", message: String(err) } };
       }
+      const again = this.again;
+      this.again = false;
       if (result?.ok) {
         this.failures = 0;
+        this.lastFailure = null;
         this.schedule(this.interval, "timer");
       } else if (result?.error?.kind === "auth") {
         this.failures = 0; // retrying cannot help until the technician signs in again
+        this.lastFailure = "auth";
       } else {
+        this.lastFailure = result?.error?.kind || "client";
+        if (again) this.failures = 0; // requests came back while this one was failing
         this.schedule(backoffDelay(this.failures++, { random: this.random }), "retry");
       }
       return result;

@@ -116,6 +116,11 @@ export default {
   flag_follow_up: "Flag a follow-up", follow_up_flagged: "Follow-up flagged", follow_up_note: "Outcome: {outcome}; follow up.",
   complete_job: "Complete the job", job_completed: "Job completed", complete_needs_outcome: "Record the outcome first.", complete_needs_signoff: "Get the customer's signature first.",
 
+  conn_server: "Server unreachable", conn_refused: "Sync failed",
+  error_offline: "No network. Entries are kept on this phone and sent when it is back.",
+  error_server: "The network works but the server cannot be reached. Entries are kept on this phone and sent when it is back.",
+  error_server_status: "The network works but the server has a problem ({status}). Entries are kept on this phone and sent when it is back.",
+  error_refused: "The server refused the sync: {reason}", error_client: "Sync failed on this phone: {reason}",
   sync_title: "Sync", connection: "Network", pending: "To send", last_sync: "Last sync", last_error: "Last error",
   sync_now: "Sync now", sync_ok: "Sync done.", sync_failed: "Sync failed: {reason}",
   rejected_title: "Rejected by the server ({n})", rejected: "Rejected", fix: "Fix and resend", dismiss: "Dismiss", resend: "Resend",

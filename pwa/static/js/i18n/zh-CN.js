@@ -116,6 +116,11 @@ export default {
   flag_follow_up: "标记回访", follow_up_flagged: "已标记回访", follow_up_note: "结果：{outcome}，需回访。",
   complete_job: "完成服务单", job_completed: "服务单已完成", complete_needs_outcome: "请先记录维修结果。", complete_needs_signoff: "请先让客户签名确认。",
 
+  conn_server: "服务器无法连接", conn_refused: "同步失败",
+  error_offline: "没有网络。记录已保存在手机上，联网后自动同步。",
+  error_server: "网络正常，但服务器暂时无法连接。记录已保存在手机上，服务器恢复后自动同步。",
+  error_server_status: "网络正常，但服务器出错（{status}）。记录已保存在手机上，服务器恢复后自动同步。",
+  error_refused: "服务器拒绝了同步：{reason}", error_client: "手机上的同步出错：{reason}",
   sync_title: "同步", connection: "网络", pending: "待同步", last_sync: "上次同步", last_error: "上次错误",
   sync_now: "立即同步", sync_ok: "同步完成。", sync_failed: "同步失败：{reason}",
   rejected_title: "被服务器拒绝的记录（{n}）", rejected: "被拒绝", fix: "修改并重发", dismiss: "忽略", resend: "重新发送",

@@ -4,8 +4,11 @@
 import { dismissRejected, pendingEntries, rejectedEntries, resendRejected } from "../outbox.js";
 import { syncStatus } from "../sync.js";
 import { dateTime, reason, t } from "../i18n.js";
+import { errorText } from "./chrome.js";
 import { h } from "./dom.js";
 import { act, notify } from "./visitkit.js";
+
+const CONN_WORDS = { online: "online", auth: "online", offline: "offline", server: "conn_server", refused: "conn_refused" };
 
 function describe(entry) {
   const f = entry.fields || {};
@@ -60,17 +63,17 @@ export async function render(ctx) {
     onclick: async () => {
       syncButton.disabled = true;
       const r = await ctx.app.scheduler.run("manual");
-      notify(r?.ok ? t("sync_ok") : t("sync_failed", { reason: r?.error?.message || "" }), { error: !r?.ok });
+      notify(r?.ok ? t("sync_ok") : errorText(r?.error), { error: !r?.ok });
       await ctx.refresh();
     },
   }, t("sync_now"));
   return h("section", { class: "screen", id: "sync" },
     h("h1", { tabindex: "-1" }, t("sync_title")),
     h("dl", { class: "facts card" },
-      h("dt", {}, t("connection")), h("dd", { id: "sync-online" }, t(status.online ? "online" : "offline")),
+      h("dt", {}, t("connection")), h("dd", { id: "sync-online", "data-connection": status.connection }, t(CONN_WORDS[status.connection])),
       h("dt", {}, t("pending")), h("dd", { id: "sync-pending" }, String(status.pending)),
       h("dt", {}, t("last_sync")), h("dd", { id: "sync-last" }, status.lastSyncAt ? dateTime(status.lastSyncAt) : t("never_synced")),
-      status.error ? [h("dt", {}, t("last_error")), h("dd", { class: "error" }, status.error.message)] : null),
+      status.error ? [h("dt", {}, t("last_error")), h("dd", { class: status.error.kind === "offline" ? "sub" : "error", id: "sync-error" }, errorText(status.error))] : null),
     status.authNeeded ? h("a", { class: "btn block", href: "/app/login" }, t("sign_in_again")) : null,
     syncButton,
     h("h2", {}, t("rejected_title", { n: rejected.length })),
