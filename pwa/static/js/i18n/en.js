@@ -122,7 +122,7 @@ export default {
   error_server_status: "The network works but the server has a problem ({status}). Entries are kept on this phone and sent when it is back.",
   error_refused: "The server refused the sync: {reason}", error_client: "Sync failed on this phone: {reason}",
   sync_title: "Sync", connection: "Network", pending: "To send", last_sync: "Last sync", last_error: "Last error",
-  sync_now: "Sync now", sync_ok: "Sync done.", sync_failed: "Sync failed: {reason}",
+  sync_now: "Sync now", sync_ok: "Sync done.",
   rejected_title: "Rejected by the server ({n})", rejected: "Rejected", fix: "Fix and resend", dismiss: "Dismiss", resend: "Resend",
   damaged_on_device: "Damaged on this phone and not sent. Fix and resend it, or dismiss it.",
   fix_bad_json: "That is not valid.", outbox_title: "Waiting to send ({n})", outbox_empty: "Nothing waiting to be sent.",

@@ -122,7 +122,7 @@ export default {
   error_server_status: "网络正常，但服务器出错（{status}）。记录已保存在手机上，服务器恢复后自动同步。",
   error_refused: "服务器拒绝了同步：{reason}", error_client: "手机上的同步出错：{reason}",
   sync_title: "同步", connection: "网络", pending: "待同步", last_sync: "上次同步", last_error: "上次错误",
-  sync_now: "立即同步", sync_ok: "同步完成。", sync_failed: "同步失败：{reason}",
+  sync_now: "立即同步", sync_ok: "同步完成。",
   rejected_title: "被服务器拒绝的记录（{n}）", rejected: "被拒绝", fix: "修改并重发", dismiss: "忽略", resend: "重新发送",
   damaged_on_device: "这条记录在手机上已损坏，未发送。请修改后重发，或忽略。",
   fix_bad_json: "格式不正确。", outbox_title: "待发送（{n}）", outbox_empty: "没有待发送的记录。",
