@@ -140,5 +140,14 @@ def init_key_commands(app: Flask) -> None:
             db.session.execute(raw.update().where(raw.c.id == cid).values(
                 phone=encrypt(ring, phone), address=encrypt(ring, address), phone_digest=digest))
             changed += 1
+        shares = sa.table("report_shares", sa.column("id"), sa.column("recipient", sa.Text))
+        share_rows = db.session.execute(sa.select(shares.c.id, shares.c.recipient)).all()
+        shares_changed = 0
+        for sid, recipient_ct in share_rows:
+            if key_id_of(recipient_ct) != ring.current_id:
+                db.session.execute(shares.update().where(shares.c.id == sid).values(
+                    recipient=encrypt(ring, decrypt(ring, recipient_ct))))
+                shares_changed += 1
         db.session.commit()
         click.echo(f"Re-encrypted {changed} of {len(rows)} customers with key {ring.current_id}.")
+        click.echo(f"Re-encrypted {shares_changed} of {len(share_rows)} report recipients.")

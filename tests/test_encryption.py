@@ -87,3 +87,31 @@ def test_migration_encrypts_existing_rows_and_downgrade_decrypts(app, backend, t
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT phone, address FROM customers")).one() == ("13800000009", "Road 1")
     engine.dispose()
+
+
+def test_migration_encrypts_existing_report_recipients_and_downgrade_decrypts(app, backend, tmp_path):
+    """Issue #12, finding 8: report links sent before recorded the customer's mobile in plaintext."""
+    if backend != "sqlite":
+        pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}", "DATA_KEYS": app.config["DATA_KEYS"],
+           "PHONE_HASH_KEY": "k", "FLASK_APP": "server"}
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade", "c4a8d2f61b30"], env=env, check=True, capture_output=True)
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO customers (id, version, created_at, updated_at, name, phone, phone_digest, address, tier, locale) "
+                             "VALUES ('c1', 1, '2026-01-01', '2026-01-01', 'A', 'x', 'd', 'y', 'normal', 'en')"))
+        conn.execute(sa.text("INSERT INTO work_orders (id, version, created_at, updated_at, ticket_no, channel, type, priority, status, "
+                             "customer_id, fault_description, response_due, resolution_due, field_versions, field_writers) "
+                             "VALUES ('w1', 1, '2026-01-01', '2026-01-01', 'T1', 'phone', 'repair', 'normal', 'completed', 'c1', "
+                             "'f', '2026-01-01', '2026-01-01', '{}', '{}')"))
+        conn.execute(sa.text("INSERT INTO report_shares (id, work_order_id, channel, recipient, expires_at, created_at, downloads) "
+                             "VALUES ('s1', 'w1', 'sms', '13900000009', '2026-12-30', '2026-11-30', 0)"))
+    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT recipient FROM report_shares")).scalar_one()
+    assert key_id_of(stored) == "t1" and "13900000009" not in stored
+    subprocess.run([*flask, "db", "downgrade", "c4a8d2f61b30"], env=env, check=True, capture_output=True)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT recipient FROM report_shares")).scalar_one() == "13900000009"
+    engine.dispose()
