@@ -119,26 +119,43 @@ def init_key_commands(app: Flask) -> None:
 
     @app.cli.command("rotate-keys")
     def rotate_keys():
-        """Re-encrypt customer data with the first key of DATA_KEYS and rehash phones.
+        """Re-encrypt customer data with the first key of DATA_KEYS, bound to its place, and rehash phones.
 
         Rotation: put a new key first in DATA_KEYS (keep the old one after it), run this,
-        then drop the old key. A new PHONE_HASH_KEY takes effect the same way.
+        then drop the old key. A new PHONE_HASH_KEY takes effect the same way. Values
+        written before their table, column and row were bound into the associated data
+        (``v1``) are rewritten bound (``v2``). A value that does not decrypt is reported
+        and left as it is.
         """
-        from .crypto import app_phone_digest, app_ring, decrypt, encrypt, key_id_of
+        from .crypto import DecryptionError, Place, app_phone_digest, app_ring, decrypt, encrypt, is_current
 
         ring = app_ring()
-        # The raw columns: the ORM type would decrypt, and we need to see which key sealed them.
-        raw = sa.table("customers", sa.column("id"), sa.column("phone", sa.Text),
-                       sa.column("address", sa.Text), sa.column("phone_digest"))
-        changed = 0
-        rows = db.session.execute(sa.select(raw.c.id, raw.c.phone, raw.c.address, raw.c.phone_digest)).all()
-        for cid, phone_ct, address_ct, stored_digest in rows:
-            phone, address = decrypt(ring, phone_ct), decrypt(ring, address_ct)
-            digest = app_phone_digest(phone)
-            if key_id_of(phone_ct) == key_id_of(address_ct) == ring.current_id and stored_digest == digest:
-                continue
-            db.session.execute(raw.update().where(raw.c.id == cid).values(
-                phone=encrypt(ring, phone), address=encrypt(ring, address), phone_digest=digest))
-            changed += 1
+        unreadable = 0
+        for table, columns, noun in (("customers", ("phone", "address"), "customers"),
+                                     ("report_shares", ("recipient",), "report recipients")):
+            # The raw columns: the ORM type would decrypt, and we need to see which key sealed them.
+            digest_col = ("phone_digest",) if table == "customers" else ()
+            raw = sa.table(table, sa.column("id"), *(sa.column(c, sa.Text) for c in columns),
+                           *(sa.column(c) for c in digest_col))
+            rows = db.session.execute(sa.select(*raw.c)).all()
+            changed = 0
+            for row in rows:
+                values = row._mapping
+                try:
+                    plain = {c: decrypt(ring, values[c], Place(table, c, values["id"])) for c in columns}
+                except DecryptionError as exc:
+                    unreadable += 1
+                    click.echo(f"{table} row {values['id']} does not decrypt ({exc}); left as it is.", err=True)
+                    continue
+                update = {}
+                if not all(is_current(ring, values[c]) for c in columns):
+                    update = {c: encrypt(ring, plain[c], Place(table, c, values["id"])) for c in columns}
+                if digest_col and values["phone_digest"] != app_phone_digest(plain["phone"]):
+                    update["phone_digest"] = app_phone_digest(plain["phone"])
+                if update:
+                    db.session.execute(raw.update().where(raw.c.id == values["id"]).values(**update))
+                    changed += 1
+            click.echo(f"Re-encrypted {changed} of {len(rows)} {noun} with key {ring.current_id}.")
         db.session.commit()
-        click.echo(f"Re-encrypted {changed} of {len(rows)} customers with key {ring.current_id}.")
+        if unreadable:
+            raise SystemExit(f"{unreadable} rows do not decrypt; see above.")

@@ -1,6 +1,9 @@
 """Customer personal data at rest: AES-256-GCM with keys from the environment.
 
-Values are stored as ``v1:<key id>:<base64(nonce | ciphertext+tag)>``. The key ring
+Values are stored as ``v2:<key id>:<base64(nonce | ciphertext+tag)>``, sealed with the
+key id, the table, the column and the row's id as associated data: a ciphertext copied to
+another row or column does not decrypt. ``v1`` values (associated data the key id only,
+written before) still decrypt, and ``rotate-keys`` rewrites them as ``v2``. The key ring
 comes from ``DATA_KEYS`` ("id1:base64key,id2:base64key"); the first key encrypts, every
 key decrypts, so keys rotate by putting a new one first and running
 ``flask --app server rotate-keys``. Phone numbers are also stored as a keyed hash
@@ -20,7 +23,10 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, has_app_context
 
-PREFIX = "v1"
+PREFIX = "v2"
+LEGACY_PREFIX = "v1"  # associated data the key id only
+# What a value that does not decrypt reads as (the failure is logged; pages keep working).
+UNREADABLE = "[unreadable]"
 
 
 class DecryptionError(ValueError):
@@ -62,32 +68,62 @@ def new_key_spec(kid: str = "k1") -> str:
     return f"{kid}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
 
 
-def encrypt(ring: KeyRing, plaintext: str) -> str:
-    """Encrypt with the ring's current key (random 96-bit nonce)."""
+@dataclass(frozen=True)
+class Place:
+    """Where a value is stored: bound into its associated data."""
+
+    table: str
+    column: str
+    row_id: str
+
+    def associated_data(self, kid: str) -> bytes:
+        return "\x1f".join((kid, self.table, self.column, self.row_id)).encode()
+
+
+def encrypt(ring: KeyRing, plaintext: str, place: Place | None = None) -> str:
+    """Encrypt with the ring's current key (random 96-bit nonce), bound to its place.
+
+    Without a place it writes the legacy form (associated data the key id only): only for
+    writes that know no row, which ``rotate-keys`` binds later.
+    """
+    kid = ring.current_id
+    prefix, ad = (PREFIX, place.associated_data(kid)) if place is not None else (LEGACY_PREFIX, kid.encode())
     nonce = os.urandom(12)
-    sealed = AESGCM(ring.key(ring.current_id)).encrypt(nonce, plaintext.encode(), ring.current_id.encode())
-    return f"{PREFIX}:{ring.current_id}:{base64.b64encode(nonce + sealed).decode()}"
+    sealed = AESGCM(ring.key(kid)).encrypt(nonce, plaintext.encode(), ad)
+    return f"{prefix}:{kid}:{base64.b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(ring: KeyRing, stored: str) -> str:
-    """Decrypt a stored value, whichever ring key sealed it."""
+def decrypt(ring: KeyRing, stored: str, place: Place | None = None) -> str:
+    """Decrypt a stored value, whichever ring key sealed it, checking its place (v2)."""
     try:
         prefix, kid, b64 = stored.split(":", 2)
         raw = base64.b64decode(b64)
     except ValueError as exc:
         raise DecryptionError("not an encrypted value") from exc
-    if prefix != PREFIX:
+    if prefix == PREFIX:
+        if place is None:
+            raise DecryptionError("a bound value needs its table, column and row to decrypt")
+        ad = place.associated_data(kid)
+    elif prefix == LEGACY_PREFIX:
+        ad = kid.encode()
+    else:
         raise DecryptionError("unknown format")
     try:
-        return AESGCM(ring.key(kid)).decrypt(raw[:12], raw[12:], kid.encode()).decode()
-    except Exception as exc:  # InvalidTag: tampered, or the wrong key
-        raise DecryptionError("value does not decrypt with its key") from exc
+        return AESGCM(ring.key(kid)).decrypt(raw[:12], raw[12:], ad).decode()
+    except Exception as exc:  # InvalidTag: tampered, moved from another row or column, or the wrong key
+        raise DecryptionError("value does not decrypt with its key at this place") from exc
+
+
+def is_current(ring: KeyRing, stored: str) -> bool:
+    """Sealed with the ring's current key and bound to its place (nothing for rotate-keys to do)."""
+    parts = stored.split(":", 2)
+    return len(parts) == 3 and parts[0] == PREFIX and parts[1] == ring.current_id
 
 
 def key_id_of(stored: str) -> str | None:
     """The id of the key that sealed a stored value."""
     parts = stored.split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+    return parts[1] if len(parts) == 3 and parts[0] in (PREFIX, LEGACY_PREFIX) else None
 
 
 def phone_digits(phone: str) -> str:

@@ -181,6 +181,8 @@ def public(expect, request=None, clone=False) -> Row:
 def fetch(model, record_id):
     """The record as the database has it now (requests share this session)."""
     _db.session.expire_all()
+    if model is MutationRecord:  # known by (device, id); the matrix's ids are distinct
+        return _db.session.query(model).filter_by(id=record_id).one_or_none()
     return _db.session.get(model, record_id)
 
 

@@ -11,7 +11,7 @@ Create Date: 2026-11-23 19:03:05.737794
 from alembic import op
 import sqlalchemy as sa
 
-from server.crypto import app_phone_digest, app_ring, decrypt, encrypt, key_id_of
+from server.crypto import Place, app_phone_digest, app_ring, decrypt, encrypt, key_id_of
 
 # revision identifiers, used by Alembic.
 revision = 'ac40dc89430e'
@@ -57,7 +57,9 @@ def downgrade():
     for cid, phone, address in conn.execute(sa.select(customers.c.id, customers.c.phone, customers.c.address)).all():
         if key_id_of(phone):
             conn.execute(customers.update().where(customers.c.id == cid).values(
-                phone=decrypt(ring, phone)[:40], address=decrypt(ring, address)[:300]))
+                # (values written since are bound to their place: server/crypto.py)
+                phone=decrypt(ring, phone, Place("customers", "phone", cid))[:40],
+                address=decrypt(ring, address, Place("customers", "address", cid))[:300]))
 
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_phone_digest'))

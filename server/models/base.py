@@ -1,11 +1,13 @@
 """Column helpers and mixins shared by the models."""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 # Ids are UUIDs in their text form, whoever made them (server or device).
@@ -65,6 +67,13 @@ class EncryptedText(TypeDecorator):
 
     Ciphertexts are randomised, so the column cannot be compared in SQL: comparisons
     raise instead of silently matching nothing. Search through a keyed digest column.
+
+    Each value is bound to its table, column and row id (the associated data), which a
+    column type alone does not know: the ORM events below seal a row's values before its
+    INSERT or UPDATE (``_Sealed`` carries the ciphertext to ``process_bind_param``) and open
+    them when the row is loaded (``process_result_value`` hands over the stored text as
+    ``_Stored``). A value that does not decrypt (tampered, or copied from another row or
+    column) is logged and reads as ``crypto.UNREADABLE``: the page shows it, not a 500.
     """
 
     impl = sa.Text
@@ -77,9 +86,95 @@ class EncryptedText(TypeDecorator):
     def process_bind_param(self, value, dialect):
         from ..crypto import app_ring, encrypt
 
-        return None if value is None else encrypt(app_ring(), value)
+        if value is None:
+            return None
+        if isinstance(value, _Sealed):
+            return value.ciphertext
+        return encrypt(app_ring(), value)  # a write that knows no row (Core): rotate-keys binds it
 
     def process_result_value(self, value, dialect):
-        from ..crypto import app_ring, decrypt
+        return None if value is None else _Stored(value)
 
-        return None if value is None else decrypt(app_ring(), value)
+
+class _Stored(str):
+    """A stored ciphertext, opened by the load events once the row's id is known."""
+
+
+class _Sealed(str):
+    """A plaintext (what the row reads) with the ciphertext its INSERT/UPDATE writes."""
+
+    ciphertext: str
+
+    def __new__(cls, plaintext: str, ciphertext: str):
+        obj = super().__new__(cls, plaintext)
+        obj.ciphertext = ciphertext
+        return obj
+
+
+log = logging.getLogger(__name__)
+_ENCRYPTED: dict = {}  # mapper -> [(attribute, column)] of its encrypted columns
+
+
+def _encrypted_keys(mapper) -> list[tuple[str, str]]:
+    return [(prop.key, prop.columns[0].name) for prop in mapper.column_attrs
+            if isinstance(prop.columns[0].type, EncryptedText)]
+
+
+def _place(mapper, target, column: str):
+    from ..crypto import Place
+
+    return Place(mapper.local_table.name, column, str(target.id))
+
+
+def _open(target, context=None, attrs=None) -> None:
+    from ..crypto import UNREADABLE, DecryptionError, app_ring, decrypt
+
+    mapper = sa.inspect(target).mapper
+    for key, column in _ENCRYPTED[mapper]:
+        value = target.__dict__.get(key)
+        if not isinstance(value, _Stored):
+            continue
+        try:
+            plain = decrypt(app_ring(), str.__str__(value), _place(mapper, target, column))
+        except DecryptionError as exc:
+            log.error("%s.%s of row %s does not decrypt (%s): shown as unreadable",
+                      mapper.local_table.name, column, target.id, exc)
+            plain = UNREADABLE
+        set_committed_value(target, key, plain)
+
+
+def _seal(mapper, connection, target) -> None:
+    from ..crypto import app_ring, encrypt
+
+    if target.id is None:
+        target.id = new_id()  # the row's id is bound into its values
+    state = sa.inspect(target)
+    for key, column in _ENCRYPTED[mapper]:
+        value = state.dict.get(key)
+        if value is None or isinstance(value, _Stored):
+            continue
+        if state.persistent and key not in state.committed_state:
+            continue  # unchanged: its UPDATE does not write it
+        plain = str.__str__(value)
+        state.dict[key] = _Sealed(plain, encrypt(app_ring(), plain, _place(mapper, target, column)))
+
+
+def _unseal(mapper, connection, target) -> None:
+    for key, _ in _ENCRYPTED[mapper]:
+        value = target.__dict__.get(key)
+        if isinstance(value, _Sealed):
+            target.__dict__[key] = str.__str__(value)  # plain text again: copying it elsewhere reseals
+
+
+@sa.event.listens_for(Mapper, "mapper_configured")
+def _listen_for_encrypted_columns(mapper, class_) -> None:
+    keys = _encrypted_keys(mapper)
+    if not keys or mapper in _ENCRYPTED:
+        return
+    _ENCRYPTED[mapper] = keys
+    sa.event.listen(class_, "load", _open)
+    sa.event.listen(class_, "refresh", _open)
+    for name in ("before_insert", "before_update"):
+        sa.event.listen(class_, name, _seal)
+    for name in ("after_insert", "after_update"):
+        sa.event.listen(class_, name, _unseal)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, UUIDStr, new_id, utcnow
+from .base import EncryptedText, UTCDateTime, UUIDStr, new_id, utcnow
 from .work_orders import WorkOrder
 
 
@@ -93,7 +93,8 @@ class ReportShare(db.Model):
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
     channel: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    recipient: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # The customer's mobile (or chat id), personal data: encrypted at rest like the customer's phone.
+    recipient: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

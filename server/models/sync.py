@@ -29,12 +29,17 @@ class MutationRecord(db.Model):
     """Every mutation a device sent, with the result given: replays return it unchanged.
 
     Rejected mutations are kept here with their payload so nothing recorded is lost.
+    A mutation is known by (device, id): the id is the phone's own, so another device
+    sending the same id gets its entry applied as its own, never the first one's result.
     """
 
     __tablename__ = "mutations"
-    __table_args__ = (sa.UniqueConstraint("device_id", "seq", name="uq_mutations_device_seq"),)
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("device_id", "id", name="pk_mutations"),
+        sa.UniqueConstraint("device_id", "seq", name="uq_mutations_device_seq"),
+    )
 
-    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    id: Mapped[str] = mapped_column(UUIDStr, nullable=False)
     device_id: Mapped[str] = mapped_column(sa.ForeignKey("devices.id"), nullable=False)
     seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), nullable=False)

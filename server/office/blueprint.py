@@ -54,6 +54,15 @@ def fmt_duration(seconds: int | float | None) -> str:
     return f"{sign}{days}d {hours}h {mins:02d}m" if days else f"{sign}{hours}h {mins:02d}m"
 
 
+def masked(value: str | None) -> str:
+    """A contact shown only as a reference: 13800001234 -> 138****1234, zhangwei_wx -> zh*******wx."""
+    value = value or ""
+    keep_head, keep_tail = (3, 4) if len(value) >= 11 and value.lstrip("+").isdigit() else (2, 2)
+    if len(value) <= keep_head + keep_tail:
+        return value[:1] + "*" * max(1, len(value) - 1) if value else ""
+    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[-keep_tail:]
+
+
 def template_helpers() -> dict:
     """Names every office template may use."""
     lang = i18n.current_language()
@@ -67,6 +76,7 @@ def template_helpers() -> dict:
         "fmt_time": fmt_time,
         "fmt_duration": fmt_duration,
         "fmt_iso": fmt_iso,
+        "masked": masked,
         "event_view": safe_view.event_view,
         "rejected_view": safe_view.rejected_view,
         "is_manager": current_user.is_authenticated and current_user.has_role("manager"),

@@ -103,12 +103,25 @@ def conflict(conflict_id: str) -> Conflict:
     return row
 
 
-def rejected(mutation_id: str) -> MutationRecord:
-    """One rejected entry, or NotFound."""
-    row = db.session.get(MutationRecord, mutation_id) if UUID.match(mutation_id or "") else None
-    if row is None or row.status != "rejected":
+def rejected(mutation_id: str, device_id: str | None = None) -> MutationRecord:
+    """One rejected entry, or NotFound.
+
+    A mutation is known by (device, id): two devices may have sent the same id, so the
+    device says which (`device_id`); without it the id must name one rejected entry.
+    """
+    rows = []
+    if UUID.match(mutation_id or "") and (device_id is None or UUID.match(device_id)):
+        stmt = sa.select(MutationRecord).where(MutationRecord.status == "rejected", MutationRecord.id == mutation_id)
+        if device_id is not None:
+            stmt = stmt.where(MutationRecord.device_id == device_id)
+        rows = db.session.scalars(stmt.limit(2)).all()
+    if not rows:
         raise NotFound("rejected.not_found", M_("No rejected entry with id %(id)s."), {"id": mutation_id})
-    return row
+    if len(rows) > 1:
+        raise errors.Conflict("rejected.ambiguous",
+                              M_("Several devices sent an entry with id %(id)s; say which with its device."),
+                              {"id": mutation_id})
+    return rows[0]
 
 
 def tickets_for(conflicts: list[Conflict], rejected: list[MutationRecord]) -> dict[str, str]:

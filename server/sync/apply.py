@@ -8,6 +8,7 @@ rejection and moves on, so one bad entry never blocks the queue.
 """
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from .isolation import text_keys
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
 from .reasons import MutationRejected
 from .schemas import CREATE_SCHEMAS, WorkOrderChange
+
+log = logging.getLogger(__name__)
 
 READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")
 # Records whose content the customer's signature covers.
@@ -317,8 +320,13 @@ def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) ->
         raise MutationRejected("sync.already_signed", {}, {"work_order_id": ["Already signed off."]})
     expected = summary_sha256(compute_summary(session, wo))
     if summary_hash != expected:
+        # The server's hash goes to the log only: told to the phone (and kept in the stored
+        # result it replays), it would let a device sign whatever the server computes.
+        log.warning("sign-off for work order %s rejected: summary %s, server computes %s",
+                    wo.id, summary_hash, expected)
         raise MutationRejected("sync.summary_mismatch", {},
-                               {"fields": {"summary_sha256": [f"Server computes {expected}."]}})
+                               {"fields": {"summary_sha256": [
+                                   "Does not match the summary the server computes from its records."]}})
 
 
 def _void_visit_record(session: Session, user: User, m: dict) -> Applied:

@@ -2,7 +2,7 @@
 
 The device row is locked for the whole push, so two copies of the same request
 queue up instead of racing; each mutation and the `last_seq` bump commit together.
-Mutations already seen (by seq or by id) are answered from the stored result.
+Mutations this device sent before (by seq or by id) are answered from the stored result.
 """
 from __future__ import annotations
 
@@ -107,8 +107,8 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     if savepoints or mutations[:1] and mutations[0]["seq"] <= device.last_seq:
         seen = _seen(device.id, mutations)
     else:
-        # All new: a mutation id seen before breaks the insert of its record (primary key),
-        # and the savepoint path then answers it from the stored result.
+        # All new: an id this device used before breaks the insert of its record (primary
+        # key (device_id, id)), and the savepoint path then answers it from the stored result.
         seen = {"by_id": {}, "by_seq": {}}
     results = []
     # Fast path: no flush per mutation, per-batch look-ups, and new records inserted
@@ -152,20 +152,22 @@ def _lock_work_orders(mutations: list[dict], last_seq: int) -> None:
 
 
 def _seen(device_id: str, mutations: list[dict]) -> dict:
-    """Stored results of mutations in this batch that were seen before (by device seq or by id)."""
+    """Stored results of this device's mutations in this batch seen before (by seq or by id).
+
+    Only this device's: a mutation id is the phone's own, so the same id from another
+    device is a new mutation of this one, never an answer with someone else's result.
+    """
     ids = [m["id"] for m in mutations]
     seqs = [m["seq"] for m in mutations]
     rows = db.session.scalars(
         sa.select(MutationRecord).where(
-            sa.or_(
-                MutationRecord.id.in_(ids),
-                sa.and_(MutationRecord.device_id == device_id, MutationRecord.seq.in_(seqs)),
-            )
+            MutationRecord.device_id == device_id,
+            sa.or_(MutationRecord.id.in_(ids), MutationRecord.seq.in_(seqs)),
         )
     ).all()
     return {
         "by_id": {r.id: {"public": r.result} for r in rows},
-        "by_seq": {r.seq: r for r in rows if r.device_id == device_id},
+        "by_seq": {r.seq: r for r in rows},
     }
 
 

@@ -186,8 +186,12 @@ def list_rejected(q):
 @blp.response(200, RejectedOut)
 @blp.alt_response(409, schema=ErrorBody, description="Already settled.")
 def settle_rejected(body, mutation_id):
-    """Mark a rejected entry dealt with, saying how in `note` (office only)."""
+    """Mark a rejected entry dealt with, saying how in `note` (office only).
+
+    An entry is known by (device, id): `?device=<device_id>` says which when two devices
+    sent the same id (409 `rejected.ambiguous` without it).
+    """
     require_office()
-    row = review.settle_rejected(review.rejected(mutation_id), body["note"], current_user)
+    row = review.settle_rejected(review.rejected(mutation_id, request.args.get("device")), body["note"], current_user)
     db.session.commit()
     return row

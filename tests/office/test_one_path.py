@@ -187,5 +187,5 @@ def test_rejected_entries_settle_alike_from_the_sync_api_and_the_page(app, db, c
     again = page.submit("/office/conflicts", f"/office/rejected/{first}/settle", {"note": "再次"})
     assert again.status_code == 409
     db.session.expire_all()
-    assert db.session.get(MutationRecord, first).settlement == "已告知技术员"
-    assert db.session.get(MutationRecord, second).settlement == "已告知"
+    assert db.session.query(MutationRecord).filter_by(id=first).one().settlement == "已告知技术员"
+    assert db.session.query(MutationRecord).filter_by(id=second).one().settlement == "已告知"

@@ -7,8 +7,10 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from server.models import CustomerSignOff, PartFitted, WorkOrder
+from server.crypto import key_id_of
+from server.models import CustomerSignOff, PartFitted, ReportShare, WorkOrder
 from server.reports.service_report_pdf import cjk_font
 
 from .helpers import Phone, sync_completed_visit
@@ -115,4 +117,18 @@ def test_report_pages_for_the_dispatcher(app, people, signed_visit):
     send = page.submit(f"/office/work-orders/{signed_visit.id}/service-report",
                        f"/office/work-orders/{signed_visit.id}/service-report", {"channel": "wechat", "recipient": "zhangwei_wx"})
     assert send.status_code == 200 and 'id="share-link"' in send.get_data(as_text=True)
-    assert "zhangwei_wx" in send.get_data(as_text=True)
+    assert "zh*******wx" in send.get_data(as_text=True)  # the log shows it masked
+
+
+def test_the_recipient_of_a_report_link_is_encrypted_at_rest(app, people, signed_visit, client_for, db):
+    """Issue #12, finding 8: `report_shares.recipient` held the customer's mobile in plaintext."""
+    office = client_for("dispatcher")
+    shared = office.post(f"/api/office/work-orders/{signed_visit.id}/service-report/share",
+                         json={"channel": "sms", "recipient": "13912345678"})
+    assert shared.status_code == 201 and shared.get_json()["recipient"] == "13912345678"
+    stored = db.session.execute(sa.text("SELECT recipient FROM report_shares")).scalar_one()
+    assert "13912345678" not in stored and key_id_of(stored)
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(ReportShare)).one().recipient == "13912345678"
+    page = signed_in(app, people).get(f"/office/work-orders/{signed_visit.id}/service-report").get_data(as_text=True)
+    assert "139****5678" in page and "13912345678" not in page.split('name="recipient"')[1].split("</label>", 1)[1]

@@ -40,7 +40,7 @@ def test_an_entry_over_a_limit_is_rejected_alone_and_the_queue_moves_on(client_f
     assert where in error["errors"], error
     assert f"mutations[1].{where}" in error["errors"][where][0]
     assert body["last_seq"] == 3
-    kept = db.session.get(MutationRecord, bad["id"])
+    kept = db.session.query(MutationRecord).filter_by(id=bad["id"]).one()
     assert kept.status == "rejected" and kept.payload["entity_id"] == bad["entity_id"]  # kept (made storable) for review
     # The outbox is not blocked: the next push goes through.
     after = phone.push([answer(phone, world, "kit_shoes")]).get_json()

@@ -42,7 +42,7 @@ def test_one_bad_entry_is_rejected_and_the_rest_apply(client_for, world, db):
     assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied"]
     assert "part_number" in body["results"][1]["error"]["errors"]["fields"]
     assert body["last_seq"] == 3
-    kept = db.session.get(MutationRecord, batch[1]["id"])
+    kept = db.session.query(MutationRecord).filter_by(id=batch[1]["id"]).one()
     assert kept.status == "rejected" and kept.payload["fields"]["part_number"] == "NOPE-1"
 
 
@@ -168,7 +168,7 @@ def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db)
     assert office.post(f"/api/sync/rejected/{bad['id']}/settle", json={"resolution": "已告知技术员"}).status_code == 200
     assert office.post(f"/api/sync/rejected/{bad['id']}/settle", json={"resolution": "再次"}).status_code == 409
     db.session.expire_all()
-    assert db.session.get(MutationRecord, bad["id"]).settlement == "已告知技术员"
+    assert db.session.query(MutationRecord).filter_by(id=bad["id"]).one().settlement == "已告知技术员"
 
 
 def test_a_pulled_product_carries_its_repair_history_with_the_parts_fitted(client_for, world, db):

@@ -61,6 +61,28 @@ def test_sign_off_whose_summary_does_not_match_is_rejected(client_for, world, db
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerSignOff)) == 0
 
 
+def test_a_rejected_sign_off_does_not_tell_the_phone_the_servers_hash(client_for, world, db, caplog):
+    """Issue #12, finding 8: the rejection said "Server computes <hash>", so a device could
+    sign whatever the server's records add up to. It now only says they differ; the hash
+    is in the server's log."""
+    wo = world["wo1"]
+    phone = SimDevice(client_for("tech1"))
+    phone.push(record_visit(phone, wo.id))
+    signature = phone.upload(PNG)
+    expected = summary_sha256(compute_summary(db.session, db.session.get(WorkOrder, wo.id)))
+    entry = sign_off(phone, wo.id, "0" * 64, signature)
+    with caplog.at_level("WARNING", logger="server.sync.apply"):
+        response = phone.push([entry])
+    result = response.get_json()["results"][0]
+    assert result["status"] == "rejected" and result["error"]["code"] == "sync.summary_mismatch"
+    assert "does not match" in result["error"]["errors"]["fields"]["summary_sha256"][0].lower()
+    assert expected not in response.get_data(as_text=True)
+    replay = phone.push([entry])  # the stored result, replayed, holds no hash either
+    assert replay.get_json()["results"][0]["original_status"] == "rejected"
+    assert expected not in replay.get_data(as_text=True)
+    assert expected in caplog.text
+
+
 def test_sign_off_needs_its_signature_uploaded_first(client_for, world, db):
     wo = world["wo1"]
     phone = SimDevice(client_for("tech1"))

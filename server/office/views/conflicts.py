@@ -5,13 +5,14 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...domain.errors import NotFound
 from ...extensions import db
-from ...models import Conflict, MutationRecord, User
+from ...models import Conflict, User
 from ...services import review as service
 from ...wire.review import ConflictSettleIn, RejectedSettleIn
 from .. import safe_view
 from ..blueprint import bp
-from ..forms import form_payload, record_or_404, submit
+from ..forms import form_payload, record_or_404, submit, uuid_or_none
 
 
 def _render(errors=None, status=200):
@@ -52,8 +53,9 @@ def settle_conflict(conflict_id: str):
 @bp.route("/rejected/<mutation_id>/settle", methods=["POST"])
 def settle_rejected(mutation_id: str):
     """Mark a rejected entry dealt with, saying how."""
-    row = record_or_404(MutationRecord, mutation_id)
-    if row.status != "rejected":
+    try:  # known by (device, id): the page's form names the device
+        row = service.rejected(mutation_id, uuid_or_none(request.args.get("device")))
+    except NotFound:
         abort(404)
     return submit(
         RejectedSettleIn(), form_payload(request.form),
