@@ -3,6 +3,7 @@
 Served under the same gunicorn settings as Onsite, so the ratio shows what Onsite's
 auth, query and schema work costs on top of Flask and gunicorn themselves.
 """
+
 from flask import Flask, jsonify
 
 app = Flask(__name__)

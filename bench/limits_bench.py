@@ -13,6 +13,7 @@ largest worker) next to their resident memory before it (memory a worker took st
 a client timeout (--timeout, 120 s); a case that runs into it is reported as such and
 the rest still run. bench/README.md has the last before/after figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,17 @@ def now() -> str:
 
 
 def entry(seq: int, wo_id: str, **change) -> dict:
-    return {"seq": seq, "id": str(uuid.uuid4()), "entity": "checklist_answer", "entity_id": str(uuid.uuid4()),
-            "op": "create", "fields": {"work_order_id": wo_id, "step": f"step_{seq}", "value": "yes"},
-            "base_version": None, "at": now(), **change}
+    return {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        "entity": "checklist_answer",
+        "entity_id": str(uuid.uuid4()),
+        "op": "create",
+        "fields": {"work_order_id": wo_id, "step": f"step_{seq}", "value": "yes"},
+        "base_version": None,
+        "at": now(),
+        **change,
+    }
 
 
 def push_body(mutations: list) -> bytes:
@@ -53,19 +62,44 @@ def cases(wo_id: str) -> list[tuple[str, str, str, bool, bytes]]:
     """(name, method, path, authenticated, body): bounded in size, built up front."""
     deep = 5000
     return [
-        ("token: 64 MB JSON body, unauthenticated", "POST", "/api/auth/token", False,
-         b'{"email": "a@b.cn", "password": "' + b"x" * (64 * MB) + b'"}'),
-        (f"token: {deep}-deep JSON, unauthenticated", "POST", "/api/auth/token", False,
-         b'{"email": "a@b.cn", "password": ' + b"[" * deep + b"]" * deep + b"}"),
-        ("push: 1 MB of 350,000 bad entries", "POST", "/api/sync/push", True,
-         push_body([0] * 350_000)),
-        ("push: 3 MB, 1,500 entries of unknown fields", "POST", "/api/sync/push", True,
-         push_body([entry(i + 1, wo_id, fields={f"k{j}": "v" * 20 for j in range(60)}) for i in range(1500)])),
-        ("push: 100 entries, one 1,000-deep", "POST", "/api/sync/push", True,
-         push_body([entry(i + 1, wo_id) for i in range(99)] + [entry(100, wo_id, fields={"data": "DEEP"})])
-         .replace(b'"DEEP"', b"[" * 1000 + b"]" * 1000)),
-        ("push: 100 good entries (the ordinary case)", "POST", "/api/sync/push", True,
-         push_body([entry(i + 1, wo_id) for i in range(100)])),
+        (
+            "token: 64 MB JSON body, unauthenticated",
+            "POST",
+            "/api/auth/token",
+            False,
+            b'{"email": "a@b.cn", "password": "' + b"x" * (64 * MB) + b'"}',
+        ),
+        (
+            f"token: {deep}-deep JSON, unauthenticated",
+            "POST",
+            "/api/auth/token",
+            False,
+            b'{"email": "a@b.cn", "password": ' + b"[" * deep + b"]" * deep + b"}",
+        ),
+        ("push: 1 MB of 350,000 bad entries", "POST", "/api/sync/push", True, push_body([0] * 350_000)),
+        (
+            "push: 3 MB, 1,500 entries of unknown fields",
+            "POST",
+            "/api/sync/push",
+            True,
+            push_body([entry(i + 1, wo_id, fields={f"k{j}": "v" * 20 for j in range(60)}) for i in range(1500)]),
+        ),
+        (
+            "push: 100 entries, one 1,000-deep",
+            "POST",
+            "/api/sync/push",
+            True,
+            push_body([entry(i + 1, wo_id) for i in range(99)] + [entry(100, wo_id, fields={"data": "DEEP"})]).replace(
+                b'"DEEP"', b"[" * 1000 + b"]" * 1000
+            ),
+        ),
+        (
+            "push: 100 good entries (the ordinary case)",
+            "POST",
+            "/api/sync/push",
+            True,
+            push_body([entry(i + 1, wo_id) for i in range(100)]),
+        ),
     ]
 
 
@@ -135,11 +169,25 @@ def main(argv: list[str] | None = None) -> int:
         sync_bench.say(f"[{root}] migrating and seeding a temporary SQLite database")
         data = sync_bench.prepare_onsite_db(url, root)
         port = sync_bench.free_port()
-        argv_ = [str(sync_bench.VENV_BIN / "gunicorn"), "--workers", str(WORKERS), "--worker-class", "sync",
-                 "--timeout", str(int(args.timeout) + 30), "--bind", f"127.0.0.1:{port}", "--chdir", str(root),
-                 "--log-level", "warning", "server:create_app()"]
-        server = sync_bench.Service("onsite", argv_, tmp / "onsite.log", port,
-                                    env=sync_bench.onsite_env(url, tmp, root), cwd=root)
+        argv_ = [
+            str(sync_bench.VENV_BIN / "gunicorn"),
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            str(int(args.timeout) + 30),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(root),
+            "--log-level",
+            "warning",
+            "server:create_app()",
+        ]
+        server = sync_bench.Service(
+            "onsite", argv_, tmp / "onsite.log", port, env=sync_bench.onsite_env(url, tmp, root), cwd=root
+        )
         try:
             server.wait_ready("/healthz")
             tech = data["technicians"][0]
@@ -156,8 +204,11 @@ def main(argv: list[str] | None = None) -> int:
                 before = peak_rss_mb(pids, "VmRSS")
                 status, size, seconds = send(port, method, path, body, auth if authenticated else {}, args.timeout)
                 pids = workers_of(server.proc.pid) or pids
-                print(f"{name:<46} {_size(len(body)):>9} {status:>22} {_size(size):>11} {seconds:>8.2f}s "
-                      f"{before:>5.0f} → {peak_rss_mb(pids):>4.0f} MB", flush=True)
+                print(
+                    f"{name:<46} {_size(len(body)):>9} {status:>22} {_size(size):>11} {seconds:>8.2f}s "
+                    f"{before:>5.0f} → {peak_rss_mb(pids):>4.0f} MB",
+                    flush=True,
+                )
         finally:
             server.stop()
     return 0
@@ -171,8 +222,9 @@ def _commit(root: Path) -> str:
     import subprocess
 
     done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
     return done.stdout.strip() + ("+changes" if dirty else "") if done.returncode == 0 else "?"
 
 

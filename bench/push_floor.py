@@ -14,6 +14,7 @@ Compare their sum with pouchdb-server's time per batch of 100 in sync_bench.py: 
 left is all a push may spend on HTTP, sign-in, the permission, lifecycle, seal and
 reference checks, the merge rules and the results.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ def sql_floor(url: str, batches: int) -> float:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         user, wo = cur.execute("SELECT technician_id, id FROM work_orders LIMIT 1").fetchone()
         device = str(uuid.uuid4())
-        cur.execute("INSERT INTO devices (id, user_id, last_seq, user_agent, created_at) VALUES (%s, %s, 0, '', now())",
-                    (device, user))
+        cur.execute(
+            "INSERT INTO devices (id, user_id, last_seq, user_agent, created_at) VALUES (%s, %s, 0, '', now())",
+            (device, user),
+        )
         conn.commit()
         seq = 0
 
@@ -55,25 +58,77 @@ def sql_floor(url: str, batches: int) -> float:
             for _ in range(sb.BATCH):
                 rid, seq = str(uuid.uuid4()), seq + 1
                 records.append((rid, user, device, now, 1, wo, "arrived", "小区东门，3号楼2单元", False, now, now))
-                sent = {"entity": "visit_event", "entity_id": rid, "op": "create", "base_version": None,
-                        "at": now.isoformat(), "fields": {"work_order_id": wo, "kind": "arrived", "note": "小区东门"}}
-                mutations.append((str(uuid.uuid4()), device, seq, user, "visit_event", rid, "create", "applied",
-                                  json.dumps(sent), json.dumps({"seq": seq, "status": "applied", "version": 1}), now, now))
+                sent = {
+                    "entity": "visit_event",
+                    "entity_id": rid,
+                    "op": "create",
+                    "base_version": None,
+                    "at": now.isoformat(),
+                    "fields": {"work_order_id": wo, "kind": "arrived", "note": "小区东门"},
+                }
+                mutations.append(
+                    (
+                        str(uuid.uuid4()),
+                        device,
+                        seq,
+                        user,
+                        "visit_event",
+                        rid,
+                        "create",
+                        "applied",
+                        json.dumps(sent),
+                        json.dumps({"seq": seq, "status": "applied", "version": 1}),
+                        now,
+                        now,
+                    )
+                )
                 log.append(("visit_event", rid, "put", user, now))
-            copy("COPY visit_events (id, created_by_id, device_id, device_at, version, work_order_id, kind, note, "
-                 "deleted, created_at, updated_at) FROM STDIN (FORMAT BINARY)",
-                 ["text", "text", "text", "timestamptz", "int4", "text", "text", "text", "bool", "timestamptz",
-                  "timestamptz"], records)
-            copy("COPY mutations (id, device_id, seq, user_id, entity, entity_id, op, status, payload, result, "
-                 "device_at, received_at) FROM STDIN (FORMAT BINARY)",
-                 ["text", "text", "int8", "text", "text", "text", "text", "text", "text", "text", "timestamptz",
-                  "timestamptz"], mutations)
+            copy(
+                "COPY visit_events (id, created_by_id, device_id, device_at, version, work_order_id, kind, note, "
+                "deleted, created_at, updated_at) FROM STDIN (FORMAT BINARY)",
+                [
+                    "text",
+                    "text",
+                    "text",
+                    "timestamptz",
+                    "int4",
+                    "text",
+                    "text",
+                    "text",
+                    "bool",
+                    "timestamptz",
+                    "timestamptz",
+                ],
+                records,
+            )
+            copy(
+                "COPY mutations (id, device_id, seq, user_id, entity, entity_id, op, status, payload, result, "
+                "device_at, received_at) FROM STDIN (FORMAT BINARY)",
+                [
+                    "text",
+                    "text",
+                    "int8",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "text",
+                    "timestamptz",
+                    "timestamptz",
+                ],
+                mutations,
+            )
             cur.execute("UPDATE devices SET last_seq = %s WHERE id = %s", (seq, device))
-            last = cur.execute("UPDATE sync_state SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq",
-                               (len(log),)).fetchone()[0]
-            copy("COPY change_log (seq, entity, entity_id, op, audience_user_id, changed_at) FROM STDIN (FORMAT BINARY)",
-                 ["int8", "text", "text", "text", "text", "timestamptz"],
-                 [(last - len(log) + i + 1, *row) for i, row in enumerate(log)])
+            last = cur.execute(
+                "UPDATE sync_state SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq", (len(log),)
+            ).fetchone()[0]
+            copy(
+                "COPY change_log (seq, entity, entity_id, op, audience_user_id, changed_at) FROM STDIN (FORMAT BINARY)",
+                ["int8", "text", "text", "text", "text", "timestamptz"],
+                [(last - len(log) + i + 1, *row) for i, row in enumerate(log)],
+            )
             conn.commit()
 
         for _ in range(10):

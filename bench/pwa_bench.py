@@ -18,6 +18,7 @@ Targets (from the issue): shell <= 100 KB gzipped, cold start <= 1 s, Lighthouse
 performance >= 95 and accessibility 100. Needs `npm ci` and /usr/bin/chromium.
 Writes bench/results/pwa.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -131,11 +132,17 @@ def make_app(workdir: Path):
     from server.seed.demo import seed_demo
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({
-        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-        "BLOB_DIR": str(workdir / "blobs"), "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-        "LOGIN_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING",
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+            "BLOB_DIR": str(workdir / "blobs"),
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     with app.app_context():
         db.create_all()
         seed_demo()
@@ -144,9 +151,17 @@ def make_app(workdir: Path):
 
 def launch(pw, profile: Path):
     return pw.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="allow",
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        service_workers="allow",
     )
 
 
@@ -159,9 +174,14 @@ def prime(pw, profile: Path, url: str) -> str:
     page.fill("#f-password", TECH[1])
     page.click("#login-submit")
     page.wait_for_selector("#jobs")
-    page.wait_for_function("() => document.getElementById('status').dataset.pending === '0' && !!document.querySelector('#today-list a.job')", timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('status').dataset.pending === '0' && !!document.querySelector('#today-list a.job')",
+        timeout=60_000,
+    )
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
-    page.wait_for_function("""async () => !!(await caches.match('/static/vendor/barcode-detector/zxing_reader.wasm'))""", timeout=60_000)
+    page.wait_for_function(
+        """async () => !!(await caches.match('/static/vendor/barcode-detector/zxing_reader.wasm'))""", timeout=60_000
+    )
     href = page.get_attribute("#today-list a.job", "href")
     ctx.close()
     return href.rsplit("/", 1)[-1]
@@ -190,8 +210,10 @@ def cold_start(pw, profile: Path, url: str, throttle: float = 4.0) -> dict:
         ctx.close()
 
 
-FLOOR_PAGE = ("data:text/html;charset=utf-8,<!doctype html><html lang=zh-CN><meta name=viewport "
-              "content='width=device-width'><header>Onsite 上门服务</header><p>正在打开… Loading…</p></html>")
+FLOOR_PAGE = (
+    "data:text/html;charset=utf-8,<!doctype html><html lang=zh-CN><meta name=viewport "
+    "content='width=device-width'><header>Onsite 上门服务</header><p>正在打开… Loading…</p></html>"
+)
 
 
 def floor_paint(pw, work: Path, throttle: float = 4.0) -> float:
@@ -211,8 +233,16 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
     """Lighthouse mobile (default emulation and simulated throttling) on the primed profile."""
     port = free_port()
     chrome = subprocess.Popen(
-        [CHROMIUM, "--headless=new", f"--remote-debugging-port={port}", f"--user-data-dir={profile}", *CHROMIUM_ARGS, "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            CHROMIUM,
+            "--headless=new",
+            f"--remote-debugging-port={port}",
+            f"--user-data-dir={profile}",
+            *CHROMIUM_ARGS,
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     out = {}
     try:
@@ -225,9 +255,20 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
         for name, target in urls:
             for _attempt in range(3):  # Lighthouse now and then loses the trace (NO_NAVSTART): try again
                 run = subprocess.run(
-                    [str(LIGHTHOUSE), target, f"--port={port}", "--only-categories=performance,accessibility",
-                     "--disable-storage-reset", "--output=json", "--quiet", "--max-wait-for-load=30000"],
-                    capture_output=True, text=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROMIUM},
+                    [
+                        str(LIGHTHOUSE),
+                        target,
+                        f"--port={port}",
+                        "--only-categories=performance,accessibility",
+                        "--disable-storage-reset",
+                        "--output=json",
+                        "--quiet",
+                        "--max-wait-for-load=30000",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    env={**os.environ, "CHROME_PATH": CHROMIUM},
                 )
                 report = json.loads(run.stdout) if run.returncode == 0 else None
                 if report and not report.get("runtimeError"):
@@ -244,7 +285,11 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
                 "lcp_ms": round(audits["largest-contentful-paint"]["numericValue"]),
                 "tbt_ms": round(audits["total-blocking-time"]["numericValue"]),
                 "cls": round(audits["cumulative-layout-shift"]["numericValue"], 3),
-                "failed_a11y": [a for a, r in audits.items() if r.get("score") == 0 and a in {x["id"] for x in cats["accessibility"]["auditRefs"]}],
+                "failed_a11y": [
+                    a
+                    for a, r in audits.items()
+                    if r.get("score") == 0 and a in {x["id"] for x in cats["accessibility"]["auditRefs"]}
+                ],
             }
     finally:
         chrome.terminate()
@@ -272,11 +317,17 @@ def main() -> int:
         for kind, v in sorted(sizes["by_kind"].items()):
             print(f"  {kind:<12} {v['files']:>3} files {v['raw'] / KB:8.1f} KB raw {v['gzip'] / KB:7.1f} KB gz")
         total = sizes["shell_html_css_js_gzip"]
-        print(f"  shell HTML+CSS+JS: {total / KB:.1f} KB gzipped ({sizes['shell_html_css_js_raw'] / KB:.1f} KB raw)  target <= 100 KB  {'OK' if total <= 100 * KB else 'OVER'}")
-        print(f"  fetched at start (page, CSS, entry module and its preloads): {sizes['start_fetch']['files']} files, {sizes['start_fetch']['gzip'] / KB:.1f} KB gz"
-              f"  ({'the `npm run build` bundle' if sizes['bundled'] else 'unbundled ES modules: run `npm run build`'})")
+        print(
+            f"  shell HTML+CSS+JS: {total / KB:.1f} KB gzipped ({sizes['shell_html_css_js_raw'] / KB:.1f} KB raw)  target <= 100 KB  {'OK' if total <= 100 * KB else 'OVER'}"
+        )
+        print(
+            f"  fetched at start (page, CSS, entry module and its preloads): {sizes['start_fetch']['files']} files, {sizes['start_fetch']['gzip'] / KB:.1f} KB gz"
+            f"  ({'the `npm run build` bundle' if sizes['bundled'] else 'unbundled ES modules: run `npm run build`'})"
+        )
         lazy = sizes["scanner_lazy"]
-        print(f"  scanner, loaded only when scanning (ZXing wasm + JS): {lazy['files']} files, {lazy['raw'] / KB:.0f} KB raw, {lazy['gzip'] / KB:.0f} KB gz")
+        print(
+            f"  scanner, loaded only when scanning (ZXing wasm + JS): {lazy['files']} files, {lazy['raw'] / KB:.0f} KB raw, {lazy['gzip'] / KB:.0f} KB gz"
+        )
 
         from playwright.sync_api import sync_playwright
 
@@ -292,13 +343,23 @@ def main() -> int:
         times = sorted(s["jobs_ms"] for s in starts)
         med = statistics.median(times)
         load = os.getloadavg()
-        results["cold_start"] = {"runs": starts, "median_ms": med, "cpu_throttle": 4, "floor_fcp_ms": floors,
-                                 "loadavg": load, "cpus": os.cpu_count()}
+        results["cold_start"] = {
+            "runs": starts,
+            "median_ms": med,
+            "cpu_throttle": 4,
+            "floor_fcp_ms": floors,
+            "loadavg": load,
+            "cpus": os.cpu_count(),
+        }
         print(f"\nOffline cold start to the job list, page CPU 4x throttled, {runs} runs (new browser process each)")
-        print(f"  median {med:.0f} ms  (min {times[0]:.0f}, max {times[-1]:.0f})  first paint median "
-              f"{statistics.median([s['fcp_ms'] for s in starts if s['fcp_ms']] or [0]):.0f} ms  target <= 1000 ms  {'OK' if med <= 1000 else 'OVER'}")
-        print(f"  for scale, a static two-line page in the same conditions paints at {statistics.median(floors):.0f} ms (median of 3);"
-              f" machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}")
+        print(
+            f"  median {med:.0f} ms  (min {times[0]:.0f}, max {times[-1]:.0f})  first paint median "
+            f"{statistics.median([s['fcp_ms'] for s in starts if s['fcp_ms']] or [0]):.0f} ms  target <= 1000 ms  {'OK' if med <= 1000 else 'OVER'}"
+        )
+        print(
+            f"  for scale, a static two-line page in the same conditions paints at {statistics.median(floors):.0f} ms (median of 3);"
+            f" machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}"
+        )
 
         if LIGHTHOUSE.exists():
             pages = [("job list", f"{server.url}/app/jobs")]
@@ -311,9 +372,11 @@ def main() -> int:
                 if "error" in r:
                     print(f"  {name}: failed: {r['error']}")
                     continue
-                print(f"  {name:<9} performance {r['performance']:>3} (target >= 95)  accessibility {r['accessibility']:>3} (target 100)"
-                      f"   FCP {r['fcp_ms']} ms  LCP {r['lcp_ms']} ms  TBT {r['tbt_ms']} ms  CLS {r['cls']}"
-                      + (f"  failed: {', '.join(r['failed_a11y'])}" if r["failed_a11y"] else ""))
+                print(
+                    f"  {name:<9} performance {r['performance']:>3} (target >= 95)  accessibility {r['accessibility']:>3} (target 100)"
+                    f"   FCP {r['fcp_ms']} ms  LCP {r['lcp_ms']} ms  TBT {r['tbt_ms']} ms  CLS {r['cls']}"
+                    + (f"  failed: {', '.join(r['failed_a11y'])}" if r["failed_a11y"] else "")
+                )
         else:
             print("\nLighthouse: not installed (npm ci)")
         server.stop()

@@ -10,6 +10,7 @@ databases (a temporary SQLite file; `onsite_bench` on the local PostgreSQL, drop
 afterwards), prints one table and writes bench/results/sync.json. bench/README.md
 says what each figure means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,12 @@ METRICS = {
     "idle_pull": (f"no-change pull, {IDLE_CLIENTS} clients", "requests/s", "hello", 0.5),
 }
 COLUMNS = ("sqlite", "postgres", "pouchdb", "hello")
-HEADINGS = {"sqlite": "onsite-sqlite", "postgres": "onsite-postgres", "pouchdb": "pouchdb-server", "hello": "hello-world"}
+HEADINGS = {
+    "sqlite": "onsite-sqlite",
+    "postgres": "onsite-postgres",
+    "pouchdb": "pouchdb-server",
+    "hello": "hello-world",
+}
 
 
 # ---------------------------------------------------------------- a light HTTP client
@@ -171,7 +177,9 @@ class Http:
                 pass
             body, self.buf = bytes(self.buf), bytearray()
             headers["connection"] = "close"
-        if headers.get("connection") == "close" or (version == "HTTP/1.0" and headers.get("connection") != "keep-alive"):
+        if headers.get("connection") == "close" or (
+            version == "HTTP/1.0" and headers.get("connection") != "keep-alive"
+        ):
             self.close()
         return int(status), body
 
@@ -272,8 +280,18 @@ def _visit_script(part_number: str) -> list[tuple[str, dict]]:
     """The records of one house call (seed 003), in the order a technician makes them."""
     ev = lambda kind, **kw: ("visit_event", {"kind": kind, **kw})
     ck = lambda step, value="yes", **kw: ("checklist_answer", {"step": step, "value": value, **kw})
-    kit = ["kit_tools", "kit_parts", "kit_gloves", "kit_shoe_covers", "kit_floor_cloth", "kit_forms",
-           "kit_receipts", "kit_fee_schedule", "kit_note_slips", "kit_id_badge"]
+    kit = [
+        "kit_tools",
+        "kit_parts",
+        "kit_gloves",
+        "kit_shoe_covers",
+        "kit_floor_cloth",
+        "kit_forms",
+        "kit_receipts",
+        "kit_fee_schedule",
+        "kit_note_slips",
+        "kit_id_badge",
+    ]
     return [
         ev("accepted"),
         ev("appointment_confirmed", note="客户确认下午两点到三点在家"),
@@ -287,13 +305,37 @@ def _visit_script(part_number: str) -> list[tuple[str, dict]]:
         ck("identity_confirmed", note="户主本人"),
         ck("badge_shown"),
         ev("entered"),
-        ("diagnosis", {"fault_cause": "压缩机启动电容老化，容量下降", "repair_method": "更换启动电容并测试运行",
-                       "customer_visible": True}),
-        ("part_fitted", {"part_number": part_number, "serial_fitted": "SN-NEW-0001", "serial_removed": "SN-OLD-0001",
-                         "quantity": 1, "unit_price": "180.00", "under_warranty": False}),
-        ("fee_quote", {"lines": [{"kind": "call_out", "description": "上门费", "amount": "50.00"},
-                                 {"kind": "part", "description": "主控板", "amount": "180.00"}],
-                       "total": "230.00", "consented": True, "consented_at": datetime.now(CST).isoformat()}),
+        (
+            "diagnosis",
+            {
+                "fault_cause": "压缩机启动电容老化，容量下降",
+                "repair_method": "更换启动电容并测试运行",
+                "customer_visible": True,
+            },
+        ),
+        (
+            "part_fitted",
+            {
+                "part_number": part_number,
+                "serial_fitted": "SN-NEW-0001",
+                "serial_removed": "SN-OLD-0001",
+                "quantity": 1,
+                "unit_price": "180.00",
+                "under_warranty": False,
+            },
+        ),
+        (
+            "fee_quote",
+            {
+                "lines": [
+                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
+                    {"kind": "part", "description": "主控板", "amount": "180.00"},
+                ],
+                "total": "230.00",
+                "consented": True,
+                "consented_at": datetime.now(CST).isoformat(),
+            },
+        ),
         ev("fee_consented"),
         ev("three_guarantees_explained"),
         ck("test_run", "ok", note="制冷正常，出风口温度 12℃"),
@@ -322,8 +364,14 @@ class Device:
         for _ in range(n):
             visit, i = divmod(self.step, len(self.script))
             entity, fields = self.script[i]
-            out.append({"entity": entity, "entity_id": str(uuid.uuid4()), "at": datetime.now(CST).isoformat(),
-                        "fields": {"work_order_id": self.work_orders[visit % len(self.work_orders)], **fields}})
+            out.append(
+                {
+                    "entity": entity,
+                    "entity_id": str(uuid.uuid4()),
+                    "at": datetime.now(CST).isoformat(),
+                    "fields": {"work_order_id": self.work_orders[visit % len(self.work_orders)], **fields},
+                }
+            )
             self.step += 1
         return out
 
@@ -332,13 +380,17 @@ class Device:
         for record in self.records(n):
             self.seq += 1
             mutations.append({"seq": self.seq, "id": str(uuid.uuid4()), "op": "create", "base_version": None, **record})
-        return json.dumps({"device_id": self.id, "device_time": datetime.now(CST).isoformat(),
-                           "mutations": mutations}, ensure_ascii=False).encode()
+        return json.dumps(
+            {"device_id": self.id, "device_time": datetime.now(CST).isoformat(), "mutations": mutations},
+            ensure_ascii=False,
+        ).encode()
 
     def bulk_docs_body(self, n: int) -> bytes:
         """The same records as PouchDB documents (what a PouchDB app would replicate)."""
-        docs = [{"_id": r["entity_id"], "type": r["entity"], "device_id": self.id, "at": r["at"], **r["fields"]}
-                for r in self.records(n)]
+        docs = [
+            {"_id": r["entity_id"], "type": r["entity"], "device_id": self.id, "at": r["at"], **r["fields"]}
+            for r in self.records(n)
+        ]
         return json.dumps({"docs": docs}, ensure_ascii=False).encode()
 
 
@@ -356,8 +408,9 @@ class Service:
 
     def __init__(self, name: str, argv: list[str], log: Path, port: int, env: dict | None = None, cwd: Path = ROOT):
         self.name, self.port, self.log = name, port, log
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait_ready(self, path: str, timeout: float = 60) -> None:
         end = time.monotonic() + timeout
@@ -388,15 +441,34 @@ class Service:
 def gunicorn(name: str, app: str, tmp: Path, chdir: Path, env: dict | None = None) -> Service:
     """The one server setup of every Flask variant: gunicorn, WORKERS sync workers, loopback."""
     port = free_port()
-    argv = [str(VENV_BIN / "gunicorn"), "--workers", str(WORKERS), "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app]
+    argv = [
+        str(VENV_BIN / "gunicorn"),
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(chdir),
+        "--log-level",
+        "warning",
+        app,
+    ]
     # gunicorn puts its working directory first on sys.path: it must be the tree to serve.
     return Service(name, argv, tmp / f"{name}.log", port, env=env, cwd=chdir)
 
 
 def onsite_env(url: str, tmp: Path, root: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "onsite-bench", "SESSION_COOKIE_SECURE": "0",
-            "LOGIN_RATE_LIMIT": "100000 per minute", "BLOB_DIR": str(tmp / "blobs"), "PYTHONPATH": str(root)}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "onsite-bench",
+        "SESSION_COOKIE_SECURE": "0",
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "BLOB_DIR": str(tmp / "blobs"),
+        "PYTHONPATH": str(root),
+    }
 
 
 # ---------------------------------------------------------------- databases and seed data
@@ -416,32 +488,57 @@ def seed(url: str, root: Path) -> dict:
 
     app = create_app({"SECRET_KEY": "onsite-bench"})
     with app.app_context():
+
         def user(email, name, role):
-            u = User(email=email, name=name, role=role, password_hash=None, webauthn_user_handle=secrets.token_bytes(32))
+            u = User(
+                email=email, name=name, role=role, password_hash=None, webauthn_user_handle=secrets.token_bytes(32)
+            )
             db.session.add(u)
             return u
 
         dispatcher = user("dispatcher@bench.onsite", "张丽", "dispatcher")
         techs = [user(f"tech{i}@bench.onsite", f"师傅{i}", "technician") for i in range(TECHNICIANS)]
-        part = Part(part_number="AC-CAP-35", name="压缩机运行电容 35μF", name_en="Compressor run capacitor",
-                    price="45.00", barcode="6901234567892", barcode_formats=["ean_13"], serialised=False)
+        part = Part(
+            part_number="AC-CAP-35",
+            name="压缩机运行电容 35μF",
+            name_en="Compressor run capacitor",
+            price="45.00",
+            barcode="6901234567892",
+            barcode_formats=["ean_13"],
+            serialised=False,
+        )
         db.session.add(part)
         db.session.flush()
         start = datetime.combine(datetime.now(CST).date(), datetime.min.time(), CST) + timedelta(hours=14)
         orders: dict[str, list[str]] = {}
         for t, tech in enumerate(techs):
             for i in range(ORDERS_PER_TECHNICIAN):
-                customer = Customer(name=f"客户{t}-{i}", phone=f"138{t:02d}{i:06d}", address=f"上海市浦东新区世纪大道 {t * 100 + i} 号")
+                customer = Customer(
+                    name=f"客户{t}-{i}", phone=f"138{t:02d}{i:06d}", address=f"上海市浦东新区世纪大道 {t * 100 + i} 号"
+                )
                 db.session.add(customer)
                 db.session.flush()
-                product = Product(customer_id=customer.id, model="KFR-35GW", serial_no=f"KFR35-{t}-{i}",
-                                  purchase_date=datetime.now(CST).date() - timedelta(days=200), warranty_months=12)
+                product = Product(
+                    customer_id=customer.id,
+                    model="KFR-35GW",
+                    serial_no=f"KFR35-{t}-{i}",
+                    purchase_date=datetime.now(CST).date() - timedelta(days=200),
+                    warranty_months=12,
+                )
                 db.session.add(product)
                 db.session.flush()
                 wo = create_work_order(
-                    {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "空调不制冷",
-                     "customer_id": customer.id, "product_id": product.id, "technician_id": tech.id,
-                     "appointment_start": start, "appointment_end": start + timedelta(hours=1)},
+                    {
+                        "channel": "phone",
+                        "type": "repair",
+                        "priority": "normal",
+                        "fault_description": "空调不制冷",
+                        "customer_id": customer.id,
+                        "product_id": product.id,
+                        "technician_id": tech.id,
+                        "appointment_start": start,
+                        "appointment_end": start + timedelta(hours=1),
+                    },
                     dispatcher,
                 )
                 db.session.flush()
@@ -600,11 +697,25 @@ def ensure_pouchdb() -> None:
         return
     if shutil.which("npm") is None:
         raise RuntimeError("npm is needed to install pouchdb-server")
-    say(f"[pouchdb] installing pouchdb-server@{POUCH_VERSION} into {NODE_DIR.relative_to(ROOT)} "
-        "(first run only; takes a few minutes)")
+    say(
+        f"[pouchdb] installing pouchdb-server@{POUCH_VERSION} into {NODE_DIR.relative_to(ROOT)} "
+        "(first run only; takes a few minutes)"
+    )
     NODE_DIR.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "--loglevel", "error",
-                    f"pouchdb-server@{POUCH_VERSION}"], check=True)
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--prefix",
+            str(NODE_DIR),
+            "--no-audit",
+            "--no-fund",
+            "--loglevel",
+            "error",
+            f"pouchdb-server@{POUCH_VERSION}",
+        ],
+        check=True,
+    )
 
 
 class PouchDB:
@@ -618,8 +729,18 @@ class PouchDB:
         home = tmp / "pouchdb"
         home.mkdir()
         port = free_port()
-        argv = [str(POUCH_BIN), "--host", "127.0.0.1", "--port", str(port), "--dir", str(home),
-                "--config", str(home / "config.json"), "--no-stdout-logs"]
+        argv = [
+            str(POUCH_BIN),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(home),
+            "--config",
+            str(home / "config.json"),
+            "--no-stdout-logs",
+        ]
         self.server = Service("pouchdb-server", argv, tmp / "pouchdb.log", port, cwd=home)
         # A technician's work orders, as ids the documents refer to.
         self.work_orders = [[str(uuid.uuid4()) for _ in range(ORDERS_PER_TECHNICIAN)] for _ in range(TECHNICIANS)]
@@ -660,7 +781,9 @@ class PouchDB:
         state = {"since": 0, "page": 0}
 
         def op() -> int:
-            page = http.get_json(f"/{self.db}/_changes?limit={PAGE}&include_docs=true&since={quote(str(state['since']))}")
+            page = http.get_json(
+                f"/{self.db}/_changes?limit={PAGE}&include_docs=true&since={quote(str(state['since']))}"
+            )
             n = len(page["results"])
             state["page"] = (state["page"] + 1) % pages
             state["since"] = page["last_seq"] if n == PAGE and state["page"] else 0
@@ -671,8 +794,10 @@ class PouchDB:
     def idle_jobs(self) -> list[Job]:
         last = Http(self.server.port).get_json(f"/{self.db}")["update_seq"]
         path = f"/{self.db}/_changes?limit={PAGE}&include_docs=true&since={quote(str(last))}"
-        return [idle_job(self.server.port, path, check=lambda b: json.loads(b)["results"] == [])
-                for _ in range(IDLE_CLIENTS)]
+        return [
+            idle_job(self.server.port, path, check=lambda b: json.loads(b)["results"] == [])
+            for _ in range(IDLE_CLIENTS)
+        ]
 
 
 class HelloWorld:
@@ -728,7 +853,7 @@ def run_rounds(systems: dict, rounds: int, duration: float) -> dict[str, dict[st
     for r in range(rounds):
         for metric, (label, unit, _, _) in METRICS.items():
             names = [c for c in systems if metric in systems[c].metrics]
-            names = names[r % len(names):] + names[: r % len(names)]
+            names = names[r % len(names) :] + names[: r % len(names)]
             for c in names:
                 s = measure(systems[c], metric, duration)
                 samples[c].setdefault(metric, []).append(s)
@@ -749,7 +874,12 @@ def ratios(figures: dict[str, dict[str, float]]) -> dict:
     for metric, (_, _, base, target) in METRICS.items():
         pg, baseline = figures.get("postgres", {}).get(metric), figures.get(base, {}).get(metric)
         if pg is not None and baseline:
-            out[metric] = {"ratio": pg / baseline, "baseline": HEADINGS[base], "target": target, "met": pg / baseline >= target}
+            out[metric] = {
+                "ratio": pg / baseline,
+                "baseline": HEADINGS[base],
+                "target": target,
+                "met": pg / baseline >= target,
+            }
     return out
 
 
@@ -766,8 +896,13 @@ def table(figures: dict[str, dict[str, float]], found: dict) -> str:
         cells.append(f"≥ {target:.1f}×: " + ("met" if r and r["met"] else "MISSED" if r else "n/a"))
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = ["  ".join(cell.ljust(w) if i in (0, 1, len(head) - 1) else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths, strict=False))) for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i in (0, 1, len(head) - 1) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        )
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
@@ -795,12 +930,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one round of 1 s per figure (a smoke run)")
     parser.add_argument("--seconds", type=float, help="seconds per measurement (default 3; 1 with --quick)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds; the table shows medians (default 3; 1 with --quick)")
+    parser.add_argument(
+        "--rounds", type=int, help="interleaved rounds; the table shows medians (default 3; 1 with --quick)"
+    )
     parser.add_argument("--only", default=",".join(COLUMNS), help="columns to run (default %(default)s)")
-    parser.add_argument("--postgres", default=DEFAULT_PG, metavar="URL",
-                        help=f"PostgreSQL server to create the {PG_DATABASE} database on (default %(default)s)")
-    parser.add_argument("--onsite-root", type=Path, default=ROOT, metavar="DIR",
-                        help="the Onsite tree to serve, e.g. a copy with a change to compare (default: this one)")
+    parser.add_argument(
+        "--postgres",
+        default=DEFAULT_PG,
+        metavar="URL",
+        help=f"PostgreSQL server to create the {PG_DATABASE} database on (default %(default)s)",
+    )
+    parser.add_argument(
+        "--onsite-root",
+        type=Path,
+        default=ROOT,
+        metavar="DIR",
+        help="the Onsite tree to serve, e.g. a copy with a change to compare (default: this one)",
+    )
     parser.add_argument("--seed", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seed:
@@ -827,20 +973,41 @@ def main(argv: list[str] | None = None) -> int:
     figures = summarise(samples)
     found = ratios(figures)
     print()
-    print(f"Sync benchmark: median of {rounds} round(s) of {duration:g} s; gunicorn {WORKERS} sync workers; "
-          f"{os.cpu_count()} cores shared by servers and clients; loopback")
+    print(
+        f"Sync benchmark: median of {rounds} round(s) of {duration:g} s; gunicorn {WORKERS} sync workers; "
+        f"{os.cpu_count()} cores shared by servers and clients; loopback"
+    )
     print(table(figures, found))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
-        "settings": {"seconds": duration, "rounds": rounds, "batch": BATCH, "page": PAGE, "pull_pages": PULL_PAGES, "onsite_root": str(args.onsite_root),
-                     "idle_clients": IDLE_CLIENTS, "gunicorn_workers": WORKERS, "pouchdb_server": POUCH_VERSION},
-        "figures": figures,
-        "ratios": found,
-        "samples": {c: {m: [s.__dict__ for s in ss] for m, ss in per.items()} for c, per in samples.items()},
-    }, indent=2, ensure_ascii=False))
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "load_average": os.getloadavg(),
+                },
+                "settings": {
+                    "seconds": duration,
+                    "rounds": rounds,
+                    "batch": BATCH,
+                    "page": PAGE,
+                    "pull_pages": PULL_PAGES,
+                    "onsite_root": str(args.onsite_root),
+                    "idle_clients": IDLE_CLIENTS,
+                    "gunicorn_workers": WORKERS,
+                    "pouchdb_server": POUCH_VERSION,
+                },
+                "figures": figures,
+                "ratios": found,
+                "samples": {c: {m: [s.__dict__ for s in ss] for m, ss in per.items()} for c, per in samples.items()},
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -1,4 +1,5 @@
 """Onsite: the Flask app factory."""
+
 from __future__ import annotations
 
 import logging

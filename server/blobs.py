@@ -3,6 +3,7 @@
 A small interface so an S3-compatible store can replace the filesystem one: the
 engine only calls put/get/exists with a verified SHA-256.
 """
+
 from __future__ import annotations
 
 import os

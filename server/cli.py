@@ -1,4 +1,5 @@
 """Admin commands: `flask --app server init-db`, `seed-demo`, `create-user`."""
+
 from __future__ import annotations
 
 import click
@@ -49,8 +50,13 @@ def init_app(app: Flask) -> None:
         except WeakPassword as exc:
             raise click.BadParameter(str(exc), param_hint="password") from None
         db.session.add(
-            User(email=email, name=name, role=role, password_hash=password_hash,
-                 webauthn_user_handle=secrets.token_bytes(32))
+            User(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=password_hash,
+                webauthn_user_handle=secrets.token_bytes(32),
+            )
         )
         db.session.commit()
         click.echo(f"Created {role} {email}")
@@ -131,12 +137,15 @@ def init_key_commands(app: Flask) -> None:
 
         ring = app_ring()
         unreadable = 0
-        for table, columns, noun in (("customers", ("phone", "address"), "customers"),
-                                     ("report_shares", ("recipient",), "report recipients")):
+        for table, columns, noun in (
+            ("customers", ("phone", "address"), "customers"),
+            ("report_shares", ("recipient",), "report recipients"),
+        ):
             # The raw columns: the ORM type would decrypt, and we need to see which key sealed them.
             digest_col = ("phone_digest",) if table == "customers" else ()
-            raw = sa.table(table, sa.column("id"), *(sa.column(c, sa.Text) for c in columns),
-                           *(sa.column(c) for c in digest_col))
+            raw = sa.table(
+                table, sa.column("id"), *(sa.column(c, sa.Text) for c in columns), *(sa.column(c) for c in digest_col)
+            )
             rows = db.session.execute(sa.select(*raw.c)).all()
             changed = 0
             for row in rows:

@@ -1,4 +1,5 @@
 """Settings read from the environment, with safe embedded defaults."""
+
 from __future__ import annotations
 
 import os
@@ -62,7 +63,7 @@ def from_environment() -> dict:
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'onsite.db'}"
     if db_url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
-        db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
     return {
         "SECRET_KEY": _secret_key(),
         # Customer phone and address are encrypted at rest (server/crypto.py).
@@ -87,9 +88,7 @@ def from_environment() -> dict:
         "WEBAUTHN_RP_NAME": os.environ.get("WEBAUTHN_RP_NAME", "Onsite"),
         "WEBAUTHN_ORIGINS": [
             o.strip()
-            for o in os.environ.get(
-                "WEBAUTHN_ORIGIN", "http://localhost:5000,http://127.0.0.1:5000"
-            ).split(",")
+            for o in os.environ.get("WEBAUTHN_ORIGIN", "http://localhost:5000,http://127.0.0.1:5000").split(",")
             if o.strip()
         ],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
@@ -120,12 +119,8 @@ def from_environment() -> dict:
         "SYNC_PULL_MAX_LIMIT": 1000,
         "SYNC_PUSH_MAX_MUTATIONS": 500,
         # SLA clocks per priority, in hours (seed 002: urgent 2 h, important 4 h, normal 24 h).
-        "SLA_RESPONSE_HOURS": _sla_hours(
-            "SLA_RESPONSE_HOURS", {"urgent": 2, "important": 4, "normal": 24}
-        ),
-        "SLA_RESOLUTION_HOURS": _sla_hours(
-            "SLA_RESOLUTION_HOURS", {"urgent": 24, "important": 48, "normal": 72}
-        ),
+        "SLA_RESPONSE_HOURS": _sla_hours("SLA_RESPONSE_HOURS", {"urgent": 2, "important": 4, "normal": 24}),
+        "SLA_RESOLUTION_HOURS": _sla_hours("SLA_RESOLUTION_HOURS", {"urgent": 24, "important": 48, "normal": 72}),
         "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
         # Fee schedule handed to the PWA for quotes out of warranty (yuan, two decimals).
         "FEE_SCHEDULE": {

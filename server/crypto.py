@@ -10,6 +10,7 @@ key decrypts, so keys rotate by putting a new one first and running
 (HMAC-SHA256 over the digits, key ``PHONE_HASH_KEY``) so the office can find a customer
 by phone without decrypting every row.
 """
+
 from __future__ import annotations
 
 import base64

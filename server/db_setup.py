@@ -1,4 +1,5 @@
 """Database engine tweaks per dialect."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -4,6 +4,7 @@ Domain errors (server/domain/errors.py) are turned into HTTP here, once: the cla
 the status, the stable `reason` code and its `params` go into the body beside the
 message in the request's language, so a client can word it itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,8 +93,12 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: domain.DomainError):
         _forget_changes()
         return error_response(
-            status_of(exc), exc.text(gettext), exc.field_texts(gettext),
-            reason=exc.code, params=exc.params, **exc.extra,
+            status_of(exc),
+            exc.text(gettext),
+            exc.field_texts(gettext),
+            reason=exc.code,
+            params=exc.params,
+            **exc.extra,
         )
 
     @app.errorhandler(ApiError)
@@ -104,8 +109,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         return error_response(
-            400, f"CSRF check failed: {exc.description} Send the csrf_token from "
-            "GET /api/auth/session in the X-CSRFToken header."
+            400,
+            f"CSRF check failed: {exc.description} Send the csrf_token from "
+            "GET /api/auth/session in the X-CSRFToken header.",
         )
 
     @app.errorhandler(HTTPException)
@@ -122,7 +128,7 @@ def register_error_handlers(app: Flask) -> None:
         else:
             message = data.get("message") or exc.description
         response, status = error_response(exc.code or 500, message, errors)
-        for name, value in (getattr(exc, "get_headers", lambda: [])() or []):
+        for name, value in getattr(exc, "get_headers", lambda: [])() or []:
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response, status

@@ -4,6 +4,7 @@ The SQLite database is created 0600 before SQLite opens it (SQLite would make it
 under the usual umask, and gives its -wal and -shm files the database file's mode);
 the secrets kept in instance/ are 0600 too, tightened if found wider.
 """
+
 from __future__ import annotations
 
 import logging

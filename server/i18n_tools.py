@@ -9,6 +9,7 @@
 `python -m server.i18n_tools build` compiles and exports without an app (scripts/setup).
 The same steps with pybabel itself are in README.md ("Languages").
 """
+
 from __future__ import annotations
 
 import json
@@ -40,16 +41,27 @@ def extract(pot: Path | None = None) -> None:
     cwd = os.getcwd()
     os.chdir(ROOT)  # locations relative to the repository
     try:
-        _pybabel("extract", "-F", "babel.cfg", *keywords, "--no-wrap", "--sort-by-file", "--add-location=file",
-                 "--project", "Onsite", "-o", str(pot or POT), ".")
+        _pybabel(
+            "extract",
+            "-F",
+            "babel.cfg",
+            *keywords,
+            "--no-wrap",
+            "--sort-by-file",
+            "--add-location=file",
+            "--project",
+            "Onsite",
+            "-o",
+            str(pot or POT),
+            ".",
+        )
     finally:
         os.chdir(cwd)
 
 
 def update() -> None:
     # No fuzzy matching: a changed English text must be translated again, not guessed.
-    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-wrap", "--no-fuzzy-matching",
-             "--ignore-obsolete")
+    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete")
 
 
 def compile_catalogues() -> None:
@@ -86,7 +98,7 @@ def pwa_glossary() -> dict[str, dict[str, str]]:
         for group, prefix in PWA_PREFIXES.items():
             for value, term in GLOSSARY[group].items():
                 message = cat.get(term.msgid, context=term.context) if cat else None
-                words[f"{prefix}{value}"] = (message.string if message and message.string else term.msgid)
+                words[f"{prefix}{value}"] = message.string if message and message.string else term.msgid
         out[tag] = words
     return out
 

@@ -7,6 +7,7 @@ JSON has no type for (dates as HTTP dates, Decimal and UUID as strings). Only
 non-ASCII text goes out as UTF-8 rather than as \\u escapes; both are the same JSON.
 Indented output (debug mode) and explicit dump options are left to the standard library.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,9 @@ import orjson
 from flask.json.provider import DefaultJSONProvider
 
 # Dates and dataclasses go to Flask's fallback, as with the standard library.
-_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 def encode(obj: Any) -> bytes:

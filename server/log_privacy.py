@@ -4,6 +4,7 @@ Access logs print request lines, and a query string can carry a phone number
 (customer search): the filter drops query strings from werkzeug's and gunicorn's
 access lines. Application code logs ids, never names, phones or addresses.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,9 +38,10 @@ class DropQueryStrings(logging.Filter):
                 atoms[key] = _scrub_atom(key, value)
             record.args = atoms
         elif record.args:
-            record.args = tuple(_QUERY.sub(r"\1?…", a) if isinstance(a, str) else a for a in (
-                record.args if isinstance(record.args, tuple) else (record.args,)
-            ))
+            record.args = tuple(
+                _QUERY.sub(r"\1?…", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
         if isinstance(record.msg, str):
             record.msg = _QUERY.sub(r"\1?…", record.msg)
         return True

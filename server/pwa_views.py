@@ -13,6 +13,7 @@ size and modification time of each file esbuild read: a stat each, no hashing); 
 a build, with an edited source, or with PWA_USE_SOURCES, the modules are served as they
 are and the worker runs in development mode (see pwa/static/sw.js).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,26 @@ DIST_DIR = STATIC_DIR / "dist"
 SOURCE_ENTRY = "/static/js/app.js"
 SOURCE_PRELOAD = [
     f"/static/js/{name}.js"
-    for name in ("db", "api", "sync", "outbox", "wire", "i18n", "i18n/glossary", "i18n/zh-CN", "i18n/en", "router", "routes", "visit",
-                 "records", "ui/dom", "ui/chrome", "ui/update", "ui/drafts", "ui/jobs")
+    for name in (
+        "db",
+        "api",
+        "sync",
+        "outbox",
+        "wire",
+        "i18n",
+        "i18n/glossary",
+        "i18n/zh-CN",
+        "i18n/en",
+        "router",
+        "routes",
+        "visit",
+        "records",
+        "ui/dom",
+        "ui/chrome",
+        "ui/update",
+        "ui/drafts",
+        "ui/jobs",
+    )
 ]
 ROUTES_JS = STATIC_DIR / "js" / "routes.js"
 
@@ -113,7 +132,9 @@ def _fresh_bundle() -> dict | None:
     if changed:
         if changed not in _warned:
             _warned.add(changed)
-            log.warning("pwa/static/dist is older than the sources (%s): serving the modules; run `npm run build`", changed)
+            log.warning(
+                "pwa/static/dist is older than the sources (%s): serving the modules; run `npm run build`", changed
+            )
         return None
     return meta
 

@@ -1,4 +1,5 @@
 """Text search helpers."""
+
 from __future__ import annotations
 
 ESCAPE = "\\"

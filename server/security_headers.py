@@ -1,4 +1,5 @@
 """Security headers on every response."""
+
 from __future__ import annotations
 
 from flask import Flask, request
@@ -48,6 +49,10 @@ def init_app(app: Flask) -> None:
     def _headers(response):
         for name, value in headers_for(request.path, request.is_secure).items():
             response.headers.setdefault(name, value)
-        if request.path.startswith(NO_STORE[1:]) and "/static/" not in request.path and response.headers["Cache-Control"] != "no-store":
+        if (
+            request.path.startswith(NO_STORE[1:])
+            and "/static/" not in request.path
+            and response.headers["Cache-Control"] != "no-store"
+        ):
             response.headers["Cache-Control"] = "no-store"  # over send_file's "no-cache" and the like
         return response

@@ -3,6 +3,7 @@
 Rate limits go to Flask-Limiter's own storage (`RATELIMIT_STORAGE_URI`); pending passkey
 challenges go here (server/auth/challenges.py), or to the database without Redis.
 """
+
 from __future__ import annotations
 
 import threading

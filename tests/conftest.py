@@ -1,4 +1,5 @@
 """Shared fixtures: a fresh app and database per test, on SQLite and (if configured) PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -213,16 +214,56 @@ def world(app, people):
     c2 = Customer(name="Anna Li", phone="13800000002", address="北京市朝阳区建国路 8 号", locale="en")
     _db.session.add_all([c1, c2])
     _db.session.flush()
-    p1 = Product(customer_id=c1.id, model="AC-3000", serial_no="AC3K-0001", purchase_date=date.today() - timedelta(days=100), warranty_months=12)
-    p2 = Product(customer_id=c2.id, model="WM-800", serial_no="WM8-0002", purchase_date=date.today() - timedelta(days=800), warranty_months=24)
-    part = Part(part_number="PCB-220", name="主控板", name_en="Main board", price="180.00", barcode="6901234567892", barcode_formats=["ean_13"], serialised=True)
+    p1 = Product(
+        customer_id=c1.id,
+        model="AC-3000",
+        serial_no="AC3K-0001",
+        purchase_date=date.today() - timedelta(days=100),
+        warranty_months=12,
+    )
+    p2 = Product(
+        customer_id=c2.id,
+        model="WM-800",
+        serial_no="WM8-0002",
+        purchase_date=date.today() - timedelta(days=800),
+        warranty_months=24,
+    )
+    part = Part(
+        part_number="PCB-220",
+        name="主控板",
+        name_en="Main board",
+        price="180.00",
+        barcode="6901234567892",
+        barcode_formats=["ean_13"],
+        serialised=True,
+    )
     _db.session.add_all([p1, p2, part])
     _db.session.flush()
     base = {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "不制冷"}
     cst = timezone(timedelta(hours=8))  # appointments are days in the service area (UTC+8)
     soon = datetime.combine(datetime.now(cst).date(), datetime.min.time(), cst) + timedelta(hours=14)
-    wo1 = create_work_order({**base, "customer_id": c1.id, "product_id": p1.id, "technician_id": people["tech1"].id, "appointment_start": soon, "appointment_end": soon + timedelta(hours=1)}, people["dispatcher"])
-    wo2 = create_work_order({**base, "customer_id": c2.id, "product_id": p2.id, "technician_id": people["tech2"].id, "appointment_start": soon, "appointment_end": soon + timedelta(hours=1)}, people["dispatcher"])
+    wo1 = create_work_order(
+        {
+            **base,
+            "customer_id": c1.id,
+            "product_id": p1.id,
+            "technician_id": people["tech1"].id,
+            "appointment_start": soon,
+            "appointment_end": soon + timedelta(hours=1),
+        },
+        people["dispatcher"],
+    )
+    wo2 = create_work_order(
+        {
+            **base,
+            "customer_id": c2.id,
+            "product_id": p2.id,
+            "technician_id": people["tech2"].id,
+            "appointment_start": soon,
+            "appointment_end": soon + timedelta(hours=1),
+        },
+        people["dispatcher"],
+    )
     _db.session.add(VanStock(technician_id=people["tech1"].id, part_id=part.id, quantity=3))
     _db.session.commit()
     return {"customers": [c1, c2], "products": [p1, p2], "part": part, "wo1": wo1, "wo2": wo2}

@@ -1,4 +1,5 @@
 """Signing in and out, tokens, CSRF, rate limits, cookies, headers and the API docs."""
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,13 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app, people, email
     assert response.status_code == 401
     body = response.get_json()
     assert body.pop("message") in (WRONG, "邮箱或密码错误，或该账号不能在此登录。")  # in the request's language
-    assert body == {"code": 401, "status": "Unauthorized", "errors": {}, "reason": "auth.wrong_credentials", "params": {}}
+    assert body == {
+        "code": 401,
+        "status": "Unauthorized",
+        "errors": {},
+        "reason": "auth.wrong_credentials",
+        "params": {},
+    }
 
 
 def test_a_deactivated_account_cannot_sign_in_or_use_its_session(app, db, people):
@@ -107,9 +114,12 @@ def test_signing_in_starts_a_new_session_so_an_old_csrf_token_stops_working(app,
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"email": "tech1@test.onsite"}, "password"), ({"password": PASSWORD}, "email"),
-     ({"email": "not-an-email", "password": PASSWORD}, "email"),
-     ({"email": "tech1@test.onsite", "password": PASSWORD, "role": "manager"}, "role")],
+    [
+        ({"email": "tech1@test.onsite"}, "password"),
+        ({"password": PASSWORD}, "email"),
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "tech1@test.onsite", "password": PASSWORD, "role": "manager"}, "role"),
+    ],
 )
 def test_login_with_bad_input_is_422(app, body, field):
     response = ApiClient(app).post("/api/auth/login", json=body)
@@ -121,7 +131,9 @@ def test_login_with_bad_input_is_422(app, body, field):
 
 def test_a_bearer_token_works_without_a_session_or_csrf(app, db, people):
     plain = app.test_client()  # no cookies, no CSRF token, like an integration
-    response = plain.post("/api/auth/token", json={"email": "dispatch@test.onsite", "password": PASSWORD, "name": "ERP link"})
+    response = plain.post(
+        "/api/auth/token", json={"email": "dispatch@test.onsite", "password": PASSWORD, "name": "ERP link"}
+    )
     assert response.status_code == 201
     token = response.get_json()["token"]
     assert response.get_json()["user"]["role"] == "dispatcher"
@@ -170,7 +182,9 @@ def test_cookie_writes_need_the_csrf_header(client_for):
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_every_unsafe_method_is_checked(client_for, world, method):
     client = client_for("dispatcher")
-    url = {"put": "/api/van-stock", "patch": f"/api/customers/{world['customers'][0].id}", "delete": "/api/customers"}[method]
+    url = {"put": "/api/van-stock", "patch": f"/api/customers/{world['customers'][0].id}", "delete": "/api/customers"}[
+        method
+    ]
     response = getattr(client.client, method)(url, json={})
     assert response.status_code == 400 and "CSRF" in response.get_json()["message"]
 
@@ -215,9 +229,12 @@ def test_token_creation_shares_the_login_budget(limited_app):
     client = ApiClient(limited_app)
     for _ in range(2):
         client.login("tech1@test.onsite", "guess")
-    assert limited_app.test_client().post(
-        "/api/auth/token", json={"email": "tech1@test.onsite", "password": "guess"}
-    ).status_code == 401
+    assert (
+        limited_app.test_client()
+        .post("/api/auth/token", json={"email": "tech1@test.onsite", "password": "guess"})
+        .status_code
+        == 401
+    )
     over = limited_app.test_client().post("/api/auth/token", json={"email": "tech1@test.onsite", "password": PASSWORD})
     assert over.status_code == 429
 
@@ -241,9 +258,12 @@ def test_session_cookies_are_httponly_samesite_and_secure_by_default(tmp_path, m
         _db.session.commit()
         client = app.test_client()
         token = client.get("/api/auth/session", base_url="https://localhost").get_json()["csrf_token"]
-        response = client.post("/api/auth/login", json={"email": "tech1@test.onsite", "password": PASSWORD},
-                               headers={"X-CSRFToken": token, "Referer": "https://localhost/app/"},
-                               base_url="https://localhost")  # on HTTPS Flask-WTF also checks the referrer
+        response = client.post(
+            "/api/auth/login",
+            json={"email": "tech1@test.onsite", "password": PASSWORD},
+            headers={"X-CSRFToken": token, "Referer": "https://localhost/app/"},
+            base_url="https://localhost",
+        )  # on HTTPS Flask-WTF also checks the referrer
         _db.session.remove()
         _db.engine.dispose()
     assert response.status_code == 200
@@ -291,8 +311,15 @@ def test_openapi_document_is_valid_and_lists_every_api_path(app):
         if r.rule.startswith("/api/") and not r.rule.startswith(("/api/docs", "/api/openapi.json"))
     }
     assert served - documented == set()
-    for path in ("/api/work-orders/", "/api/work-orders/{wo_id}", "/api/customers", "/api/products/{product_id}",
-                 "/api/parts", "/api/van-stock", "/api/auth/login"):
+    for path in (
+        "/api/work-orders/",
+        "/api/work-orders/{wo_id}",
+        "/api/customers",
+        "/api/products/{product_id}",
+        "/api/parts",
+        "/api/van-stock",
+        "/api/auth/login",
+    ):
         assert path in documented
 
 
@@ -347,8 +374,9 @@ def test_office_sign_in_answers_a_technicians_right_password_like_a_wrong_one(ap
         browser = app.test_client()
         browser.get("/office/lang/en")
         token = browser.get("/api/auth/session").get_json()["csrf_token"]
-        answer = browser.post("/office/login", data={"email": people["tech1"].email, "password": password,
-                                                     "csrf_token": token})
+        answer = browser.post(
+            "/office/login", data={"email": people["tech1"].email, "password": password, "csrf_token": token}
+        )
         return answer.status_code, answer.get_data(as_text=True).replace(token, "")
 
     right, wrong = attempt(PASSWORD), attempt("not the password")

@@ -3,6 +3,7 @@
 If a record's fields drift from what the server accepts, every benchmark push would be
 rejected; this catches it in the test run instead of in a five-minute benchmark.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -29,7 +30,9 @@ def test_a_benchmark_batch_is_applied_in_full_and_pulled_back(sync_bench, app, c
     device = sync_bench.Device([world["wo1"].id], world["part"].part_number)
     sizes = (sync_bench.BATCH, 20)  # the second batch continues the seqs and the house-call script
     for size in sizes:
-        response = phone.post("/api/sync/push", data=device.push_body(size), headers={"Content-Type": "application/json"})
+        response = phone.post(
+            "/api/sync/push", data=device.push_body(size), headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 200, response.get_json()
         results = response.get_json()["results"]
         assert len(results) == size

@@ -1,4 +1,5 @@
 """No-store on office pages, report PDFs and API answers; static assets keep caching (issue #12, finding 3)."""
+
 from __future__ import annotations
 
 from tests.office.test_pages import signed_in
@@ -7,8 +8,11 @@ from tests.office.test_service_report import signed_visit  # noqa: F401  (a fixt
 
 def test_office_pages_and_the_report_pdf_are_not_stored(app, people, signed_visit):
     page = signed_in(app, people)
-    for url in ("/office/board", f"/office/work-orders/{signed_visit.id}/service-report.pdf",
-                f"/office/work-orders/{signed_visit.id}/service-report"):
+    for url in (
+        "/office/board",
+        f"/office/work-orders/{signed_visit.id}/service-report.pdf",
+        f"/office/work-orders/{signed_visit.id}/service-report",
+    ):
         response = page.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", (url, response.headers.get("Cache-Control"))

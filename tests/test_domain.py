@@ -1,4 +1,5 @@
 """Pure domain rules: SLA deadlines, warranty end dates, ticket numbers, service days."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta

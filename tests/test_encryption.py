@@ -1,4 +1,5 @@
 """Customer phone and address are encrypted at rest, searchable by phone, and keys rotate."""
+
 from __future__ import annotations
 
 import os
@@ -81,14 +82,23 @@ def test_rotate_keys_reencrypts_with_the_new_key_and_the_old_can_go(app, world, 
 def test_migration_encrypts_existing_rows_and_downgrade_decrypts(app, backend, tmp_path):
     if backend != "sqlite":
         pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}", "DATA_KEYS": app.config["DATA_KEYS"],
-           "PHONE_HASH_KEY": "k", "FLASK_APP": "server"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}",
+        "DATA_KEYS": app.config["DATA_KEYS"],
+        "PHONE_HASH_KEY": "k",
+        "FLASK_APP": "server",
+    }
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade", "3c9032197065"], env=env, check=True, capture_output=True)
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO customers (id, version, created_at, updated_at, name, phone, address, tier, locale) "
-                             "VALUES ('c1', 1, '2026-01-01', '2026-01-01', 'A', '13800000009', 'Road 1', 'normal', 'en')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (id, version, created_at, updated_at, name, phone, address, tier, locale) "
+                "VALUES ('c1', 1, '2026-01-01', '2026-01-01', 'A', '13800000009', 'Road 1', 'normal', 'en')"
+            )
+        )
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
     with engine.connect() as conn:
         phone, address, digest = conn.execute(sa.text("SELECT phone, address, phone_digest FROM customers")).one()
@@ -103,20 +113,39 @@ def test_migration_encrypts_existing_report_recipients_and_downgrade_decrypts(ap
     """Issue #12, finding 8: report links sent before recorded the customer's mobile in plaintext."""
     if backend != "sqlite":
         pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}", "DATA_KEYS": app.config["DATA_KEYS"],
-           "PHONE_HASH_KEY": "k", "FLASK_APP": "server"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}",
+        "DATA_KEYS": app.config["DATA_KEYS"],
+        "PHONE_HASH_KEY": "k",
+        "FLASK_APP": "server",
+    }
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade", "c4a8d2f61b30"], env=env, check=True, capture_output=True)
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO customers (id, version, created_at, updated_at, name, phone, phone_digest, address, tier, locale) "
-                             "VALUES ('c1', 1, '2026-01-01', '2026-01-01', 'A', 'x', 'd', 'y', 'normal', 'en')"))
-        conn.execute(sa.text("INSERT INTO work_orders (id, version, created_at, updated_at, ticket_no, channel, type, priority, status, "
-                             "customer_id, fault_description, response_due, resolution_due, field_versions, field_writers) "
-                             "VALUES ('w1', 1, '2026-01-01', '2026-01-01', 'T1', 'phone', 'repair', 'normal', 'completed', 'c1', "
-                             "'f', '2026-01-01', '2026-01-01', '{}', '{}')"))
-        conn.execute(sa.text("INSERT INTO report_shares (id, work_order_id, channel, recipient, expires_at, created_at, downloads) "
-                             "VALUES ('s1', 'w1', 'sms', '13900000009', '2026-12-30', '2026-11-30', 0)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (id, version, created_at, updated_at, name, phone, phone_digest, address, "
+                "tier, locale) "
+                "VALUES ('c1', 1, '2026-01-01', '2026-01-01', 'A', 'x', 'd', 'y', 'normal', 'en')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO work_orders (id, version, created_at, updated_at, ticket_no, channel, type, priority, "
+                "status, "
+                "customer_id, fault_description, response_due, resolution_due, field_versions, field_writers) "
+                "VALUES ('w1', 1, '2026-01-01', '2026-01-01', 'T1', 'phone', 'repair', 'normal', 'completed', 'c1', "
+                "'f', '2026-01-01', '2026-01-01', '{}', '{}')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO report_shares (id, work_order_id, channel, recipient, expires_at, created_at, downloads) "
+                "VALUES ('s1', 'w1', 'sms', '13900000009', '2026-12-30', '2026-11-30', 0)"
+            )
+        )
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT recipient FROM report_shares")).scalar_one()
@@ -134,8 +163,12 @@ def test_a_ciphertext_is_bound_to_its_table_column_and_row():
     here = Place("customers", "phone", "row-1")
     sealed = encrypt(ring, "13800000001", here)
     assert sealed.startswith("v2:a:") and decrypt(ring, sealed, here) == "13800000001"
-    for elsewhere in (Place("customers", "phone", "row-2"), Place("customers", "address", "row-1"),
-                      Place("report_shares", "phone", "row-1"), None):
+    for elsewhere in (
+        Place("customers", "phone", "row-2"),
+        Place("customers", "address", "row-1"),
+        Place("report_shares", "phone", "row-1"),
+        None,
+    ):
         with pytest.raises(DecryptionError):
             decrypt(ring, sealed, elsewhere)
     legacy = encrypt(ring, "13800000001")  # written before: key id only, still readable
@@ -164,8 +197,10 @@ def test_a_ciphertext_copied_to_another_row_or_column_reads_as_unreadable_not_a_
 def test_rotate_keys_binds_values_written_with_the_key_id_only(app, world, db):
     customer = world["customers"][0]
     ring = app_ring()
-    db.session.execute(sa.text("UPDATE customers SET phone = :p, address = :a WHERE id = :id"),
-                       {"p": encrypt(ring, "13800000001"), "a": encrypt(ring, "上海"), "id": customer.id})
+    db.session.execute(
+        sa.text("UPDATE customers SET phone = :p, address = :a WHERE id = :id"),
+        {"p": encrypt(ring, "13800000001"), "a": encrypt(ring, "上海"), "id": customer.id},
+    )
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).phone == "13800000001"  # the old form still reads

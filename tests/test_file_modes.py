@@ -1,4 +1,5 @@
 """The SQLite file and the instance/ secrets are created 0600 (issue #12, finding 3)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The PWA's client logic, tested with Node's own test runner, and its summary hash against the server's."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ from server.domain.signed_summary import canonical_json, summary_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None or not (ROOT / "node_modules" / "fake-indexeddb").exists(),
-                                reason="needs node and `npm ci`")
+needs_node = pytest.mark.skipif(
+    NODE is None or not (ROOT / "node_modules" / "fake-indexeddb").exists(), reason="needs node and `npm ci`"
+)
 
 
 @needs_node
@@ -30,28 +32,78 @@ def test_client_modules_pass_their_node_tests():
 
 def _js_canonical(values: list) -> list[dict]:
     lines = "\n".join(json.dumps(v, ensure_ascii=False) for v in values)
-    run = subprocess.run([NODE, "tests/js/canonical_cli.mjs"], cwd=ROOT, input=lines, capture_output=True,
-                         text=True, encoding="utf-8", timeout=60, check=True)
+    run = subprocess.run(
+        [NODE, "tests/js/canonical_cli.mjs"],
+        cwd=ROOT,
+        input=lines,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=True,
+    )
     return json.loads(run.stdout)
 
 
-TRICKY = ["", "张伟 \"引号\" \\ 反斜杠", "line\nbreak\ttab\r", "\u0000\u001f\u007f\u2028\u2029", "emoji 😀 𝄞", "/slash/", "é" * 3]
+TRICKY = [
+    "",
+    '张伟 "引号" \\ 反斜杠',
+    "line\nbreak\ttab\r",
+    "\u0000\u001f\u007f\u2028\u2029",
+    "emoji 😀 𝄞",
+    "/slash/",
+    "é" * 3,
+]
 text = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
 money = st.integers(0, 10**7).map(lambda c: f"{c // 100}.{c % 100:02d}")
-summary = st.fixed_dictionaries({
-    "v": st.just(1),
-    "work_order_id": st.uuids().map(str),
-    "ticket_no": text,
-    "outcome": st.sampled_from([None, "fixed", "refused"]),
-    "diagnoses": st.lists(st.fixed_dictionaries({"id": st.uuids().map(str), "fault_cause": text, "repair_method": st.one_of(st.none(), text)}), max_size=3),
-    "parts": st.lists(st.fixed_dictionaries({
-        "id": st.uuids().map(str), "part_number": text, "serial_fitted": st.one_of(st.none(), text),
-        "serial_removed": st.one_of(st.none(), text), "quantity": st.integers(1, 100), "unit_price": money,
-        "under_warranty": st.booleans()}), max_size=3),
-    "fees": st.lists(st.fixed_dictionaries({
-        "id": st.uuids().map(str), "total": money, "consented": st.booleans(),
-        "lines": st.lists(st.fixed_dictionaries({"kind": st.sampled_from(["call_out", "labour", "part"]), "description": text, "amount": money}), max_size=3)}), max_size=2),
-})
+summary = st.fixed_dictionaries(
+    {
+        "v": st.just(1),
+        "work_order_id": st.uuids().map(str),
+        "ticket_no": text,
+        "outcome": st.sampled_from([None, "fixed", "refused"]),
+        "diagnoses": st.lists(
+            st.fixed_dictionaries(
+                {"id": st.uuids().map(str), "fault_cause": text, "repair_method": st.one_of(st.none(), text)}
+            ),
+            max_size=3,
+        ),
+        "parts": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.uuids().map(str),
+                    "part_number": text,
+                    "serial_fitted": st.one_of(st.none(), text),
+                    "serial_removed": st.one_of(st.none(), text),
+                    "quantity": st.integers(1, 100),
+                    "unit_price": money,
+                    "under_warranty": st.booleans(),
+                }
+            ),
+            max_size=3,
+        ),
+        "fees": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.uuids().map(str),
+                    "total": money,
+                    "consented": st.booleans(),
+                    "lines": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "kind": st.sampled_from(["call_out", "labour", "part"]),
+                                "description": text,
+                                "amount": money,
+                            }
+                        ),
+                        max_size=3,
+                    ),
+                }
+            ),
+            max_size=2,
+        ),
+    }
+)
 
 
 @needs_node

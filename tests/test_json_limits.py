@@ -1,4 +1,5 @@
 """Limits on every JSON body before the schemas see it, and malformed input never a 500 (issue #12, finding 2)."""
+
 from __future__ import annotations
 
 import io
@@ -34,7 +35,7 @@ def test_5000_deep_json_unauthenticated_is_400(app):
         (b'{"email": "a@b.cn", "password": "p", "name": 18446744073709551616}', "name", "64-bit"),
         (b'{"email": "a@b.cn", "password": "p", "name": 1e300}', "name", "64-bit"),
         (b'{"email": "a@b.cn", "password": "a\\u0000b"}', "password", "NUL"),
-        (b'{"email": "a@b.cn", "password": "p", "name": [' + b"1," * 1500 + b'1]}', "name", "items"),
+        (b'{"email": "a@b.cn", "password": "p", "name": [' + b"1," * 1500 + b"1]}", "name", "items"),
         (b'{"email": "a@b.cn", "password": "p", "n\\u0000": 1}', "'n\\x00'", "NUL"),
     ],
 )
@@ -44,8 +45,17 @@ def test_a_body_over_a_limit_is_422_naming_the_place(app, raw, path, words):
     assert words in error["errors"][path][0] and path in error["message"], error
 
 
-@pytest.mark.parametrize("raw", [b'{"email": NaN}', b'{"email": Infinity}', b'{"email": "\\ud800"}',
-                                 b'{"email": 1e999}', b'\xff\xfe{', b'{"email": "a"'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"email": NaN}',
+        b'{"email": Infinity}',
+        b'{"email": "\\ud800"}',
+        b'{"email": 1e999}',
+        b"\xff\xfe{",
+        b'{"email": "a"',
+    ],
+)
 def test_what_is_not_strict_json_is_400(app, raw):
     error = assert_error_body(post_raw(app, "/api/auth/token", raw), 400)
     assert error["message"].startswith("Invalid JSON body")
@@ -53,9 +63,13 @@ def test_what_is_not_strict_json_is_400(app, raw):
 
 def test_a_streamed_body_without_a_length_is_cut_at_the_limit(app):
     app.config["MAX_CONTENT_LENGTH"] = 1000
-    environ = EnvironBuilder(path="/api/auth/token", method="POST", headers={"Content-Type": "application/json"},
-                             input_stream=io.BytesIO(b'{"email": "' + b"x" * 5000 + b'"}'),
-                             environ_overrides={"wsgi.input_terminated": True}).get_environ()
+    environ = EnvironBuilder(
+        path="/api/auth/token",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        input_stream=io.BytesIO(b'{"email": "' + b"x" * 5000 + b'"}'),
+        environ_overrides={"wsgi.input_terminated": True},
+    ).get_environ()
     environ.pop("CONTENT_LENGTH", None)
     response = app.response_class.from_app(app.wsgi_app, environ)
     assert_error_body(response, 413)
@@ -88,8 +102,10 @@ def test_cr_lf_in_next_on_the_login_pages_is_not_a_500(app, people, next_url):
     page = client.get(f"/office/login?next={next_url}")
     assert page.status_code == 200
     token = CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
-    signed_in = client.post(f"/office/login?next={next_url}",
-                            data={"csrf_token": token, "email": people["dispatcher"].email, "password": PASSWORD})
+    signed_in = client.post(
+        f"/office/login?next={next_url}",
+        data={"csrf_token": token, "email": people["dispatcher"].email, "password": PASSWORD},
+    )
     assert signed_in.status_code == 302 and "\n" not in signed_in.headers["Location"]
     assert signed_in.headers["Location"].endswith("/office/board")
     assert client.get(f"/office/lang/en?next={next_url}").status_code == 302

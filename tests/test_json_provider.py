@@ -1,4 +1,5 @@
 """JSON responses (server/json_provider.py): orjson's speed, Flask's output."""
+
 from __future__ import annotations
 
 import json
@@ -54,7 +55,9 @@ def test_a_response_says_what_flasks_own_would_say_sorted_and_compact():
 def test_dumps_with_options_and_debug_mode_fall_back_to_the_standard_library():
     fast, _ = _apps()
     with fast.app_context():
-        assert fast.json.dumps({"b": 1, "a": 2}, indent=2) == DefaultJSONProvider(fast).dumps({"b": 1, "a": 2}, indent=2)
+        assert fast.json.dumps({"b": 1, "a": 2}, indent=2) == DefaultJSONProvider(fast).dumps(
+            {"b": 1, "a": 2}, indent=2
+        )
         fast.debug = True
         assert b'\n  "a": 2' in fast.json.response({"b": 1, "a": 2}).get_data()
 

@@ -3,6 +3,7 @@
 First the pure rules in server.domain.lifecycle, then the same rules through
 PATCH /api/work-orders/<id> {status}, where a refused move is a 409.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -25,16 +26,9 @@ from server.models import WorkOrder
 ROLES = ("technician", "dispatcher", "manager")
 ALLOWED = [(frm.value, to.value, role) for (frm, to), roles in TRANSITIONS.items() for role in sorted(roles)]
 REFUSED_FOR_ROLE = [
-    (frm.value, to.value, role)
-    for (frm, to), roles in TRANSITIONS.items()
-    for role in ROLES
-    if role not in roles
+    (frm.value, to.value, role) for (frm, to), roles in TRANSITIONS.items() for role in ROLES if role not in roles
 ]
-UNLISTED = [
-    (frm.value, to.value)
-    for frm, to in itertools.permutations(Status, 2)
-    if (frm, to) not in TRANSITIONS
-]
+UNLISTED = [(frm.value, to.value) for frm, to in itertools.permutations(Status, 2) if (frm, to) not in TRANSITIONS]
 
 
 # --- the rules themselves -----------------------------------------------------------
@@ -107,9 +101,7 @@ def test_the_technician_holds_the_job_until_it_is_closed_or_cancelled():
 
 def test_only_the_office_cancels_closes_or_hands_a_job_back():
     for to in ("cancelled", "closed", "new"):
-        assert not any(
-            to in allowed_targets(frm.value, "technician") for frm in Status
-        ), f"a technician can reach {to}"
+        assert not any(to in allowed_targets(frm.value, "technician") for frm in Status), f"a technician can reach {to}"
 
 
 def test_every_open_status_has_a_way_forward_and_is_reachable_from_new():
@@ -210,9 +202,7 @@ def test_a_technician_loses_a_closed_job_entirely(db, client_for, people, world)
 
 
 def test_unknown_status_value_is_422_not_409(client_for, world):
-    response = client_for("dispatcher").patch(
-        f"/api/work-orders/{world['wo1'].id}", json={"status": "teleported"}
-    )
+    response = client_for("dispatcher").patch(f"/api/work-orders/{world['wo1'].id}", json={"status": "teleported"})
     assert response.status_code == 422
     assert "status" in response.get_json()["errors"]
 

@@ -1,12 +1,20 @@
 """No customer phone number reaches the access log through a query string."""
+
 import logging
 
 from server.log_privacy import DropQueryStrings
 
 
 def test_access_log_lines_lose_their_query_strings():
-    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
-                               ("127.0.0.1", "GET /api/customers?q=13800000001 HTTP/1.1", "200"), None)
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "%s" %s',
+        ("127.0.0.1", "GET /api/customers?q=13800000001 HTTP/1.1", "200"),
+        None,
+    )
     DropQueryStrings().filter(record)
     line = record.getMessage()
     assert "13800000001" not in line
@@ -27,11 +35,20 @@ def test_gunicorns_access_lines_are_written_without_query_strings(tmp_path):
     cfg = Config()
     cfg.set("accesslog", str(tmp_path / "access.log"))
     cfg.set("errorlog", str(tmp_path / "error.log"))
-    cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s q=%(q)s uri=%({raw_uri}e)s ref="%(f)s" "%(a)s" %({x-request-id}i)s')
+    cfg.set(
+        "access_log_format", '%(h)s "%(r)s" %(s)s q=%(q)s uri=%({raw_uri}e)s ref="%(f)s" "%(a)s" %({x-request-id}i)s'
+    )
     logger = Logger(cfg)
-    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/api/customers?q=13800000001", "PATH_INFO": "/api/customers",
-               "QUERY_STRING": "q=13800000001", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-               "HTTP_REFERER": "http://127.0.0.1:5000/office/intake?phone=13800000001", "HTTP_USER_AGENT": 'say "hi"'}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/customers?q=13800000001",
+        "PATH_INFO": "/api/customers",
+        "QUERY_STRING": "q=13800000001",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": "http://127.0.0.1:5000/office/intake?phone=13800000001",
+        "HTTP_USER_AGENT": 'say "hi"',
+    }
     response = SimpleNamespace(status="200 OK", sent=42, headers=[("Content-Type", "application/json")])
     request = SimpleNamespace(headers=[("X-Request-Id", "abc")])
     logger.access(response, request, environ, timedelta(milliseconds=3))

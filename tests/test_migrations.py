@@ -4,6 +4,7 @@ On PostgreSQL (a database created for this test and dropped after) and on a fres
 SQLite file. "Match" is what `flask db migrate` would see: if a model changes
 without a migration, autogenerate finds a difference and this test fails.
 """
+
 from __future__ import annotations
 
 import os

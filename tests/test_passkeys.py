@@ -1,5 +1,6 @@
 """Passkeys: recorded WebAuthn ceremonies replayed (as py_webauthn's own tests do) and a full
 ceremony with a software authenticator, through the HTTP API."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,9 @@ REG_CREDENTIAL = {
     "type": "public-key",
     "clientExtensionResults": {},
 }
-REG_PUBLIC_KEY = "pQECAyYgASFYIEhW1CRfuNlIN6XTPKw0RbvzeaIlRMrDwwep-uq_-3WQIlgg1FZwd_RZRsqS_qgKCDvcVh7ScoKNo3w5h5fv3ihUSww"
+REG_PUBLIC_KEY = (
+    "pQECAyYgASFYIEhW1CRfuNlIN6XTPKw0RbvzeaIlRMrDwwep-uq_-3WQIlgg1FZwd_RZRsqS_qgKCDvcVh7ScoKNo3w5h5fv3ihUSww"
+)
 
 # Sign-in with a discoverable RSA passkey: user verified, userHandle sent, sign count 0 -> 1.
 RSA_LOGIN = {
@@ -121,13 +124,21 @@ class SoftAuthenticator:
         self.user_handle = base64url_to_bytes(public_key["user"]["id"])
         flags = 0x01 | 0x04 | 0x40  # user present, user verified, attested credential data
         auth_data = (
-            hashlib.sha256(self.rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", self.sign_count)
-            + bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
+            hashlib.sha256(self.rp_id.encode()).digest()
+            + bytes([flags])
+            + struct.pack(">I", self.sign_count)
+            + bytes(16)
+            + struct.pack(">H", len(self.credential_id))
+            + self.credential_id
+            + self._cose_key()
         )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         cred_id = bytes_to_base64url(self.credential_id)
         return {
-            "id": cred_id, "rawId": cred_id, "type": "public-key", "clientExtensionResults": {},
+            "id": cred_id,
+            "rawId": cred_id,
+            "type": "public-key",
+            "clientExtensionResults": {},
             "authenticatorAttachment": "platform",
             "response": {
                 "clientDataJSON": bytes_to_base64url(self._client_data("webauthn.create", public_key["challenge"])),
@@ -145,7 +156,10 @@ class SoftAuthenticator:
         signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
         cred_id = bytes_to_base64url(self.credential_id)
         return {
-            "id": cred_id, "rawId": cred_id, "type": "public-key", "clientExtensionResults": {},
+            "id": cred_id,
+            "rawId": cred_id,
+            "type": "public-key",
+            "clientExtensionResults": {},
             "authenticatorAttachment": "platform",
             "response": {
                 "clientDataJSON": bytes_to_base64url(client_data),
@@ -280,7 +294,9 @@ def test_recorded_registration_is_stored(db, people, client_for, fixed_challenge
     assert duplicate.status_code == 409 and duplicate.get_json()["reason"] == "passkey.registered"
 
 
-def test_recorded_registration_from_another_origin_or_challenge_is_refused(app, db, people, client_for, fixed_challenge):
+def test_recorded_registration_from_another_origin_or_challenge_is_refused(
+    app, db, people, client_for, fixed_challenge
+):
     tech = client_for("tech1")
     tech.post(f"{URL}/register/options", json={})  # a random challenge, not the recorded one
     wrong_challenge = tech.post(f"{URL}/register/verify", json={"credential": REG_CREDENTIAL})
@@ -414,15 +430,26 @@ def test_registration_options_do_not_serve_sign_in(app, db, people, client_for, 
     assert signed_in_email(tech) == "tech1@test.onsite"
 
 
-@pytest.mark.parametrize("credential", [
-    {},
-    {"id": "abc", "rawId": "abc", "type": "public-key"},
-    {"id": "abc", "rawId": "abc", "type": "public-key", "response": {"clientDataJSON": 5}},
-    {"id": "abc", "rawId": "abc", "type": "password", "response": {
-        "clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}},
-    {"id": "abc", "rawId": "abc", "type": "public-key", "response": {
-        "clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA", "userHandle": 7}},
-])
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {},
+        {"id": "abc", "rawId": "abc", "type": "public-key"},
+        {"id": "abc", "rawId": "abc", "type": "public-key", "response": {"clientDataJSON": 5}},
+        {
+            "id": "abc",
+            "rawId": "abc",
+            "type": "password",
+            "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+        },
+        {
+            "id": "abc",
+            "rawId": "abc",
+            "type": "public-key",
+            "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA", "userHandle": 7},
+        },
+    ],
+)
 def test_malformed_sign_in_credentials_get_a_clear_error(app, people, credential):
     browser = ApiClient(app)
     response = passkey_login(browser, credential)

@@ -1,4 +1,5 @@
 """A password policy on every path that sets a password (issue #12, finding 3)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,11 +9,19 @@ from server.auth.passwords import WeakPassword, check_password, hash_password, v
 from server.models import User
 
 
-@pytest.mark.parametrize("password, why", [
-    ("x", "at least 10"), ("short pw", "at least 10"), ("aaaaaaaaaaaa", "one character"),
-    ("ops.lead@corp.cn", "email"), ("OPS.LEAD@CORP.CN", "email"), ("ops.lead", "at least 10"),
-    ("1234567890", "common"), ("p" * 1025, "at most"),
-])
+@pytest.mark.parametrize(
+    "password, why",
+    [
+        ("x", "at least 10"),
+        ("short pw", "at least 10"),
+        ("aaaaaaaaaaaa", "one character"),
+        ("ops.lead@corp.cn", "email"),
+        ("OPS.LEAD@CORP.CN", "email"),
+        ("ops.lead", "at least 10"),
+        ("1234567890", "common"),
+        ("p" * 1025, "at most"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason(password, why):
     with pytest.raises(WeakPassword, match=why):
         hash_password(password, "ops.lead@corp.cn")
@@ -28,10 +37,12 @@ def test_create_user_refuses_a_one_character_password(app, db):
     result = runner.invoke(args=["create-user", "new@test.onsite", "New", "--role", "dispatcher", "--password", "x"])
     assert result.exit_code != 0 and "at least 10 characters" in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "new@test.onsite")) is None
-    result = runner.invoke(args=["create-user", "new@test.onsite", "New", "--role", "dispatcher",
-                                 "--password", "new@test.onsite"])
+    result = runner.invoke(
+        args=["create-user", "new@test.onsite", "New", "--role", "dispatcher", "--password", "new@test.onsite"]
+    )
     assert result.exit_code != 0 and "email" in result.output
-    result = runner.invoke(args=["create-user", "new@test.onsite", "New", "--role", "dispatcher",
-                                 "--password", "a sound passphrase"])
+    result = runner.invoke(
+        args=["create-user", "new@test.onsite", "New", "--role", "dispatcher", "--password", "a sound passphrase"]
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User).where(User.email == "new@test.onsite")) is not None

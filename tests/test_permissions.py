@@ -14,6 +14,7 @@ refused calls change nothing, and allowed writes only add records, rewrite a val
 itself or work on a record made for that one call, so the order of the rows does not matter.
 Calls that end or start a session run on a copy of the caller's cookies.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,12 +66,20 @@ from server.services.dispatch import reschedule
 from server.services.work_orders import create_work_order
 
 ANON, OWN, OTHER, DISPATCHER, MANAGER = (
-    "anonymous", "technician, own record", "technician, other's record", "dispatcher", "manager"
+    "anonymous",
+    "technician, own record",
+    "technician, other's record",
+    "dispatcher",
+    "manager",
 )
 CALLERS = (ANON, OWN, OTHER, DISPATCHER, MANAGER)
 USER_OF = {ANON: None, OWN: "tech1", OTHER: "tech1", DISPATCHER: "dispatcher", MANAGER: "manager"}
-EMAILS = {"tech1": "tech1@test.onsite", "tech2": "tech2@test.onsite",
-          "dispatcher": "dispatch@test.onsite", "manager": "manager@test.onsite"}
+EMAILS = {
+    "tech1": "tech1@test.onsite",
+    "tech2": "tech2@test.onsite",
+    "dispatcher": "dispatch@test.onsite",
+    "manager": "manager@test.onsite",
+}
 NOBODY = "00000000-0000-4000-8000-00000000abcd"  # ids of records the world does not have
 
 
@@ -190,6 +199,7 @@ def all_of(*checks):
     def check(r, c):
         for one in checks:
             assert one(r, c) is not False, one.__name__
+
     return check
 
 
@@ -197,6 +207,7 @@ def api_error(status: int):
     def check(r, c):
         body = r.get_json()
         assert body and body["code"] == status and body["message"], body
+
     return check
 
 
@@ -215,17 +226,20 @@ def redirects_to(path: str | Callable[[Cell], str]):
     def check(r, c):
         want = path(c) if callable(path) else path
         assert urlsplit(r.headers["Location"]).path == want, (r.headers["Location"], want)
+
     return check
 
 
 def html_has(*keys: str, literal: tuple[str, ...] = (), absent: tuple[str, ...] = ()):
     """The page shows these world values (ticket numbers, names) and not the `absent` texts."""
+
     def check(r, c):
         html = r.get_data(as_text=True)
         assert r.mimetype == "text/html", r.mimetype
         missing = [k for k in keys if c.w[k] not in html] + [t for t in literal if t not in html]
         shown = [t for t in absent if t in html]
         assert not missing and not shown, f"missing {missing}, shown {shown}"
+
     return check
 
 
@@ -241,11 +255,13 @@ def ids(r) -> set[str]:
 
 def lists(*names: str, absent: tuple[str, ...] = ()):
     """A list answer holding these world records and none of the `absent` ones."""
+
     def check(r, c):
         got = ids(r)
         missing = [n for n in names if c.w[n] not in got]
         leaked = [n for n in absent if c.w[n] in got]
         assert not missing and not leaked, f"missing {missing}, leaked {leaked}"
+
     return check
 
 
@@ -255,6 +271,7 @@ def empty(r, c):
 
 def record(key: str | None = None, /, **fields):
     """One record answered: the world's `key` (or the one made for the call), with these values."""
+
     def check(r, c):
         body = r.get_json()
         want = c.made["id"] if key is None else c.w[key]
@@ -262,6 +279,7 @@ def record(key: str | None = None, /, **fields):
         for name, value in fields.items():
             value = value(c) if callable(value) else value
             assert body[name] == value, (name, body[name], value)
+
     return check
 
 
@@ -302,6 +320,7 @@ PATH_VALUES = {
 def path(c: Cell, **given) -> str:
     """The rule with its parameters filled: `given` values (a literal, or a (own, other) pair of
     world keys), else PATH_VALUES; office callers and anonymous ones use the own record."""
+
     def value(name: str) -> str:
         choice = given.get(name, PATH_VALUES.get(name))
         if choice is None:
@@ -331,7 +350,9 @@ def phone_number() -> str:
 
 
 def local_time(day_offset: int, hour: int) -> datetime:
-    return datetime.combine(today() + timedelta(days=day_offset), datetime.min.time(), SERVICE_TZ) + timedelta(hours=hour)
+    return datetime.combine(today() + timedelta(days=day_offset), datetime.min.time(), SERVICE_TZ) + timedelta(
+        hours=hour
+    )
 
 
 def user(c: Cell, who: str) -> User:
@@ -340,16 +361,31 @@ def user(c: Cell, who: str) -> User:
 
 def fresh_work_order(c: Cell) -> str:
     """A new unassigned job, for an office call that changes it."""
-    wo = create_work_order({"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "矩阵: 改派改约",
-                            "customer_id": c.w["c1"]}, user(c, "dispatcher"))
+    wo = create_work_order(
+        {
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "矩阵: 改派改约",
+            "customer_id": c.w["c1"],
+        },
+        user(c, "dispatcher"),
+    )
     _db.session.commit()
     return wo.id
 
 
 def fresh_conflict(c: Cell) -> str:
-    conflict = Conflict(id=str(uuid.uuid4()), entity="work_order", entity_id=c.w["wo1"], field="technician_notes",
-                        rule="last_arrival_wins", losing_value={"value": "带梯子"}, winning_value={"value": "带电容"},
-                        user_id=c.w["tech1"])
+    conflict = Conflict(
+        id=str(uuid.uuid4()),
+        entity="work_order",
+        entity_id=c.w["wo1"],
+        field="technician_notes",
+        rule="last_arrival_wins",
+        losing_value={"value": "带梯子"},
+        winning_value={"value": "带电容"},
+        user_id=c.w["tech1"],
+    )
     _db.session.add(conflict)
     _db.session.commit()
     return conflict.id
@@ -359,10 +395,18 @@ _seqs = itertools.count(1_000_000)
 
 
 def fresh_rejected(c: Cell) -> str:
-    row = MutationRecord(id=str(uuid.uuid4()), device_id=c.w["device1"], seq=next(_seqs), user_id=c.w["tech1"],
-                         entity="visit_event", entity_id=str(uuid.uuid4()), op="create", status="rejected",
-                         payload={"fields": {"work_order_id": c.w["wo2"]}},
-                         result={"status": "rejected", "error": {"message": "Not yours.", "errors": {}}})
+    row = MutationRecord(
+        id=str(uuid.uuid4()),
+        device_id=c.w["device1"],
+        seq=next(_seqs),
+        user_id=c.w["tech1"],
+        entity="visit_event",
+        entity_id=str(uuid.uuid4()),
+        op="create",
+        status="rejected",
+        payload={"fields": {"work_order_id": c.w["wo2"]}},
+        result={"status": "rejected", "error": {"message": "Not yours.", "errors": {}}},
+    )
     _db.session.add(row)
     _db.session.commit()
     return row.id
@@ -384,21 +428,35 @@ def made_for_office(c: Cell, factory: Callable[[Cell], str], param: str) -> dict
 
 def with_made(factory, param: str, **request):
     """A request on a record made for the call (office callers), with a JSON or form body."""
+
     def build(c: Cell) -> Req:
         url = path(c, **made_for_office(c, factory, param))
         return Req(url, **{k: (v(c) if callable(v) else v) for k, v in request.items()})
+
     return build
 
 
 def intake_fields(c: Cell) -> dict:
-    return {"channel": "phone", "type": "repair", "priority": "normal", "customer_name": "赵六", "phone": phone_number(),
-            "address": "杭州市西湖区文三路 6 号", "model": "AC-3000", "serial_no": unique("SN"), "fault_description": "不制冷"}
+    return {
+        "channel": "phone",
+        "type": "repair",
+        "priority": "normal",
+        "customer_name": "赵六",
+        "phone": phone_number(),
+        "address": "杭州市西湖区文三路 6 号",
+        "model": "AC-3000",
+        "serial_no": unique("SN"),
+        "fault_description": "不制冷",
+    }
 
 
 def current_sla(c: Cell) -> dict:
     hours = office_settings.sla_hours()
-    return {"response_hours": hours["response"], "resolution_hours": hours["resolution"],
-            "low_rating_threshold": office_settings.low_rating_threshold()}
+    return {
+        "response_hours": hours["response"],
+        "resolution_hours": hours["resolution"],
+        "low_rating_threshold": office_settings.low_rating_threshold(),
+    }
 
 
 def credentials(c: Cell) -> dict:
@@ -414,17 +472,26 @@ def now_iso() -> str:
 
 
 def push_body(device_id: str, wo_id: str, seq: int = 1) -> dict:
-    mutation = {"seq": seq, "id": str(uuid.uuid4()), "entity": "visit_event", "entity_id": str(uuid.uuid4()),
-                "op": "create", "fields": {"work_order_id": wo_id, "kind": "phoned_customer", "note": "矩阵"},
-                "base_version": None, "at": now_iso()}
+    mutation = {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        "entity": "visit_event",
+        "entity_id": str(uuid.uuid4()),
+        "op": "create",
+        "fields": {"work_order_id": wo_id, "kind": "phoned_customer", "note": "矩阵"},
+        "base_version": None,
+        "at": now_iso(),
+    }
     return {"device_id": device_id, "device_time": now_iso(), "mutations": [mutation]}
 
 
 def push_request(c: Cell):
     new_device = str(uuid.uuid4())
     if c.caller == OTHER:  # a mutation for tech2's job, then one through tech2's phone
-        return [Req(path(c), json=push_body(new_device, c.w["wo2"])),
-                Req(path(c), json=push_body(c.w["device2"], c.w["wo1"], seq=500))]
+        return [
+            Req(path(c), json=push_body(new_device, c.w["wo2"])),
+            Req(path(c), json=push_body(c.w["device2"], c.w["wo1"], seq=500)),
+        ]
     return Req(path(c), json=push_body(new_device, c.w["wo1"]))
 
 
@@ -441,7 +508,9 @@ def push_applied(r, c):
 
 def push_rejected_not_yours(r, c):
     (result,) = r.get_json()["results"]
-    assert result["status"] == "rejected" and result["error"]["errors"] == {"work_order_id": ["Unknown or not yours."]}, result
+    assert result["status"] == "rejected" and result["error"]["errors"] == {
+        "work_order_id": ["Unknown or not yours."]
+    }, result
     assert fetch(VisitEvent, _pushed(c)["entity_id"]) is None
 
 
@@ -451,6 +520,7 @@ def nothing_recorded(r, c):
 
 def pulled(*names: str, absent: tuple[str, ...] = ()):
     """A whole pull that carries these world records and never the `absent` ones."""
+
     def check(r, c):
         page_ = r.get_json()
         assert page_["has_more"] is False and page_["reset"] is False
@@ -458,6 +528,7 @@ def pulled(*names: str, absent: tuple[str, ...] = ()):
         missing = [n for n in names if c.w[n] not in got]
         leaked = [n for n in absent if c.w[n] in got]
         assert not missing and not leaked, f"missing {missing}, leaked {leaked}"
+
     return check
 
 
@@ -468,13 +539,16 @@ def only_own_rejected(r, c):
 def settled_by_caller(model, column: str):
     def check(r, c):
         assert getattr(fetch(model, c.made["id"]), column) == c.user_id
+
     return check
 
 
 def untouched(model, key: str, column: str):
     """A refused call left this world record as it was (no settlement, same owner...)."""
+
     def check(r, c):
         assert getattr(fetch(model, c.w[key]), column) is None
+
     return check
 
 
@@ -497,8 +571,10 @@ def blob_sent_again(r, c):
     the caller, who has proved they hold the bytes, may now refer to them and read them."""
     assert r.get_json()["sha256"] == c.w["blob2"]
     assert fetch(Blob, c.w["blob2"]).uploaded_by_id == c.w["tech2"]
-    assert {u.user_id for u in _db.session.scalars(sa.select(BlobUpload).where(BlobUpload.sha256 == c.w["blob2"]))} \
-        == {c.w["tech2"], c.user_id}
+    assert {u.user_id for u in _db.session.scalars(sa.select(BlobUpload).where(BlobUpload.sha256 == c.w["blob2"]))} == {
+        c.w["tech2"],
+        c.user_id,
+    }
     assert c.client.get(f"/api/blobs/{c.w['blob2']}").status_code == 200
     # Leave the shared world as it was: other tests rely on tech1 not holding blob2.
     _db.session.execute(sa.delete(BlobUpload).where(BlobUpload.sha256 == c.w["blob2"], BlobUpload.user_id == c.user_id))
@@ -529,6 +605,7 @@ def passkey_gone(r, c):
 def passkey_kept(key: str):
     def check(r, c):
         assert fetch(Passkey, c.w[key]) is not None
+
     return check
 
 
@@ -557,6 +634,7 @@ def signed_in_as(email: str | Callable[[Cell], str | None]):
         body = r.get_json()
         assert (body["user"] and body["user"]["email"]) == want and body["csrf_token"], body
         assert (c.client.get("/api/auth/session").get_json()["user"] or {}).get("email") == want
+
     return check
 
 
@@ -639,6 +717,7 @@ def staff_to_deactivate(c: Cell) -> Req:
 def account_active(active: bool):
     def check(r, c):
         assert fetch(User, c.made["id"]).active is active
+
     return check
 
 
@@ -669,13 +748,19 @@ def follow_up_done(r, c):
 def complaint_recorded(r, c):
     _db.session.expire_all()
     description = c.req.form["description"]
-    assert _db.session.scalar(sa.select(RecoveryCase.work_order_id).where(RecoveryCase.description == description)) == c.w["wo3"]
+    assert (
+        _db.session.scalar(sa.select(RecoveryCase.work_order_id).where(RecoveryCase.description == description))
+        == c.w["wo3"]
+    )
 
 
 def review_recorded(r, c):
     _db.session.expire_all()
-    review = _db.session.scalar(sa.select(ReconciliationReview).where(
-        ReconciliationReview.work_order_id == c.w["wo3"], ReconciliationReview.flag == "late_record"))
+    review = _db.session.scalar(
+        sa.select(ReconciliationReview).where(
+            ReconciliationReview.work_order_id == c.w["wo3"], ReconciliationReview.flag == "late_record"
+        )
+    )
     assert review.note == c.req.form["note"] and review.reviewed_by_id == c.user_id
 
 
@@ -704,277 +789,442 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/app/"): public(ok(200, html_has(literal=("/static/",)), says="app shell")),
     ("GET", "/app/<path:subpath>"): public(
         ok(200, html_has(literal=("/static/",), absent=("张伟",)), says="app shell, no data"),
-        request=lambda c: Req(f"/app/jobs/{c.w['wo1']}")),
+        request=lambda c: Req(f"/app/jobs/{c.w['wo1']}"),
+    ),
     ("GET", "/sw.js"): public(ok(200, lambda r, c: r.mimetype == "text/javascript" and b"__PRECACHE__ = {" in r.data)),
     ("GET", "/manifest.webmanifest"): public(ok(200, lambda r, c: r.get_json(force=True)["start_url"] == "/app/")),
     ("GET", "/static/<path:filename>"): public(
-        ok(200, lambda r, c: r.mimetype == "image/png"), request=lambda c: Req("/static/icons/icon-192.png")),
+        ok(200, lambda r, c: r.mimetype == "image/png"), request=lambda c: Req("/static/icons/icon-192.png")
+    ),
     ("GET", "/office/static/<path:filename>"): public(  # the office's css and scripts (the sign-in page needs them)
-        ok(200, lambda r, c: r.mimetype == "text/css"), request=lambda c: Req("/office/static/office.css")),
+        ok(200, lambda r, c: r.mimetype == "text/css"), request=lambda c: Req("/office/static/office.css")
+    ),
     ("GET", "/healthz"): public(ok(200, lambda r, c: r.get_json() == {"status": "ok", "database": "ok"})),
     ("GET", "/api/openapi.json"): public(ok(200, lambda r, c: "/api/sync/push" in r.get_json()["paths"])),
     ("GET", "/api/docs"): public(ok(200, lambda r, c: b"swagger" in r.data.lower())),
-    ("GET", "/verify/<code>"): public(ok(200, html_has("t3", literal=("张*",), absent=("张伟", "13800000001")),
-                                         says="masked signer")),
+    ("GET", "/verify/<code>"): public(
+        ok(200, html_has("t3", literal=("张*",), absent=("张伟", "13800000001")), says="masked signer")
+    ),
     ("GET", "/report/<token>"): public(ok(200, pdf)),
-    ("GET", "/office/lang/<code>"): public(ok(302, redirects_to("/office/board")), clone=True,
-                                           request=lambda c: Req("/office/lang/en?next=/office/board")),
+    ("GET", "/office/lang/<code>"): public(
+        ok(302, redirects_to("/office/board")), clone=True, request=lambda c: Req("/office/lang/en?next=/office/board")
+    ),
     ("GET", "/office/login"): public(ok(200, html_has(literal=('name="password"',)))),
     ("POST", "/office/login"): api(
         anonymous=ok(302, redirects_to("/office/board"), says="dispatcher signs in"),
         own=Expect(401, refused_office_sign_in, "technicians use the app"),
-        office=ok(302, redirects_to("/office/board")), request=office_login_request, clone=True),
+        office=ok(302, redirects_to("/office/board")),
+        request=office_login_request,
+        clone=True,
+    ),
     # --- signing in and out: open to all, the session says who
-    ("POST", "/api/auth/login"): public(ok(200, signed_in_as(lambda c: credentials(c)["email"])), clone=True,
-                                        request=lambda c: Req(path(c), json=credentials(c))),
+    ("POST", "/api/auth/login"): public(
+        ok(200, signed_in_as(lambda c: credentials(c)["email"])),
+        clone=True,
+        request=lambda c: Req(path(c), json=credentials(c)),
+    ),
     ("POST", "/api/auth/logout"): public(ok(200, lambda r, c: r.get_json()["user"] is None, signed_out), clone=True),
-    ("GET", "/api/auth/session"): public(ok(200, lambda r, c: (r.get_json()["user"] or {}).get("email") == c.email
-                                            and bool(r.get_json()["csrf_token"]))),
+    ("GET", "/api/auth/session"): public(
+        ok(200, lambda r, c: (r.get_json()["user"] or {}).get("email") == c.email and bool(r.get_json()["csrf_token"]))
+    ),
     ("GET", "/api/auth/me"): api(own=ok(200, me_is_caller), office=ok(200, me_is_caller)),
-    ("POST", "/api/auth/token"): public(ok(201, token_works),
-                                        request=lambda c: Req(path(c), json={**credentials(c), "name": "矩阵"})),
+    ("POST", "/api/auth/token"): public(
+        ok(201, token_works), request=lambda c: Req(path(c), json={**credentials(c), "name": "矩阵"})
+    ),
     # --- one's own bearer tokens and signed-in devices: listed and revoked by their owner only
-    ("GET", "/api/auth/tokens"): api(own=ok(200, lambda r, c: isinstance(r.get_json(), list)),
-                                     office=ok(200, lambda r, c: isinstance(r.get_json(), list))),
+    ("GET", "/api/auth/tokens"): api(
+        own=ok(200, lambda r, c: isinstance(r.get_json(), list)),
+        office=ok(200, lambda r, c: isinstance(r.get_json(), list)),
+    ),
     ("DELETE", "/api/auth/tokens/<string:token_id>"): api(
         anonymous=Expect(401, all_of(api_error(401), token_kept), "sign in first"),
-        own=ok(204, token_gone), other=Expect(404, all_of(api_error(404), token_kept), "someone else's: not found"),
-        office=ok(204, token_gone), request=token_request),
+        own=ok(204, token_gone),
+        other=Expect(404, all_of(api_error(404), token_kept), "someone else's: not found"),
+        office=ok(204, token_gone),
+        request=token_request,
+    ),
     ("GET", "/api/auth/sign-ins"): api(own=ok(200, lists_current_sign_in), office=ok(200, lists_current_sign_in)),
     ("DELETE", "/api/auth/sign-ins/<string:sign_in_id>"): api(
         anonymous=Expect(401, all_of(api_error(401), sign_in_live), "sign in first"),
-        own=ok(204, sign_in_revoked), other=Expect(404, all_of(api_error(404), sign_in_live), "someone else's: not found"),
-        office=ok(204, sign_in_revoked), request=sign_in_request),
+        own=ok(204, sign_in_revoked),
+        other=Expect(404, all_of(api_error(404), sign_in_live), "someone else's: not found"),
+        office=ok(204, sign_in_revoked),
+        request=sign_in_request,
+    ),
     ("POST", "/api/auth/password"): api(
         own=Expect(422, api_error(422), "the current password is checked first"),
         office=Expect(422, api_error(422), "the current password is checked first"),
-        request=lambda c: Req(path(c), json={"current_password": "not it", "new_password": "a new passphrase 42"})),
+        request=lambda c: Req(path(c), json={"current_password": "not it", "new_password": "a new passphrase 42"}),
+    ),
     # --- staff and devices: managers only (a lost phone, someone who left)
     ("GET", "/office/people"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=(EMAILS["tech1"],)))),
-    ("GET", "/office/people/<user_id>"): page(PAGE_FORBIDDEN, manager=ok(200, html_has(literal=("data-sign-in=",))),
-                                              request=lambda c: Req(path(c, user_id=c.w["tech1"]))),
+    ("GET", "/office/people/<user_id>"): page(
+        PAGE_FORBIDDEN,
+        manager=ok(200, html_has(literal=("data-sign-in=",))),
+        request=lambda c: Req(path(c, user_id=c.w["tech1"])),
+    ),
     ("POST", "/office/people/<user_id>/sign-ins/<sign_in_id>/revoke"): api(
         anonymous=Expect(302, all_of(to_login, sign_in_live), "to sign-in"),
         own=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
         office=Expect(403, all_of(forbidden_page, sign_in_live), "refusal page"),
-        manager=ok(302, sign_in_revoked), request=staff_sign_in_request),
+        manager=ok(302, sign_in_revoked),
+        request=staff_sign_in_request,
+    ),
     ("POST", "/office/people/<user_id>/tokens/<token_id>/revoke"): api(
         anonymous=Expect(302, all_of(to_login, token_kept), "to sign-in"),
         own=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
         office=Expect(403, all_of(forbidden_page, token_kept), "refusal page"),
-        manager=ok(302, token_gone), request=staff_token_request),
+        manager=ok(302, token_gone),
+        request=staff_token_request,
+    ),
     ("POST", "/office/people/<user_id>/deactivate"): api(
         anonymous=Expect(302, all_of(to_login, account_active(True)), "to sign-in"),
         own=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
         office=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
-        manager=ok(302, account_active(False)), request=staff_to_deactivate),
+        manager=ok(302, account_active(False)),
+        request=staff_to_deactivate,
+    ),
     # --- passkeys: sign-in is open; the list and removal are one's own only
     ("POST", "/api/auth/passkeys/login/options"): public(
-        ok(200, lambda r, c: bool(r.get_json()["publicKey"]["challenge"])), clone=True,
-        request=lambda c: Req(path(c), json={})),
+        ok(200, lambda r, c: bool(r.get_json()["publicKey"]["challenge"])),
+        clone=True,
+        request=lambda c: Req(path(c), json={}),
+    ),
     ("POST", "/api/auth/passkeys/login/verify"): public(
-        ok(200, signed_in_as(EMAILS["tech2"]), says="whoever holds tech2's passkey"), clone=True,
-        request=passkey_login_request),
+        ok(200, signed_in_as(EMAILS["tech2"]), says="whoever holds tech2's passkey"),
+        clone=True,
+        request=passkey_login_request,
+    ),
     ("POST", "/api/auth/passkeys/register/options"): api(
         own=ok(200, lambda r, c: r.get_json()["publicKey"]["user"]["name"] == c.email),
         office=ok(200, lambda r, c: r.get_json()["publicKey"]["user"]["name"] == c.email),
-        clone=True, request=lambda c: Req(path(c), json={"name": "矩阵钥匙"})),
+        clone=True,
+        request=lambda c: Req(path(c), json={"name": "矩阵钥匙"}),
+    ),
     ("POST", "/api/auth/passkeys/register/verify"): api(
-        own=ok(201, passkey_of_caller), office=ok(201, passkey_of_caller), clone=True, request=register_verify_request),
-    ("GET", "/api/auth/passkeys"): api(own=ok(200, lists("passkey1", absent=("passkey2",))),
-                                       office=ok(200, lists(absent=("passkey1", "passkey2")))),
+        own=ok(201, passkey_of_caller), office=ok(201, passkey_of_caller), clone=True, request=register_verify_request
+    ),
+    ("GET", "/api/auth/passkeys"): api(
+        own=ok(200, lists("passkey1", absent=("passkey2",))), office=ok(200, lists(absent=("passkey1", "passkey2")))
+    ),
     ("DELETE", "/api/auth/passkeys/<string:passkey_id>"): api(
         anonymous=Expect(401, all_of(api_error(401), passkey_kept("passkey1")), "sign in first"),
         own=ok(204, passkey_gone),
         other=Expect(404, all_of(api_error(404), passkey_kept("passkey2")), "someone else's: not found"),
         office=Expect(404, all_of(api_error(404), passkey_kept("passkey1")), "a passkey is its owner's alone"),
-        request=passkey_delete_request),
+        request=passkey_delete_request,
+    ),
     # --- sync: push applies only to one's own jobs and devices; pull carries only what one may see
     ("POST", "/api/sync/push"): api(
         own=ok(200, push_applied, says="applied"),
-        other=(Expect(200, push_rejected_not_yours, "mutation rejected"),
-               Expect(403, all_of(api_error(403), nothing_recorded), "another user's device")),
-        office=ok(200, push_applied, says="applied"), request=push_request),
+        other=(
+            Expect(200, push_rejected_not_yours, "mutation rejected"),
+            Expect(403, all_of(api_error(403), nothing_recorded), "another user's device"),
+        ),
+        office=ok(200, push_applied, says="applied"),
+        request=push_request,
+    ),
     ("GET", "/api/sync/pull"): api(
         own=ok(200, pulled("wo1", "wo3", "c1", "p1", "van1", absent=("wo2", "c2", "p2", "photo2", "van2"))),
         office=ok(200, pulled("wo1", "wo2", "wo3", "c1", "c2", "photo2", "van1", "van2")),
-        request=lambda c: Req("/api/sync/pull?limit=1000")),
+        request=lambda c: Req("/api/sync/pull?limit=1000"),
+    ),
     ("GET", "/api/sync/conflicts"): office_api(ok(200, lists("conflict"))),
     ("POST", "/api/sync/conflicts/<string:conflict_id>/settle"): api(
         own=Expect(403, all_of(api_error(403), untouched(Conflict, "conflict", "resolved_at")), "refused"),
         office=ok(200, record(resolved_by_id=caller_id, resolution="矩阵: 已核对")),
-        request=with_made(fresh_conflict, "conflict_id", json={"resolution": "矩阵: 已核对"})),
-    ("GET", "/api/sync/rejected"): api(own=ok(200, lists("rejected1", absent=("rejected2",)), only_own_rejected),
-                                       office=ok(200, lists("rejected1", "rejected2"))),
+        request=with_made(fresh_conflict, "conflict_id", json={"resolution": "矩阵: 已核对"}),
+    ),
+    ("GET", "/api/sync/rejected"): api(
+        own=ok(200, lists("rejected1", absent=("rejected2",)), only_own_rejected),
+        office=ok(200, lists("rejected1", "rejected2")),
+    ),
     ("POST", "/api/sync/rejected/<string:mutation_id>/settle"): api(
         own=Expect(403, all_of(api_error(403), untouched(MutationRecord, "rejected1", "settled_at")), "refused"),
         other=Expect(403, all_of(api_error(403), untouched(MutationRecord, "rejected2", "settled_at")), "refused"),
         office=ok(200, record(settled_by_id=caller_id, settlement="矩阵: 已处理")),
-        request=with_made(fresh_rejected, "mutation_id", json={"resolution": "矩阵: 已处理"})),
+        request=with_made(fresh_rejected, "mutation_id", json={"resolution": "矩阵: 已处理"}),
+    ),
     # --- blobs: anyone signed in uploads; a file is read by its uploader, its job's holder or the office
     ("PUT", "/api/blobs/<string:sha256>"): api(
-        own=ok(201, blob_stored_for_caller), other=ok(200, blob_sent_again, says="same bytes: theirs first, now the caller's too"),
-        office=ok(201, blob_stored_for_caller), request=blob_request),
+        own=ok(201, blob_stored_for_caller),
+        other=ok(200, blob_sent_again, says="same bytes: theirs first, now the caller's too"),
+        office=ok(201, blob_stored_for_caller),
+        request=blob_request,
+    ),
     ("GET", "/api/blobs/<string:sha256>"): api(own=ok(200, blob_bytes), other=HIDDEN, office=ok(200, blob_bytes)),
     # --- customers and products: a technician reads those of their jobs; the office writes
     ("GET", "/api/customers"): api(own=ok(200, lists("c1", absent=("c2",))), office=ok(200, lists("c1", "c2"))),
     ("POST", "/api/customers"): api(
-        own=FORBIDDEN, office=ok(201, lambda r, c: r.get_json()["name"] == "周八" and r.get_json()["id"]),
-        request=lambda c: Req(path(c), json={"name": "周八", "phone": phone_number(), "address": "深圳市南山区 8 号"})),
-    ("GET", "/api/customers/<string:customer_id>"): api(own=ok(200, record("c1", name="张伟")), other=HIDDEN,
-                                                        office=ok(200, record("c1", name="张伟"))),
+        own=FORBIDDEN,
+        office=ok(201, lambda r, c: r.get_json()["name"] == "周八" and r.get_json()["id"]),
+        request=lambda c: Req(path(c), json={"name": "周八", "phone": phone_number(), "address": "深圳市南山区 8 号"}),
+    ),
+    ("GET", "/api/customers/<string:customer_id>"): api(
+        own=ok(200, record("c1", name="张伟")), other=HIDDEN, office=ok(200, record("c1", name="张伟"))
+    ),
     ("PATCH", "/api/customers/<string:customer_id>"): api(
-        own=FORBIDDEN, office=ok(200, record("c1", locale="zh-CN")),
-        request=lambda c: Req(path(c), json={"locale": "zh-CN" if c.mine else "en"})),
+        own=FORBIDDEN,
+        office=ok(200, record("c1", locale="zh-CN")),
+        request=lambda c: Req(path(c), json={"locale": "zh-CN" if c.mine else "en"}),
+    ),
     ("GET", "/api/products"): api(own=ok(200, lists("p1", absent=("p2",))), office=ok(200, lists("p1", "p2"))),
     ("POST", "/api/products"): api(
-        own=FORBIDDEN, office=ok(201, lambda r, c: r.get_json()["customer_id"] == c.w["c1"]
-                                  and r.get_json()["serial_no"] == c.req.json["serial_no"]),
-        request=lambda c: Req(path(c), json={"customer_id": c.w["c1" if c.mine else "c2"], "model": "AC-3000",
-                                             "serial_no": unique("SN")})),
-    ("GET", "/api/products/<string:product_id>"): api(own=ok(200, record("p1", serial_no="AC3K-0001")), other=HIDDEN,
-                                                      office=ok(200, record("p1", serial_no="AC3K-0001"))),
+        own=FORBIDDEN,
+        office=ok(
+            201,
+            lambda r, c: (
+                r.get_json()["customer_id"] == c.w["c1"] and r.get_json()["serial_no"] == c.req.json["serial_no"]
+            ),
+        ),
+        request=lambda c: Req(
+            path(c), json={"customer_id": c.w["c1" if c.mine else "c2"], "model": "AC-3000", "serial_no": unique("SN")}
+        ),
+    ),
+    ("GET", "/api/products/<string:product_id>"): api(
+        own=ok(200, record("p1", serial_no="AC3K-0001")),
+        other=HIDDEN,
+        office=ok(200, record("p1", serial_no="AC3K-0001")),
+    ),
     # --- the parts catalogue is for everyone to read; van stock a technician sees for their own van
     ("GET", "/api/parts"): api(own=ok(200, lists("part")), office=ok(200, lists("part"))),
     ("POST", "/api/parts"): api(
-        own=FORBIDDEN, office=ok(201, lambda r, c: r.get_json()["part_number"] == c.req.json["part_number"]),
-        request=lambda c: Req(path(c), json={"part_number": unique("P"), "name": "滤网", "price": "12.00"})),
-    ("GET", "/api/parts/<string:part_id>"): api(own=ok(200, record("part", part_number="PCB-220")),
-                                                office=ok(200, record("part", part_number="PCB-220"))),
+        own=FORBIDDEN,
+        office=ok(201, lambda r, c: r.get_json()["part_number"] == c.req.json["part_number"]),
+        request=lambda c: Req(path(c), json={"part_number": unique("P"), "name": "滤网", "price": "12.00"}),
+    ),
+    ("GET", "/api/parts/<string:part_id>"): api(
+        own=ok(200, record("part", part_number="PCB-220")), office=ok(200, record("part", part_number="PCB-220"))
+    ),
     ("GET", "/api/van-stock"): api(
         own=ok(200, lambda r, c: {v["technician_id"] for v in r.get_json()} == {c.w["tech1"]}),
         other=ok(200, empty, says="nothing of another van"),
         office=ok(200, lambda r, c: {v["technician_id"] for v in r.get_json()} >= {c.w["tech1"], c.w["tech2"]}),
-        request=lambda c: Req("/api/van-stock" + ("" if c.mine else f"?technician_id={c.w['tech2']}"))),
+        request=lambda c: Req("/api/van-stock" + ("" if c.mine else f"?technician_id={c.w['tech2']}")),
+    ),
     ("PUT", "/api/van-stock"): api(
-        own=FORBIDDEN, office=ok(200, lambda r, c: r.get_json()["technician_id"] == c.w["tech1"]
-                                 and r.get_json()["quantity"] == 3),
-        request=lambda c: Req(path(c), json={"technician_id": c.w["tech1" if c.mine else "tech2"],
-                                             "part_id": c.w["part"], "quantity": 3})),
+        own=FORBIDDEN,
+        office=ok(200, lambda r, c: r.get_json()["technician_id"] == c.w["tech1"] and r.get_json()["quantity"] == 3),
+        request=lambda c: Req(
+            path(c), json={"technician_id": c.w["tech1" if c.mine else "tech2"], "part_id": c.w["part"], "quantity": 3}
+        ),
+    ),
     # --- work orders: a technician sees and updates the jobs they hold
     ("GET", "/api/work-orders/"): api(
-        own=ok(200, lists("wo1", "wo3", absent=("wo2",))), other=ok(200, empty, says="nothing of another technician"),
+        own=ok(200, lists("wo1", "wo3", absent=("wo2",))),
+        other=ok(200, empty, says="nothing of another technician"),
         office=ok(200, lists("wo1", "wo2", "wo3")),
-        request=lambda c: Req("/api/work-orders/" + ("" if c.mine else f"?technician_id={c.w['tech2']}"))),
+        request=lambda c: Req("/api/work-orders/" + ("" if c.mine else f"?technician_id={c.w['tech2']}")),
+    ),
     ("POST", "/api/work-orders/"): api(
-        own=FORBIDDEN, office=ok(201, lambda r, c: r.get_json()["customer_id"] == c.w["c2"] and r.get_json()["ticket_no"]),
-        request=lambda c: Req(path(c), json={"customer_id": c.w["c2"], "channel": "wechat", "type": "consultation",
-                                             "priority": "normal", "fault_description": "咨询滤网更换周期"})),
-    ("GET", "/api/work-orders/mine"): api(own=ok(200, lists("wo1", "wo3", absent=("wo2",))),
-                                          office=ok(200, empty, says="the office holds no jobs")),
-    ("GET", "/api/work-orders/<string:wo_id>"): api(own=ok(200, record("wo1")), other=HIDDEN,
-                                                    office=ok(200, record("wo1"))),
+        own=FORBIDDEN,
+        office=ok(201, lambda r, c: r.get_json()["customer_id"] == c.w["c2"] and r.get_json()["ticket_no"]),
+        request=lambda c: Req(
+            path(c),
+            json={
+                "customer_id": c.w["c2"],
+                "channel": "wechat",
+                "type": "consultation",
+                "priority": "normal",
+                "fault_description": "咨询滤网更换周期",
+            },
+        ),
+    ),
+    ("GET", "/api/work-orders/mine"): api(
+        own=ok(200, lists("wo1", "wo3", absent=("wo2",))), office=ok(200, empty, says="the office holds no jobs")
+    ),
+    ("GET", "/api/work-orders/<string:wo_id>"): api(
+        own=ok(200, record("wo1")), other=HIDDEN, office=ok(200, record("wo1"))
+    ),
     ("PATCH", "/api/work-orders/<string:wo_id>"): api(
         own=ok(200, record("wo1", technician_notes="带上备用电容")),
-        other=Expect(404, all_of(api_error(404), lambda r, c: fetch(WorkOrder, c.w["wo2"]).technician_notes is None),
-                     "someone else's: not found"),
+        other=Expect(
+            404,
+            all_of(api_error(404), lambda r, c: fetch(WorkOrder, c.w["wo2"]).technician_notes is None),
+            "someone else's: not found",
+        ),
         office=ok(200, record("wo1", technician_notes="带上备用电容")),
-        request=lambda c: Req(path(c), json={"technician_notes": "带上备用电容"})),
+        request=lambda c: Req(path(c), json={"technician_notes": "带上备用电容"}),
+    ),
     ("POST", "/api/work-orders/<string:wo_id>/assign"): api(
-        own=FORBIDDEN, office=ok(200, record(technician_id=lambda c: c.w["tech2"])),
-        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"technician_id": c.w["tech2"]})),
+        own=FORBIDDEN,
+        office=ok(200, record(technician_id=lambda c: c.w["tech2"])),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"technician_id": c.w["tech2"]}),
+    ),
     # --- the back-office API: dispatchers and managers only
-    ("POST", "/api/office/intake"): office_api(ok(201, intake_created),
-                                               request=lambda c: Req(path(c), json=intake_fields(c))),
+    ("POST", "/api/office/intake"): office_api(
+        ok(201, intake_created), request=lambda c: Req(path(c), json=intake_fields(c))
+    ),
     ("GET", "/api/office/intake/check"): office_api(
         ok(200, lambda r, c: r.get_json()["product"]["id"] == c.w["p1"]),
-        request=lambda c: Req("/api/office/intake/check?serial_no=AC3K-0001")),
+        request=lambda c: Req("/api/office/intake/check?serial_no=AC3K-0001"),
+    ),
     ("GET", "/api/office/board"): office_api(ok(200, lists("wo1", "wo2"))),
     ("GET", "/api/office/sla-settings"): office_api(ok(200, lambda r, c: r.get_json() == current_sla(c))),
     ("PUT", "/api/office/sla-settings"): api(
-        own=FORBIDDEN, office=FORBIDDEN, manager=ok(200, lambda r, c: r.get_json() == c.req.json),
-        request=lambda c: Req(path(c), json=current_sla(c))),
+        own=FORBIDDEN,
+        office=FORBIDDEN,
+        manager=ok(200, lambda r, c: r.get_json() == c.req.json),
+        request=lambda c: Req(path(c), json=current_sla(c)),
+    ),
     ("GET", "/api/office/technicians"): office_api(ok(200, lists("tech1", "tech2", absent=("dispatcher",)))),
     ("GET", "/api/office/technicians/<string:technician_id>/day"): office_api(
-        ok(200, lambda r, c: r.get_json()["technician_id"] == c.w["tech1"]
-           and c.w["wo1"] in {a["id"] for a in r.get_json()["appointments"]})),
+        ok(
+            200,
+            lambda r, c: (
+                r.get_json()["technician_id"] == c.w["tech1"]
+                and c.w["wo1"] in {a["id"] for a in r.get_json()["appointments"]}
+            ),
+        )
+    ),
     ("POST", "/api/office/work-orders/<string:wo_id>/assign"): office_api(
         ok(200, record(technician_id=lambda c: c.w["tech2"])),
-        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"technician_id": c.w["tech2"]})),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"technician_id": c.w["tech2"]}),
+    ),
     ("POST", "/api/office/work-orders/<string:wo_id>/reschedule"): office_api(
         ok(200, record(), rescheduled),
-        request=with_made(fresh_work_order, "wo_id", json=lambda c: {
-            "appointment_start": local_time(1, 10).isoformat(), "appointment_end": local_time(1, 11).isoformat(),
-            "reason": "客户改到明天", "customer_consent": True})),
+        request=with_made(
+            fresh_work_order,
+            "wo_id",
+            json=lambda c: {
+                "appointment_start": local_time(1, 10).isoformat(),
+                "appointment_end": local_time(1, 11).isoformat(),
+                "reason": "客户改到明天",
+                "customer_consent": True,
+            },
+        ),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
-        ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})),
+        ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
+    ),
     ("GET", "/api/office/follow-ups"): office_api(ok(200, lists("follow_up"))),
     ("POST", "/api/office/follow-ups/<string:follow_up_id>/outcome"): office_api(
         ok(200, record(outcome="satisfied")),
-        request=with_made(fresh_follow_up, "follow_up_id", json={"outcome": "satisfied"})),
+        request=with_made(fresh_follow_up, "follow_up_id", json={"outcome": "satisfied"}),
+    ),
     ("POST", "/api/office/complaints"): office_api(
         ok(201, work_order_of("wo3"), lambda r, c: len(r.get_json()["follow_ups"]) >= 1),
-        request=lambda c: Req(path(c), json={"work_order_id": c.w["wo3"], "description": "矩阵: 投诉"})),
+        request=lambda c: Req(path(c), json={"work_order_id": c.w["wo3"], "description": "矩阵: 投诉"}),
+    ),
     ("GET", "/api/office/reconciliation"): office_api(ok(200, lambda r, c: r.get_json()["checked"] >= 1)),
     ("POST", "/api/office/reconciliation/reviews"): office_api(
-        ok(201, work_order_of("wo3"), lambda r, c: r.get_json()["reviewed"] and r.get_json()["review_note"] == "已电话核实"),
-        request=lambda c: Req(path(c), json={"work_order_id": c.w["wo3"], "flag": "late_record", "note": "已电话核实"})),
+        ok(
+            201,
+            work_order_of("wo3"),
+            lambda r, c: r.get_json()["reviewed"] and r.get_json()["review_note"] == "已电话核实",
+        ),
+        request=lambda c: Req(path(c), json={"work_order_id": c.w["wo3"], "flag": "late_record", "note": "已电话核实"}),
+    ),
     ("GET", "/api/office/kpis"): office_api(ok(200, lambda r, c: r.get_json()["overall"]["jobs"] >= 2)),
     ("GET", "/api/office/kpis.csv"): office_api(ok(200, lambda r, c: r.mimetype == "text/csv" and len(r.data) > 10)),
     ("GET", "/api/office/kpis/monthly"): office_api(
-        ok(200, lambda r, c: r.get_json()["month"] == today().strftime("%Y-%m"))),
+        ok(200, lambda r, c: r.get_json()["month"] == today().strftime("%Y-%m"))
+    ),
     ("POST", "/api/office/conflicts/<string:conflict_id>/settle"): office_api(
         ok(200, record(resolved_by_id=caller_id, resolution="keep: 以现场为准")),
-        request=with_made(fresh_conflict, "conflict_id", json={"action": "keep", "note": "以现场为准"})),
+        request=with_made(fresh_conflict, "conflict_id", json={"action": "keep", "note": "以现场为准"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/service-report.pdf"): office_api(
-        ok(200, pdf), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))),
+        ok(200, pdf), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))
+    ),
     ("POST", "/api/office/work-orders/<string:wo_id>/service-report/share"): office_api(
         ok(201, work_order_of("wo3"), lambda r, c: "/report/" in r.get_json()["url"]),
-        request=lambda c: Req(path(c, wo_id=("wo3", "wo2")), json={"channel": "sms", "recipient": "13800000001"})),
+        request=lambda c: Req(path(c, wo_id=("wo3", "wo2")), json={"channel": "sms", "recipient": "13800000001"}),
+    ),
     # --- the back-office pages: the office only; a manager alone changes the SLA settings
     ("GET", "/office/"): page(ok(302, redirects_to("/office/board"))),
     ("GET", "/office/board"): page(ok(200, html_has("t1", "t2"))),
     ("POST", "/office/complaints"): page(
         ok(302, redirects_to("/office/follow-ups"), complaint_recorded),
-        request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")})),
+        request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")}),
+    ),
     ("GET", "/office/conflicts"): page(ok(200, html_has("conflict", "t1"))),
     ("POST", "/office/conflicts/<conflict_id>/settle"): page(
         ok(302, redirects_to("/office/conflicts"), settled_by_caller(Conflict, "resolved_by_id")),
-        request=with_made(fresh_conflict, "conflict_id", form={"action": "keep"})),
+        request=with_made(fresh_conflict, "conflict_id", form={"action": "keep"}),
+    ),
     ("GET", "/office/dispatch"): page(ok(200, html_has(literal=("王师傅", "李师傅")))),
     ("GET", "/office/follow-ups"): page(ok(200, html_has("t3"))),
     ("POST", "/office/follow-ups/<follow_up_id>/outcome"): page(
         ok(302, redirects_to("/office/follow-ups"), follow_up_done),
-        request=with_made(fresh_follow_up, "follow_up_id", form={"outcome": "satisfied"})),
+        request=with_made(fresh_follow_up, "follow_up_id", form={"outcome": "satisfied"}),
+    ),
     ("GET", "/office/intake"): page(ok(200, html_has(literal=('name="serial_no"',)))),
-    ("POST", "/office/intake"): page(ok(302, intake_page_created),
-                                     request=lambda c: Req(path(c), form=intake_fields(c))),
+    ("POST", "/office/intake"): page(
+        ok(302, intake_page_created), request=lambda c: Req(path(c), form=intake_fields(c))
+    ),
     ("GET", "/office/kpis"): page(ok(200, html_has(literal=("王师傅",)))),
     ("POST", "/office/logout"): page(ok(302, redirects_to("/office/login"), signed_out), clone=True),
-    ("GET", "/office/reconciliation"): page(ok(200, lambda r, c: int(re.search(
-        rb'id="recon-checked">(\d+)<', r.data).group(1)) >= 1, says="today's jobs checked")),
+    ("GET", "/office/reconciliation"): page(
+        ok(
+            200,
+            lambda r, c: int(re.search(rb'id="recon-checked">(\d+)<', r.data).group(1)) >= 1,
+            says="today's jobs checked",
+        )
+    ),
     ("POST", "/office/reconciliation/reviews"): page(
         ok(302, redirects_to("/office/reconciliation"), review_recorded),
-        request=lambda c: Req(path(c), form={"work_order_id": c.w["wo3"], "flag": "late_record",
-                                             "note": unique("已核实"), "date": today().isoformat()})),
+        request=lambda c: Req(
+            path(c),
+            form={
+                "work_order_id": c.w["wo3"],
+                "flag": "late_record",
+                "note": unique("已核实"),
+                "date": today().isoformat(),
+            },
+        ),
+    ),
     ("POST", "/office/rejected/<mutation_id>/settle"): page(
         ok(302, redirects_to("/office/conflicts"), settled_by_caller(MutationRecord, "settled_by_id")),
-        request=with_made(fresh_rejected, "mutation_id", form={"note": "已与技术员核对"})),
+        request=with_made(fresh_rejected, "mutation_id", form={"note": "已与技术员核对"}),
+    ),
     ("GET", "/office/settings"): page(ok(200, html_has(literal=('name="response_urgent"',)))),
     ("POST", "/office/settings"): page(
-        PAGE_FORBIDDEN, manager=ok(302, redirects_to("/office/settings")),
-        request=lambda c: Req(path(c), form={
-            **{f"{kind}_{level}": str(hours) for kind, levels in (("response", current_sla(c)["response_hours"]),
-                                                                 ("resolution", current_sla(c)["resolution_hours"]))
-               for level, hours in levels.items()},
-            "low_rating_threshold": str(current_sla(c)["low_rating_threshold"])})),
+        PAGE_FORBIDDEN,
+        manager=ok(302, redirects_to("/office/settings")),
+        request=lambda c: Req(
+            path(c),
+            form={
+                **{
+                    f"{kind}_{level}": str(hours)
+                    for kind, levels in (
+                        ("response", current_sla(c)["response_hours"]),
+                        ("resolution", current_sla(c)["resolution_hours"]),
+                    )
+                    for level, hours in levels.items()
+                },
+                "low_rating_threshold": str(current_sla(c)["low_rating_threshold"]),
+            },
+        ),
+    ),
     ("GET", "/office/work-orders/<wo_id>"): page(ok(200, html_has("t1"))),
     ("POST", "/office/work-orders/<wo_id>/assign"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), assigned_to_tech2),
-        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"technician_id": c.w["tech2"]})),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"technician_id": c.w["tech2"]}),
+    ),
     ("POST", "/office/work-orders/<wo_id>/reschedule"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), rescheduled),
-        request=with_made(fresh_work_order, "wo_id", form=lambda c: {
-            "appointment_start": local_time(1, 10).strftime("%Y-%m-%dT%H:%M"),
-            "appointment_end": local_time(1, 11).strftime("%Y-%m-%dT%H:%M"),
-            "reason": "客户改到明天", "customer_consent": "on"})),
+        request=with_made(
+            fresh_work_order,
+            "wo_id",
+            form=lambda c: {
+                "appointment_start": local_time(1, 10).strftime("%Y-%m-%dT%H:%M"),
+                "appointment_end": local_time(1, 11).strftime("%Y-%m-%dT%H:%M"),
+                "reason": "客户改到明天",
+                "customer_consent": "on",
+            },
+        ),
+    ),
     ("GET", "/office/work-orders/<wo_id>/service-report"): page(
-        ok(200, html_has("t3")), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))),
+        ok(200, html_has("t3")), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))
+    ),
     ("POST", "/office/work-orders/<wo_id>/service-report"): page(
         ok(200, html_has("t3", literal=("/report/",)), says="link made"),
-        request=lambda c: Req(path(c, wo_id=("wo3", "wo2")), form={"channel": "sms", "recipient": "13800000001"})),
+        request=lambda c: Req(path(c, wo_id=("wo3", "wo2")), form={"channel": "sms", "recipient": "13800000001"}),
+    ),
     ("GET", "/office/work-orders/<wo_id>/service-report.pdf"): page(
-        ok(200, pdf), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))),
+        ok(200, pdf), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))
+    ),
 }
 
 
@@ -992,46 +1242,93 @@ class Context:
 
 def build_records() -> dict:
     """Technicians, office staff, two customers with a product and a job each, a part, van stock."""
-    people = {who: make_user(EMAILS[who], role, name) for who, role, name in (
-        ("tech1", "technician", "王师傅"), ("tech2", "technician", "李师傅"),
-        ("dispatcher", "dispatcher", "客服小张"), ("manager", "manager", "售后主管"))}
+    people = {
+        who: make_user(EMAILS[who], role, name)
+        for who, role, name in (
+            ("tech1", "technician", "王师傅"),
+            ("tech2", "technician", "李师傅"),
+            ("dispatcher", "dispatcher", "客服小张"),
+            ("manager", "manager", "售后主管"),
+        )
+    }
     c1 = Customer(name="张伟", phone="13800000001", address="上海市浦东新区世纪大道 100 号", tier="vip")
     c2 = Customer(name="Anna Li", phone="13800000002", address="北京市朝阳区建国路 8 号", locale="en")
     _db.session.add_all([c1, c2])
     _db.session.flush()
-    p1 = Product(customer_id=c1.id, model="AC-3000", serial_no="AC3K-0001",
-                 purchase_date=today() - timedelta(days=100), warranty_months=12)
-    p2 = Product(customer_id=c2.id, model="WM-800", serial_no="WM8-0002",
-                 purchase_date=today() - timedelta(days=800), warranty_months=24)
-    part = Part(part_number="PCB-220", name="主控板", name_en="Main board", price="180.00",
-                barcode="6901234567892", barcode_formats=["ean_13"], serialised=True)
+    p1 = Product(
+        customer_id=c1.id,
+        model="AC-3000",
+        serial_no="AC3K-0001",
+        purchase_date=today() - timedelta(days=100),
+        warranty_months=12,
+    )
+    p2 = Product(
+        customer_id=c2.id,
+        model="WM-800",
+        serial_no="WM8-0002",
+        purchase_date=today() - timedelta(days=800),
+        warranty_months=24,
+    )
+    part = Part(
+        part_number="PCB-220",
+        name="主控板",
+        name_en="Main board",
+        price="180.00",
+        barcode="6901234567892",
+        barcode_formats=["ean_13"],
+        serialised=True,
+    )
     _db.session.add_all([p1, p2, part])
     _db.session.flush()
-    base = {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "不制冷",
-            "appointment_start": local_time(0, 14), "appointment_end": local_time(0, 15)}
+    base = {
+        "channel": "phone",
+        "type": "repair",
+        "priority": "normal",
+        "fault_description": "不制冷",
+        "appointment_start": local_time(0, 14),
+        "appointment_end": local_time(0, 15),
+    }
     jobs = {
         "wo1": {**base, "customer_id": c1.id, "product_id": p1.id, "technician_id": people["tech1"].id},
         "wo2": {**base, "customer_id": c2.id, "product_id": p2.id, "technician_id": people["tech2"].id},
         # the visit tech1 finishes, signed by the customer: service report, verification, follow-ups
-        "wo3": {**base, "customer_id": c1.id, "product_id": p1.id, "technician_id": people["tech1"].id,
-                "appointment_start": local_time(0, 9), "appointment_end": local_time(0, 10)},
+        "wo3": {
+            **base,
+            "customer_id": c1.id,
+            "product_id": p1.id,
+            "technician_id": people["tech1"].id,
+            "appointment_start": local_time(0, 9),
+            "appointment_end": local_time(0, 10),
+        },
     }
     orders = {key: create_work_order(data, people["dispatcher"]) for key, data in jobs.items()}
-    vans = {"van1": VanStock(technician_id=people["tech1"].id, part_id=part.id, quantity=3),
-            "van2": VanStock(technician_id=people["tech2"].id, part_id=part.id, quantity=1)}
+    vans = {
+        "van1": VanStock(technician_id=people["tech1"].id, part_id=part.id, quantity=3),
+        "van2": VanStock(technician_id=people["tech2"].id, part_id=part.id, quantity=1),
+    }
     _db.session.add_all(vans.values())
     _db.session.commit()
     # One reschedule of wo1 (same time, agreed by phone) for its dispatch log.
     wo1 = orders["wo1"]
     reschedule(wo1, wo1.appointment_start, wo1.appointment_end, people["dispatcher"], "客户确认时间", True)
     _db.session.commit()
-    return {**{k: u.id for k, u in people.items()}, "c1": c1.id, "c2": c2.id, "p1": p1.id, "p2": p2.id,
-            "part": part.id, **{k: wo.id for k, wo in orders.items()}, **{k: v.id for k, v in vans.items()},
-            **{f"t{k[-1]}": wo.ticket_no for k, wo in orders.items()}}
+    return {
+        **{k: u.id for k, u in people.items()},
+        "c1": c1.id,
+        "c2": c2.id,
+        "p1": p1.id,
+        "p2": p2.id,
+        "part": part.id,
+        **{k: wo.id for k, wo in orders.items()},
+        **{k: v.id for k, v in vans.items()},
+        **{f"t{k[-1]}": wo.ticket_no for k, wo in orders.items()},
+    }
 
 
 def push_raw(client: ApiClient, phone: Phone, mutation: dict) -> dict:
-    response = client.post("/api/sync/push", json={"device_id": phone.id, "device_time": now_iso(), "mutations": [mutation]})
+    response = client.post(
+        "/api/sync/push", json={"device_id": phone.id, "device_time": now_iso(), "mutations": [mutation]}
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["results"][0]
 
@@ -1043,37 +1340,65 @@ def build_synced(world: dict, clients: dict, tech2: ApiClient) -> tuple[dict, by
     photo2_bytes = b"\x89PNG\r\n\x1a\n" + b"tech2 photo of the washing machine"
     blob2 = phone2.upload(photo2_bytes)
     photo2 = str(uuid.uuid4())
-    phone2.push(phone2.mutation("photo", {"work_order_id": world["wo2"], "blob_sha256": blob2, "caption": "铭牌"},
-                                entity_id=photo2))
+    phone2.push(
+        phone2.mutation(
+            "photo", {"work_order_id": world["wo2"], "blob_sha256": blob2, "caption": "铭牌"}, entity_id=photo2
+        )
+    )
     # Each technician once tried to record something on the other's job.
     bad1 = phone1.mutation("visit_event", {"work_order_id": world["wo2"], "kind": "arrived"})
     bad2 = phone2.mutation("visit_event", {"work_order_id": world["wo1"], "kind": "arrived"})
     assert push_raw(clients[OWN], phone1, bad1)["status"] == "rejected"
     assert push_raw(tech2, phone2, bad2)["status"] == "rejected"
-    shared = clients[DISPATCHER].post(f"/api/office/work-orders/{world['wo3']}/service-report/share",
-                                      json={"channel": "sms", "recipient": "13800000001"})
+    shared = clients[DISPATCHER].post(
+        f"/api/office/work-orders/{world['wo3']}/service-report/share",
+        json={"channel": "sms", "recipient": "13800000001"},
+    )
     assert shared.status_code == 201, shared.get_json()
-    code = _db.session.scalar(sa.select(CustomerSignOff.summary_sha256).where(CustomerSignOff.work_order_id == world["wo3"]))
-    blob1 = _db.session.scalar(sa.select(CustomerSignOff.signature_sha256).where(CustomerSignOff.work_order_id == world["wo3"]))
+    code = _db.session.scalar(
+        sa.select(CustomerSignOff.summary_sha256).where(CustomerSignOff.work_order_id == world["wo3"])
+    )
+    blob1 = _db.session.scalar(
+        sa.select(CustomerSignOff.signature_sha256).where(CustomerSignOff.work_order_id == world["wo3"])
+    )
     assert _db.session.get(Photo, photo2) is not None and code and blob1
-    return {"device1": phone1.id, "device2": phone2.id, "blob1": blob1, "blob2": blob2, "photo2": photo2,
-            "rejected1": bad1["id"], "rejected2": bad2["id"], "code": code,
-            "report_token": shared.get_json()["url"].rsplit("/", 1)[1]}, photo2_bytes
+    return {
+        "device1": phone1.id,
+        "device2": phone2.id,
+        "blob1": blob1,
+        "blob2": blob2,
+        "photo2": photo2,
+        "rejected1": bad1["id"],
+        "rejected2": bad2["id"],
+        "code": code,
+        "report_token": shared.get_json()["url"].rsplit("/", 1)[1],
+    }, photo2_bytes
 
 
 def build_office_records(world: dict, authenticator: SoftAuthenticator) -> dict:
     """A conflict and a follow-up call waiting for the office; a passkey for each technician."""
-    conflict = Conflict(id=str(uuid.uuid4()), entity="work_order", entity_id=world["wo1"], field="technician_notes",
-                        rule="last_arrival_wins", losing_value={"value": "a"}, winning_value={"value": "b"},
-                        user_id=world["tech1"])
+    conflict = Conflict(
+        id=str(uuid.uuid4()),
+        entity="work_order",
+        entity_id=world["wo1"],
+        field="technician_notes",
+        rule="last_arrival_wins",
+        losing_value={"value": "a"},
+        winning_value={"value": "b"},
+        user_id=world["tech1"],
+    )
     _db.session.add(conflict)
     dispatcher = _db.session.get(User, world["dispatcher"])
     case = followup_queue.open_complaint(_db.session.get(WorkOrder, world["wo3"]), "上门迟到", dispatcher)
     tech2 = _db.session.get(User, world["tech2"])
     authenticator.rp_id, authenticator.user_handle = RP_ID, tech2.webauthn_user_handle
     passkey1 = Passkey(user_id=world["tech1"], credential_id=os.urandom(32), public_key=b"\xa5", name="工作手机")
-    passkey2 = Passkey(user_id=tech2.id, credential_id=authenticator.credential_id,
-                       public_key=authenticator._cose_key(), name="李师傅的手机")
+    passkey2 = Passkey(
+        user_id=tech2.id,
+        credential_id=authenticator.credential_id,
+        public_key=authenticator._cose_key(),
+        name="李师傅的手机",
+    )
     _db.session.add_all([passkey1, passkey2])
     _db.session.commit()
     follow_up = _db.session.scalars(sa.select(FollowUp.id).where(FollowUp.recovery_case_id == case.id)).first()
@@ -1141,7 +1466,9 @@ def send(cell: Cell, req: Req):
 def judge(expect: Expect, response, cell: Cell) -> str:
     """The expectation's label when the answer meets it, else what came instead."""
     if response.status_code != expect.status:
-        detail = response.get_json(silent=True) or response.headers.get("Location") or response.get_data(as_text=True)[:120]
+        detail = (
+            response.get_json(silent=True) or response.headers.get("Location") or response.get_data(as_text=True)[:120]
+        )
         return f"{response.status_code}: {detail}"
     if expect.check is not None:
         try:
@@ -1168,12 +1495,20 @@ def test_access_matrix(ctx, route):
     expected, actual = {}, {}
     for caller in CALLERS:
         client = ctx.clients[caller]
-        cell = Cell(ctx, caller, method, rule, clone(ctx.app, client, EMAILS.get(USER_OF[caller] or '')) if row.clone else client)
+        cell = Cell(
+            ctx,
+            caller,
+            method,
+            rule,
+            clone(ctx.app, client, EMAILS.get(USER_OF[caller] or "")) if row.clone else client,
+        )
         requests = (row.request or default_request)(cell)
         requests = requests if isinstance(requests, list) else [requests]
         assert len(requests) == len(row.cells[caller]), (caller, "one request per expectation")
         expected[caller] = " | ".join(str(e) for e in row.cells[caller])
-        actual[caller] = " | ".join(judge(e, send(cell, req), cell) for e, req in zip(row.cells[caller], requests, strict=True))
+        actual[caller] = " | ".join(
+            judge(e, send(cell, req), cell) for e, req in zip(row.cells[caller], requests, strict=True)
+        )
     assert actual == expected
 
 
@@ -1214,7 +1549,11 @@ def test_the_office_sees_everything(ctx):
 def test_another_technicians_record_looks_the_same_as_a_missing_one(ctx):
     """No probing: tech2's records and made-up ids give the same 404 shape."""
     tech, w = ctx.clients[OWN], ctx.world
-    for url, theirs in (("/api/work-orders/{}", w["wo2"]), ("/api/customers/{}", w["c2"]), ("/api/products/{}", w["p2"])):
+    for url, theirs in (
+        ("/api/work-orders/{}", w["wo2"]),
+        ("/api/customers/{}", w["c2"]),
+        ("/api/products/{}", w["p2"]),
+    ):
         there, missing = tech.get(url.format(theirs)), tech.get(url.format(NOBODY))
         assert there.status_code == missing.status_code == 404
         assert there.get_json()["message"].replace(theirs, "ID") == missing.get_json()["message"].replace(NOBODY, "ID")
@@ -1224,7 +1563,9 @@ def test_another_technicians_record_looks_the_same_as_a_missing_one(ctx):
     there = tech.delete(f"/api/auth/passkeys/{w['passkey2']}")
     missing = tech.delete(f"/api/auth/passkeys/{NOBODY}")
     assert there.status_code == missing.status_code == 404
-    assert there.get_json()["message"].replace(w["passkey2"], "ID") == missing.get_json()["message"].replace(NOBODY, "ID")
+    assert there.get_json()["message"].replace(w["passkey2"], "ID") == missing.get_json()["message"].replace(
+        NOBODY, "ID"
+    )
 
 
 def test_a_technician_cannot_change_another_technicians_job(ctx):
@@ -1234,8 +1575,9 @@ def test_a_technician_cannot_change_another_technicians_job(ctx):
         assert tech.patch(f"/api/work-orders/{w['wo2']}", json=body).status_code == 404
     phone = Phone(tech)
     for fields in ({"status": "en_route"}, {"technician_notes": "x"}):
-        result = push_raw(tech, phone, phone.mutation("work_order", fields, op="update", entity_id=w["wo2"],
-                                                      base_version=before))
+        result = push_raw(
+            tech, phone, phone.mutation("work_order", fields, op="update", entity_id=w["wo2"], base_version=before)
+        )
         assert result["status"] == "rejected" and "work_order_id" in result["error"]["errors"], result
     voided = push_raw(tech, phone, phone.mutation("photo", {}, op="delete", entity_id=w["photo2"]))
     assert voided["status"] == "rejected" and "work_order_id" in voided["error"]["errors"], voided
@@ -1250,9 +1592,18 @@ def test_access_ends_when_the_job_is_done(ctx):
     tech = ctx.clients[OWN]
     # A third job, for tech1 at tech2's customer, then closed by the office.
     office = ctx.clients[DISPATCHER]
-    wo = office.post("/api/work-orders/", json={
-        "customer_id": w["c2"], "product_id": w["p2"], "technician_id": w["tech1"], "channel": "phone",
-        "type": "repair", "priority": "normal", "fault_description": "漏水"}).get_json()
+    wo = office.post(
+        "/api/work-orders/",
+        json={
+            "customer_id": w["c2"],
+            "product_id": w["p2"],
+            "technician_id": w["tech1"],
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "漏水",
+        },
+    ).get_json()
     assert tech.get(f"/api/customers/{w['c2']}").status_code == 200
     assert tech.get(f"/api/products/{w['p2']}").status_code == 200
     for status in ("en_route", "on_site", "completed"):

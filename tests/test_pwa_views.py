@@ -1,4 +1,5 @@
 """The PWA's routes: the shell at every app path, the worker from the root scope, the manifest."""
+
 from __future__ import annotations
 
 import json
@@ -43,13 +44,24 @@ def built(tmp_path, monkeypatch):
     (dist / "sw.js").write_text("// the built worker\n")
     source = pwa_views.STATIC_DIR / "js" / "app.js"
     stat = source.stat()
-    meta = {"entry": "/static/dist/app.js", "preload": [], "sources": {"js/app.js": [stat.st_size, str(stat.st_mtime_ns)]}}
+    meta = {
+        "entry": "/static/dist/app.js",
+        "preload": [],
+        "sources": {"js/app.js": [stat.st_size, str(stat.st_mtime_ns)]},
+    }
     (dist / "meta.json").write_text(json.dumps(meta))
-    (dist / "precache-manifest.json").write_text(json.dumps({
-        "version": "build-1",
-        "shell": [{"url": "/static/css/app.css", "rev": "0123456789abcdef"}, {"url": "/static/dist/app.js", "rev": "fedcba9876543210"}],
-        "lazy": [{"url": "/static/vendor/barcode-detector/ponyfill.js", "rev": "00112233445566ff"}],
-    }))
+    (dist / "precache-manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "build-1",
+                "shell": [
+                    {"url": "/static/css/app.css", "rev": "0123456789abcdef"},
+                    {"url": "/static/dist/app.js", "rev": "fedcba9876543210"},
+                ],
+                "lazy": [{"url": "/static/vendor/barcode-detector/ponyfill.js", "rev": "00112233445566ff"}],
+            }
+        )
+    )
     monkeypatch.setattr(pwa_views, "DIST_DIR", dist)
     return dist
 
@@ -62,7 +74,12 @@ def test_worker_is_served_from_the_root_with_the_build_time_precache_list(client
     body = response.get_data(as_text=True)
     assert body.endswith(";\n// the built worker\n"), "the built worker, as built, after its manifest"
     manifest = _precache(body)
-    assert [e["url"] for e in manifest["shell"]] == ["/", "/static/css/app.css", "/static/dist/app.js", "/manifest.webmanifest"]
+    assert [e["url"] for e in manifest["shell"]] == [
+        "/",
+        "/static/css/app.css",
+        "/static/dist/app.js",
+        "/manifest.webmanifest",
+    ]
     assert manifest["lazy"] == [{"url": "/static/vendor/barcode-detector/ponyfill.js", "rev": "00112233445566ff"}]
     assert all(len(e["rev"]) == 16 for e in manifest["shell"]) and "dev" not in manifest
 
@@ -75,7 +92,9 @@ def test_the_build_lists_only_the_technician_apps_files(client):
     manifest = json.loads(listed.read_text())
     urls = [e["url"] for e in manifest["shell"]]
     assert "/static/css/app.css" in urls and "/static/dist/app.js" in urls
-    assert not any("/office/" in u or "/apidocs/" in u or "/static/js/" in u for u in urls), "only the app's own built files"
+    assert not any("/office/" in u or "/apidocs/" in u or "/static/js/" in u for u in urls), (
+        "only the app's own built files"
+    )
     assert "/static/vendor/idb.js" not in urls, "bundled into dist/app.js"
     assert [e["url"] for e in manifest["lazy"]] == [
         "/static/vendor/barcode-detector/ponyfill.js",

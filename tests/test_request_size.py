@@ -1,4 +1,5 @@
 """Request size limit and bounded error bodies (issue #12, finding 1)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,9 @@ def test_a_push_over_the_limit_is_413_and_a_blob_keeps_its_own_limit(app, client
     assert phone.client.put(f"/api/blobs/{sha}", data=photo, headers={"Content-Type": "image/png"}).status_code == 201
     app.config["BLOB_MAX_BYTES"] = 100 * 1024
     bigger = photo + b"q"
-    response = phone.client.put(f"/api/blobs/{hashlib.sha256(bigger).hexdigest()}", data=bigger,
-                                headers={"Content-Type": "image/png"})
+    response = phone.client.put(
+        f"/api/blobs/{hashlib.sha256(bigger).hexdigest()}", data=bigger, headers={"Content-Type": "image/png"}
+    )
     assert_error_body(response, 413)
 
 
@@ -53,8 +55,12 @@ def test_a_push_of_many_bad_entries_gets_a_short_error_body(client_for, world):
 
 def test_a_rejected_entry_echoes_a_bounded_number_of_reasons(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
-    fields = {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes",
-              **{f"colour{i}": "x" * 200 for i in range(300)}}
+    fields = {
+        "work_order_id": world["wo1"].id,
+        "step": "kit_tools",
+        "value": "yes",
+        **{f"colour{i}": "x" * 200 for i in range(300)},
+    }
     bad = phone.mutation("checklist_answer", fields)
     good = phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_gloves", "value": "yes"})
     response = phone.push([bad, good])

@@ -8,6 +8,7 @@ must be 422 (400 for a body that is not JSON) with the one error body
 as before. The valid body each case starts from is checked to be accepted, so a
 case cannot pass merely because the starting body was already wrong.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -45,56 +46,167 @@ class Endpoint:
 
 
 def work_order_in(w):
-    return {"customer_id": w["c1"], "product_id": w["p1"], "channel": "phone", "type": "repair",
-            "priority": "normal", "fault_description": "不制冷", "technician_id": w["tech1"],
-            "appointment_start": "2026-06-01T09:00:00+08:00", "appointment_end": "2026-06-01T10:00:00+08:00"}
+    return {
+        "customer_id": w["c1"],
+        "product_id": w["p1"],
+        "channel": "phone",
+        "type": "repair",
+        "priority": "normal",
+        "fault_description": "不制冷",
+        "technician_id": w["tech1"],
+        "appointment_start": "2026-06-01T09:00:00+08:00",
+        "appointment_end": "2026-06-01T10:00:00+08:00",
+    }
 
 
 ENDPOINTS = [
-    Endpoint(auth.LoginIn, "POST", lambda w: "/api/auth/login",
-             lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "remember": False}, caller="fresh"),
-    Endpoint(auth.TokenIn, "POST", lambda w: "/api/auth/token",
-             lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "name": "probe"}, caller="fresh"),
-    Endpoint(auth.TokenCreateIn, "POST", lambda w: "/api/auth/token",
-             lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "name": "probe", "expires_in_days": 30},
-             caller="fresh"),
-    Endpoint(auth.PasswordChangeIn, "POST", lambda w: "/api/auth/password",
-             lambda w: {"current_password": PASSWORD, "new_password": "a long new passphrase 42"}),
-    Endpoint(customers.CustomerIn, "POST", lambda w: "/api/customers",
-             lambda w: {"name": "吴九", "phone": "13900000009", "address": "成都市武侯区 9 号", "tier": "key", "locale": "en"},
-             extra=[("phone_letters", {"phone": "call me"}, "phone"), ("phone_too_long", {"phone": "1" * 40}, "phone"),
-                    ("phone_two_lines", {"phone": "13900000009\n"}, "phone")]),
-    Endpoint(customers.CustomerPatch, "PATCH", lambda w: f"/api/customers/{w['c1']}",
-             lambda w: {"name": "张伟", "phone": "13800000001", "address": "上海市浦东新区世纪大道 100 号"}),
+    Endpoint(
+        auth.LoginIn,
+        "POST",
+        lambda w: "/api/auth/login",
+        lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "remember": False},
+        caller="fresh",
+    ),
+    Endpoint(
+        auth.TokenIn,
+        "POST",
+        lambda w: "/api/auth/token",
+        lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "name": "probe"},
+        caller="fresh",
+    ),
+    Endpoint(
+        auth.TokenCreateIn,
+        "POST",
+        lambda w: "/api/auth/token",
+        lambda w: {"email": "tech1@test.onsite", "password": PASSWORD, "name": "probe", "expires_in_days": 30},
+        caller="fresh",
+    ),
+    Endpoint(
+        auth.PasswordChangeIn,
+        "POST",
+        lambda w: "/api/auth/password",
+        lambda w: {"current_password": PASSWORD, "new_password": "a long new passphrase 42"},
+    ),
+    Endpoint(
+        customers.CustomerIn,
+        "POST",
+        lambda w: "/api/customers",
+        lambda w: {
+            "name": "吴九",
+            "phone": "13900000009",
+            "address": "成都市武侯区 9 号",
+            "tier": "key",
+            "locale": "en",
+        },
+        extra=[
+            ("phone_letters", {"phone": "call me"}, "phone"),
+            ("phone_too_long", {"phone": "1" * 40}, "phone"),
+            ("phone_two_lines", {"phone": "13900000009\n"}, "phone"),
+        ],
+    ),
+    Endpoint(
+        customers.CustomerPatch,
+        "PATCH",
+        lambda w: f"/api/customers/{w['c1']}",
+        lambda w: {"name": "张伟", "phone": "13800000001", "address": "上海市浦东新区世纪大道 100 号"},
+    ),
     Endpoint(customers.CustomerQuery, "GET", lambda w: "/api/customers", lambda w: {"q": "张"}, location="query"),
-    Endpoint(customers.PageQuery, "GET", lambda w: "/api/products", lambda w: {"limit": 10, "offset": 0}, location="query"),
-    Endpoint(customers.ProductIn, "POST", lambda w: "/api/products",
-             lambda w: {"customer_id": w["c2"], "model": "WM-800", "serial_no": "WM8-NEW", "purchase_date": "2025-05-01",
-                        "warranty_months": 24, "name": "洗衣机", "proof_of_purchase": "INV-1"},
-             extra=[("bought_in_the_future", {"purchase_date": (date.today() + timedelta(days=30)).isoformat()}, "purchase_date"),
-                    ("bought_in_year_9999", {"purchase_date": "9999-12-31"}, "purchase_date")]),
-    Endpoint(parts.PartIn, "POST", lambda w: "/api/parts",
-             lambda w: {"part_number": "FLT-01", "name": "滤网", "price": "12.50", "barcode_formats": ["qr_code"]},
-             extra=[("negative_price", {"price": "-1"}, "price"), ("price_too_high", {"price": 1_000_001}, "price"),
-                    ("price_not_a_number", {"price": "NaN"}, "price")]),
-    Endpoint(parts.PartQuery, "GET", lambda w: "/api/parts", lambda w: {"q": "PCB", "barcode": "6901234567892"}, location="query"),
-    Endpoint(parts.VanStockIn, "PUT", lambda w: "/api/van-stock",
-             lambda w: {"technician_id": w["tech1"], "part_id": w["part"], "quantity": 3, "safety_stock": 1}),
-    Endpoint(parts.VanStockQuery, "GET", lambda w: "/api/van-stock", lambda w: {"technician_id": w["tech1"]}, location="query"),
-    Endpoint(work_orders.WorkOrderIn, "POST", lambda w: "/api/work-orders/", work_order_in,
-             extra=[("ends_before_it_starts", {"appointment_end": "2026-06-01T08:00:00+08:00"}, "appointment_end"),
-                    ("time_without_zone", {"appointment_start": "2026-06-01T09:00:00"}, "appointment_start"),
-                    ("year_one", {"appointment_start": "0001-01-01T00:00:00+01:00"}, "appointment_start")]),
-    Endpoint(work_orders.WorkOrderPatch, "PATCH", lambda w: f"/api/work-orders/{w['wo1']}",
-             lambda w: {"fault_description": "不制冷", "customer_requirements": None}),
-    Endpoint(work_orders.WorkOrderQuery, "GET", lambda w: "/api/work-orders/",
-             lambda w: {"status": "scheduled", "from": "2026-01-01", "to": "2026-12-31"}, location="query",
-             extra=[("to_far_future", {"to": "9999-12-31"}, "to")]),
-    Endpoint(work_orders.MyJobsQuery, "GET", lambda w: "/api/work-orders/mine",
-             lambda w: {"from": "2026-06-01", "to": "2026-06-07"}, location="query", caller=OWN,
-             extra=[("to_before_from", {"to": "2026-05-01"}, "to"), ("more_than_62_days", {"to": "2026-09-01"}, "to")]),
-    Endpoint(work_orders.AssignIn, "POST", lambda w: f"/api/work-orders/{w['wo1']}/assign",
-             lambda w: {"technician_id": w["tech2"], "reason": "改派", "customer_consent": True}),
+    Endpoint(
+        customers.PageQuery, "GET", lambda w: "/api/products", lambda w: {"limit": 10, "offset": 0}, location="query"
+    ),
+    Endpoint(
+        customers.ProductIn,
+        "POST",
+        lambda w: "/api/products",
+        lambda w: {
+            "customer_id": w["c2"],
+            "model": "WM-800",
+            "serial_no": "WM8-NEW",
+            "purchase_date": "2025-05-01",
+            "warranty_months": 24,
+            "name": "洗衣机",
+            "proof_of_purchase": "INV-1",
+        },
+        extra=[
+            (
+                "bought_in_the_future",
+                {"purchase_date": (date.today() + timedelta(days=30)).isoformat()},
+                "purchase_date",
+            ),
+            ("bought_in_year_9999", {"purchase_date": "9999-12-31"}, "purchase_date"),
+        ],
+    ),
+    Endpoint(
+        parts.PartIn,
+        "POST",
+        lambda w: "/api/parts",
+        lambda w: {"part_number": "FLT-01", "name": "滤网", "price": "12.50", "barcode_formats": ["qr_code"]},
+        extra=[
+            ("negative_price", {"price": "-1"}, "price"),
+            ("price_too_high", {"price": 1_000_001}, "price"),
+            ("price_not_a_number", {"price": "NaN"}, "price"),
+        ],
+    ),
+    Endpoint(
+        parts.PartQuery,
+        "GET",
+        lambda w: "/api/parts",
+        lambda w: {"q": "PCB", "barcode": "6901234567892"},
+        location="query",
+    ),
+    Endpoint(
+        parts.VanStockIn,
+        "PUT",
+        lambda w: "/api/van-stock",
+        lambda w: {"technician_id": w["tech1"], "part_id": w["part"], "quantity": 3, "safety_stock": 1},
+    ),
+    Endpoint(
+        parts.VanStockQuery,
+        "GET",
+        lambda w: "/api/van-stock",
+        lambda w: {"technician_id": w["tech1"]},
+        location="query",
+    ),
+    Endpoint(
+        work_orders.WorkOrderIn,
+        "POST",
+        lambda w: "/api/work-orders/",
+        work_order_in,
+        extra=[
+            ("ends_before_it_starts", {"appointment_end": "2026-06-01T08:00:00+08:00"}, "appointment_end"),
+            ("time_without_zone", {"appointment_start": "2026-06-01T09:00:00"}, "appointment_start"),
+            ("year_one", {"appointment_start": "0001-01-01T00:00:00+01:00"}, "appointment_start"),
+        ],
+    ),
+    Endpoint(
+        work_orders.WorkOrderPatch,
+        "PATCH",
+        lambda w: f"/api/work-orders/{w['wo1']}",
+        lambda w: {"fault_description": "不制冷", "customer_requirements": None},
+    ),
+    Endpoint(
+        work_orders.WorkOrderQuery,
+        "GET",
+        lambda w: "/api/work-orders/",
+        lambda w: {"status": "scheduled", "from": "2026-01-01", "to": "2026-12-31"},
+        location="query",
+        extra=[("to_far_future", {"to": "9999-12-31"}, "to")],
+    ),
+    Endpoint(
+        work_orders.MyJobsQuery,
+        "GET",
+        lambda w: "/api/work-orders/mine",
+        lambda w: {"from": "2026-06-01", "to": "2026-06-07"},
+        location="query",
+        caller=OWN,
+        extra=[("to_before_from", {"to": "2026-05-01"}, "to"), ("more_than_62_days", {"to": "2026-09-01"}, "to")],
+    ),
+    Endpoint(
+        work_orders.AssignIn,
+        "POST",
+        lambda w: f"/api/work-orders/{w['wo1']}/assign",
+        lambda w: {"technician_id": w["tech2"], "reason": "改派", "customer_consent": True},
+    ),
 ]
 BY_SCHEMA = {e.schema.__name__: e for e in ENDPOINTS}
 
@@ -124,7 +236,11 @@ def wrong_type(f: mf.Field, location: str):
 def beyond(v: mv.Range):
     if v.max is not None:
         if isinstance(v.max, date):
-            return (v.max + timedelta(days=1)).isoformat() if type(v.max) is date else (v.max + timedelta(seconds=1)).isoformat()
+            return (
+                (v.max + timedelta(days=1)).isoformat()
+                if type(v.max) is date
+                else (v.max + timedelta(seconds=1)).isoformat()
+            )
         return v.max + 1
     if isinstance(v.min, date):
         return (v.min - timedelta(days=1)).isoformat()
@@ -244,20 +360,29 @@ def test_every_input_schema_has_bad_input_cases():
         name
         for module in (auth, customers, parts, work_orders)
         for name, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, Schema) and cls.__module__ == module.__name__
-        and name.endswith(("In", "Patch", "Query")) and not name.startswith("Passkey")
+        if issubclass(cls, Schema)
+        and cls.__module__ == module.__name__
+        and name.endswith(("In", "Patch", "Query"))
+        and not name.startswith("Passkey")
     } | {"PageQuery"}
     assert inputs == set(BY_SCHEMA)
 
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/work-orders/not-a-uuid", "/api/customers/42", "/api/products/%00", "/api/parts/" + "9" * 300,
-     "/api/work-orders/00000000-0000-4000-8000-000000000000/assign"],
+    [
+        "/api/work-orders/not-a-uuid",
+        "/api/customers/42",
+        "/api/products/%00",
+        "/api/parts/" + "9" * 300,
+        "/api/work-orders/00000000-0000-4000-8000-000000000000/assign",
+    ],
 )
 def test_ids_in_the_path_that_name_nothing_are_404(ctx, url):
     client = ctx.clients[DISPATCHER]
-    response = client.post(url, json={"technician_id": ctx.world["tech1"]}) if url.endswith("assign") else client.get(url)
+    response = (
+        client.post(url, json={"technician_id": ctx.world["tech1"]}) if url.endswith("assign") else client.get(url)
+    )
     assert response.status_code == 404
     assert response.get_json()["code"] == 404
 

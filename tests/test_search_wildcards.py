@@ -1,12 +1,17 @@
 """Searches take % and _ literally (issue #12, finding 3)."""
+
 from __future__ import annotations
 
 from server.models import Customer, Part
 
 
 def test_percent_and_underscore_do_not_list_everything(client_for, world, db):
-    db.session.add_all([Customer(name="100%_纯棉", phone="13800000003", address="上海"),
-                        Part(part_number="FAN_01", name="风扇 50% off", price="10.00")])
+    db.session.add_all(
+        [
+            Customer(name="100%_纯棉", phone="13800000003", address="上海"),
+            Part(part_number="FAN_01", name="风扇 50% off", price="10.00"),
+        ]
+    )
     db.session.commit()
     office = client_for("dispatcher")
     everyone = office.get("/api/customers").get_json()

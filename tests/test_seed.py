@@ -1,4 +1,5 @@
 """`flask seed-demo`: a demo database someone can sign in to and work with straight away."""
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,8 @@ def test_seed_loads_a_realistic_amount_of_everything(app):
     assert len(technicians) >= 3
     for tech in technicians:  # every technician has a stocked van
         stocked = db.session.scalar(
-            sa.select(sa.func.count()).select_from(VanStock)
+            sa.select(sa.func.count())
+            .select_from(VanStock)
             .where(VanStock.technician_id == tech.id, VanStock.quantity > 0)
         )
         assert stocked >= 5, tech.email

@@ -1,6 +1,7 @@
 """Shared state for several workers (issue #12): the sign-in budget and passkey challenges live
 in Redis when it is configured, so every worker sees the same counts and a challenge is taken
 once whichever worker answers. Redis runs at 127.0.0.1:6379 here and in CI."""
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,21 @@ def start_app(tmp: Path, env: dict, name: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = (tmp / f"{name}.log").open("wb")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--no-control-socket", "server:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "server:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -58,13 +71,37 @@ def start_app(tmp: Path, env: dict, name: str) -> tuple[subprocess.Popen, str]:
 def test_two_app_processes_share_one_sign_in_budget_in_redis(tmp_path):
     redis_or_skip()
     db_url = f"sqlite:///{tmp_path / 'shared.db'}"
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "shared-state-test", "SESSION_COOKIE_SECURE": "0",
-           "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": f"onsite-test-{uuid.uuid4().hex}",
-           "LOGIN_RATE_LIMIT": "4 per minute", "PYTHONPATH": str(ROOT), "BLOB_DIR": str(tmp_path / "blobs")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "shared-state-test",
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_STORAGE_URI": REDIS,
+        "RATELIMIT_KEY_PREFIX": f"onsite-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "4 per minute",
+        "PYTHONPATH": str(ROOT),
+        "BLOB_DIR": str(tmp_path / "blobs"),
+    }
     flask = str(Path(sys.executable).parent / "flask")
     subprocess.run([flask, "--app", "server", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([flask, "--app", "server", "create-user", "tech@shared.onsite", "Tech", "--role", "technician",
-                    "--password", "a long passphrase 7"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            flask,
+            "--app",
+            "server",
+            "create-user",
+            "tech@shared.onsite",
+            "Tech",
+            "--role",
+            "technician",
+            "--password",
+            "a long passphrase 7",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     procs = []
     try:
         a, url_a = start_app(tmp_path, env, "a")

@@ -1,6 +1,7 @@
 """Revocable sign-in (issue #12, finding 1): every session, remember cookie and bearer token
 resolves through a server-side row, so logout, revocation, passkey removal, a new password and
 deactivation end it at once, whatever copy of a cookie or token a lost phone still holds."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,11 @@ from server.models import ApiToken, SignIn, utcnow
 
 
 def saved_cookies(client: ApiClient) -> dict[str, str]:
-    return {name: client.client.get_cookie(name).value for name in ("session", "remember_token")
-            if client.client.get_cookie(name) is not None}
+    return {
+        name: client.client.get_cookie(name).value
+        for name in ("session", "remember_token")
+        if client.client.get_cookie(name) is not None
+    }
 
 
 def replay(app, cookies: dict[str, str]):
@@ -81,8 +85,10 @@ def test_an_expired_or_idle_sign_in_is_refused(app, db, people, client_for):
 
 
 def test_tokens_expire_are_listed_with_last_use_and_are_revoked(app, db, people, client_for):
-    created = app.test_client().post("/api/auth/token", json={"email": people["tech1"].email, "password": PASSWORD,
-                                                               "name": "harness", "expires_in_days": 7})
+    created = app.test_client().post(
+        "/api/auth/token",
+        json={"email": people["tech1"].email, "password": PASSWORD, "name": "harness", "expires_in_days": 7},
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     token, token_id = body["token"], body["id"]
@@ -115,8 +121,7 @@ def test_an_expired_token_is_refused_by_the_app_and_by_the_idle_pull_lane(app, d
     cursor = first.get_json()["cursor"]
     idle = f"/api/sync/pull?limit=10&cursor={cursor}"
     assert bearer(app, token, idle).status_code == 200
-    db.session.execute(sa.update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1),
-                                                  last_used_at=utcnow()))
+    db.session.execute(sa.update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1), last_used_at=utcnow()))
     db.session.commit()
     assert bearer(app, token, idle).status_code == 401
     assert bearer(app, token).status_code == 401
@@ -126,7 +131,9 @@ def test_removing_a_passkey_ends_the_sessions_it_started(app, db, people, client
     tech = client_for("tech1")
     authenticator = SoftAuthenticator()
     options = tech.post(f"{PASSKEYS}/register/options", json={"name": "phone"}).get_json()["publicKey"]
-    passkey_id = tech.post(f"{PASSKEYS}/register/verify", json={"credential": authenticator.create(options)}).get_json()["id"]
+    passkey_id = tech.post(
+        f"{PASSKEYS}/register/verify", json={"credential": authenticator.create(options)}
+    ).get_json()["id"]
 
     phone = ApiClient(app)
     options = phone.post(f"{PASSKEYS}/login/options", json={}).get_json()["publicKey"]
@@ -148,8 +155,9 @@ def test_a_new_password_ends_every_other_session_and_token(app, db, people, clie
     db.session.commit()
     wrong = laptop.post("/api/auth/password", json={"current_password": "nope", "new_password": "a new passphrase 42"})
     assert wrong.status_code == 422 and "current_password" in wrong.get_json()["errors"]
-    changed = laptop.post("/api/auth/password", json={"current_password": PASSWORD,
-                                                      "new_password": "a new passphrase 42"})
+    changed = laptop.post(
+        "/api/auth/password", json={"current_password": PASSWORD, "new_password": "a new passphrase 42"}
+    )
     assert changed.status_code == 200, changed.get_json()
     assert laptop.get("/api/auth/me").status_code == 200
     assert phone.get("/api/auth/me").status_code == 401

@@ -3,6 +3,7 @@
 Plus the reference data the jobs hang on: customers, products (warranty and repair
 history), the parts catalogue and van stock.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -42,7 +43,10 @@ def at(day: date, hour: int) -> str:
 
 
 def test_intake_numbers_the_ticket_and_starts_the_sla_clocks(client_for, world):
-    response = client_for("dispatcher").post("/api/work-orders/", json=intake(world, customer_id=world["customers"][1].id, product_id=world["products"][1].id))
+    response = client_for("dispatcher").post(
+        "/api/work-orders/",
+        json=intake(world, customer_id=world["customers"][1].id, product_id=world["products"][1].id),
+    )
     assert response.status_code == 201
     wo = response.get_json()
     assert tickets.PATTERN.match(wo["ticket_no"])
@@ -86,8 +90,12 @@ def test_intake_with_a_technician_is_assigned_and_with_an_appointment_scheduled(
     start = datetime.now(SERVICE_TZ).replace(microsecond=0) + timedelta(days=1)
     scheduled = office.post(
         "/api/work-orders/",
-        json=intake(world, technician_id=tech, appointment_start=start.isoformat(),
-                    appointment_end=(start + timedelta(hours=2)).isoformat()),
+        json=intake(
+            world,
+            technician_id=tech,
+            appointment_start=start.isoformat(),
+            appointment_end=(start + timedelta(hours=2)).isoformat(),
+        ),
     ).get_json()
     assert scheduled["status"] == "scheduled"
     assert parse(scheduled["appointment_start"]) == start
@@ -173,8 +181,9 @@ def test_reassigning_moves_the_job_and_its_customer_to_the_new_technician(client
 def test_reassigning_while_on_the_way_sends_the_job_back_to_assigned(db, client_for, people, world):
     wo1 = world["wo1"]
     assert client_for("tech1").patch(f"/api/work-orders/{wo1.id}", json={"status": "en_route"}).status_code == 200
-    response = client_for("dispatcher").post(f"/api/work-orders/{wo1.id}/assign",
-                                             json={"technician_id": people["tech2"].id, "reason": "堵车"})
+    response = client_for("dispatcher").post(
+        f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id, "reason": "堵车"}
+    )
     assert response.status_code == 200
     assert response.get_json()["status"] == "assigned"  # tech2 has not set out yet
 
@@ -182,10 +191,14 @@ def test_reassigning_while_on_the_way_sends_the_job_back_to_assigned(db, client_
 def test_assign_refuses_non_technicians_and_finished_jobs(db, client_for, people, world):
     office = client_for("dispatcher")
     wo1 = world["wo1"]
-    not_tech = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["dispatcher"].id, "reason": "试"})
+    not_tech = office.post(
+        f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["dispatcher"].id, "reason": "试"}
+    )
     assert not_tech.status_code == 422 and "technician_id" in not_tech.get_json()["errors"]
     assert office.patch(f"/api/work-orders/{wo1.id}", json={"status": "cancelled"}).status_code == 200
-    finished = office.post(f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id, "reason": "试"})
+    finished = office.post(
+        f"/api/work-orders/{wo1.id}/assign", json={"technician_id": people["tech2"].id, "reason": "试"}
+    )
     assert finished.status_code == 409
     assert "cancelled" in finished.get_json()["message"]
 
@@ -206,13 +219,21 @@ def test_my_jobs_lists_the_days_asked_for_in_appointment_order(client_for, peopl
     later = {}
     for offset, hour in [(3, 9), (1, 16), (1, 8), (70, 9)]:
         day = day0 + timedelta(days=offset)
-        wo = office.post("/api/work-orders/", json=intake(
-            world, technician_id=people["tech1"].id, appointment_start=at(day, hour), appointment_end=at(day, hour + 1)
-        )).get_json()
+        wo = office.post(
+            "/api/work-orders/",
+            json=intake(
+                world,
+                technician_id=people["tech1"].id,
+                appointment_start=at(day, hour),
+                appointment_end=at(day, hour + 1),
+            ),
+        ).get_json()
         later[(offset, hour)] = wo["ticket_no"]
     # Another technician's job tomorrow must not show up.
-    office.post("/api/work-orders/", json=intake(world, technician_id=people["tech2"].id,
-                                                 appointment_start=at(day0 + timedelta(days=1), 10)))
+    office.post(
+        "/api/work-orders/",
+        json=intake(world, technician_id=people["tech2"].id, appointment_start=at(day0 + timedelta(days=1), 10)),
+    )
 
     default = tech1.get("/api/work-orders/mine").get_json()
     assert [j["ticket_no"] for j in default] == [world["wo1"].ticket_no]
@@ -221,7 +242,9 @@ def test_my_jobs_lists_the_days_asked_for_in_appointment_order(client_for, peopl
     one_day = tech1.get(f"/api/work-orders/mine?from={tomorrow}").get_json()
     assert [j["ticket_no"] for j in one_day] == [later[(1, 8)], later[(1, 16)]]
 
-    week = tech1.get(f"/api/work-orders/mine?from={day0.isoformat()}&to={(day0 + timedelta(days=6)).isoformat()}").get_json()
+    week = tech1.get(
+        f"/api/work-orders/mine?from={day0.isoformat()}&to={(day0 + timedelta(days=6)).isoformat()}"
+    ).get_json()
     assert [j["ticket_no"] for j in week] == [world["wo1"].ticket_no, later[(1, 8)], later[(1, 16)], later[(3, 9)]]
 
 
@@ -230,9 +253,10 @@ def test_my_jobs_orders_urgent_first_at_the_same_time(client_for, people, world)
     day = today() + timedelta(days=2)
     made = {}
     for priority in ("normal", "urgent", "important"):
-        made[priority] = office.post("/api/work-orders/", json=intake(
-            world, priority=priority, technician_id=people["tech1"].id, appointment_start=at(day, 10)
-        )).get_json()["ticket_no"]
+        made[priority] = office.post(
+            "/api/work-orders/",
+            json=intake(world, priority=priority, technician_id=people["tech1"].id, appointment_start=at(day, 10)),
+        ).get_json()["ticket_no"]
     jobs = client_for("tech1").get(f"/api/work-orders/mine?from={day.isoformat()}").get_json()
     assert [j["ticket_no"] for j in jobs] == [made["urgent"], made["important"], made["normal"]]
 
@@ -284,9 +308,13 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(db, client_for, w
     office = client_for("dispatcher")
     wo_id = world["wo1"].id
     current = office.get(f"/api/work-orders/{wo_id}").get_json()
-    first = office.patch(f"/api/work-orders/{wo_id}", json={"version": current["version"], "customer_requirements": "下午三点后"})
+    first = office.patch(
+        f"/api/work-orders/{wo_id}", json={"version": current["version"], "customer_requirements": "下午三点后"}
+    )
     assert first.status_code == 200 and first.get_json()["version"] == current["version"] + 1
-    stale = office.patch(f"/api/work-orders/{wo_id}", json={"version": current["version"], "customer_requirements": "上午"})
+    stale = office.patch(
+        f"/api/work-orders/{wo_id}", json={"version": current["version"], "customer_requirements": "上午"}
+    )
     assert stale.status_code == 409
     body = stale.get_json()
     assert "version" in body["errors"] and body["reason"] == "work_order.stale_version"
@@ -325,7 +353,9 @@ def test_technician_may_not_change_office_fields(db, client_for, world, change):
 
 def test_raising_the_priority_moves_the_sla_deadlines(client_for, world):
     office = client_for("dispatcher")
-    wo = office.post("/api/work-orders/", json=intake(world, customer_id=world["customers"][1].id, product_id=None)).get_json()
+    wo = office.post(
+        "/api/work-orders/", json=intake(world, customer_id=world["customers"][1].id, product_id=None)
+    ).get_json()
     raised = office.patch(f"/api/work-orders/{wo['id']}", json={"priority": "urgent"}).get_json()
     created = parse(raised["created_at"])
     assert parse(raised["response_due"]) - created == timedelta(hours=2)
@@ -337,7 +367,10 @@ def test_raising_the_priority_moves_the_sla_deadlines(client_for, world):
 
 def test_office_adds_finds_and_corrects_customers(client_for):
     office = client_for("dispatcher")
-    created = office.post("/api/customers", json={"name": "赵六", "phone": "+86 139-0000-0003", "address": "杭州市西湖区文三路 1 号", "tier": "key"})
+    created = office.post(
+        "/api/customers",
+        json={"name": "赵六", "phone": "+86 139-0000-0003", "address": "杭州市西湖区文三路 1 号", "tier": "key"},
+    )
     assert created.status_code == 201
     customer = created.get_json()
     assert customer["tier"] == "key" and customer["locale"] == "zh-CN"
@@ -359,8 +392,15 @@ def test_technician_sees_only_the_customers_of_their_jobs(client_for, world):
 
 def test_product_detail_has_warranty_status_and_repair_history(db, client_for, people, world):
     wo1, p1 = world["wo1"], world["products"][0]
-    db.session.add(PartFitted(work_order_id=wo1.id, part_number="PCB-220", serial_fitted="PCB-NEW-1",
-                              serial_removed="PCB-OLD-9", created_by_id=people["tech1"].id))
+    db.session.add(
+        PartFitted(
+            work_order_id=wo1.id,
+            part_number="PCB-220",
+            serial_fitted="PCB-NEW-1",
+            serial_removed="PCB-OLD-9",
+            created_by_id=people["tech1"].id,
+        )
+    )
     db.session.commit()
     detail = client_for("tech1").get(f"/api/products/{p1.id}").get_json()
     assert detail["in_warranty"] is True
@@ -400,7 +440,16 @@ def test_product_for_an_unknown_customer_is_422(client_for):
 
 def test_parts_catalogue_search_and_duplicates(client_for, world):
     office, tech1 = client_for("manager"), client_for("tech1")
-    made = office.post("/api/parts", json={"part_number": "CAP-35", "name": "启动电容", "price": "25.50", "barcode": "6900000000351", "barcode_formats": ["ean_13"]})
+    made = office.post(
+        "/api/parts",
+        json={
+            "part_number": "CAP-35",
+            "name": "启动电容",
+            "price": "25.50",
+            "barcode": "6900000000351",
+            "barcode_formats": ["ean_13"],
+        },
+    )
     assert made.status_code == 201
     assert made.get_json()["price"] == "25.50" and made.get_json()["abc_class"] == "C"
     assert office.post("/api/parts", json={"part_number": "CAP-35", "name": "x", "price": "1"}).status_code == 409

@@ -1,4 +1,5 @@
 """The REST API: thin blueprints over the services, schemas at every boundary."""
+
 from flask import Flask
 from flask_smorest import Api
 

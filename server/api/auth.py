@@ -1,4 +1,5 @@
 """Sign in and out with a password, the current session, CSRF token, API tokens and signed-in devices."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -121,8 +122,9 @@ def revoke_sign_in(sign_in_id):
 @blp.response(200, SessionOut)
 def change_password(body):
     """Change one's password: every other sign-in and every bearer token of the account ends."""
-    sign_ins.change_password(current_user, body["current_password"], body["new_password"],
-                             keep_token=current_sign_in_token())
+    sign_ins.change_password(
+        current_user, body["current_password"], body["new_password"], keep_token=current_sign_in_token()
+    )
     db.session.commit()
     return session_body(current_user)
 

@@ -1,4 +1,5 @@
 """Customers and their products: the office manages them, technicians read their jobs' ones."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -106,10 +107,15 @@ def create_product(body):
     """Register a product installed at a customer's (office only)."""
     require_office()
     if db.session.get(Customer, body["customer_id"]) is None:
-        raise Invalid("customer.unknown", M_("Unknown customer."), fields={"customer_id": [M_("No customer with this id.")]})
+        raise Invalid(
+            "customer.unknown", M_("Unknown customer."), fields={"customer_id": [M_("No customer with this id.")]}
+        )
     if db.session.scalar(sa.select(Product.id).where(Product.serial_no == body["serial_no"])):
-        raise Conflict("product.serial_exists", M_("Serial number already registered."),
-                       fields={"serial_no": [M_("Already registered.")]})
+        raise Conflict(
+            "product.serial_exists",
+            M_("Serial number already registered."),
+            fields={"serial_no": [M_("Already registered.")]},
+        )
     product = Product(**body)
     db.session.add(product)
     db.session.commit()
@@ -126,9 +132,7 @@ def get_product(product_id):
         sa.select(WorkOrder).where(WorkOrder.product_id == product.id).order_by(WorkOrder.created_at.desc())
     ).all()
     parts = db.session.scalars(
-        sa.select(PartFitted).where(
-            PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False)
-        )
+        sa.select(PartFitted).where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
     ).all()
     history = [
         {

@@ -1,4 +1,5 @@
 """Liveness with the database: GET /healthz."""
+
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 

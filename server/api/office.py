@@ -2,6 +2,7 @@
 
 Dispatchers and managers only; a manager alone changes the SLA settings.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -86,13 +87,17 @@ def check_intake(q):
     product = intake.find_product(q["serial_no"]) if q.get("serial_no") else None
     customer = None
     if q.get("phone"):
-        customer = db.session.scalar(
-            db.select(Customer).where(Customer.phone_is(q["phone"]))
-        )
+        customer = db.session.scalar(db.select(Customer).where(Customer.phone_is(q["phone"])))
     return {
-        "customer": customer and {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},
-        "product": product and {"id": product.id, "model": product.model, "serial_no": product.serial_no,
-                                "customer_id": product.customer_id},
+        "customer": customer
+        and {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},
+        "product": product
+        and {
+            "id": product.id,
+            "model": product.model,
+            "serial_no": product.serial_no,
+            "customer_id": product.customer_id,
+        },
         "in_warranty": in_warranty(product.purchase_date, product.warranty_months, today()) if product else None,
         "warranty_end": warranty_end(product.purchase_date, product.warranty_months) if product else None,
         "open_work_orders": intake.open_orders_for(product.id) if product else [],
@@ -155,8 +160,13 @@ def technician_day(q, technician_id):
         raise NotFound("technician.not_found", M_("No technician with id %(id)s."), {"id": technician_id})
     day = q.get("date") or today()
     booked, unbooked = dispatch.technician_day(tech.id, day)
-    return {"technician_id": tech.id, "technician_name": tech.name, "date": day,
-            "appointments": booked, "unscheduled": unbooked}
+    return {
+        "technician_id": tech.id,
+        "technician_name": tech.name,
+        "date": day,
+        "appointments": booked,
+        "unscheduled": unbooked,
+    }
 
 
 @blp.route("/work-orders/<string:wo_id>/assign", methods=["POST"])
@@ -176,8 +186,14 @@ def assign(body, wo_id):
 def reschedule(body, wo_id):
     """Agree a new appointment (改约) with the customer's consent and the reason."""
     wo = get_or_404(WorkOrder, wo_id, "work order")
-    dispatch.reschedule(wo, body["appointment_start"], body.get("appointment_end"), current_user,
-                        body["reason"], body["customer_consent"])
+    dispatch.reschedule(
+        wo,
+        body["appointment_start"],
+        body.get("appointment_end"),
+        current_user,
+        body["reason"],
+        body["customer_consent"],
+    )
     db.session.commit()
     return wo
 
@@ -224,10 +240,15 @@ def complaint(body):
         wo = followup_queue.work_order_by_ticket(body["ticket_no"])
     case = followup_queue.open_complaint(wo, body["description"], current_user)
     db.session.commit()
-    return {**{c: getattr(case, c) for c in ("id", "work_order_id", "trigger", "description", "status", "opened_at",
-                                             "closed_at")},
-            "follow_ups": db.session.scalars(sa.select(FollowUp).where(FollowUp.recovery_case_id == case.id)
-                                             .order_by(FollowUp.due_at)).all()}
+    return {
+        **{
+            c: getattr(case, c)
+            for c in ("id", "work_order_id", "trigger", "description", "status", "opened_at", "closed_at")
+        },
+        "follow_ups": db.session.scalars(
+            sa.select(FollowUp).where(FollowUp.recovery_case_id == case.id).order_by(FollowUp.due_at)
+        ).all(),
+    }
 
 
 # --- reconciliation ----------------------------------------------------------------------
@@ -239,8 +260,11 @@ def _reconciliation_body(day):
         "date": report.day,
         "checked": len(report.jobs),
         "flags": [
-            {**vars(f), "reviewed": (f.work_order_id, f.code) in report.reviews,
-             "review_note": getattr(report.reviews.get((f.work_order_id, f.code)), "note", None)}
+            {
+                **vars(f),
+                "reviewed": (f.work_order_id, f.code) in report.reviews,
+                "review_note": getattr(report.reviews.get((f.work_order_id, f.code)), "note", None),
+            }
             for f in report.flags
         ],
     }
@@ -262,8 +286,15 @@ def review_flag(body):
     wo = get_or_404(WorkOrder, body["work_order_id"], "work order")
     review = reconciliation.mark_reviewed(wo.id, body["flag"], body["note"], current_user)
     db.session.commit()
-    return {"work_order_id": wo.id, "ticket_no": wo.ticket_no, "technician_name": wo.technician.name if wo.technician else None,
-            "code": review.flag, "detail": {}, "reviewed": True, "review_note": review.note}
+    return {
+        "work_order_id": wo.id,
+        "ticket_no": wo.ticket_no,
+        "technician_name": wo.technician.name if wo.technician else None,
+        "code": review.flag,
+        "detail": {},
+        "reviewed": True,
+        "review_note": review.note,
+    }
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -273,7 +304,9 @@ def _kpi_range(q):
     last = q.get("date_to") or today()
     first = q.get("date_from") or last.replace(day=1)
     if last < first:
-        raise Invalid("range.reversed", M_("The range ends before it starts."), fields={"to": [M_("Must not be before 'from'.")]})
+        raise Invalid(
+            "range.reversed", M_("The range ends before it starts."), fields={"to": [M_("Must not be before 'from'.")]}
+        )
     return first, last
 
 
@@ -294,8 +327,11 @@ def kpi_figures_csv(q):
     """The same KPIs as CSV, one row per technician and an overall row."""
     first, last = _kpi_range(q)
     body = kpi_csv(kpis.report(first, last, utcnow()))
-    return Response("\ufeff" + body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="kpis-{first}-{last}.csv"'})
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="kpis-{first}-{last}.csv"'},
+    )
 
 
 @blp.route("/kpis/monthly", methods=["GET"])
@@ -331,8 +367,11 @@ def service_report_pdf(q, wo_id):
     """The signed visit's report as PDF (customer's language unless `lang`); 409 before sign-off."""
     wo = get_or_404(WorkOrder, wo_id, "work order")
     data = service_report.pdf(wo, q.get("lang"))
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{service_report.filename(wo)}"'})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{service_report.filename(wo)}"'},
+    )
 
 
 @blp.route("/work-orders/<string:wo_id>/service-report/share", methods=["POST"])

@@ -1,4 +1,5 @@
 """The parts catalogue (everyone reads it) and van stock (technicians see their own)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,7 +41,9 @@ def create_part(body):
     """Add a part to the catalogue (office only)."""
     require_office()
     if db.session.scalar(sa.select(Part.id).where(Part.part_number == body["part_number"])):
-        raise Conflict("part.exists", M_("Part number already in the catalogue."), fields={"part_number": [M_("Already exists.")]})
+        raise Conflict(
+            "part.exists", M_("Part number already in the catalogue."), fields={"part_number": [M_("Already exists.")]}
+        )
     part = Part(**body)
     db.session.add(part)
     db.session.commit()
@@ -76,13 +79,15 @@ def set_van_stock(body):
     require_office()
     tech = db.session.get(User, body["technician_id"])
     if tech is None or tech.role != Role.TECHNICIAN.value:
-        raise Invalid("technician.unknown", M_("Unknown technician."), fields={"technician_id": [M_("No technician with this id.")]})
+        raise Invalid(
+            "technician.unknown",
+            M_("Unknown technician."),
+            fields={"technician_id": [M_("No technician with this id.")]},
+        )
     if db.session.get(Part, body["part_id"]) is None:
         raise Invalid("part.unknown", M_("Unknown part."), fields={"part_id": [M_("No part with this id.")]})
     row = db.session.scalar(
-        sa.select(VanStock).where(
-            VanStock.technician_id == body["technician_id"], VanStock.part_id == body["part_id"]
-        )
+        sa.select(VanStock).where(VanStock.technician_id == body["technician_id"], VanStock.part_id == body["part_id"])
     )
     if row is None:
         row = VanStock(technician_id=body["technician_id"], part_id=body["part_id"])

@@ -1,4 +1,5 @@
 """Passkeys: register one while signed in, sign in with it, list and remove one's own."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -85,9 +86,7 @@ def list_passkeys():
 @blp.response(204)
 def delete_passkey(passkey_id):
     """Remove one of one's own passkeys, and end the sessions it started; anyone else's is a 404."""
-    passkey = db.session.scalar(
-        sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id)
-    )
+    passkey = db.session.scalar(sa.select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == current_user.id))
     if passkey is None:
         raise NotFound("passkey.unknown", M_("No passkey with id %(id)s among yours."), {"id": passkey_id})
     sign_ins.revoke_for_passkey(passkey.id)

@@ -1,4 +1,5 @@
 """Work orders: intake and dispatch for the office, "my jobs" for technicians."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -96,8 +97,12 @@ def update_work_order(body, wo_id):
     if not permissions.is_office(current_user):
         forbidden = sorted(set(body) - TECHNICIAN_FIELDS - {"version"})
         if forbidden:
-            raise Forbidden("work_order.office_fields", M_("Technicians may not change these fields."),
-                            {"fields": ", ".join(forbidden)}, {f: [M_("Office only.")] for f in forbidden})
+            raise Forbidden(
+                "work_order.office_fields",
+                M_("Technicians may not change these fields."),
+                {"fields": ", ".join(forbidden)},
+                {f: [M_("Office only.")] for f in forbidden},
+            )
     expected = body.pop("version", None)
     if expected is not None and expected != wo.version:
         raise Conflict(
@@ -116,8 +121,11 @@ def update_work_order(body, wo_id):
         setattr(wo, field, value)
     if wo.appointment_start and wo.appointment_end and wo.appointment_end <= wo.appointment_start:
         # The schema checks a window sent whole; this catches one end moved past the other.
-        raise Invalid("work_order.appointment_order", M_("Invalid input in: appointment_end"),
-                      fields={"appointment_end": [M_("Must be after appointment_start.")]})
+        raise Invalid(
+            "work_order.appointment_order",
+            M_("Invalid input in: appointment_end"),
+            fields={"appointment_end": [M_("Must be after appointment_start.")]},
+        )
     db.session.commit()
     return wo
 

@@ -1,4 +1,5 @@
 """Small helpers views use to ask the permissions module and answer 403/404."""
+
 from __future__ import annotations
 
 import re
@@ -41,10 +42,9 @@ def get_or_404(model, record_id: str, label: str):
 
 def visible_or_404(model, record_id: str, condition, label: str):
     """Load a record the caller may see; someone else's record is a 404, not a 403 (no probing)."""
-    obj = None if _not_an_id(record_id) else db.session.scalar(
-        db.select(model).where(model.id == record_id, condition)
-    )
+    obj = None if _not_an_id(record_id) else db.session.scalar(db.select(model).where(model.id == record_id, condition))
     if obj is None:
-        raise NotFound("access.not_found", M_("No %(label)s with id %(id)s that you may see."),
-                       {"label": label, "id": record_id})
+        raise NotFound(
+            "access.not_found", M_("No %(label)s with id %(id)s that you may see."), {"label": label, "id": record_id}
+        )
     return obj

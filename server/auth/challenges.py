@@ -5,6 +5,7 @@ The browser's session holds only a random handle. The challenge itself waits in 
 Redis, in the `passkey_challenges` table (taken with a DELETE whose row count says who got
 it). A captured cookie replayed with a captured assertion finds nothing to take.
 """
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 
 Bearer-token requests carry no ambient credential, so they need no token.
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, request

@@ -2,8 +2,10 @@
 
 The challenge of a ceremony waits on the server (Redis or the database, server/auth/challenges.py)
 with an expiry, and the session holds only its handle. Every verify call takes it, whatever the
-outcome, so a failed attempt needs new options and a replayed cookie finds nothing. The relying party comes from config: WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS.
+outcome, so a failed attempt needs new options and a replayed cookie finds nothing. The
+relying party comes from config: WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -89,8 +91,9 @@ def _take(kind: str) -> dict:
             raise Invalid("passkey.no_sign_in", M_("No passkey sign-in in progress; ask for new options first."))
         raise Invalid("passkey.no_registration", M_("No passkey registration in progress; ask for new options first."))
     if time.time() > float(state.get("expires", 0)):
-        raise Invalid("passkey.challenge_expired",
-                      M_("The passkey challenge expired; ask for new options and try again."))
+        raise Invalid(
+            "passkey.challenge_expired", M_("The passkey challenge expired; ask for new options and try again.")
+        )
     return state
 
 
@@ -108,8 +111,12 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
 
 
 def _malformed(exc: Exception) -> Invalid:
-    return Invalid("passkey.malformed", M_("The passkey credential is malformed."),
-                   {"detail": str(exc) or "Malformed."}, {"credential": [M_("The passkey credential is malformed.")]})
+    return Invalid(
+        "passkey.malformed",
+        M_("The passkey credential is malformed."),
+        {"detail": str(exc) or "Malformed."},
+        {"credential": [M_("The passkey credential is malformed.")]},
+    )
 
 
 # --- registration -------------------------------------------------------------------------
@@ -140,8 +147,9 @@ def finish_registration(user: User, credential: dict) -> Passkey:
     """Check the browser's answer to registration_options and add the passkey (not committed)."""
     state = _take(REGISTER)
     if state.get("user_id") != user.id:
-        raise Invalid("passkey.other_account",
-                      M_("That passkey registration was started by another account; start again."))
+        raise Invalid(
+            "passkey.other_account", M_("That passkey registration was started by another account; start again.")
+        )
     try:
         parsed = parse_registration_credential_json(credential)
     except BAD_INPUT as exc:
@@ -155,8 +163,9 @@ def finish_registration(user: User, credential: dict) -> Passkey:
             require_user_verification=REQUIRE_UV,
         )
     except BAD_INPUT as exc:
-        raise Invalid("passkey.registration_failed", M_("Passkey registration failed: %(detail)s"),
-                      {"detail": str(exc)}) from exc
+        raise Invalid(
+            "passkey.registration_failed", M_("Passkey registration failed: %(detail)s"), {"detail": str(exc)}
+        ) from exc
     if db.session.scalar(sa.select(Passkey.id).where(Passkey.credential_id == verified.credential_id)):
         raise Conflict("passkey.registered", M_("This passkey is already registered."))
     passkey = Passkey(
@@ -219,8 +228,9 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
     except BAD_INPUT as exc:
         raise _malformed(exc) from exc
     passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == parsed.raw_id))
-    unknown = Unauthenticated("passkey.unknown",
-                              M_("This passkey is not registered with Onsite (it may have been removed)."))
+    unknown = Unauthenticated(
+        "passkey.unknown", M_("This passkey is not registered with Onsite (it may have been removed).")
+    )
     if passkey is None or not passkey.user.active:
         raise unknown
     user = passkey.user
@@ -228,8 +238,9 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
         raise unknown  # the browser offered only that account's passkeys
     handle = parsed.response.user_handle
     if handle is None and not state.get("email"):
-        raise Unauthenticated("passkey.no_user_handle",
-                              M_("The passkey did not say which account it belongs to (no userHandle)."))
+        raise Unauthenticated(
+            "passkey.no_user_handle", M_("The passkey did not say which account it belongs to (no userHandle).")
+        )
     if handle is not None and not hmac.compare_digest(handle, user.webauthn_user_handle):
         raise Unauthenticated("passkey.wrong_account", M_("The passkey does not belong to the account it names."))
     try:
@@ -244,11 +255,16 @@ def finish_authentication(credential: dict) -> tuple[User, Passkey]:
         )
     except BAD_INPUT as exc:
         if "sign count" in str(exc):
-            raise Unauthenticated("passkey.counter", M_(
-                "Passkey sign-in refused: its signature counter went backwards, so this "
-                "may be a replayed or cloned credential.")) from exc
-        raise Unauthenticated("passkey.sign_in_failed", M_("Passkey sign-in failed: %(detail)s"),
-                              {"detail": str(exc)}) from exc
+            raise Unauthenticated(
+                "passkey.counter",
+                M_(
+                    "Passkey sign-in refused: its signature counter went backwards, so this "
+                    "may be a replayed or cloned credential."
+                ),
+            ) from exc
+        raise Unauthenticated(
+            "passkey.sign_in_failed", M_("Passkey sign-in failed: %(detail)s"), {"detail": str(exc)}
+        ) from exc
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = utcnow()
     return user, passkey

@@ -1,4 +1,5 @@
 """Password hashing with Argon2id (memory-hard), via argon2-cffi."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -16,15 +17,30 @@ class WeakPassword(ValueError):
 MIN_LENGTH, MAX_LENGTH = 10, 1024
 # NIST SP 800-63B (5.1.1.2): a length floor, no composition rules, and no values that are
 # commonly used or derived from the account; a few of the most common ones are refused here.
-COMMON = {"1234567890", "12345678910", "0123456789", "qwertyuiop", "password12", "password123", "passw0rd123",
-          "1q2w3e4r5t", "iloveyou12", "abcdefghij", "a1b2c3d4e5", "qwerty1234", "1qaz2wsx3edc"}
+COMMON = {
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "qwertyuiop",
+    "password12",
+    "password123",
+    "passw0rd123",
+    "1q2w3e4r5t",
+    "iloveyou12",
+    "abcdefghij",
+    "a1b2c3d4e5",
+    "qwerty1234",
+    "1qaz2wsx3edc",
+}
 
 
 def check_password(password: str, email: str | None = None) -> None:
     """Raise WeakPassword unless `password` meets the policy (for `email`'s account)."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_LENGTH} characters (this one has {len(password)}); "
-                           "a few words together are easy to remember.")
+        raise WeakPassword(
+            f"A password needs at least {MIN_LENGTH} characters (this one has {len(password)}); "
+            "a few words together are easy to remember."
+        )
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"A password may have at most {MAX_LENGTH} characters.")
     if len(set(password)) == 1:

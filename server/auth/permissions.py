@@ -4,6 +4,7 @@ A technician sees the work orders assigned to them while they hold the job (not
 closed or cancelled), the customers and products of those orders, their own van
 stock and the catalogue. Dispatchers see all work orders; managers see everything.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Both resolve through a server-side row (server/auth/sign_ins.py): the session an
 remember cookie carry a per-sign-in token, not the user id, so revoking that row refuses
 them on the next request.
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, request, session
@@ -48,8 +49,7 @@ def sign_in(user: User, method: str, *, remember: bool, passkey_id: str | None =
     keep = {k: session[k] for k in ("office_lang",) if k in session}
     session.clear()
     session.update(keep)
-    sign_ins.start(user, method, passkey_id=passkey_id, user_agent=request.headers.get("User-Agent"),
-                   replaces=previous)
+    sign_ins.start(user, method, passkey_id=passkey_id, user_agent=request.headers.get("User-Agent"), replaces=previous)
     login_user(user, remember=remember)
 
 

@@ -3,6 +3,7 @@
 One budget for every password route (`password_attempts`, per client address, kept in the
 limiter's storage: Redis with several workers) and one answer for every wrong credential.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -5,6 +5,7 @@ A browser session and its remember cookie carry a random per-sign-in token (Flas
 up on every request, so revoking one here ends it everywhere at once, whatever cookie or
 header a lost phone still holds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,14 @@ def touch_interval() -> timedelta:
 # --- browser sign-ins -------------------------------------------------------------------------
 
 
-def start(user: User, method: str, *, passkey_id: str | None = None, user_agent: str | None = None,
-          replaces: str | None = None) -> str:
+def start(
+    user: User,
+    method: str,
+    *,
+    passkey_id: str | None = None,
+    user_agent: str | None = None,
+    replaces: str | None = None,
+) -> str:
     """Record a new sign-in for `user` and return its token (not committed).
 
     `replaces` is the token of the sign-in this browser held before, revoked here: a sign-in
@@ -50,11 +57,18 @@ def start(user: User, method: str, *, passkey_id: str | None = None, user_agent:
         revoke_token(replaces)
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(SignIn(
-        user_id=user.id, token_sha256=digest(token), method=method, passkey_id=passkey_id,
-        user_agent=(user_agent or "")[:200] or None, created_at=now, last_seen_at=now,
-        expires_at=now + idle_lifetime(),
-    ))
+    db.session.add(
+        SignIn(
+            user_id=user.id,
+            token_sha256=digest(token),
+            method=method,
+            passkey_id=passkey_id,
+            user_agent=(user_agent or "")[:200] or None,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + idle_lifetime(),
+        )
+    )
     user.sign_in_token = token
     return token
 
@@ -71,8 +85,9 @@ def load(token: str) -> User | None:
     if sign_in.revoked_at is not None or sign_in.expires_at <= now or not user.active:
         return None
     if now - sign_in.last_seen_at >= touch_interval():
-        _touch(sa.update(SignIn).where(SignIn.id == sign_in.id)
-               .values(last_seen_at=now, expires_at=now + idle_lifetime()))
+        _touch(
+            sa.update(SignIn).where(SignIn.id == sign_in.id).values(last_seen_at=now, expires_at=now + idle_lifetime())
+        )
     user.sign_in_token = token
     return user
 
@@ -80,7 +95,8 @@ def load(token: str) -> User | None:
 def revoke_token(token: str) -> None:
     """End the sign-in with this token, if it is one (logout; not committed)."""
     db.session.execute(
-        sa.update(SignIn).where(SignIn.token_sha256 == digest(token), SignIn.revoked_at.is_(None))
+        sa.update(SignIn)
+        .where(SignIn.token_sha256 == digest(token), SignIn.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -108,18 +124,25 @@ def revoke_all(user: User, *, keep_token: str | None = None, tokens: bool = True
 
 def revoke_for_passkey(passkey_id: str) -> int:
     """End the sign-ins a passkey started (before the passkey is removed)."""
-    return db.session.execute(
-        sa.update(SignIn).where(SignIn.passkey_id == passkey_id, SignIn.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    ).rowcount or 0
+    return (
+        db.session.execute(
+            sa.update(SignIn)
+            .where(SignIn.passkey_id == passkey_id, SignIn.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ).rowcount
+        or 0
+    )
 
 
 def live_sign_ins(user: User) -> list[SignIn]:
     """`user`'s sign-ins that still work, most recently seen first."""
-    return list(db.session.scalars(
-        sa.select(SignIn).where(SignIn.user_id == user.id, SignIn.revoked_at.is_(None), SignIn.expires_at > utcnow())
-        .order_by(SignIn.last_seen_at.desc(), SignIn.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(SignIn)
+            .where(SignIn.user_id == user.id, SignIn.revoked_at.is_(None), SignIn.expires_at > utcnow())
+            .order_by(SignIn.last_seen_at.desc(), SignIn.id)
+        )
+    )
 
 
 def deactivate(user: User) -> int:
@@ -158,10 +181,13 @@ def load_token(secret: str) -> tuple[User, ApiToken] | None:
 
 def live_tokens(user: User) -> list[ApiToken]:
     """`user`'s bearer tokens that still work, newest first."""
-    return list(db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at > utcnow())
-        .order_by(ApiToken.created_at.desc(), ApiToken.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.expires_at > utcnow())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        )
+    )
 
 
 def revoke_api_token(user: User, token_id: str) -> None:
@@ -200,11 +226,18 @@ def change_password(user: User, current: str, new: str, *, keep_token: str | Non
     from .passwords import WeakPassword, hash_password, verify_password
 
     if not verify_password(user.password_hash, current):
-        raise Invalid("auth.wrong_password", M_("The current password is wrong."),
-                      fields={"current_password": [M_("The current password is wrong.")]})
+        raise Invalid(
+            "auth.wrong_password",
+            M_("The current password is wrong."),
+            fields={"current_password": [M_("The current password is wrong.")]},
+        )
     try:
         user.password_hash = hash_password(new, user.email)
     except WeakPassword as exc:
-        raise Invalid("password.weak", M_("The new password is refused: %(reason)s"), {"reason": str(exc)},
-                      fields={"new_password": [M_("The new password is refused: %(reason)s")]}) from exc
+        raise Invalid(
+            "password.weak",
+            M_("The new password is refused: %(reason)s"),
+            {"reason": str(exc)},
+            fields={"new_password": [M_("The new password is refused: %(reason)s")]},
+        ) from exc
     return revoke_all(user, keep_token=keep_token)

@@ -9,6 +9,7 @@ here, so the phone, the office and the PDF say the same thing for the same thing
 `N_(group, text)` only marks a term for extraction (keyword `N_:1c,2`); `label(group,
 value)` translates it into the current (or a given) language.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -249,7 +250,15 @@ GLOSSARY: dict[str, dict[str, Term]] = {
 # The technician app's catalogue keys for glossary terms: "<prefix><value>". Groups not
 # listed here are not shown on the phone.
 PWA_PREFIXES = {
-    "noun": "", "status": "status_", "priority": "priority_", "type": "type_", "tier": "tier_",
-    "outcome": "outcome_", "event": "event_", "checklist": "", "fee_kind": "fee_",
-    "entity": "entity_", "op": "op_",
+    "noun": "",
+    "status": "status_",
+    "priority": "priority_",
+    "type": "type_",
+    "tier": "tier_",
+    "outcome": "outcome_",
+    "event": "event_",
+    "checklist": "",
+    "fee_kind": "fee_",
+    "entity": "entity_",
+    "op": "op_",
 }

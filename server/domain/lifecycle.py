@@ -2,6 +2,7 @@
 
 Plain data and functions, no Flask: the API, the sync engine and the tests all ask here.
 """
+
 from __future__ import annotations
 
 import enum
@@ -70,9 +71,7 @@ class TransitionError(ValueError):
 def allowed_targets(current: str, role: str | None = None) -> list[str]:
     """Statuses reachable from `current`, optionally only those `role` may choose."""
     return [
-        to.value
-        for (frm, to), roles in TRANSITIONS.items()
-        if frm.value == current and (role is None or role in roles)
+        to.value for (frm, to), roles in TRANSITIONS.items() if frm.value == current and (role is None or role in roles)
     ]
 
 
@@ -91,13 +90,17 @@ def check_transition(current: str, target: str, role: str) -> None:
         return
     if not can_transition(current, target):
         allowed = ", ".join(allowed_targets(current)) or "none (final status)"
-        raise TransitionError("work_order.status_not_allowed",
-                              M_("cannot go from '%(current)s' to '%(target)s'; allowed: %(allowed)s"),
-                              {"current": current, "target": target, "allowed": allowed})
+        raise TransitionError(
+            "work_order.status_not_allowed",
+            M_("cannot go from '%(current)s' to '%(target)s'; allowed: %(allowed)s"),
+            {"current": current, "target": target, "allowed": allowed},
+        )
     if not can_transition(current, target, role):
-        raise TransitionError("work_order.status_not_for_role",
-                              M_("a %(role)s cannot move a work order from '%(current)s' to '%(target)s'"),
-                              {"role": role, "current": current, "target": target})
+        raise TransitionError(
+            "work_order.status_not_for_role",
+            M_("a %(role)s cannot move a work order from '%(current)s' to '%(target)s'"),
+            {"role": role, "current": current, "target": target},
+        )
 
 
 _HOLDING_VALUES = frozenset(s.value for s in TECHNICIAN_HOLDS)

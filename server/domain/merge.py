@@ -15,6 +15,7 @@ losing value is reported so it can go to the conflict log:
   already contains the other; nothing is lost, the merge is logged.
 - every other field: last arrival wins; the overwritten server value is logged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -94,8 +95,9 @@ def merge_work_order(
     return result
 
 
-def is_concurrent(name: str, field_versions: dict, base_version: int,
-                  field_writers: dict | None = None, device_id: str | None = None) -> bool:
+def is_concurrent(
+    name: str, field_versions: dict, base_version: int, field_writers: dict | None = None, device_id: str | None = None
+) -> bool:
     """Did someone other than `device_id` change `name` after `base_version`?"""
     if field_versions.get(name, 0) <= base_version:
         return False
@@ -110,9 +112,7 @@ def _merge_status(result: MergeResult, server: str, device: str, role: str, conc
             result.errors["status"] = [str(exc)]
             result.refusal = exc
             return
-        result.conflicts.append(
-            FieldConflict("status", "lifecycle_kept_server", server, device, server)
-        )
+        result.conflicts.append(FieldConflict("status", "lifecycle_kept_server", server, device, server))
         return
     result.changes["status"] = device
     if concurrent:

@@ -4,6 +4,7 @@ Appointments and timestamps are stored in UTC; "today", a day's jobs, the office
 days and the date in a ticket number are the service area's days. This is the one
 place that says what "today" is: nothing else asks `date.today()` or the host's clock.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone

@@ -4,6 +4,7 @@ The PWA computes the same canonical JSON (pwa/static/js/summary.js); the two mus
 byte for byte, so the format is fixed here: keys sorted, no spaces, UTF-8, money as
 strings with two decimals, lists sorted by record id, voided records left out.
 """
+
 from __future__ import annotations
 
 import hashlib

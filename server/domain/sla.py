@@ -1,4 +1,5 @@
 """SLA clocks: response and resolution deadlines from priority and customer tier."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -4,6 +4,7 @@ Pure data, below every edge: the sync engine raises them (server/sync/reasons.py
 office words a stored rejection by its code (the conflicts page), and the phone has
 `reason.<code>` in its catalogues (tests/sync/test_reason_codes.py checks all of them).
 """
+
 from __future__ import annotations
 
 from .errors import M_
@@ -14,18 +15,19 @@ REASONS: dict[str, str] = {
     "sync.seq_used": M_("seq %(seq)s was already used; this mutation was not applied."),
     "sync.seq_used_by": M_("seq %(seq)s was already used by mutation %(by)s; this mutation was not applied."),
     "sync.op_not_allowed": M_("Devices may only update work orders."),
-    "sync.append_only": M_(
-        "A %(entity)s is append-only: record a new one (or void this one) instead of changing it."),
+    "sync.append_only": M_("A %(entity)s is append-only: record a new one (or void this one) instead of changing it."),
     "sync.read_only": M_("A %(entity)s cannot be changed from a device."),
     "sync.unknown_entity": M_("Unknown entity '%(entity)s'."),
     "sync.invalid_fields": M_("Invalid fields: %(fields)s"),
     "sync.work_order_unavailable": M_(
-        "No such work order among those you may change (wrong id, or no longer assigned to you)."),
+        "No such work order among those you may change (wrong id, or no longer assigned to you)."
+    ),
     "sync.base_version_required": M_("An update needs the base_version the device last saw."),
     "sync.outcome_sealed": M_("The customer has signed off this visit; its outcome can no longer change."),
     "sync.status_not_allowed": M_("Not applied: cannot go from '%(current)s' to '%(target)s'; allowed: %(allowed)s"),
     "sync.status_not_for_role": M_(
-        "Not applied: a %(role)s cannot move a work order from '%(current)s' to '%(target)s'"),
+        "Not applied: a %(role)s cannot move a work order from '%(current)s' to '%(target)s'"
+    ),
     "sync.not_applied": M_("Not applied: %(reasons)s"),
     "sync.record_exists": M_("A %(entity)s with id %(id)s already exists; a new record needs a new id."),
     "sync.sealed": M_("The customer has signed off this visit; what they signed can no longer change."),
@@ -34,6 +36,7 @@ REASONS: dict[str, str] = {
     "sync.already_signed": M_("This visit already has the customer's sign-off."),
     "sync.summary_mismatch": M_(
         "The signed summary does not match the server's records of this visit "
-        "(an entry is missing or differs); sync the visit's entries and sign again."),
+        "(an entry is missing or differs); sync the visit's entries and sign again."
+    ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
 }

@@ -1,4 +1,5 @@
 """Service ticket numbers: one format for every intake channel."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Warranty status of a product from its purchase date and warranty period [003]."""
+
 from __future__ import annotations
 
 import calendar

@@ -1,4 +1,5 @@
 """The domain model, one module per aggregate; imported here so metadata is complete."""
+
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare

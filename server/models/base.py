@@ -1,4 +1,5 @@
 """Column helpers and mixins shared by the models."""
+
 from __future__ import annotations
 
 import logging
@@ -52,9 +53,7 @@ class Versioned:
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     def bump(self) -> int:
         """Advance the version after a change and return it."""
@@ -116,8 +115,11 @@ _ENCRYPTED: dict = {}  # mapper -> [(attribute, column)] of its encrypted column
 
 
 def _encrypted_keys(mapper) -> list[tuple[str, str]]:
-    return [(prop.key, prop.columns[0].name) for prop in mapper.column_attrs
-            if isinstance(prop.columns[0].type, EncryptedText)]
+    return [
+        (prop.key, prop.columns[0].name)
+        for prop in mapper.column_attrs
+        if isinstance(prop.columns[0].type, EncryptedText)
+    ]
 
 
 def _place(mapper, target, column: str):
@@ -137,8 +139,13 @@ def _open(target, context=None, attrs=None) -> None:
         try:
             plain = decrypt(app_ring(), str.__str__(value), _place(mapper, target, column))
         except DecryptionError as exc:
-            log.error("%s.%s of row %s does not decrypt (%s): shown as unreadable",
-                      mapper.local_table.name, column, target.id, exc)
+            log.error(
+                "%s.%s of row %s does not decrypt (%s): shown as unreadable",
+                mapper.local_table.name,
+                column,
+                target.id,
+                exc,
+            )
             plain = UNREADABLE
         set_committed_value(target, key, plain)
 

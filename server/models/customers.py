@@ -1,4 +1,5 @@
 """Customers and the products installed at their homes."""
+
 from __future__ import annotations
 
 import enum

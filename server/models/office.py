@@ -2,6 +2,7 @@
 
 None of these sync to devices; they live only on the server.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

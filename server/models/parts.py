@@ -1,4 +1,5 @@
 """The parts catalogue and each technician's van stock."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,5 @@
 """Staff accounts and how they sign in: passwords, passkeys and API tokens."""
+
 from __future__ import annotations
 
 import enum
@@ -37,9 +38,7 @@ class User(UserMixin, db.Model):
     webauthn_user_handle: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    passkeys: Mapped[list[Passkey]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    passkeys: Mapped[list[Passkey]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

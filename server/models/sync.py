@@ -1,4 +1,5 @@
 """Bookkeeping of the sync engine: devices, mutations seen, the change log, conflicts, blobs."""
+
 from __future__ import annotations
 
 from datetime import datetime

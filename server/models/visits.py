@@ -2,6 +2,7 @@
 
 Each is created on a device (client UUID key) and arrives through sync.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Work orders (派遣单): one per service request, whatever the channel."""
+
 from __future__ import annotations
 
 import enum

@@ -3,6 +3,7 @@
 Pages live in views/ (one module per concern) on one blueprint; the public
 verification page of service reports has its own blueprint without a prefix.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """The office pages' blueprint: every page needs a dispatcher or manager, except sign-in."""
+
 from __future__ import annotations
 
 from datetime import datetime

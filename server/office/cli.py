@@ -1,4 +1,5 @@
 """`flask office ...`: back-office jobs to run from cron (the pages also plan calls when opened)."""
+
 from __future__ import annotations
 
 import click

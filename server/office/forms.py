@@ -1,6 +1,7 @@
 """Posted HTML forms: into the API's payloads (so pages and API validate the same way), and
 through the one submit cycle every page uses: load, call the service, commit or roll back,
 and the domain error mapped once to form errors in the page's language."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -53,8 +54,10 @@ def form_errors(exc: DomainError) -> dict:
     fields, or its message under _schema when it names no field. The one place the office
     words a service's "no" (by its msgids, never by matching English text)."""
     lang = current_language()
-    worded = {name: label("status", value, lang) if name in STATUS_PARAMS and isinstance(value, str) else value
-              for name, value in exc.params.items()}
+    worded = {
+        name: label("status", value, lang) if name in STATUS_PARAMS and isinstance(value, str) else value
+        for name, value in exc.params.items()
+    }
     shown = DomainError(exc.code, exc.message, worded, exc.fields)
     fields = shown.field_texts(gettext)
     return fields if fields else {"_schema": [shown.text(gettext)]}

@@ -4,6 +4,7 @@ The words themselves live in the gettext catalogue (server/translations/zh_Hans_
 messages.po, English msgids) and, for domain terms and enumeration labels, in
 server/domain/glossary.py. See README.md, "Languages".
 """
+
 from __future__ import annotations
 
 from flask import Flask, has_request_context, session

@@ -6,6 +6,7 @@ into plain, typed values here (wrong types read as absent), a value that cannot 
 becomes a placeholder, and a row that cannot be read at all is shown as unreadable and
 logged (its id and the kind of failure, never its content).
 """
+
 from __future__ import annotations
 
 import json
@@ -68,5 +69,10 @@ def rejected_view(row) -> dict:
         }
     except Exception as exc:
         log.error("office: rejected entry %s cannot be shown (%s)", getattr(row, "id", "?"), type(exc).__name__)
-        return {"wo_id": None, "fields_json": _("(cannot be shown)"), "error": {}, "errors_json": None,
-                "unreadable": True}
+        return {
+            "wo_id": None,
+            "fields_json": _("(cannot be shown)"),
+            "error": {},
+            "errors_json": None,
+            "unreadable": True,
+        }

@@ -1,4 +1,5 @@
 """The plain facts about a job that the reports work from (gathered by server.services.job_facts)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@
   and 7 days, and another 7 days later each time the customer is still dissatisfied.
 Each planned call has a key naming what caused it, so planning again adds nothing twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,18 +60,32 @@ def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall
     calls: list[PlannedCall] = []
     if job.outcome in NOT_FIXED_OUTCOMES:
         anchor = job.visit_ended_at or job.completed_at or now
-        calls.append(PlannedCall(
-            f"not_fixed:{job.work_order_id}:{job.visit_ended_event_id or 'outcome'}",
-            job.work_order_id, "not_fixed", "not_fixed", anchor + CALL_BACK_AFTER,
-        ))
+        calls.append(
+            PlannedCall(
+                f"not_fixed:{job.work_order_id}:{job.visit_ended_event_id or 'outcome'}",
+                job.work_order_id,
+                "not_fixed",
+                "not_fixed",
+                anchor + CALL_BACK_AFTER,
+            )
+        )
     for event_id, flagged_at in job.flagged:
-        calls.append(PlannedCall(f"flagged:{event_id}", job.work_order_id, "not_fixed", "flagged",
-                                 flagged_at + CALL_BACK_AFTER))
+        calls.append(
+            PlannedCall(f"flagged:{event_id}", job.work_order_id, "not_fixed", "flagged", flagged_at + CALL_BACK_AFTER)
+        )
     fixed = job.outcome not in NOT_FIXED_OUTCOMES
     if job.is_completed and job.completed_at and fixed and low_rating_case_key(job, threshold) is None:
         done = job.visit_ended_at or job.completed_at
-        calls.append(PlannedCall(f"satisfaction:{job.work_order_id}", job.work_order_id, "satisfaction",
-                                 "completed", done + SATISFACTION_FROM, done + SATISFACTION_UNTIL))
+        calls.append(
+            PlannedCall(
+                f"satisfaction:{job.work_order_id}",
+                job.work_order_id,
+                "satisfaction",
+                "completed",
+                done + SATISFACTION_FROM,
+                done + SATISFACTION_UNTIL,
+            )
+        )
     return calls
 
 
@@ -85,8 +100,7 @@ class CallResult:
     closes_case: bool
 
 
-def record_outcome(outcome: str, attempts: int, in_case: bool, open_calls_left: int,
-                   now: datetime) -> CallResult:
+def record_outcome(outcome: str, attempts: int, in_case: bool, open_calls_left: int, now: datetime) -> CallResult:
     """The rules for one call's outcome; `attempts` counts this one, `open_calls_left` excludes it."""
     if outcome == "unreachable":
         if attempts < MAX_ATTEMPTS:

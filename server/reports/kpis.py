@@ -3,6 +3,7 @@
 The population is the jobs taken in during the range (cancelled ones left out); each
 rate counts only the jobs it can judge, and says how many that was.
 """
+
 from __future__ import annotations
 
 import csv

@@ -3,6 +3,7 @@
 A "satisfied" rating the customer did not sign, or a missing record, is treated as
 falsification, so each of these is flagged for a person to look into.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,14 +53,22 @@ def flags_for(job: JobFacts, sign_off_verifies: bool | None) -> list[Flag]:
     if job.is_completed and sign_off is None:
         flag("unsigned_completion", outcome=job.outcome)
     if sign_off is not None and not (sign_off.signature_stored and sign_off.signer_name.strip()):
-        flag("rating_without_signature", rating_quality=sign_off.rating_quality,
-             rating_attitude=sign_off.rating_attitude, signature_sha256=sign_off.signature_sha256)
+        flag(
+            "rating_without_signature",
+            rating_quality=sign_off.rating_quality,
+            rating_attitude=sign_off.rating_attitude,
+            signature_sha256=sign_off.signature_sha256,
+        )
     if sign_off is not None and sign_off_verifies is False:
         flag("sign_off_mismatch", summary_sha256=sign_off.summary_sha256)
     visited, completed = visit_time(job), record_completed_at(job)
     if (job.is_completed or job.visit_ended_at) and visited and completed and completed - visited > RECORD_DEADLINE:
-        flag("late_record", visit_at=visited.isoformat(), completed_at=completed.isoformat(),
-             hours=round((completed - visited).total_seconds() / 3600, 1))
+        flag(
+            "late_record",
+            visit_at=visited.isoformat(),
+            completed_at=completed.isoformat(),
+            hours=round((completed - visited).total_seconds() / 3600, 1),
+        )
     for part in job.parts:
         if part.serialised and not (part.serial_fitted or "").strip():
             flag("part_without_serial", part_number=part.part_number, part_fitted_id=part.id)

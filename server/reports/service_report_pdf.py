@@ -9,6 +9,7 @@ right after its table (the cell starts it and points there), and text outside ta
 flows as paragraphs of at most FLOW_CHARS characters, each free to break across pages.
 999 newlines or a 60,000-character word make a longer report, never a failed one.
 """
+
 from __future__ import annotations
 
 import io
@@ -113,11 +114,19 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     return {
         "base": base,
         "title": ParagraphStyle("title", parent=base, fontSize=17, leading=22, spaceAfter=2),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=15, spaceBefore=8, spaceAfter=3,
-                             textColor=colors.HexColor("#0b5cad")),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=8,
+            spaceAfter=3,
+            textColor=colors.HexColor("#0b5cad"),
+        ),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5, textColor=colors.HexColor("#444444")),
-        "code": ParagraphStyle("code", parent=base, fontName="Courier", fontSize=8, leading=10, wordWrap=None,
-                               splitLongWords=True),
+        "code": ParagraphStyle(
+            "code", parent=base, fontName="Courier", fontSize=8, leading=10, wordWrap=None, splitLongWords=True
+        ),
     }
 
 
@@ -202,8 +211,16 @@ def render(report: ServiceReport, *, font: str | None = None) -> bytes:
 def _build(story: list, report: ServiceReport) -> bytes:
     L = report.labels
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=f"{L['title']} {report.ticket_no}", author="Onsite")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{L['title']} {report.ticket_no}",
+        author="Onsite",
+    )
     doc.build(story)
     return buffer.getvalue()
 
@@ -215,15 +232,40 @@ def _flowing(text: str | None, style: ParagraphStyle) -> list[Paragraph]:
 def _plain_story(report: ServiceReport, font: str) -> list:
     st = _styles(font)
     L = report.labels
-    texts = [L["title"], f"{L['ticket_no']}: {report.ticket_no}", report.verification_code, report.verify_url,
-             *report.notes, *[f"{k}: {v}" for k, v in report.facts], L["fault_description"], report.fault_description]
+    texts = [
+        L["title"],
+        f"{L['ticket_no']}: {report.ticket_no}",
+        report.verification_code,
+        report.verify_url,
+        *report.notes,
+        *[f"{k}: {v}" for k, v in report.facts],
+        L["fault_description"],
+        report.fault_description,
+    ]
     texts += [f"{L['fault_cause']}: {c}\n{L['repair_method']}: {m}" for c, m in report.diagnoses]
-    texts += [" · ".join((f"{p.part_number} {p.name}".strip(), p.serial_fitted, p.serial_removed, str(p.quantity),
-                          p.unit_price, p.under_warranty)) for p in report.parts]
-    texts += [f"{d}: {a}" for d, a in report.fee_lines] + ([f"{L['total']}: {report.fee_total}"] if report.fee_lines else [])
+    texts += [
+        " · ".join(
+            (
+                f"{p.part_number} {p.name}".strip(),
+                p.serial_fitted,
+                p.serial_removed,
+                str(p.quantity),
+                p.unit_price,
+                p.under_warranty,
+            )
+        )
+        for p in report.parts
+    ]
+    texts += [f"{d}: {a}" for d, a in report.fee_lines] + (
+        [f"{L['total']}: {report.fee_total}"] if report.fee_lines else []
+    )
     texts += [f"{L['outcome']}: {report.outcome}", *[f"{k}: {v}" for k, v in report.ratings]]
-    texts += [f"{L['comment']}: {report.comment}", f"{L['signed_by']}: {report.signer_name}",
-              f"{L['signed_at']}: {report.signed_at}", f"{L['service_phone']}: {report.service_phone}"]
+    texts += [
+        f"{L['comment']}: {report.comment}",
+        f"{L['signed_by']}: {report.signer_name}",
+        f"{L['signed_at']}: {report.signed_at}",
+        f"{L['service_phone']}: {report.service_phone}",
+    ]
     return [p for text in texts for p in _flowing(text, st["base"])]
 
 
@@ -254,18 +296,29 @@ def _story(report: ServiceReport, font: str) -> list:
         taken[0] += len(overflow)
         overflow.clear()
         return out
+
     usable = A4[0] - 30 * mm
     # Header: title and ticket on the left, the verification QR code and code on the right,
     # so the first page always carries what identifies and verifies the report.
     header = Table(
-        [[[P(L["title"], "title"), P(f"{L['ticket_no']}: {report.ticket_no}"), Spacer(1, 3),
-           P(f"{L['verification']} · {L['verification_help']}", "small"), Paragraph(report.verification_code, st["code"]),
-           P(report.verify_url, "small")],
-          _qr(report.verify_url, 27 * mm)]],
-        colWidths=[usable - 30 * mm, 30 * mm], hAlign="LEFT",
+        [
+            [
+                [
+                    P(L["title"], "title"),
+                    P(f"{L['ticket_no']}: {report.ticket_no}"),
+                    Spacer(1, 3),
+                    P(f"{L['verification']} · {L['verification_help']}", "small"),
+                    Paragraph(report.verification_code, st["code"]),
+                    P(report.verify_url, "small"),
+                ],
+                _qr(report.verify_url, 27 * mm),
+            ]
+        ],
+        colWidths=[usable - 30 * mm, 30 * mm],
+        hAlign="LEFT",
         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]),
     )
-    pairs = [report.facts[i:i + 2] for i in range(0, len(report.facts), 2)]
+    pairs = [report.facts[i : i + 2] for i in range(0, len(report.facts), 2)]
     fact_rows = [[cell for k, v in pair for cell in (P(k), C(v))] + [""] * (4 - 2 * len(pair)) for pair in pairs]
     story = [
         header,
@@ -285,8 +338,14 @@ def _story(report: ServiceReport, font: str) -> list:
         story.append(P(L["parts"], "h2"))
         head = [L["part"], L["serial_fitted"], L["serial_removed"], L["quantity"], L["unit_price"], L["warranty"]]
         rows = [[P(h) for h in head]] + [
-            [C(f"{p.part_number} {p.name}".strip()), C(p.serial_fitted), C(p.serial_removed), C(str(p.quantity)),
-             C(p.unit_price), C(p.under_warranty)]
+            [
+                C(f"{p.part_number} {p.name}".strip()),
+                C(p.serial_fitted),
+                C(p.serial_removed),
+                C(str(p.quantity)),
+                C(p.unit_price),
+                C(p.under_warranty),
+            ]
             for p in report.parts
         ]
         story.append(_table(rows, [45 * mm, 35 * mm, 35 * mm, 14 * mm, 20 * mm, usable - 149 * mm], font))
@@ -298,16 +357,32 @@ def _story(report: ServiceReport, font: str) -> list:
         story += after_table()
     story += [P(L["outcome"], "h2"), *_flowing(report.outcome, st["base"])]
     story.append(P(L["ratings"], "h2"))
-    story.append(_table([[P(k), C(v)] for k, v in report.ratings] + ([[P(L["comment"]), C(report.comment)]] if report.comment else []),
-                        [45 * mm, usable - 45 * mm], font, header=False))
+    story.append(
+        _table(
+            [[P(k), C(v)] for k, v in report.ratings]
+            + ([[P(L["comment"]), C(report.comment)]] if report.comment else []),
+            [45 * mm, usable - 45 * mm],
+            font,
+            header=False,
+        )
+    )
     story += after_table()
     story.append(P(L["signature"], "h2"))
     signature = _signature(report.signature_png, 60 * mm)
-    signed = Paragraph(f"{_esc(L['signed_by'])}: {cell_markup(report.signer_name)}<br/>"
-                       f"{_esc(L['signed_at'])}: {_esc(report.signed_at)}", st["base"])
+    signed = Paragraph(
+        f"{_esc(L['signed_by'])}: {cell_markup(report.signer_name)}<br/>"
+        f"{_esc(L['signed_at'])}: {_esc(report.signed_at)}",
+        st["base"],
+    )
     sign_rows = [[signature or P(L["no_signature_image"]), signed]]
-    story.append(Table(sign_rows, colWidths=[75 * mm, usable - 75 * mm], hAlign="LEFT",
-                       style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")])))
+    story.append(
+        Table(
+            sign_rows,
+            colWidths=[75 * mm, usable - 75 * mm],
+            hAlign="LEFT",
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
+        )
+    )
     story += after_table()
     story += [Spacer(1, 6), P(f"{L['service_phone']}: {report.service_phone}", "small")]
     return story

@@ -5,6 +5,7 @@ out around the day it runs: appointments fall today and in the coming days, fini
 jobs in the days before. Shanghai jobs go to 王建国 (tech1), Beijing to 李明 (tech2),
 Hangzhou to 陈磊 (tech3). Loading twice changes nothing; `reset=True` starts afresh.
 """
+
 from __future__ import annotations
 
 import random
@@ -104,6 +105,7 @@ def _barcode(index: int, part_number: str, fmt: str) -> str:
 
 # ---------------------------------------------------------------- products and faults
 
+
 @dataclass(frozen=True)
 class Model:
     category: str
@@ -139,70 +141,191 @@ class Fault:
 
 FAULTS = {
     "ac": (
-        Fault("空调不制冷，室外机不启动", "Air conditioner not cooling; the outdoor unit does not start.",
-              "压缩机运行电容容量衰减，压缩机无法启动", "更换运行电容，试机制冷正常", "AC-CAP-35"),
-        Fault("室内机漏水，水滴到地板上", "Indoor unit drips water onto the floor.",
-              "排水管被灰尘和油污堵塞", "疏通排水管并清洗接水盘，试机无渗漏", None),
-        Fault("开机几分钟后停机，显示 E1 故障代码", "Stops after a few minutes and shows error E1.",
-              "管温传感器阻值漂移，误报保护", "更换管温传感器，连续运行 30 分钟正常", "AC-SEN-T"),
-        Fault("制冷效果差，出风不够凉", "Weak cooling; the air is barely cool.",
-              "系统缺制冷剂，低压管接头微漏", "补漏后按铭牌加注 R32 制冷剂，进出风温差正常", "AC-R32-3KG"),
-        Fault("室内机有嗡嗡声，风扇转动时更明显", "Indoor unit hums loudly when the fan runs.",
-              "室内风机轴承磨损", "更换室内风机电机，噪音消除", "AC-FAN-IN"),
-        Fault("空调无法开机，遥控器和按键都无反应", "Will not switch on; no response to remote or buttons.",
-              "室内机主控板电源模块损坏", "更换室内机主控板，开关机正常", "AC-PCB-35"),
+        Fault(
+            "空调不制冷，室外机不启动",
+            "Air conditioner not cooling; the outdoor unit does not start.",
+            "压缩机运行电容容量衰减，压缩机无法启动",
+            "更换运行电容，试机制冷正常",
+            "AC-CAP-35",
+        ),
+        Fault(
+            "室内机漏水，水滴到地板上",
+            "Indoor unit drips water onto the floor.",
+            "排水管被灰尘和油污堵塞",
+            "疏通排水管并清洗接水盘，试机无渗漏",
+            None,
+        ),
+        Fault(
+            "开机几分钟后停机，显示 E1 故障代码",
+            "Stops after a few minutes and shows error E1.",
+            "管温传感器阻值漂移，误报保护",
+            "更换管温传感器，连续运行 30 分钟正常",
+            "AC-SEN-T",
+        ),
+        Fault(
+            "制冷效果差，出风不够凉",
+            "Weak cooling; the air is barely cool.",
+            "系统缺制冷剂，低压管接头微漏",
+            "补漏后按铭牌加注 R32 制冷剂，进出风温差正常",
+            "AC-R32-3KG",
+        ),
+        Fault(
+            "室内机有嗡嗡声，风扇转动时更明显",
+            "Indoor unit hums loudly when the fan runs.",
+            "室内风机轴承磨损",
+            "更换室内风机电机，噪音消除",
+            "AC-FAN-IN",
+        ),
+        Fault(
+            "空调无法开机，遥控器和按键都无反应",
+            "Will not switch on; no response to remote or buttons.",
+            "室内机主控板电源模块损坏",
+            "更换室内机主控板，开关机正常",
+            "AC-PCB-35",
+        ),
     ),
     "washer": (
-        Fault("洗衣机不排水，显示 E21", "Washing machine will not drain; shows E21.",
-              "排水泵叶轮被硬币卡死", "取出异物并更换排水泵，排水正常", "WM-PUMP-01"),
-        Fault("脱水时剧烈抖动，有撞击声", "Violent shaking and banging during the spin.",
-              "滚筒轴承磨损", "更换滚筒轴承套件，脱水平稳", "WM-BRG-6205"),
-        Fault("门锁打不开，衣服取不出来", "The door stays locked; laundry cannot be taken out.",
-              "门锁开关损坏", "更换门锁开关，开关门正常", "WM-DOOR-LK"),
-        Fault("通电无反应，显示屏不亮", "No power at all; the display stays blank.",
-              "变频驱动板烧毁", "更换变频驱动板，整机运行正常", "WM-INV-BD"),
-        Fault("波轮不转，电机有嗡嗡声", "The drum does not turn; the motor hums.",
-              "皮带老化打滑", "更换皮带，运转正常", "WM-BELT-1270"),
+        Fault(
+            "洗衣机不排水，显示 E21",
+            "Washing machine will not drain; shows E21.",
+            "排水泵叶轮被硬币卡死",
+            "取出异物并更换排水泵，排水正常",
+            "WM-PUMP-01",
+        ),
+        Fault(
+            "脱水时剧烈抖动，有撞击声",
+            "Violent shaking and banging during the spin.",
+            "滚筒轴承磨损",
+            "更换滚筒轴承套件，脱水平稳",
+            "WM-BRG-6205",
+        ),
+        Fault(
+            "门锁打不开，衣服取不出来",
+            "The door stays locked; laundry cannot be taken out.",
+            "门锁开关损坏",
+            "更换门锁开关，开关门正常",
+            "WM-DOOR-LK",
+        ),
+        Fault(
+            "通电无反应，显示屏不亮",
+            "No power at all; the display stays blank.",
+            "变频驱动板烧毁",
+            "更换变频驱动板，整机运行正常",
+            "WM-INV-BD",
+        ),
+        Fault(
+            "波轮不转，电机有嗡嗡声",
+            "The drum does not turn; the motor hums.",
+            "皮带老化打滑",
+            "更换皮带，运转正常",
+            "WM-BELT-1270",
+        ),
     ),
     "water_heater": (
-        Fault("热水器不加热，指示灯不亮", "Water heater does not heat; the indicator is off.",
-              "温控器损坏，加热回路不通", "更换温控器，加热正常", "WH-THERM"),
-        Fault("漏电保护插头频繁跳闸", "The RCD plug keeps tripping.",
-              "加热管结垢破损导致漏电", "更换加热管，绝缘测试合格", "WH-HEAT-2K"),
-        Fault("燃气热水器打不着火，一直咔咔响", "Gas heater clicks but will not ignite.",
-              "点火器老化，放电针积碳", "更换点火器，点火正常", "WH-IGN-16"),
-        Fault("出水有异味，水发黄", "Hot water smells and looks yellowish.",
-              "镁棒耗尽，内胆结垢", "更换镁棒并清洗内胆", "WH-ANODE-M"),
+        Fault(
+            "热水器不加热，指示灯不亮",
+            "Water heater does not heat; the indicator is off.",
+            "温控器损坏，加热回路不通",
+            "更换温控器，加热正常",
+            "WH-THERM",
+        ),
+        Fault(
+            "漏电保护插头频繁跳闸",
+            "The RCD plug keeps tripping.",
+            "加热管结垢破损导致漏电",
+            "更换加热管，绝缘测试合格",
+            "WH-HEAT-2K",
+        ),
+        Fault(
+            "燃气热水器打不着火，一直咔咔响",
+            "Gas heater clicks but will not ignite.",
+            "点火器老化，放电针积碳",
+            "更换点火器，点火正常",
+            "WH-IGN-16",
+        ),
+        Fault(
+            "出水有异味，水发黄",
+            "Hot water smells and looks yellowish.",
+            "镁棒耗尽，内胆结垢",
+            "更换镁棒并清洗内胆",
+            "WH-ANODE-M",
+        ),
     ),
     "fridge": (
-        Fault("冷藏室不冷，冷冻室正常", "Fridge compartment is warm; the freezer is fine.",
-              "化霜加热丝断路，风道结冰堵塞", "更换化霜加热丝，除冰后制冷恢复", "RF-DEF-HT"),
-        Fault("冰箱门关不严，门边结露", "The door does not seal; condensation along the edge.",
-              "门封条老化变形", "更换门封条，密封良好", "RF-DOOR-SEAL"),
-        Fault("显示屏报 E2，压缩机一直不停机", "Display shows E2; the compressor never stops.",
-              "温控器失效", "更换温控器，温度控制正常", "RF-THERM-01"),
-        Fault("完全不制冷，面板时亮时灭", "Not cooling at all; the panel flickers.",
-              "主控板继电器损坏", "更换主控板，制冷正常", "RF-PCB-MAIN"),
+        Fault(
+            "冷藏室不冷，冷冻室正常",
+            "Fridge compartment is warm; the freezer is fine.",
+            "化霜加热丝断路，风道结冰堵塞",
+            "更换化霜加热丝，除冰后制冷恢复",
+            "RF-DEF-HT",
+        ),
+        Fault(
+            "冰箱门关不严，门边结露",
+            "The door does not seal; condensation along the edge.",
+            "门封条老化变形",
+            "更换门封条，密封良好",
+            "RF-DOOR-SEAL",
+        ),
+        Fault(
+            "显示屏报 E2，压缩机一直不停机",
+            "Display shows E2; the compressor never stops.",
+            "温控器失效",
+            "更换温控器，温度控制正常",
+            "RF-THERM-01",
+        ),
+        Fault(
+            "完全不制冷，面板时亮时灭",
+            "Not cooling at all; the panel flickers.",
+            "主控板继电器损坏",
+            "更换主控板，制冷正常",
+            "RF-PCB-MAIN",
+        ),
     ),
     "hood": (
-        Fault("油烟机吸力明显变小", "Range hood suction has become weak.",
-              "油网和风轮油污堆积", "清洗风轮并更换油网，吸力恢复", "RH-FILTER"),
-        Fault("油烟机开机无反应", "Range hood does not switch on.",
-              "电机绕组烧毁", "更换电机，运行正常", "RH-MOTOR-220"),
-        Fault("运行时噪音大，机身振动", "Loud noise and vibration when running.",
-              "风轮积油失衡，固定螺丝松动", "清洗风轮并紧固螺丝，噪音正常", None),
+        Fault(
+            "油烟机吸力明显变小",
+            "Range hood suction has become weak.",
+            "油网和风轮油污堆积",
+            "清洗风轮并更换油网，吸力恢复",
+            "RH-FILTER",
+        ),
+        Fault(
+            "油烟机开机无反应", "Range hood does not switch on.", "电机绕组烧毁", "更换电机，运行正常", "RH-MOTOR-220"
+        ),
+        Fault(
+            "运行时噪音大，机身振动",
+            "Loud noise and vibration when running.",
+            "风轮积油失衡，固定螺丝松动",
+            "清洗风轮并紧固螺丝，噪音正常",
+            None,
+        ),
     ),
 }
 
 INSTALLATION = {
-    "ac": ("新购空调安装：客厅挂机，需打墙孔，外机放空调板", "Install a new wall-mounted AC in the living room; needs a wall hole."),
-    "washer": ("新购洗衣机安装调试，已预留水龙头和地漏", "Install and set up a new washing machine; tap and drain are ready."),
-    "water_heater": ("新购电热水器安装，卫生间瓷砖墙面", "Install a new electric water heater on a tiled bathroom wall."),
+    "ac": (
+        "新购空调安装：客厅挂机，需打墙孔，外机放空调板",
+        "Install a new wall-mounted AC in the living room; needs a wall hole.",
+    ),
+    "washer": (
+        "新购洗衣机安装调试，已预留水龙头和地漏",
+        "Install and set up a new washing machine; tap and drain are ready.",
+    ),
+    "water_heater": (
+        "新购电热水器安装，卫生间瓷砖墙面",
+        "Install a new electric water heater on a tiled bathroom wall.",
+    ),
     "fridge": ("新冰箱送货后上门调平并检查运行", "Level and check the newly delivered refrigerator."),
-    "hood": ("新房厨房安装油烟机，烟管需穿墙", "Install a range hood in a new kitchen; the duct goes through the wall."),
+    "hood": (
+        "新房厨房安装油烟机，烟管需穿墙",
+        "Install a range hood in a new kitchen; the duct goes through the wall.",
+    ),
 }
 REPLACEMENT = (
-    ("三包期内同一故障修过两次仍未修好，申请换机", "Same fault repaired twice under warranty and still not fixed; asks for a replacement."),
+    (
+        "三包期内同一故障修过两次仍未修好，申请换机",
+        "Same fault repaired twice under warranty and still not fixed; asks for a replacement.",
+    ),
     ("送货拆箱发现外观破损，申请上门换新", "Unit arrived damaged; asks for an exchange."),
 )
 CONSULTATION = {
@@ -234,41 +357,103 @@ REQUIREMENTS_EN = (
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
 GIVEN_NAMES = (
-    "秀英", "桂兰", "志强", "海燕", "晓明", "丽华", "建华", "玉梅", "俊杰", "婷婷", "子涵", "浩然",
-    "雨桐", "国庆", "淑珍", "红梅", "文博", "嘉怡", "振华", "美玲", "伟", "静", "敏", "勇", "洁",
-    "涛", "霞", "欣怡", "宇航", "春生",
+    "秀英",
+    "桂兰",
+    "志强",
+    "海燕",
+    "晓明",
+    "丽华",
+    "建华",
+    "玉梅",
+    "俊杰",
+    "婷婷",
+    "子涵",
+    "浩然",
+    "雨桐",
+    "国庆",
+    "淑珍",
+    "红梅",
+    "文博",
+    "嘉怡",
+    "振华",
+    "美玲",
+    "伟",
+    "静",
+    "敏",
+    "勇",
+    "洁",
+    "涛",
+    "霞",
+    "欣怡",
+    "宇航",
+    "春生",
 )
 STAFF_NAMES = {s[1] for s in STAFF}
 
 
 def _address_shanghai(rng: random.Random) -> str:
-    district, street = rng.choice((
-        ("浦东新区", "张杨路"), ("浦东新区", "锦绣路"), ("浦东新区", "东方路"), ("徐汇区", "漕溪北路"),
-        ("徐汇区", "田林路"), ("静安区", "江宁路"), ("静安区", "共和新路"), ("闵行区", "七莘路"),
-        ("长宁区", "古北路"), ("长宁区", "仙霞路"), ("杨浦区", "国权路"), ("杨浦区", "控江路"),
-    ))
-    return (f"上海市{district}{street}{rng.randint(2, 180) * 10 + rng.randint(0, 9)}弄"
-            f"{rng.randint(1, 24)}号{rng.randint(2, 28)}{rng.randint(1, 4):02d}室")
+    district, street = rng.choice(
+        (
+            ("浦东新区", "张杨路"),
+            ("浦东新区", "锦绣路"),
+            ("浦东新区", "东方路"),
+            ("徐汇区", "漕溪北路"),
+            ("徐汇区", "田林路"),
+            ("静安区", "江宁路"),
+            ("静安区", "共和新路"),
+            ("闵行区", "七莘路"),
+            ("长宁区", "古北路"),
+            ("长宁区", "仙霞路"),
+            ("杨浦区", "国权路"),
+            ("杨浦区", "控江路"),
+        )
+    )
+    return (
+        f"上海市{district}{street}{rng.randint(2, 180) * 10 + rng.randint(0, 9)}弄"
+        f"{rng.randint(1, 24)}号{rng.randint(2, 28)}{rng.randint(1, 4):02d}室"
+    )
 
 
 def _address_beijing(rng: random.Random) -> str:
-    district, street = rng.choice((
-        ("朝阳区", "望京西路"), ("朝阳区", "建国路"), ("朝阳区", "安立路"), ("海淀区", "学院路"),
-        ("海淀区", "中关村大街"), ("海淀区", "北四环西路"), ("东城区", "和平里东街"),
-        ("西城区", "西直门外大街"), ("丰台区", "马家堡东路"), ("通州区", "新华西街"),
-    ))
-    return (f"北京市{district}{street}{rng.randint(1, 120)}号院{rng.randint(1, 16)}号楼"
-            f"{rng.randint(1, 4)}单元{rng.randint(2, 24)}{rng.randint(1, 3):02d}")
+    district, street = rng.choice(
+        (
+            ("朝阳区", "望京西路"),
+            ("朝阳区", "建国路"),
+            ("朝阳区", "安立路"),
+            ("海淀区", "学院路"),
+            ("海淀区", "中关村大街"),
+            ("海淀区", "北四环西路"),
+            ("东城区", "和平里东街"),
+            ("西城区", "西直门外大街"),
+            ("丰台区", "马家堡东路"),
+            ("通州区", "新华西街"),
+        )
+    )
+    return (
+        f"北京市{district}{street}{rng.randint(1, 120)}号院{rng.randint(1, 16)}号楼"
+        f"{rng.randint(1, 4)}单元{rng.randint(2, 24)}{rng.randint(1, 3):02d}"
+    )
 
 
 def _address_hangzhou(rng: random.Random) -> str:
-    district, street = rng.choice((
-        ("西湖区", "文三路"), ("西湖区", "古墩路"), ("西湖区", "天目山路"), ("拱墅区", "莫干山路"),
-        ("拱墅区", "湖墅南路"), ("上城区", "望江路"), ("上城区", "秋涛北路"), ("滨江区", "江南大道"),
-        ("滨江区", "长河路"), ("余杭区", "五常大道"),
-    ))
-    return (f"浙江省杭州市{district}{street}{rng.randint(10, 600)}号{rng.randint(1, 30)}幢"
-            f"{rng.randint(1, 3)}单元{rng.randint(2, 18)}{rng.randint(1, 4):02d}室")
+    district, street = rng.choice(
+        (
+            ("西湖区", "文三路"),
+            ("西湖区", "古墩路"),
+            ("西湖区", "天目山路"),
+            ("拱墅区", "莫干山路"),
+            ("拱墅区", "湖墅南路"),
+            ("上城区", "望江路"),
+            ("上城区", "秋涛北路"),
+            ("滨江区", "江南大道"),
+            ("滨江区", "长河路"),
+            ("余杭区", "五常大道"),
+        )
+    )
+    return (
+        f"浙江省杭州市{district}{street}{rng.randint(10, 600)}号{rng.randint(1, 30)}幢"
+        f"{rng.randint(1, 3)}单元{rng.randint(2, 18)}{rng.randint(1, 4):02d}室"
+    )
 
 
 @dataclass(frozen=True)
@@ -406,10 +591,14 @@ def seed_demo(reset: bool = False, now: datetime | None = None) -> bool:
 
 def _demo_present() -> bool:
     """The demo dispatcher exists and has taken in work orders."""
-    return bool(db.session.scalar(
-        sa.select(sa.func.count()).select_from(WorkOrder).join(User, WorkOrder.created_by_id == User.id)
-        .where(User.email == STAFF[0][0])
-    ))
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(WorkOrder)
+            .join(User, WorkOrder.created_by_id == User.id)
+            .where(User.email == STAFF[0][0])
+        )
+    )
 
 
 def _delete_everything() -> None:
@@ -466,9 +655,14 @@ class _Seeder:
         for email, name, role, _city, phone in STAFF:
             user = db.session.scalar(sa.select(User).where(User.email == email))
             if user is None:
-                user = User(email=email, name=name, role=role.value, phone=phone,
-                            password_hash=password_hash,
-                            webauthn_user_handle=secrets.token_bytes(32))
+                user = User(
+                    email=email,
+                    name=name,
+                    role=role.value,
+                    phone=phone,
+                    password_hash=password_hash,
+                    webauthn_user_handle=secrets.token_bytes(32),
+                )
                 db.session.add(user)
             elif user.role != role.value:
                 raise RuntimeError(f"{email} exists as a {user.role}; the demo needs a {role.value}.")
@@ -478,9 +672,17 @@ class _Seeder:
         for i, (number, name, name_en, price, formats, serialised, abc, months) in enumerate(PARTS):
             part = db.session.scalar(sa.select(Part).where(Part.part_number == number))
             if part is None:
-                part = Part(part_number=number, name=name, name_en=name_en, price=Decimal(price),
-                            barcode=_barcode(i, number, formats[0]), barcode_formats=list(formats),
-                            serialised=serialised, abc_class=abc, warranty_months=months)
+                part = Part(
+                    part_number=number,
+                    name=name,
+                    name_en=name_en,
+                    price=Decimal(price),
+                    barcode=_barcode(i, number, formats[0]),
+                    barcode_formats=list(formats),
+                    serialised=serialised,
+                    abc_class=abc,
+                    warranty_months=months,
+                )
                 db.session.add(part)
             self.parts[number] = part
 
@@ -511,8 +713,7 @@ class _Seeder:
         rows += [(n, "normal", "en") for n in city.english]
         customers = []
         for name, tier, locale in rows:
-            customer = Customer(name=name, phone=self.phone(), address=city.address(self.rng),
-                                tier=tier, locale=locale)
+            customer = Customer(name=name, phone=self.phone(), address=city.address(self.rng), tier=tier, locale=locale)
             db.session.add(customer)
             customers.append(customer)
             count = 3 if name in city.business else self.rng.choice((1, 1, 2, 2, 3))
@@ -535,12 +736,22 @@ class _Seeder:
                 break
         proof = None
         if bought and self.rng.random() < 0.85:
-            proof = self.rng.choice((f"JD{self.rng.randrange(10**12):012d}",
-                                     f"TM{self.rng.randrange(10**16):016d}",
-                                     f"FP{self.rng.randrange(10**8):08d}"))
-        product = Product(customer=customer, model=model.model, name=model.name, serial_no=serial,
-                          purchase_date=bought, proof_of_purchase=proof,
-                          warranty_months=model.warranty_months)
+            proof = self.rng.choice(
+                (
+                    f"JD{self.rng.randrange(10**12):012d}",
+                    f"TM{self.rng.randrange(10**16):016d}",
+                    f"FP{self.rng.randrange(10**8):08d}",
+                )
+            )
+        product = Product(
+            customer=customer,
+            model=model.model,
+            name=model.name,
+            serial_no=serial,
+            purchase_date=bought,
+            proof_of_purchase=proof,
+            warranty_months=model.warranty_months,
+        )
         db.session.add(product)
         self.products.setdefault(id(customer), []).append(product)
         self.category[id(product)] = model.category
@@ -573,7 +784,11 @@ class _Seeder:
             if fits:
                 return self.rng.choice(fits)
             model = self.rng.choice(MODELS)
-            months = self.rng.randint(1, model.warranty_months - 1) if want else model.warranty_months + self.rng.randint(2, 30)
+            months = (
+                self.rng.randint(1, model.warranty_months - 1)
+                if want
+                else model.warranty_months + self.rng.randint(2, 30)
+            )
             return self.product(customer, model, warranty.add_months(on, -months))
         return self.rng.choice(owned)
 
@@ -653,9 +868,15 @@ class _Seeder:
                 product = self.pick_product(customer, job, on)
                 description, fault = self.describe(job, customer, product)
             plan = {
-                "job": job, "customer": customer, "product": product, "fault": fault,
-                "description": description, "start": start, "end": end,
-                "created": self.created_at(job, start), "channel": channels[i],
+                "job": job,
+                "customer": customer,
+                "product": product,
+                "fault": fault,
+                "description": description,
+                "start": start,
+                "end": end,
+                "created": self.created_at(job, start),
+                "channel": channels[i],
             }
             plans[i] = plan
             if job.label:
@@ -755,8 +976,16 @@ class _Seeder:
         fault = plan["fault"]
         diagnosed = arrived + timedelta(minutes=self.rng.randint(15, 30))
         if fault:
-            self.record(Diagnosis(fault_cause=fault.cause, repair_method=None if job.outcome == "refused"
-                                  else fault.method, customer_visible=True), wo, tech, diagnosed)
+            self.record(
+                Diagnosis(
+                    fault_cause=fault.cause,
+                    repair_method=None if job.outcome == "refused" else fault.method,
+                    customer_visible=True,
+                ),
+                wo,
+                tech,
+                diagnosed,
+            )
         if job.status == "returned_to_factory":
             self.record(VisitEvent(kind="returned_to_factory", note=wo.technician_notes), wo, tech, diagnosed)
         if job.status in ("completed", "closed") and fault and fault.part and job.outcome is None:
@@ -769,8 +998,19 @@ class _Seeder:
         if part.serialised:
             serials = tuple(f"{part.part_number.split('-')[1]}{self.rng.randrange(10**8):08d}" for _ in range(2))
         covered = warranty.in_warranty(product.purchase_date, product.warranty_months, service_date(at))
-        self.record(PartFitted(part_number=part.part_number, serial_fitted=serials[0], serial_removed=serials[1],
-                               quantity=1, unit_price=part.price, under_warranty=covered), wo, tech, at)
+        self.record(
+            PartFitted(
+                part_number=part.part_number,
+                serial_fitted=serials[0],
+                serial_removed=serials[1],
+                quantity=1,
+                unit_price=part.price,
+                under_warranty=covered,
+            ),
+            wo,
+            tech,
+            at,
+        )
 
     def record(self, rec, wo: WorkOrder, tech: User, at: datetime) -> None:
         rec.work_order_id, rec.created_by_id, rec.device_at = wo.id, tech.id, at
@@ -783,7 +1023,9 @@ class _Seeder:
         for key, tech in self.users.items():
             if tech.role != Role.TECHNICIAN.value:
                 continue
-            have = {v.part_id: v for v in db.session.scalars(sa.select(VanStock).where(VanStock.technician_id == tech.id))}
+            have = {
+                v.part_id: v for v in db.session.scalars(sa.select(VanStock).where(VanStock.technician_id == tech.id))
+            }
             needs, short = self.van_needs.get(key, set()), self.van_short.get(key, set())
             for number, part in self.parts.items():
                 if part.id in have:
@@ -797,5 +1039,6 @@ class _Seeder:
                     quantity = self.rng.randint({"A": 1, "B": 0, "C": 0}[abc], {"A": 8, "B": 4, "C": 2}[abc])
                 else:
                     continue
-                db.session.add(VanStock(technician_id=tech.id, part_id=part.id, quantity=quantity,
-                                        safety_stock=SAFETY_STOCK[abc]))
+                db.session.add(
+                    VanStock(technician_id=tech.id, part_id=part.id, quantity=quantity, safety_stock=SAFETY_STOCK[abc])
+                )

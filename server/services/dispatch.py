@@ -3,6 +3,7 @@
 Changes go through the ORM so the change log carries them to the technician's next pull;
 the reason and the customer's consent are kept as a visit event written by the office user.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -25,9 +26,7 @@ NOT_RESCHEDULABLE = CLOSED_STATUSES
 
 def _event(wo: WorkOrder, kind: str, actor: User, data: dict, note: str | None = None) -> VisitEvent:
     now = utcnow()
-    event = VisitEvent(
-        work_order_id=wo.id, kind=kind, created_by_id=actor.id, device_at=now, note=note, data=data
-    )
+    event = VisitEvent(work_order_id=wo.id, kind=kind, created_by_id=actor.id, device_at=now, note=note, data=data)
     db.session.add(event)
     return event
 
@@ -36,28 +35,46 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def assign(wo: WorkOrder, technician_id: str, actor: User, reason: str | None, customer_consent: bool | None) -> WorkOrder:
+def assign(
+    wo: WorkOrder, technician_id: str, actor: User, reason: str | None, customer_consent: bool | None
+) -> WorkOrder:
     """Give the job to a technician; a change of technician (改派) needs a reason and is recorded."""
     previous = wo.technician_id
     if previous == technician_id:
-        raise Conflict("assign.same_technician", M_("The work order is already assigned to this technician."),
-                       fields={"technician_id": [M_("Already assigned to this technician.")]})
+        raise Conflict(
+            "assign.same_technician",
+            M_("The work order is already assigned to this technician."),
+            fields={"technician_id": [M_("Already assigned to this technician.")]},
+        )
     if wo.status in NOT_REASSIGNABLE:
-        raise Conflict("assign.not_now", M_("Work order is %(status)s; it cannot change hands now."), {"status": wo.status},
-                       {"technician_id": [M_("Not while the work order is %(status)s.")]})
+        raise Conflict(
+            "assign.not_now",
+            M_("Work order is %(status)s; it cannot change hands now."),
+            {"status": wo.status},
+            {"technician_id": [M_("Not while the work order is %(status)s.")]},
+        )
     if previous and not (reason or "").strip():
-        raise Invalid("assign.reason_required", M_("Give the reason for the reassignment."),
-                      fields={"reason": [M_("Required when reassigning.")]})
+        raise Invalid(
+            "assign.reason_required",
+            M_("Give the reason for the reassignment."),
+            fields={"reason": [M_("Required when reassigning.")]},
+        )
     service.assign(wo, technician_id, actor)
     if previous and wo.status == Status.EN_ROUTE.value:
         service.change_status(wo, Status.ASSIGNED.value, actor)  # the new technician has not set off
     if previous:
-        _event(wo, "reassigned", actor, {
-            "reason": reason.strip(),
-            "customer_consent": bool(customer_consent),
-            "from_technician_id": previous,
-            "to_technician_id": technician_id,
-        }, note=reason.strip())
+        _event(
+            wo,
+            "reassigned",
+            actor,
+            {
+                "reason": reason.strip(),
+                "customer_consent": bool(customer_consent),
+                "from_technician_id": previous,
+                "to_technician_id": technician_id,
+            },
+            note=reason.strip(),
+        )
     return wo
 
 
@@ -71,8 +88,12 @@ def reschedule(
 ) -> WorkOrder:
     """Agree a new appointment (改约); only with the customer's consent [003 step 1]."""
     if wo.status in NOT_RESCHEDULABLE:
-        raise Conflict("reschedule.not_now", M_("Work order is %(status)s; it cannot be rescheduled."),
-                       {"status": wo.status}, {"appointment_start": [M_("Not while the work order is %(status)s.")]})
+        raise Conflict(
+            "reschedule.not_now",
+            M_("Work order is %(status)s; it cannot be rescheduled."),
+            {"status": wo.status},
+            {"appointment_start": [M_("Not while the work order is %(status)s.")]},
+        )
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = [M_("Required.")]
@@ -86,22 +107,30 @@ def reschedule(
     wo.appointment_start, wo.appointment_end = start, end
     if wo.technician_id and wo.status != Status.SCHEDULED.value:
         service.change_status(wo, Status.SCHEDULED.value, actor)
-    _event(wo, "rescheduled", actor, {
-        "reason": reason.strip(),
-        "customer_consent": True,
-        "old_start": _iso(old_start),
-        "old_end": _iso(old_end),
-        "new_start": _iso(start),
-        "new_end": _iso(end),
-    }, note=reason.strip())
+    _event(
+        wo,
+        "rescheduled",
+        actor,
+        {
+            "reason": reason.strip(),
+            "customer_consent": True,
+            "old_start": _iso(old_start),
+            "old_end": _iso(old_end),
+            "new_start": _iso(start),
+            "new_end": _iso(end),
+        },
+        note=reason.strip(),
+    )
     return wo
 
 
 def technicians() -> list[User]:
     """Active technicians, by name."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True)).order_by(User.name)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True)).order_by(User.name)
+        )
+    )
 
 
 def technician_day(technician_id: str, day: date) -> tuple[list[WorkOrder], list[WorkOrder]]:
@@ -112,21 +141,36 @@ def technician_day(technician_id: str, day: date) -> tuple[list[WorkOrder], list
         .options(joinedload(WorkOrder.customer))
         .where(WorkOrder.technician_id == technician_id, WorkOrder.status != Status.CANCELLED.value)
     )
-    booked = db.session.scalars(
-        base.where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi)
-        .order_by(WorkOrder.appointment_start)
-    ).unique().all()
-    unbooked = db.session.scalars(
-        base.where(WorkOrder.appointment_start.is_(None), WorkOrder.status.not_in(CLOSED_STATUSES))
-        .order_by(WorkOrder.response_due)
-    ).unique().all()
+    booked = (
+        db.session.scalars(
+            base.where(WorkOrder.appointment_start >= lo, WorkOrder.appointment_start < hi).order_by(
+                WorkOrder.appointment_start
+            )
+        )
+        .unique()
+        .all()
+    )
+    unbooked = (
+        db.session.scalars(
+            base.where(WorkOrder.appointment_start.is_(None), WorkOrder.status.not_in(CLOSED_STATUSES)).order_by(
+                WorkOrder.response_due
+            )
+        )
+        .unique()
+        .all()
+    )
     return list(booked), list(unbooked)
 
 
 def dispatch_events(wo: WorkOrder) -> list[VisitEvent]:
     """Reassignments and reschedules of a work order, newest first."""
-    return list(db.session.scalars(
-        sa.select(VisitEvent)
-        .where(VisitEvent.work_order_id == wo.id, VisitEvent.kind.in_(("reassigned", "rescheduled", "reschedule_requested", "reassignment_requested")))
-        .order_by(VisitEvent.created_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(VisitEvent)
+            .where(
+                VisitEvent.work_order_id == wo.id,
+                VisitEvent.kind.in_(("reassigned", "rescheduled", "reschedule_requested", "reassignment_requested")),
+            )
+            .order_by(VisitEvent.created_at.desc())
+        )
+    )

@@ -1,4 +1,5 @@
 """The follow-up queue: plans the calls owed from the visits synced in, and records each outcome."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -33,7 +34,9 @@ def _candidates(since: datetime) -> list[str]:
         sa.select(WorkOrder.id).where(WorkOrder.completed_at >= since),
         sa.select(WorkOrder.id).where(WorkOrder.outcome.in_(rules.NOT_FIXED_OUTCOMES), WorkOrder.updated_at >= since),
         sa.select(CustomerSignOff.work_order_id).where(CustomerSignOff.created_at >= since),
-        sa.select(VisitEvent.work_order_id).where(VisitEvent.kind == "follow_up_flagged", VisitEvent.created_at >= since),
+        sa.select(VisitEvent.work_order_id).where(
+            VisitEvent.kind == "follow_up_flagged", VisitEvent.created_at >= since
+        ),
     ]
     return sorted(set(db.session.scalars(sa.union(*queries))))
 
@@ -50,18 +53,31 @@ def _add_once(obj) -> bool:
 
 def _call(planned: rules.PlannedCall, case: RecoveryCase | None = None) -> FollowUp:
     return FollowUp(
-        work_order_id=planned.work_order_id, recovery_case_id=case.id if case else None, kind=planned.kind,
-        reason=planned.reason, plan_key=planned.plan_key, due_at=planned.due_at, latest_at=planned.latest_at,
+        work_order_id=planned.work_order_id,
+        recovery_case_id=case.id if case else None,
+        kind=planned.kind,
+        reason=planned.reason,
+        plan_key=planned.plan_key,
+        due_at=planned.due_at,
+        latest_at=planned.latest_at,
     )
 
 
-def _case(work_order_id: str, trigger: str, source_key: str, opened_at: datetime, description: str | None,
-          user: User | None) -> RecoveryCase:
+def _case(
+    work_order_id: str, trigger: str, source_key: str, opened_at: datetime, description: str | None, user: User | None
+) -> RecoveryCase:
     existing = db.session.scalar(sa.select(RecoveryCase).where(RecoveryCase.source_key == source_key))
     if existing:
         return existing
-    case = RecoveryCase(id=new_id(), work_order_id=work_order_id, trigger=trigger, source_key=source_key,
-                        opened_at=opened_at, description=description, opened_by_id=user.id if user else None)
+    case = RecoveryCase(
+        id=new_id(),
+        work_order_id=work_order_id,
+        trigger=trigger,
+        source_key=source_key,
+        opened_at=opened_at,
+        description=description,
+        opened_by_id=user.id if user else None,
+    )
     if not _add_once(case):
         return db.session.scalar(sa.select(RecoveryCase).where(RecoveryCase.source_key == source_key))
     return case
@@ -78,9 +94,17 @@ def plan(now: datetime | None = None) -> int:
         case_key = rules.low_rating_case_key(job, threshold)
         if case_key and job.sign_off:
             so = job.sign_off
-            case = _case(job.work_order_id, "low_rating", case_key, so.signed_at or so.received_at,
-                         f"quality {so.rating_quality}/5, attitude {so.rating_attitude}/5", None)
-            wanted.extend((c, case) for c in rules.recovery_calls(job.work_order_id, case_key, case.opened_at, "low_rating"))
+            case = _case(
+                job.work_order_id,
+                "low_rating",
+                case_key,
+                so.signed_at or so.received_at,
+                f"quality {so.rating_quality}/5, attitude {so.rating_attitude}/5",
+                None,
+            )
+            wanted.extend(
+                (c, case) for c in rules.recovery_calls(job.work_order_id, case_key, case.opened_at, "low_rating")
+            )
     keys = [call.plan_key for call, _ in wanted]
     have = set(db.session.scalars(sa.select(FollowUp.plan_key).where(FollowUp.plan_key.in_(keys)))) if keys else set()
     return sum(_add_once(_call(call, case)) for call, case in wanted if call.plan_key not in have)
@@ -100,12 +124,17 @@ def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now:
     """Record one call's outcome and do what it calls for: retry, escalate, keep going or close."""
     now = now or utcnow()
     if follow_up.status != "open":
-        raise Conflict("follow_up.done", M_("This call is already done."), fields={"outcome": [M_("Already recorded.")]})
+        raise Conflict(
+            "follow_up.done", M_("This call is already done."), fields={"outcome": [M_("Already recorded.")]}
+        )
     case = follow_up.recovery_case
     open_left = 0
     if case is not None:
-        open_left = db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp).where(
-            FollowUp.recovery_case_id == case.id, FollowUp.status == "open", FollowUp.id != follow_up.id))
+        open_left = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.recovery_case_id == case.id, FollowUp.status == "open", FollowUp.id != follow_up.id)
+        )
     follow_up.attempts += 1
     result = rules.record_outcome(outcome, follow_up.attempts, case is not None, open_left, now)
     follow_up.outcome, follow_up.last_attempt_at = outcome, now
@@ -123,11 +152,16 @@ def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now:
         for call in rules.recovery_calls(follow_up.work_order_id, key, now, "complaint"):
             _add_once(_call(call, new_case))
     if result.next_call_after and case is not None:
-        _add_once(FollowUp(
-            work_order_id=follow_up.work_order_id, recovery_case_id=case.id, kind="recovery",
-            reason="still_dissatisfied", plan_key=f"recovery:{case.source_key}:after:{follow_up.id}",
-            due_at=now + result.next_call_after,
-        ))
+        _add_once(
+            FollowUp(
+                work_order_id=follow_up.work_order_id,
+                recovery_case_id=case.id,
+                kind="recovery",
+                reason="still_dissatisfied",
+                plan_key=f"recovery:{case.source_key}:after:{follow_up.id}",
+                due_at=now + result.next_call_after,
+            )
+        )
     if result.closes_case and case is not None:
         case.status, case.closed_at = "closed", now
     return follow_up
@@ -160,8 +194,11 @@ def ratings_of(work_order_ids: list[str]) -> dict[str, CustomerSignOff]:
     """The sign-off (with its ratings) of each work order that has one."""
     if not work_order_ids:
         return {}
-    rows = db.session.scalars(sa.select(CustomerSignOff).where(
-        CustomerSignOff.work_order_id.in_(work_order_ids), CustomerSignOff.deleted.is_(False)))
+    rows = db.session.scalars(
+        sa.select(CustomerSignOff).where(
+            CustomerSignOff.work_order_id.in_(work_order_ids), CustomerSignOff.deleted.is_(False)
+        )
+    )
     return {row.work_order_id: row for row in rows}
 
 
@@ -169,6 +206,9 @@ def work_order_by_ticket(ticket_no: str) -> WorkOrder:
     """The work order a complaint names by its ticket number, or Invalid."""
     wo = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.ticket_no == ticket_no.strip().upper()))
     if wo is None:
-        raise Invalid("follow_up.unknown_ticket", M_("Unknown ticket number."),
-                      fields={"ticket_no": [M_("No work order with this ticket number.")]})
+        raise Invalid(
+            "follow_up.unknown_ticket",
+            M_("Unknown ticket number."),
+            fields={"ticket_no": [M_("No work order with this ticket number.")]},
+        )
     return wo

@@ -2,6 +2,7 @@
 
 The customer and product are found by phone and serial number, or created on the spot.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,16 +52,12 @@ def open_orders_for(product_id: str) -> list[WorkOrder]:
 
 def find_product(serial_no: str) -> Product | None:
     """The product with this serial number (case and spaces ignored)."""
-    return db.session.scalar(
-        sa.select(Product).where(sa.func.upper(Product.serial_no) == serial_no.strip().upper())
-    )
+    return db.session.scalar(sa.select(Product).where(sa.func.upper(Product.serial_no) == serial_no.strip().upper()))
 
 
 def _customer(data: dict) -> tuple[Customer, bool]:
     phone = normalise_phone(data["phone"])
-    found = db.session.scalar(
-        sa.select(Customer).where(Customer.phone_is(phone)).order_by(Customer.created_at)
-    )
+    found = db.session.scalar(sa.select(Customer).where(Customer.phone_is(phone)).order_by(Customer.created_at))
     if found:
         return found, False
     customer = Customer(

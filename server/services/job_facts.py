@@ -1,4 +1,5 @@
 """Gather JobFacts for the reports: a few bulk queries, no per-order round trips."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -59,19 +60,31 @@ def load(work_order_ids: list[str] | None = None, where=None) -> list[JobFacts]:
 
 def _base(wo: WorkOrder) -> JobFacts:
     return JobFacts(
-        work_order_id=wo.id, ticket_no=wo.ticket_no, status=wo.status, priority=wo.priority,
-        channel=wo.channel, type=wo.type, technician_id=wo.technician_id,
-        technician_name=wo.technician.name if wo.technician else None, customer_name=wo.customer.name,
-        created_at=wo.created_at, response_due=wo.response_due, resolution_due=wo.resolution_due,
-        first_response_at=wo.first_response_at, completed_at=wo.completed_at,
-        appointment_start=wo.appointment_start, appointment_end=wo.appointment_end, outcome=wo.outcome,
+        work_order_id=wo.id,
+        ticket_no=wo.ticket_no,
+        status=wo.status,
+        priority=wo.priority,
+        channel=wo.channel,
+        type=wo.type,
+        technician_id=wo.technician_id,
+        technician_name=wo.technician.name if wo.technician else None,
+        customer_name=wo.customer.name,
+        created_at=wo.created_at,
+        response_due=wo.response_due,
+        resolution_due=wo.resolution_due,
+        first_response_at=wo.first_response_at,
+        completed_at=wo.completed_at,
+        appointment_start=wo.appointment_start,
+        appointment_end=wo.appointment_end,
+        outcome=wo.outcome,
     )
 
 
 def _add_events(facts: dict[str, JobFacts], ids) -> None:
     events = db.session.scalars(
         sa.select(VisitEvent).where(
-            VisitEvent.work_order_id.in_(ids), VisitEvent.deleted.is_(False),
+            VisitEvent.work_order_id.in_(ids),
+            VisitEvent.deleted.is_(False),
             VisitEvent.kind.in_(("arrived", "follow_up_flagged", *CONTACT_EVENTS, *END_EVENTS)),
         )
     )
@@ -99,10 +112,15 @@ def _add_sign_offs(facts: dict[str, JobFacts], ids) -> None:
     )
     for sign_off, blob_sha in rows:
         facts[sign_off.work_order_id].sign_off = SignOffFacts(
-            id=sign_off.id, rating_quality=sign_off.rating_quality, rating_attitude=sign_off.rating_attitude,
-            signer_name=sign_off.signer_name, signature_sha256=sign_off.signature_sha256,
+            id=sign_off.id,
+            rating_quality=sign_off.rating_quality,
+            rating_attitude=sign_off.rating_attitude,
+            signer_name=sign_off.signer_name,
+            signature_sha256=sign_off.signature_sha256,
             signature_stored=bool(sign_off.signature_sha256) and blob_sha is not None,
-            summary_sha256=sign_off.summary_sha256, signed_at=sign_off.device_at, received_at=sign_off.created_at,
+            summary_sha256=sign_off.summary_sha256,
+            signed_at=sign_off.device_at,
+            received_at=sign_off.created_at,
         )
 
 
@@ -114,10 +132,16 @@ def _add_parts(facts: dict[str, JobFacts], ids) -> None:
         .order_by(PartFitted.created_at)
     )
     for part, serialised in rows:
-        facts[part.work_order_id].parts.append(PartFacts(
-            id=part.id, part_number=part.part_number, serial_fitted=part.serial_fitted,
-            serial_removed=part.serial_removed, serialised=serialised is not False, at=_at(part),
-        ))
+        facts[part.work_order_id].parts.append(
+            PartFacts(
+                id=part.id,
+                part_number=part.part_number,
+                serial_fitted=part.serial_fitted,
+                serial_removed=part.serial_removed,
+                serialised=serialised is not False,
+                at=_at(part),
+            )
+        )
 
 
 def _add_last_record(facts: dict[str, JobFacts], ids) -> None:

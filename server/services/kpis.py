@@ -1,4 +1,5 @@
 """KPI inputs from the database: the jobs taken in over local days, and the monthly summary."""
+
 from __future__ import annotations
 
 import calendar

@@ -1,4 +1,5 @@
 """The daily reconciliation report: the jobs closed out on a local day and their flags."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ def jobs_closed_out(first: date, last: date | None = None) -> list[str]:
     queries = [
         sa.select(WorkOrder.id).where(WorkOrder.completed_at >= lo, WorkOrder.completed_at < hi),
         sa.select(VisitEvent.work_order_id).where(VisitEvent.kind.in_(END_EVENTS), ended_at >= lo, ended_at < hi),
-        sa.select(CustomerSignOff.work_order_id).where(CustomerSignOff.created_at >= lo, CustomerSignOff.created_at < hi),
+        sa.select(CustomerSignOff.work_order_id).where(
+            CustomerSignOff.created_at >= lo, CustomerSignOff.created_at < hi
+        ),
     ]
     return sorted(set(db.session.scalars(sa.union(*queries))))
 
@@ -53,15 +56,20 @@ def day_report(day: date) -> DayReport:
     ids = [job.work_order_id for job in jobs]
     reviews = {}
     if ids:
-        for review in db.session.scalars(sa.select(ReconciliationReview).where(ReconciliationReview.work_order_id.in_(ids))):
+        for review in db.session.scalars(
+            sa.select(ReconciliationReview).where(ReconciliationReview.work_order_id.in_(ids))
+        ):
             reviews[(review.work_order_id, review.flag)] = review
     return DayReport(day, jobs, flags, reviews)
 
 
 def mark_reviewed(work_order_id: str, flag: str, note: str, user: User) -> ReconciliationReview:
     """Note that a flag was looked into (once per work order and flag; a second note replaces it)."""
-    review = db.session.scalar(sa.select(ReconciliationReview).where(
-        ReconciliationReview.work_order_id == work_order_id, ReconciliationReview.flag == flag))
+    review = db.session.scalar(
+        sa.select(ReconciliationReview).where(
+            ReconciliationReview.work_order_id == work_order_id, ReconciliationReview.flag == flag
+        )
+    )
     if review is None:
         review = ReconciliationReview(work_order_id=work_order_id, flag=flag, note=note)
         db.session.add(review)

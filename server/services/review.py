@@ -6,6 +6,7 @@ devices on their next pull), or just records the decision as written. Each is se
 a second settle is a Conflict. The one path for the sync API's review endpoints, the office's
 REST endpoint and its conflicts page, with their input and output in server/wire/review.py.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,20 +39,28 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
     if conflict.resolved_at is not None:
         raise errors.Conflict("conflict.already_settled", M_("This conflict is already settled."))
     if not action and not (note or "").strip():
-        raise Invalid("conflict.decision_required", M_("Say what was decided: choose an action or write a note."),
-                      fields={"note": [M_("Required without an action.")]})
+        raise Invalid(
+            "conflict.decision_required",
+            M_("Say what was decided: choose an action or write a note."),
+            fields={"note": [M_("Required without an action.")]},
+        )
     if action == "apply_other":
         if conflict.entity != "work_order":
-            raise Invalid("conflict.not_a_work_order", M_("Only work-order fields can be changed from here."),
-                          fields={"action": [M_("Use 'keep'.")]})
+            raise Invalid(
+                "conflict.not_a_work_order",
+                M_("Only work-order fields can be changed from here."),
+                fields={"action": [M_("Use 'keep'.")]},
+            )
         wo = db.session.get(WorkOrder, conflict.entity_id)
         if wo is None:
             raise NotFound("conflict.work_order_gone", M_("The work order of this conflict is gone."))
         current = getattr(wo, conflict.field)
         if not _same(conflict.field, current, conflict.winning_value.get("value")):
-            raise errors.Conflict("conflict.value_changed",
-                                  M_("The value changed again since the conflict; review the work order first."),
-                                  fields={"action": [M_("The value in force is no longer the one that won.")]})
+            raise errors.Conflict(
+                "conflict.value_changed",
+                M_("The value changed again since the conflict; review the work order first."),
+                fields={"action": [M_("The value in force is no longer the one that won.")]},
+            )
         other = _value(conflict.field, conflict.losing_value.get("value"))
         if conflict.field == "status":
             service.change_status(wo, other, user)
@@ -70,7 +79,9 @@ def settle_rejected(row: MutationRecord, note: str | None, user: User) -> Mutati
     if row.settled_at is not None:
         raise errors.Conflict("rejected.already_settled", M_("This entry is already settled."))
     if not (note or "").strip():
-        raise Invalid("rejected.note_required", M_("Say how the entry was dealt with."), fields={"note": [M_("Required.")]})
+        raise Invalid(
+            "rejected.note_required", M_("Say how the entry was dealt with."), fields={"note": [M_("Required.")]}
+        )
     row.settled_at, row.settled_by_id, row.settlement = utcnow(), user.id, note.strip()
     return row
 
@@ -118,9 +129,11 @@ def rejected(mutation_id: str, device_id: str | None = None) -> MutationRecord:
     if not rows:
         raise NotFound("rejected.not_found", M_("No rejected entry with id %(id)s."), {"id": mutation_id})
     if len(rows) > 1:
-        raise errors.Conflict("rejected.ambiguous",
-                              M_("Several devices sent an entry with id %(id)s; say which with its device."),
-                              {"id": mutation_id})
+        raise errors.Conflict(
+            "rejected.ambiguous",
+            M_("Several devices sent an entry with id %(id)s; say which with its device."),
+            {"id": mutation_id},
+        )
     return rows[0]
 
 

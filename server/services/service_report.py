@@ -2,6 +2,7 @@
 
 The verification code is the sign-off's summary hash; /verify/<code> confirms it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 class ReportNotRendered(RuntimeError):
     """The PDF could not be laid out; carries the ticket number only, never the record's text."""
+
+
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
@@ -39,25 +42,52 @@ def labels(lang: str) -> dict[str, str]:
     with force_locale(i18n.babel_locale(lang)):
         w = word
         return {
-            "title": w("service_report"), "ticket_no": w("ticket_no"), "customer": w("customer"), "phone": w("phone"),
-            "address": w("address"), "product": w("product"), "serial_no": w("serial_no"),
-            "warranty_status": gettext("Warranty status"), "in_warranty": w("in_warranty"),
-            "out_of_warranty": w("out_of_warranty"), "technician": w("technician"), "visit": gettext("Visit"),
-            "completed": gettext("Completed at"), "fault_description": w("fault_description"),
-            "diagnosis": w("diagnosis"), "fault_cause": w("fault_cause"), "repair_method": w("repair_method"),
-            "parts": gettext("Parts fitted"), "part": w("part"), "serial_fitted": w("serial_fitted"),
-            "serial_removed": w("serial_removed"), "quantity": w("quantity"), "unit_price": gettext("Unit price (CNY)"),
-            "warranty": w("warranty"), "fees": w("fees"), "total": gettext("Total (CNY)"), "outcome": w("outcome"),
-            "ratings": gettext("Customer's ratings"), "rating_quality": w("rating_quality"),
-            "rating_attitude": w("rating_attitude"), "comment": gettext("Comment"),
-            "signature": gettext("Customer's signature"), "no_signature_image": gettext("(signature image missing)"),
-            "signed_by": w("signed_by"), "signed_at": w("signed_at"), "verification": gettext("Verification"),
-            "verification_help": gettext("The code is the SHA-256 of what the customer signed. Scan the QR code or "
-                                         "open the address below to check this report against our records."),
+            "title": w("service_report"),
+            "ticket_no": w("ticket_no"),
+            "customer": w("customer"),
+            "phone": w("phone"),
+            "address": w("address"),
+            "product": w("product"),
+            "serial_no": w("serial_no"),
+            "warranty_status": gettext("Warranty status"),
+            "in_warranty": w("in_warranty"),
+            "out_of_warranty": w("out_of_warranty"),
+            "technician": w("technician"),
+            "visit": gettext("Visit"),
+            "completed": gettext("Completed at"),
+            "fault_description": w("fault_description"),
+            "diagnosis": w("diagnosis"),
+            "fault_cause": w("fault_cause"),
+            "repair_method": w("repair_method"),
+            "parts": gettext("Parts fitted"),
+            "part": w("part"),
+            "serial_fitted": w("serial_fitted"),
+            "serial_removed": w("serial_removed"),
+            "quantity": w("quantity"),
+            "unit_price": gettext("Unit price (CNY)"),
+            "warranty": w("warranty"),
+            "fees": w("fees"),
+            "total": gettext("Total (CNY)"),
+            "outcome": w("outcome"),
+            "ratings": gettext("Customer's ratings"),
+            "rating_quality": w("rating_quality"),
+            "rating_attitude": w("rating_attitude"),
+            "comment": gettext("Comment"),
+            "signature": gettext("Customer's signature"),
+            "no_signature_image": gettext("(signature image missing)"),
+            "signed_by": w("signed_by"),
+            "signed_at": w("signed_at"),
+            "verification": gettext("Verification"),
+            "verification_help": gettext(
+                "The code is the SHA-256 of what the customer signed. Scan the QR code or "
+                "open the address below to check this report against our records."
+            ),
             "service_phone": w("service_phone"),
-            "changed_note": gettext("Note: the records changed after the customer signed; the verification page "
-                                    "is authoritative."),
-            "yes": gettext("Yes"), "no": gettext("No"),
+            "changed_note": gettext(
+                "Note: the records changed after the customer signed; the verification page is authoritative."
+            ),
+            "yes": gettext("Yes"),
+            "no": gettext("No"),
             "full_text": gettext("Full text (continued from the table above)"),
         }
 
@@ -69,20 +99,34 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         raise _not_signed()
     L = labels(lang)
     live = lambda model: db.session.scalars(
-        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
+        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)
+    ).all()
     product = wo.product
     facts = [(L["customer"], wo.customer.name), (L["phone"], wo.customer.phone), (L["address"], wo.customer.address)]
     if product:
         covered = in_warranty(product.purchase_date, product.warranty_months, today(wo.completed_at or utcnow()))
-        facts += [(L["product"], " ".join(x for x in (product.model, product.name) if x)),
-                  (L["serial_no"], product.serial_no),
-                  (L["warranty_status"], L["in_warranty"] if covered else L["out_of_warranty"])]
-    facts += [(L["technician"], wo.technician.name if wo.technician else ""),
-              (L["visit"], fmt_time(wo.appointment_start)),
-              (L["completed"], fmt_time(wo.completed_at or sign_off.device_at or sign_off.created_at))]
+        facts += [
+            (L["product"], " ".join(x for x in (product.model, product.name) if x)),
+            (L["serial_no"], product.serial_no),
+            (L["warranty_status"], L["in_warranty"] if covered else L["out_of_warranty"]),
+        ]
+    facts += [
+        (L["technician"], wo.technician.name if wo.technician else ""),
+        (L["visit"], fmt_time(wo.appointment_start)),
+        (L["completed"], fmt_time(wo.completed_at or sign_off.device_at or sign_off.created_at)),
+    ]
     parts = live(PartFitted)
-    names = dict(db.session.execute(sa.select(Part.part_number, Part.name_en if lang == "en" else Part.name).where(
-        Part.part_number.in_([p.part_number for p in parts]))).all()) if parts else {}
+    names = (
+        dict(
+            db.session.execute(
+                sa.select(Part.part_number, Part.name_en if lang == "en" else Part.name).where(
+                    Part.part_number.in_([p.part_number for p in parts])
+                )
+            ).all()
+        )
+        if parts
+        else {}
+    )
     fees = [f for f in live(FeeQuote) if f.consented] or live(FeeQuote)
     fee = fees[-1] if fees else None
     signature = None
@@ -96,14 +140,28 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         facts=facts,
         fault_description=wo.fault_description,
         diagnoses=[(d.fault_cause, d.repair_method or "") for d in live(Diagnosis) if d.customer_visible],
-        parts=[ReportPart(p.part_number, names.get(p.part_number) or "", p.serial_fitted or "—", p.serial_removed or "—",
-                          p.quantity, money(p.unit_price), L["yes"] if p.under_warranty else L["no"]) for p in parts],
-        fee_lines=[(line.get("description") or label("fee_kind", line.get("kind"), lang), money(line.get("amount") or 0))
-                   for line in (fee.lines if fee else [])],
+        parts=[
+            ReportPart(
+                p.part_number,
+                names.get(p.part_number) or "",
+                p.serial_fitted or "—",
+                p.serial_removed or "—",
+                p.quantity,
+                money(p.unit_price),
+                L["yes"] if p.under_warranty else L["no"],
+            )
+            for p in parts
+        ],
+        fee_lines=[
+            (line.get("description") or label("fee_kind", line.get("kind"), lang), money(line.get("amount") or 0))
+            for line in (fee.lines if fee else [])
+        ],
         fee_total=money(fee.total) if fee else "",
         outcome=label("outcome", wo.outcome, lang) if wo.outcome else "",
-        ratings=[(L["rating_quality"], f"{sign_off.rating_quality} / 5"),
-                 (L["rating_attitude"], f"{sign_off.rating_attitude} / 5")],
+        ratings=[
+            (L["rating_quality"], f"{sign_off.rating_quality} / 5"),
+            (L["rating_attitude"], f"{sign_off.rating_attitude} / 5"),
+        ],
         comment=sign_off.comment or "",
         signer_name=sign_off.signer_name,
         signed_at=fmt_time(sign_off.device_at or sign_off.created_at),
@@ -133,7 +191,9 @@ def filename(wo: WorkOrder) -> str:
 
 
 def _not_signed() -> Conflict:
-    return Conflict("report.not_signed", M_("This work order has no customer sign-off yet; there is no service report."))
+    return Conflict(
+        "report.not_signed", M_("This work order has no customer sign-off yet; there is no service report.")
+    )
 
 
 def _serializer() -> URLSafeSerializer:
@@ -144,8 +204,13 @@ def share(wo: WorkOrder, channel: str, recipient: str, user: User) -> tuple[Repo
     """A link the customer can open for 30 days, recorded with who sent it to whom (caller commits)."""
     if sign_off_of(db.session, wo.id) is None:
         raise _not_signed()
-    row = ReportShare(work_order_id=wo.id, channel=channel, recipient=recipient.strip(),
-                      expires_at=utcnow() + timedelta(days=SHARE_DAYS), created_by_id=user.id)
+    row = ReportShare(
+        work_order_id=wo.id,
+        channel=channel,
+        recipient=recipient.strip(),
+        expires_at=utcnow() + timedelta(days=SHARE_DAYS),
+        created_by_id=user.id,
+    )
     db.session.add(row)
     db.session.flush()
     return row, share_url(row)
@@ -170,5 +235,8 @@ def shared(token: str) -> ReportShare | None:
 
 def shares_of(wo: WorkOrder) -> list[ReportShare]:
     """Links sent for a work order, newest first."""
-    return list(db.session.scalars(
-        sa.select(ReportShare).where(ReportShare.work_order_id == wo.id).order_by(ReportShare.created_at.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(ReportShare).where(ReportShare.work_order_id == wo.id).order_by(ReportShare.created_at.desc())
+        )
+    )

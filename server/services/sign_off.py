@@ -1,4 +1,5 @@
 """The customer's sign-off as the server checks it: the summary recomputed from the records."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,9 +11,7 @@ from ..models import CustomerSignOff, Diagnosis, FeeQuote, PartFitted, WorkOrder
 
 def _live(session: Session, model, work_order_id: str):
     return session.scalars(
-        sa.select(model)
-        .where(model.work_order_id == work_order_id, model.deleted.is_(False))
-        .order_by(model.id)
+        sa.select(model).where(model.work_order_id == work_order_id, model.deleted.is_(False)).order_by(model.id)
     ).all()
 
 

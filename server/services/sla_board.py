@@ -1,4 +1,5 @@
 """The live board: every open work order with the SLA clock that matters now, most urgent first."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Settings a manager changes at run time, stored in the database over the config defaults."""
+
 from __future__ import annotations
 
 from flask import current_app

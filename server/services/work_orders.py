@@ -1,4 +1,5 @@
 """Work-order use cases shared by the API, the CLI and the seed: intake, assign, change."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -40,13 +41,18 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
     now = now or utcnow()
     customer = db.session.get(Customer, data["customer_id"])
     if customer is None:
-        raise Invalid("customer.unknown", M_("Unknown customer."), fields={"customer_id": [M_("No customer with this id.")]})
+        raise Invalid(
+            "customer.unknown", M_("Unknown customer."), fields={"customer_id": [M_("No customer with this id.")]}
+        )
     product_id = data.get("product_id")
     if product_id is not None:
         product = db.session.get(Product, product_id)
         if product is None or product.customer_id != customer.id:
-            raise Invalid("product.unknown", M_("Unknown product."),
-                          fields={"product_id": [M_("No product with this id for this customer.")]})
+            raise Invalid(
+                "product.unknown",
+                M_("Unknown product."),
+                fields={"product_id": [M_("No product with this id for this customer.")]},
+            )
     technician_id = data.get("technician_id")
     if technician_id is not None:
         _technician(technician_id)
@@ -91,15 +97,20 @@ def reprioritise(wo: WorkOrder, priority: str) -> None:
 def _technician(user_id: str) -> User:
     tech = db.session.get(User, user_id)
     if tech is None or tech.role != Role.TECHNICIAN.value or not tech.active:
-        raise Invalid("technician.unknown", M_("Unknown technician."),
-                      fields={"technician_id": [M_("No active technician with this id.")]})
+        raise Invalid(
+            "technician.unknown",
+            M_("Unknown technician."),
+            fields={"technician_id": [M_("No active technician with this id.")]},
+        )
     return tech
 
 
 def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
     """Give the job to a technician (派单 or 改派); a NEW order becomes ASSIGNED."""
     if wo.status in {s.value for s in lifecycle.TERMINAL}:
-        raise Conflict("work_order.terminal", M_("Work order is %(status)s; it cannot be assigned."), {"status": wo.status})
+        raise Conflict(
+            "work_order.terminal", M_("Work order is %(status)s; it cannot be assigned."), {"status": wo.status}
+        )
     _technician(technician_id)
     if wo.technician_id and technician_id != wo.technician_id and wo.status == Status.EN_ROUTE.value:
         # 改派 on the way: the new technician has not set out (the lifecycle's en_route -> assigned).
@@ -119,8 +130,11 @@ def change_status(wo: WorkOrder, target: str, actor: User) -> None:
     except lifecycle.TransitionError as exc:
         raise Conflict(exc.code, exc.message, exc.params, {"status": [exc.message]}) from exc
     if target == Status.ASSIGNED.value and not wo.technician_id:
-        raise Conflict("assign.technician_required", M_("Assign a technician first."),
-                       fields={"technician_id": [M_("Required for 'assigned'.")]})
+        raise Conflict(
+            "assign.technician_required",
+            M_("Assign a technician first."),
+            fields={"technician_id": [M_("Required for 'assigned'.")]},
+        )
     wo.status = target
     if target == Status.NEW.value:
         wo.technician_id = None  # back to the pool: "new" means nobody holds it

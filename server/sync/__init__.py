@@ -1,4 +1,5 @@
 """The sync engine's transport: push, pull, exactly-once, the change log, blobs, the idle-pull lane, review."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -6,6 +6,7 @@ even when the batch runs without savepoints.
 Raises MutationRejected (server/sync/reasons.py: a stable code, params, field errors); the caller records the
 rejection and moves on, so one bad entry never blocks the queue.
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,15 +80,21 @@ class BatchCache:
         self.mutation_rows: list[dict] = []
         envelopes = [m["mutation"] for m in mutations if m["mutation"]]
         wanted = {
-            m["fields"]["work_order_id"] for m in envelopes
-            if m["op"] == "create" and m["entity"] in VISIT_ENTITIES
-            and isinstance(m["fields"].get("work_order_id"), str) and _UUID.match(m["fields"]["work_order_id"])
+            m["fields"]["work_order_id"]
+            for m in envelopes
+            if m["op"] == "create"
+            and m["entity"] in VISIT_ENTITIES
+            and isinstance(m["fields"].get("work_order_id"), str)
+            and _UUID.match(m["fields"]["work_order_id"])
         }
         if wanted:
             # The orders and whether each is signed off, in one query.
-            signed = sa.exists().where(CustomerSignOff.work_order_id == WorkOrder.id, CustomerSignOff.deleted.is_(False))
-            found = session.execute(sa.select(WorkOrder, signed).where(
-                WorkOrder.id.in_(wanted), permissions.work_order_filter(user))).all()
+            signed = sa.exists().where(
+                CustomerSignOff.work_order_id == WorkOrder.id, CustomerSignOff.deleted.is_(False)
+            )
+            found = session.execute(
+                sa.select(WorkOrder, signed).where(WorkOrder.id.in_(wanted), permissions.work_order_filter(user))
+            ).all()
             self.work_orders = {**dict.fromkeys(wanted), **{wo.id: wo for wo, _ in found}}
             self.signed = {wo.id: is_signed for wo, is_signed in found}
 
@@ -136,7 +143,9 @@ def apply_mutation(session: Session, user: User, device: Device, mutation_id: st
             return _create_visit_record(session, user, device, m)
         if op == "delete":
             return _void_visit_record(session, user, m)
-        raise MutationRejected("sync.append_only", {"entity": entity}, {"op": ["'update' is not allowed on visit records."]})
+        raise MutationRejected(
+            "sync.append_only", {"entity": entity}, {"op": ["'update' is not allowed on visit records."]}
+        )
     if entity in READ_ONLY_ENTITIES:
         raise MutationRejected("sync.read_only", {"entity": entity}, {"entity": ["Read-only for devices."]})
     known = ", ".join(sorted(["work_order", *VISIT_ENTITIES]))
@@ -158,7 +167,8 @@ def _visible_work_order(session: Session, user: User, wo_id: str, *, lock: bool 
     if batch is not None and not lock:
         if wo_id not in batch.work_orders:
             batch.work_orders[wo_id] = session.scalar(
-                sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user)))
+                sa.select(WorkOrder).where(WorkOrder.id == wo_id, permissions.work_order_filter(user))
+            )
         wo = batch.work_orders[wo_id]
         if wo is None:
             raise MutationRejected("sync.work_order_unavailable", {}, {"work_order_id": ["Unknown or not yours."]})
@@ -194,8 +204,9 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
     if "outcome" in proposed and proposed["outcome"] != wo.outcome and sign_off_of(session, wo.id):
         raise MutationRejected("sync.outcome_sealed", {}, {"outcome": ["Sealed by the customer's signature."]})
     current = {name: getattr(wo, name) for name in proposed}
-    merged = merge_work_order(current, wo.field_versions or {}, m["base_version"], proposed, user.role,
-                              wo.field_writers or {}, device.id)
+    merged = merge_work_order(
+        current, wo.field_versions or {}, m["base_version"], proposed, user.role, wo.field_writers or {}, device.id
+    )
     if merged.errors:
         refusal = merged.refusal
         if refusal is not None and f"sync.{refusal.code.split('.', 1)[1]}" in REASONS:
@@ -221,7 +232,11 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
                     entity_id=wo.id,
                     field=c.field,
                     rule=c.rule,
-                    losing_value={"value": entry["server_value"] if entry["kept"] == entry["device_value"] else entry["device_value"]},
+                    losing_value={
+                        "value": entry["server_value"]
+                        if entry["kept"] == entry["device_value"]
+                        else entry["device_value"]
+                    },
                     winning_value={"value": entry["kept"]},
                     mutation_id=mutation_id,
                     device_id=device.id,
@@ -244,7 +259,9 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     # On the fast path only this batch is checked here: a clash with an older record breaks the insert.
     exists = (entity, m["entity_id"]) in batch.taken if batch else session.get(model, m["entity_id"]) is not None
     if exists:
-        raise MutationRejected("sync.record_exists", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Already exists."]})
+        raise MutationRejected(
+            "sync.record_exists", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Already exists."]}
+        )
     wo = _visible_work_order(session, user, data["work_order_id"])
     if batch is None:
         signed = sign_off_of(session, wo.id)
@@ -304,14 +321,20 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
             if batch is not None:
                 batch.parts[data["part_number"]] = known
         if not known:
-            raise MutationRejected("sync.unknown_part", {"part_number": data["part_number"]},
-                                   {"fields": {"part_number": ["Unknown part number."]}})
+            raise MutationRejected(
+                "sync.unknown_part",
+                {"part_number": data["part_number"]},
+                {"fields": {"part_number": ["Unknown part number."]}},
+            )
     for key in ("blob_sha256", "signature_sha256"):
         # A blob not stored, or one this user never sent and may not see: the same answer,
         # so a record cannot be used to learn which hashes the server holds.
-        if key in data and (session.get(Blob, data[key]) is None or not permissions.may_use_blob(session, user, data[key])):
-            raise MutationRejected("sync.blob_missing", {"field": key},
-                                   {"fields": {key: ["No blob with this hash has been uploaded."]}})
+        if key in data and (
+            session.get(Blob, data[key]) is None or not permissions.may_use_blob(session, user, data[key])
+        ):
+            raise MutationRejected(
+                "sync.blob_missing", {"field": key}, {"fields": {key: ["No blob with this hash has been uploaded."]}}
+            )
 
 
 def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) -> None:
@@ -322,11 +345,14 @@ def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) ->
     if summary_hash != expected:
         # The server's hash goes to the log only: told to the phone (and kept in the stored
         # result it replays), it would let a device sign whatever the server computes.
-        log.warning("sign-off for work order %s rejected: summary %s, server computes %s",
-                    wo.id, summary_hash, expected)
-        raise MutationRejected("sync.summary_mismatch", {},
-                               {"fields": {"summary_sha256": [
-                                   "Does not match the summary the server computes from its records."]}})
+        log.warning(
+            "sign-off for work order %s rejected: summary %s, server computes %s", wo.id, summary_hash, expected
+        )
+        raise MutationRejected(
+            "sync.summary_mismatch",
+            {},
+            {"fields": {"summary_sha256": ["Does not match the summary the server computes from its records."]}},
+        )
 
 
 def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
@@ -336,10 +362,13 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
         flush(session)  # the record may have been created earlier in this batch
     record = session.get(model, m["entity_id"])
     if record is None:
-        raise MutationRejected("sync.unknown_record", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Unknown record."]})
+        raise MutationRejected(
+            "sync.unknown_record", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Unknown record."]}
+        )
     wo = _visible_work_order(session, user, record.work_order_id)
     if entity == "sign_off" or (
-        sign_off_of(session, wo.id) and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))
+        sign_off_of(session, wo.id)
+        and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))
     ):
         raise MutationRejected("sync.sealed", {}, {"entity_id": ["Sealed by the customer's signature."]})
     if not record.deleted:

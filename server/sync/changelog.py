@@ -15,6 +15,7 @@ Each logical change becomes one staff-wide row plus one row per technician who m
 see the record; a work order changing hands adds revoke rows (op delete) for the
 technician who lost it and grant rows for the one who gained it.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -249,14 +250,10 @@ def _access_rows(session: Session, wo: WorkOrder, tech: str, op: str) -> list[di
     rows = [_row("work_order", wo.id, op, tech)]
     for entity in VISIT_ENTITIES:
         model = MODEL_BY_ENTITY[entity]
-        for rid, deleted in session.execute(
-            sa.select(model.id, model.deleted).where(model.work_order_id == wo.id)
-        ):
+        for rid, deleted in session.execute(sa.select(model.id, model.deleted).where(model.work_order_id == wo.id)):
             rows.append(_row(entity, rid, "delete" if deleted else op, tech))
     still_sees_customer = op == "put" or session.scalar(
-        sa.select(sa.func.count()).select_from(WorkOrder).where(
-            held_by(tech), WorkOrder.customer_id == wo.customer_id
-        )
+        sa.select(sa.func.count()).select_from(WorkOrder).where(held_by(tech), WorkOrder.customer_id == wo.customer_id)
     )
     if op == "put" or not still_sees_customer:
         rows.append(_row("customer", wo.customer_id, op, tech))

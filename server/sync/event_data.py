@@ -7,6 +7,7 @@ Each kind now has its fields, typed and bounded, written the way the PWA's visit
 write them; a key the kind does not have is refused, naming the key. A kind with no
 fields takes no data (null or {}).
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -106,8 +107,14 @@ def check(kind: str, data) -> None:
         return
     errors = schema.validate(data)
     if errors:
-        raise ValidationError({"data": {str(key): ([UNKNOWN_KEY] if msgs == ["Unknown field."] else _str_keys(msgs))
-                                        for key, msgs in errors.items()}})
+        raise ValidationError(
+            {
+                "data": {
+                    str(key): ([UNKNOWN_KEY] if msgs == ["Unknown field."] else _str_keys(msgs))
+                    for key, msgs in errors.items()
+                }
+            }
+        )
 
 
 def _str_keys(errors):

@@ -12,6 +12,7 @@ The answer carries the same body and the same security headers as the full view'
 (tests/sync/test_idle_pull.py compares them); the rate limiter sets no limit on sync
 and a GET needs no CSRF token, so skipping Flask's hooks skips nothing that applies.
 """
+
 from __future__ import annotations
 
 import threading
@@ -47,9 +48,12 @@ _QUERY = PullQuery()
 
 def init_app(app: Flask) -> None:
     """Put the lane in front of the app's WSGI callable (after the database is configured)."""
-    app.wsgi_app = IdlePullLane(app.wsgi_app, app.config["SQLALCHEMY_DATABASE_URI"],
-                                app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
-                                float(app.config["AUTH_TOUCH_SECONDS"]))
+    app.wsgi_app = IdlePullLane(
+        app.wsgi_app,
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+        float(app.config["AUTH_TOUCH_SECONDS"]),
+    )
 
 
 class IdlePullLane:
@@ -71,8 +75,11 @@ class IdlePullLane:
             body = self._up_to_date_page(environ)
             if body is not None:
                 secure = environ.get("wsgi.url_scheme") == "https"
-                headers = {"Content-Type": "application/json", "Content-Length": str(len(body)),
-                           **security_headers.headers_for(PATH, secure)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "Content-Length": str(len(body)),
+                    **security_headers.headers_for(PATH, secure),
+                }
                 start_response("200 OK", list(headers.items()))
                 return [body]
         return self.wsgi_app(environ, start_response)
@@ -147,7 +154,8 @@ class IdlePullLane:
                 compiled = _UP_TO.compile(dialect=engine.dialect)
                 self._statement = str(compiled)
                 self._order = list(compiled.positiontup) if compiled.positional else None
-                self._processors = {name: bind.type._cached_bind_processor(engine.dialect)
-                                    for name, bind in compiled.binds.items()}
+                self._processors = {
+                    name: bind.type._cached_bind_processor(engine.dialect) for name, bind in compiled.binds.items()
+                }
                 self._engine = engine
         return self._engine

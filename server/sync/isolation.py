@@ -12,6 +12,7 @@ extra encode of a page); only when that fails is each item looked at:
 - a review-list row keeps what encodes, with an `unreadable` marker in place of the rest.
 Each is logged with the entity, id and the kind of failure; never the values.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,15 +64,26 @@ def isolate_changes(changes: list[dict]) -> tuple[list[dict], list[dict]]:
         fields = change.get("fields")
         if isinstance(fields, dict):
             bad = sorted(str(k) for k, v in fields.items() if not encodes(v))
-            candidate = {**change, "fields": {**{k: (None if str(k) in bad else v) for k, v in fields.items()},
-                                              "unreadable": bad}}
+            candidate = {
+                **change,
+                "fields": {**{k: (None if str(k) in bad else v) for k, v in fields.items()}, "unreadable": bad},
+            }
             if encodes(candidate):
-                log.error("pull: %s %s has fields that cannot be serialised (%s); sent as unreadable: %s",
-                          change.get("entity"), change.get("id"), _failure(change), ", ".join(bad))
+                log.error(
+                    "pull: %s %s has fields that cannot be serialised (%s); sent as unreadable: %s",
+                    change.get("entity"),
+                    change.get("id"),
+                    _failure(change),
+                    ", ".join(bad),
+                )
                 kept.append(candidate)
                 continue
-        log.error("pull: %s %s cannot be serialised (%s); left out of the page",
-                  change.get("entity"), change.get("id"), _failure(change))
+        log.error(
+            "pull: %s %s cannot be serialised (%s); left out of the page",
+            change.get("entity"),
+            change.get("id"),
+            _failure(change),
+        )
         skipped.append({"entity": change.get("entity"), "id": change.get("id"), "version": change.get("version")})
     return kept, skipped
 
@@ -93,8 +105,12 @@ def isolate_rows(rows: list, dump, what: str, replace) -> list:
         if data is not None and encodes(data):
             out.append(row)
             continue
-        log.error("%s: row %s cannot be serialised (%s); listed with a placeholder",
-                  what, getattr(row, "id", "?"), "dump failed" if data is None else _failure(data))
+        log.error(
+            "%s: row %s cannot be serialised (%s); listed with a placeholder",
+            what,
+            getattr(row, "id", "?"),
+            "dump failed" if data is None else _failure(data),
+        )
         out.append(placeholder(row, replace(row)))
     return out
 

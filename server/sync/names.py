@@ -1,4 +1,5 @@
 """The sync vocabulary's entity names and the models behind them."""
+
 from __future__ import annotations
 
 from ..models import (

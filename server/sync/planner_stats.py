@@ -8,6 +8,7 @@ of pushes in bench/sync_bench.py. So each time the change log doubles in length 
 4,096 changes on: about twenty times in its life), the database is analysed, in the
 background, right after the commit that crossed the mark.
 """
+
 from __future__ import annotations
 
 import logging

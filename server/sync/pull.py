@@ -4,6 +4,7 @@ The cursor is the server's change-log sequence (never a device clock), wrapped s
 clients treat it as opaque. Rows commit in sequence order (see changelog), so a
 cursor never steps over a change that has yet to commit.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,11 +34,15 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(CURSOR_PREFIX) and (seq := int(raw[len(CURSOR_PREFIX):])) >= 0:
+        if raw.startswith(CURSOR_PREFIX) and (seq := int(raw[len(CURSOR_PREFIX) :])) >= 0:
             return seq
     except (ValueError, UnicodeDecodeError):
         pass
-    raise ApiError(400, "Invalid cursor: pass back the cursor of a previous pull, or none.", {"cursor": ["Not a cursor of this server."]})
+    raise ApiError(
+        400,
+        "Invalid cursor: pass back the cursor of a previous pull, or none.",
+        {"cursor": ["Not a cursor of this server."]},
+    )
 
 
 @dataclass

@@ -4,6 +4,7 @@ The device row is locked for the whole push, so two copies of the same request
 queue up instead of racing; each mutation and the `last_seq` bump commit together.
 Mutations this device sent before (by seq or by id) are answered from the stored result.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,21 +65,20 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def _lock_device(user: User, device_id: str, user_agent: str | None) -> Device:
-    device = db.session.execute(
-        sa.select(Device).where(Device.id == device_id).with_for_update()
-    ).scalar_one_or_none()
+    device = db.session.execute(sa.select(Device).where(Device.id == device_id).with_for_update()).scalar_one_or_none()
     if device is None:
         # Two first pushes of a new device may race: the loser retries and finds the row.
         stmt = insert_ignore(db.session, Device.__table__).values(
             id=device_id, user_id=user.id, last_seq=0, user_agent=(user_agent or "")[:300], created_at=utcnow()
         )
         db.session.execute(stmt)
-        device = db.session.execute(
-            sa.select(Device).where(Device.id == device_id).with_for_update()
-        ).scalar_one()
+        device = db.session.execute(sa.select(Device).where(Device.id == device_id).with_for_update()).scalar_one()
     if device.user_id != user.id:
-        raise Forbidden("sync.device_of_another_user", M_("This device belongs to another user."),
-                        fields={"device_id": [M_("Registered to another user.")]})
+        raise Forbidden(
+            "sync.device_of_another_user",
+            M_("This device belongs to another user."),
+            fields={"device_id": [M_("Registered to another user.")]},
+        )
     return device
 
 
@@ -89,7 +89,10 @@ def _check_sequence(last_seq: int, seqs: list[int]) -> None:
         if seq != expected:
             raise Conflict(
                 "sync.sequence_gap",
-                M_("Sequence gap: expected seq %(expected)s next, got %(seq)s. Resend the outbox from seq %(expected)s."),
+                M_(
+                    "Sequence gap: expected seq %(expected)s next, got %(seq)s. "
+                    "Resend the outbox from seq %(expected)s."
+                ),
                 {"expected": expected, "seq": seq},
                 {"mutations": [M_("seq %(seq)s skips %(expected)s")]},
                 extra={"expected_seq": expected},
@@ -116,7 +119,7 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     batch = None if savepoints else BatchCache(session, user, mutations)
     session.info[BATCH] = batch
     try:
-        with (session.no_autoflush if batch else nullcontext()):
+        with session.no_autoflush if batch else nullcontext():
             last_seq = device.last_seq
             for raw in mutations:
                 if raw["seq"] <= last_seq or raw["id"] in seen["by_id"]:
@@ -143,8 +146,13 @@ def _lock_work_orders(mutations: list[dict], last_seq: int) -> None:
     Two phones updating the same orders in different orders would otherwise deadlock.
     FOR NO KEY UPDATE leaves the foreign-key checks of visit-record inserts unblocked.
     """
-    ids = sorted({m["mutation"]["entity_id"] for m in mutations
-                  if m["seq"] > last_seq and m["mutation"] and m["mutation"]["entity"] == "work_order"})
+    ids = sorted(
+        {
+            m["mutation"]["entity_id"]
+            for m in mutations
+            if m["seq"] > last_seq and m["mutation"] and m["mutation"]["entity"] == "work_order"
+        }
+    )
     if ids:
         db.session.execute(
             sa.select(WorkOrder.id).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id).with_for_update(key_share=True)
@@ -176,11 +184,19 @@ def _replay(raw: dict, seen: dict) -> dict:
     if stored is None:
         prior = seen["by_seq"].get(raw["seq"])
         errors = {"seq": ["Already used by another mutation."]}
-        used = (MutationRejected("sync.seq_used_by", {"seq": raw["seq"], "by": prior.id}, errors) if prior
-                else MutationRejected("sync.seq_used", {"seq": raw["seq"]}, errors))
+        used = (
+            MutationRejected("sync.seq_used_by", {"seq": raw["seq"], "by": prior.id}, errors)
+            if prior
+            else MutationRejected("sync.seq_used", {"seq": raw["seq"]}, errors)
+        )
         return _result(raw, "rejected", error=_error(used))
     first = stored["public"]
-    return {**first, "seq": raw["seq"], "status": "duplicate", "original_status": first.get("original_status", first["status"])}
+    return {
+        **first,
+        "seq": raw["seq"],
+        "status": "duplicate",
+        "original_status": first.get("original_status", first["status"]),
+    }
 
 
 def _bounded(errors: dict) -> dict:
@@ -197,10 +213,19 @@ def _error(exc: MutationRejected) -> dict:
 
 
 def _result(raw: dict, status: str, version=None, error=None, conflict=None) -> dict:
-    return {"seq": raw["seq"], "id": raw["id"], "status": status, "version": version, "error": error, "conflict": conflict}
+    return {
+        "seq": raw["seq"],
+        "id": raw["id"],
+        "status": status,
+        "version": version,
+        "error": error,
+        "conflict": conflict,
+    }
 
 
-def _apply_one(session: Session, user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool) -> dict:
+def _apply_one(
+    session: Session, user: User, device: Device, raw: dict, received_at: datetime, savepoints: bool
+) -> dict:
     payload, mutation = raw["sent"], raw["mutation"]
     if mutation is None:  # its envelope failed the checks of schemas.MutationIn
         result = _result(raw, "rejected", error=_error(MutationRejected("sync.malformed", {}, raw["errors"])))
@@ -227,8 +252,9 @@ def _apply_one(session: Session, user: User, device: Device, raw: dict, received
         nested.rollback()
         changelog.rollback_to(session, mark)
         log.exception("mutation %s could not be applied", raw["id"])
-        result = _result(raw, "rejected", error=_error(
-            MutationRejected("sync.server_error", {}, {"_server": [type(exc).__name__]})))
+        result = _result(
+            raw, "rejected", error=_error(MutationRejected("sync.server_error", {}, {"_server": [type(exc).__name__]}))
+        )
     return _record(session, user, device, raw, payload, result, mutation.get("at"), received_at)
 
 

@@ -7,6 +7,7 @@ does not know. The codes and their msgids are in server/domain/sync_reasons.py (
 words stored rejections with them too); a new one also needs both phone catalogues and the
 .po (tests/sync/test_reason_codes.py checks all three).
 """
+
 from __future__ import annotations
 
 from ..domain.errors import Invalid

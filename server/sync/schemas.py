@@ -2,6 +2,7 @@
 
 These schemas are the one definition of the payloads; the OpenAPI document is built from them.
 """
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -25,8 +26,9 @@ class MutationIn(Schema):
 
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     id = Id(required=True)
-    entity = fields.String(required=True, validate=validate.Length(max=40),
-                           metadata={"description": "An entity of the vocabulary"})
+    entity = fields.String(
+        required=True, validate=validate.Length(max=40), metadata={"description": "An entity of the vocabulary"}
+    )
     entity_id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="Not a valid UUID."))
     op = Choice(OPS, required=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict)
@@ -62,8 +64,13 @@ class OutboxEntry(fields.Nested):
         refused = getattr(value, "refused", None)  # values over the request limits (server/request_limits.py)
         if refused:
             mutation, errors = None, {**(errors or {}), **refused}
-        return {"seq": value["seq"], "id": value["id"], "sent": {k: value.get(k) for k in SENT},
-                "mutation": mutation, "errors": errors}
+        return {
+            "seq": value["seq"],
+            "id": value["id"],
+            "sent": {k: value.get(k) for k in SENT},
+            "mutation": mutation,
+            "errors": errors,
+        }
 
 
 class PushIn(StrictSchema):
@@ -73,9 +80,16 @@ class PushIn(StrictSchema):
 
     device_id = Id(required=True)
     device_time = Moment(required=True)
-    mutations = fields.List(OutboxEntry(), required=True, metadata={"description": (
-        "Outbox entries. An entry whose seq or id is unusable fails the request (422); one failing any other "
-        "check is answered `rejected` in its own result, with the reason field by field, and the rest apply.")})
+    mutations = fields.List(
+        OutboxEntry(),
+        required=True,
+        metadata={
+            "description": (
+                "Outbox entries. An entry whose seq or id is unusable fails the request (422); one failing any other "
+                "check is answered `rejected` in its own result, with the reason field by field, and the rest apply."
+            )
+        },
+    )
 
     @validates_schema
     def _unique_seqs(self, data, **kwargs):
@@ -89,7 +103,7 @@ class MutationError(Schema):
     `params` let the phone word the reason itself; `message` is the server's English wording."""
 
     code = fields.String(metadata={"description": "Stable reason code (absent on entries stored before codes)"})
-    params = fields.Dict(metadata={"description": "Values the reason's wording names, e.g. {\"entity\": \"diagnosis\"}"})
+    params = fields.Dict(metadata={"description": 'Values the reason\'s wording names, e.g. {"entity": "diagnosis"}'})
     message = fields.String()
     errors = fields.Dict()
 
@@ -139,10 +153,14 @@ class PullOut(Schema):
     has_more = fields.Boolean()
     reset = fields.Boolean()
     changes = fields.List(fields.Nested(ChangeOut))
-    skipped = fields.List(fields.Nested(SkippedOut), metadata={
-        "description": "Only when some record could not be serialised: the changes left out of this page "
-                       "(the server logged them). A change sent with some fields unreadable names them in "
-                       "its fields' `unreadable` list and sends them as null."})
+    skipped = fields.List(
+        fields.Nested(SkippedOut),
+        metadata={
+            "description": "Only when some record could not be serialised: the changes left out of this page "
+            "(the server logged them). A change sent with some fields unreadable names them in "
+            "its fields' `unreadable` list and sends them as null."
+        },
+    )
 
 
 class BlobOut(Schema):
@@ -180,22 +198,51 @@ class ChecklistAnswerFields(VisitFields):
 
 
 VISIT_EVENT_KINDS = (
-    "accepted", "appointment_confirmed", "reschedule_requested", "rescheduled",
-    "reassignment_requested", "reassigned", "kit_checked", "departed", "arrived", "late_apology",
-    "knock_started", "door_answered", "phoned_customer", "neighbour_asked", "no_one_home",
-    "note_left", "entered", "special_case", "fee_consented", "fee_refused",
-    "three_guarantees_explained", "escalated", "test_run_ok", "training_done", "fixed",
-    "returned_to_factory", "awaiting_parts", "refused", "new_problem_reported",
-    "follow_up_flagged", "service_card_given", "completed",
+    "accepted",
+    "appointment_confirmed",
+    "reschedule_requested",
+    "rescheduled",
+    "reassignment_requested",
+    "reassigned",
+    "kit_checked",
+    "departed",
+    "arrived",
+    "late_apology",
+    "knock_started",
+    "door_answered",
+    "phoned_customer",
+    "neighbour_asked",
+    "no_one_home",
+    "note_left",
+    "entered",
+    "special_case",
+    "fee_consented",
+    "fee_refused",
+    "three_guarantees_explained",
+    "escalated",
+    "test_run_ok",
+    "training_done",
+    "fixed",
+    "returned_to_factory",
+    "awaiting_parts",
+    "refused",
+    "new_problem_reported",
+    "follow_up_flagged",
+    "service_card_given",
+    "completed",
 )
 
 
 class VisitEventFields(VisitFields):
     kind = Choice(VISIT_EVENT_KINDS, required=True)
     note = Text(2000, allow_none=True)
-    data = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), allow_none=True,
-                       metadata={"description": "The kind's own fields (server/sync/event_data.py); "
-                                                "a key the kind does not have is refused."})
+    data = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        allow_none=True,
+        metadata={
+            "description": "The kind's own fields (server/sync/event_data.py); a key the kind does not have is refused."
+        },
+    )
 
     @validates_schema
     def _data_fits_the_kind(self, data, **kwargs):

@@ -1,4 +1,5 @@
 """The `fields` of a pulled record, per entity (dumped with the shared representations where they exist)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -129,16 +130,33 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     ids = [p.id for p in products]
     # Plain rows, not ORM objects: a product's history can run to many orders and parts,
     # and building objects for them cost more than the rest of a pull page.
-    orders = session.execute(
-        sa.select(WorkOrder.id, WorkOrder.product_id, WorkOrder.ticket_no, WorkOrder.created_at, WorkOrder.status,
-                  WorkOrder.fault_description)
-        .where(WorkOrder.product_id.in_(ids)).order_by(WorkOrder.created_at.desc())
-    ).all() if ids else []
-    parts = session.execute(
-        sa.select(PartFitted.work_order_id, PartFitted.part_number, PartFitted.serial_fitted, PartFitted.serial_removed)
-        .where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
-        .order_by(PartFitted.created_at, PartFitted.id)
-    ).all() if orders else []
+    orders = (
+        session.execute(
+            sa.select(
+                WorkOrder.id,
+                WorkOrder.product_id,
+                WorkOrder.ticket_no,
+                WorkOrder.created_at,
+                WorkOrder.status,
+                WorkOrder.fault_description,
+            )
+            .where(WorkOrder.product_id.in_(ids))
+            .order_by(WorkOrder.created_at.desc())
+        ).all()
+        if ids
+        else []
+    )
+    parts = (
+        session.execute(
+            sa.select(
+                PartFitted.work_order_id, PartFitted.part_number, PartFitted.serial_fitted, PartFitted.serial_removed
+            )
+            .where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
+            .order_by(PartFitted.created_at, PartFitted.id)
+        ).all()
+        if orders
+        else []
+    )
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
@@ -163,7 +181,11 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                     "status": o.status,
                     "fault_description": o.fault_description,
                     "parts": [
-                        {"part_number": f.part_number, "serial_fitted": f.serial_fitted, "serial_removed": f.serial_removed}
+                        {
+                            "part_number": f.part_number,
+                            "serial_fitted": f.serial_fitted,
+                            "serial_removed": f.serial_removed,
+                        }
                         for f in parts_of.get(o.id, ())
                     ],
                 }

@@ -1,4 +1,5 @@
 """The sync API (sync.md Part 1): a thin blueprint over push, pull and the blob store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,13 +38,19 @@ BLOB_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 @login_required
 @blp.arguments(PushIn)
 @blp.response(200, PushOut)
-@blp.alt_response(409, schema=SequenceGapError, description="Sequence gap: nothing applied; resend from `expected_seq`.")
+@blp.alt_response(
+    409, schema=SequenceGapError, description="Sequence gap: nothing applied; resend from `expected_seq`."
+)
 @blp.alt_response(403, schema=ErrorBody, description="The device belongs to another user.")
 def push(body):
     """Apply a device's outbox entries, each exactly once; one result per mutation."""
     limit = current_app.config["SYNC_PUSH_MAX_MUTATIONS"]
     if len(body["mutations"]) > limit:
-        raise ApiError(413, f"At most {limit} mutations per push; send the rest in another batch.", {"mutations": [f"More than {limit}."]})
+        raise ApiError(
+            413,
+            f"At most {limit} mutations per push; send the rest in another batch.",
+            {"mutations": [f"More than {limit}."]},
+        )
     # The user itself, not Flask-Login's proxy: push reads it once per mutation.
     outcome = apply_push(current_user._get_current_object(), body, request.user_agent.string)
     # Results are built in wire form by push.py (as pull's changes are): sent as they are.
@@ -90,7 +97,9 @@ def put_blob(sha256):
         raise ApiError(413, f"File too large: at most {max_bytes} bytes.")
     content_type = (request.mimetype or "").lower()
     if content_type not in BLOB_TYPES:
-        raise ApiError(415, f"Unsupported file type '{content_type}'.", {"Content-Type": [f"One of {sorted(BLOB_TYPES)}."]})
+        raise ApiError(
+            415, f"Unsupported file type '{content_type}'.", {"Content-Type": [f"One of {sorted(BLOB_TYPES)}."]}
+        )
     data = request.get_data(cache=False)
     if len(data) > max_bytes:
         raise ApiError(413, f"File too large: at most {max_bytes} bytes.")
@@ -98,16 +107,28 @@ def put_blob(sha256):
         raise ApiError(400, "Empty file.", {"body": ["No bytes sent."]})
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
-        raise ApiError(400, f"Hash mismatch: the bytes sent hash to {actual}.", {"sha256": ["Does not match the body."]})
+        raise ApiError(
+            400, f"Hash mismatch: the bytes sent hash to {actual}.", {"sha256": ["Does not match the body."]}
+        )
     existing = db.session.get(Blob, sha256)
     store = blob_store()
     store.put(sha256, data)  # idempotent; heals a row whose file went missing
     if existing is None:
-        db.session.execute(insert_ignore(db.session, Blob.__table__).values(
-            sha256=sha256, size=len(data), content_type=content_type, uploaded_by_id=current_user.id, created_at=utcnow()))
+        db.session.execute(
+            insert_ignore(db.session, Blob.__table__).values(
+                sha256=sha256,
+                size=len(data),
+                content_type=content_type,
+                uploaded_by_id=current_user.id,
+                created_at=utcnow(),
+            )
+        )
     # Whoever sends the bytes may refer to them, also when someone sent them first.
-    db.session.execute(insert_ignore(db.session, BlobUpload.__table__).values(
-        sha256=sha256, user_id=current_user.id, created_at=utcnow()))
+    db.session.execute(
+        insert_ignore(db.session, BlobUpload.__table__).values(
+            sha256=sha256, user_id=current_user.id, created_at=utcnow()
+        )
+    )
     db.session.commit()
     stored = db.session.get(Blob, sha256)
     status = 201 if stored.uploaded_by_id == current_user.id and existing is None else 200
@@ -147,9 +168,15 @@ def list_conflicts(q):
     require_office()
     conflicts = review.open_conflicts(include_settled=not q["open"], limit=q["limit"])
     # A stored value that cannot be encoded is listed as unreadable, not a 500 for the whole list.
-    return isolate_rows(conflicts, _conflict_out.dump, "conflicts", lambda c: {
-        "losing_value": {"value": keep_if_encodes((c.losing_value or {}).get("value"))},
-        "winning_value": {"value": keep_if_encodes((c.winning_value or {}).get("value"))}})
+    return isolate_rows(
+        conflicts,
+        _conflict_out.dump,
+        "conflicts",
+        lambda c: {
+            "losing_value": {"value": keep_if_encodes((c.losing_value or {}).get("value"))},
+            "winning_value": {"value": keep_if_encodes((c.winning_value or {}).get("value"))},
+        },
+    )
 
 
 @blp.route("/sync/conflicts/<string:conflict_id>/settle", methods=["POST"])
@@ -176,8 +203,15 @@ def list_rejected(q):
     unsettled first, newest first."""
     own = None if permissions.is_office(current_user) else current_user.id
     rows = review.open_rejected(include_settled=not q["open"], limit=q["limit"], user_id=own)
-    return isolate_rows(rows, _rejected_out.dump, "rejected entries", lambda r: {
-        "payload": keep_if_encodes(r.payload), "result": {"error": keep_if_encodes((r.result or {}).get("error"))}})
+    return isolate_rows(
+        rows,
+        _rejected_out.dump,
+        "rejected entries",
+        lambda r: {
+            "payload": keep_if_encodes(r.payload),
+            "result": {"error": keep_if_encodes((r.result or {}).get("error"))},
+        },
+    )
 
 
 @blp.route("/sync/rejected/<string:mutation_id>/settle", methods=["POST"])

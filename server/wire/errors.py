@@ -1,4 +1,5 @@
 """The API's error body as documented in /api/openapi.json (server/errors.py builds it)."""
+
 from __future__ import annotations
 
 from flask_smorest.error_handler import ErrorSchema

@@ -1,4 +1,5 @@
 """Marshmallow fields shared by the REST and sync schemas: ids, text, money, days and moments."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta

@@ -1,5 +1,6 @@
 """Back-office payloads the REST API and the office pages both validate and send:
 intake, board, dispatch, follow-ups, reconciliation, KPIs, reports."""
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..models import Channel, CustomerTier, Priority, WorkOrderType
@@ -30,8 +31,10 @@ class IntakeIn(StrictSchema):
     technician_id = Id(allow_none=True)
     appointment_start = Moment(allow_none=True)
     appointment_end = Moment(allow_none=True)
-    confirm_duplicate = fields.Boolean(load_default=False, metadata={
-        "description": "Take in even though the product has an open work order (answered 409 otherwise)"})
+    confirm_duplicate = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Take in even though the product has an open work order (answered 409 otherwise)"},
+    )
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -42,7 +45,6 @@ class IntakeIn(StrictSchema):
             raise ValidationError("Must be after appointment_start.", "appointment_end")
         if start and not data.get("technician_id"):
             raise ValidationError("An appointment needs a technician.", "technician_id")
-
 
 
 class IntakeCheckQuery(StrictSchema):
@@ -139,7 +141,9 @@ class SlaSettingsIO(StrictSchema):
 
 class DispatchAssignIn(StrictSchema):
     technician_id = Id(required=True)
-    reason = Text(500, load_default=None, allow_none=True, metadata={"description": "Required for a reassignment (改派)"})
+    reason = Text(
+        500, load_default=None, allow_none=True, metadata={"description": "Required for a reassignment (改派)"}
+    )
     customer_consent = fields.Boolean(load_default=None, allow_none=True)
 
 
@@ -272,8 +276,10 @@ class ReconciliationOut(StrictSchema):
 
 class ReviewIn(StrictSchema):
     work_order_id = Id(required=True)
-    flag = Choice(["unsigned_completion", "rating_without_signature", "sign_off_mismatch", "late_record",
-                   "part_without_serial"], required=True)
+    flag = Choice(
+        ["unsigned_completion", "rating_without_signature", "sign_off_mismatch", "late_record", "part_without_serial"],
+        required=True,
+    )
     note = Required(2000)
 
 
@@ -333,8 +339,10 @@ def _month_in_span(value: str) -> None:
 
 
 class MonthQuery(StrictSchema):
-    month = fields.String(load_default=None, validate=[
-        validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM."), _month_in_span])
+    month = fields.String(
+        load_default=None,
+        validate=[validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM."), _month_in_span],
+    )
 
 
 class MonthlyOut(StrictSchema):

@@ -4,6 +4,7 @@ One definition each, so a record reads the same in a REST answer and in a pulled
 each edge may extend them. What depends on the reader (a work order's `allowed_statuses`)
 is computed for the user passed in, never for whoever is signed in to the request.
 """
+
 from __future__ import annotations
 
 from marshmallow import fields
@@ -69,7 +70,9 @@ class PartOut(StrictSchema):
     part_number = fields.String()
     name = fields.String()
     name_en = fields.String(allow_none=True)
-    price = fields.Decimal(places=2, as_string=True, metadata={"type": "string", "format": "decimal", "example": "180.00"})
+    price = fields.Decimal(
+        places=2, as_string=True, metadata={"type": "string", "format": "decimal", "example": "180.00"}
+    )
     barcode = fields.String(allow_none=True)
     barcode_formats = fields.List(fields.String())
     serialised = fields.Boolean()

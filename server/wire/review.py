@@ -5,6 +5,7 @@ office's (`/api/office/conflicts/<id>/settle`) and the office's conflicts page a
 these and call server/services/review.py, so the rules, names and order are the same
 whichever way a dispatcher settles.
 """
+
 from __future__ import annotations
 
 from marshmallow import fields, post_load, validate
@@ -22,8 +23,12 @@ class ReviewQuery(StrictSchema):
 
 class _Note(StrictSchema):
     note = Text(2000, load_default=None, allow_none=True, metadata={"description": "What was decided, in words"})
-    resolution = Text(2000, load_default=None, allow_none=True,
-                      metadata={"description": "Deprecated: the old name of `note`", "deprecated": True})
+    resolution = Text(
+        2000,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Deprecated: the old name of `note`", "deprecated": True},
+    )
 
     @post_load
     def _one_note(self, data, **kwargs):
@@ -76,8 +81,9 @@ class RejectedOut(StrictSchema):
     entity_id = fields.String(allow_none=True)
     op = fields.String(allow_none=True)
     payload = fields.Dict()
-    error = fields.Raw(attribute="result.error",
-                       metadata={"description": "code, params, message, errors (as in the push result)"})
+    error = fields.Raw(
+        attribute="result.error", metadata={"description": "code, params, message, errors (as in the push result)"}
+    )
     device_at = fields.DateTime(allow_none=True)
     received_at = fields.DateTime()
     settled_at = fields.DateTime(allow_none=True)

@@ -1,4 +1,5 @@
 """Barcode images for the scanner tests, and a .y4m file Chromium plays as its fake camera."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Browser tests: the Flask app on a free port (SQLite file, seeded), Debian's chromium via Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -72,21 +73,52 @@ def seed(app) -> Seed:
             ("tech2", "tech2@e2e.onsite", "technician", "李师傅"),
             ("dispatcher", "dispatch@e2e.onsite", "dispatcher", "客服小张"),
         ):
-            users[key] = User(email=email, name=name, role=role, password_hash=hash_password(PASSWORD),
-                              webauthn_user_handle=secrets.token_bytes(32))
+            users[key] = User(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=hash_password(PASSWORD),
+                webauthn_user_handle=secrets.token_bytes(32),
+            )
             db.session.add(users[key])
         c1 = Customer(name="张伟", phone="13800000001", address="上海市浦东新区世纪大道 100 号 3 楼", tier="vip")
         c2 = Customer(name="Anna Li", phone="13800000002", address="北京市朝阳区建国路 8 号", locale="en")
         db.session.add_all([c1, c2])
         db.session.flush()
-        p1 = Product(customer_id=c1.id, model="AC-3000", name="变频空调", serial_no="AC3K-0001",
-                     purchase_date=date.today() - timedelta(days=100), warranty_months=12)
-        p2 = Product(customer_id=c2.id, model="WM-800", name="滚筒洗衣机", serial_no="WM8-0002",
-                     purchase_date=date.today() - timedelta(days=800), warranty_months=24)
-        board = Part(part_number="PCB-220", name="主控板", name_en="Main board", price="180.00",
-                     barcode="6901234567892", barcode_formats=["ean_13"], serialised=True)
-        belt = Part(part_number="BLT-10", name="传动皮带", name_en="Drive belt", price="35.50",
-                    barcode="BLT10", barcode_formats=["code_128"], serialised=False)
+        p1 = Product(
+            customer_id=c1.id,
+            model="AC-3000",
+            name="变频空调",
+            serial_no="AC3K-0001",
+            purchase_date=date.today() - timedelta(days=100),
+            warranty_months=12,
+        )
+        p2 = Product(
+            customer_id=c2.id,
+            model="WM-800",
+            name="滚筒洗衣机",
+            serial_no="WM8-0002",
+            purchase_date=date.today() - timedelta(days=800),
+            warranty_months=24,
+        )
+        board = Part(
+            part_number="PCB-220",
+            name="主控板",
+            name_en="Main board",
+            price="180.00",
+            barcode="6901234567892",
+            barcode_formats=["ean_13"],
+            serialised=True,
+        )
+        belt = Part(
+            part_number="BLT-10",
+            name="传动皮带",
+            name_en="Drive belt",
+            price="35.50",
+            barcode="BLT10",
+            barcode_formats=["code_128"],
+            serialised=False,
+        )
         db.session.add_all([p1, p2, board, belt])
         db.session.flush()
         now = datetime.now(CST)
@@ -94,18 +126,36 @@ def seed(app) -> Seed:
         # The first job started (up to) an hour ago, today: arriving now is late.
         started = max(today, now - timedelta(hours=1))
         base = {"channel": "phone", "type": "repair", "technician_id": users["tech1"].id}
-        wo1 = create_work_order({**base, "priority": "normal", "customer_id": c1.id, "product_id": p1.id,
-                                 "fault_description": "空调不制冷，外机不启动",
-                                 "appointment_start": started,
-                                 "appointment_end": started + timedelta(hours=1)}, users["dispatcher"])
-        wo2 = create_work_order({**base, "priority": "urgent", "customer_id": c2.id, "product_id": p2.id,
-                                 "fault_description": "Drum does not turn; loud noise",
-                                 "appointment_start": today + timedelta(hours=23),
-                                 "appointment_end": today + timedelta(hours=23, minutes=50)}, users["dispatcher"])
-        db.session.add_all([
-            VanStock(technician_id=users["tech1"].id, part_id=board.id, quantity=3),
-            VanStock(technician_id=users["tech1"].id, part_id=belt.id, quantity=5),
-        ])
+        wo1 = create_work_order(
+            {
+                **base,
+                "priority": "normal",
+                "customer_id": c1.id,
+                "product_id": p1.id,
+                "fault_description": "空调不制冷，外机不启动",
+                "appointment_start": started,
+                "appointment_end": started + timedelta(hours=1),
+            },
+            users["dispatcher"],
+        )
+        wo2 = create_work_order(
+            {
+                **base,
+                "priority": "urgent",
+                "customer_id": c2.id,
+                "product_id": p2.id,
+                "fault_description": "Drum does not turn; loud noise",
+                "appointment_start": today + timedelta(hours=23),
+                "appointment_end": today + timedelta(hours=23, minutes=50),
+            },
+            users["dispatcher"],
+        )
+        db.session.add_all(
+            [
+                VanStock(technician_id=users["tech1"].id, part_id=board.id, quantity=3),
+                VanStock(technician_id=users["tech1"].id, part_id=belt.id, quantity=5),
+            ]
+        )
         db.session.commit()
         return Seed(users["tech1"].id, wo1.id, wo2.id, {wo1.id: wo1.ticket_no, wo2.id: wo2.ticket_no})
 
@@ -147,18 +197,20 @@ def start_live(tmp_path, port: int | None = None, **config) -> LiveServer:
     """A fresh app and seeded database served on `port` (a free one by default)."""
     from server import create_app
 
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "e2e-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "BLOB_DIR": str(tmp_path / "blobs"),
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "SERVICE_PHONE": "400-820-1234",
-        "FEE_SCHEDULE": {"call_out": "50.00", "labour": "80.00"},
-        **config,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
+            "BLOB_DIR": str(tmp_path / "blobs"),
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "SERVICE_PHONE": "400-820-1234",
+            "FEE_SCHEDULE": {"call_out": "50.00", "labour": "80.00"},
+            **config,
+        }
+    )
     data = seed(app)
     server = LiveServer(app, port or free_port())
     server.start()

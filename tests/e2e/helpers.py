@@ -1,4 +1,5 @@
 """Steps the browser tests share: sign in, wait for sync, go offline and back, read the API."""
+
 from __future__ import annotations
 
 import time
@@ -31,7 +32,9 @@ def wait_synced(page, timeout: float = 20_000) -> None:
 
 def wait_worker_ready(page) -> None:
     """Until a service worker controls the page (the shell is cached)."""
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20_000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20_000
+    )
 
 
 def go_offline(live, context) -> None:
@@ -53,7 +56,9 @@ def api_session(base_url: str, email: str = "dispatch@e2e.onsite") -> requests.S
     """A requests session signed in (for checking what the server has)."""
     s = requests.Session()
     token = s.get(f"{base_url}/api/auth/session").json()["csrf_token"]
-    r = s.post(f"{base_url}/api/auth/login", json={"email": email, "password": PASSWORD}, headers={"X-CSRFToken": token})
+    r = s.post(
+        f"{base_url}/api/auth/login", json={"email": email, "password": PASSWORD}, headers={"X-CSRFToken": token}
+    )
     r.raise_for_status()
     s.headers["X-CSRFToken"] = r.json()["csrf_token"]
     return s

@@ -1,5 +1,6 @@
 """axe-core on every screen of the app (and the scanner and hand-over views): no violations,
 and no control smaller than 48 x 48 px."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,20 @@ import pytest
 from .helpers import sign_in, wait_synced
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-STEPS = ["accept", "kit", "travel", "door", "enter", "diagnosis", "parts", "quote", "checks", "outcome", "handover", "complete"]
+STEPS = [
+    "accept",
+    "kit",
+    "travel",
+    "door",
+    "enter",
+    "diagnosis",
+    "parts",
+    "quote",
+    "checks",
+    "outcome",
+    "handover",
+    "complete",
+]
 
 
 SMALL_TARGETS_JS = """() => {
@@ -35,7 +49,8 @@ def axe_violations(page, name: str) -> list[str]:
     result = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
     return small_targets(page, name) + [
         f"{name}: {v['id']} ({v['impact']}): {v['help']} -> {node['target']} {node.get('failureSummary', '')[:160]}"
-        for v in result["violations"] for node in v["nodes"]
+        for v in result["violations"]
+        for node in v["nodes"]
     ]
 
 
@@ -50,8 +65,15 @@ def test_every_screen_has_no_axe_violations(live, browser):
     sign_in(page, base)
     wait_synced(page)
     found += axe_violations(page, "jobs")
-    screens = [("job", f"/app/jobs/{wo}", "#job")] + [(s, f"/app/jobs/{wo}/{s}", "#main h1") for s in STEPS] + [
-        ("sync", "/app/sync", "#sync"), ("ready", "/app/ready", "#ready"), ("settings", "/app/settings", "#settings")]
+    screens = (
+        [("job", f"/app/jobs/{wo}", "#job")]
+        + [(s, f"/app/jobs/{wo}/{s}", "#main h1") for s in STEPS]
+        + [
+            ("sync", "/app/sync", "#sync"),
+            ("ready", "/app/ready", "#ready"),
+            ("settings", "/app/settings", "#settings"),
+        ]
+    )
     for name, path, ready in screens:
         page.goto(base + path)
         page.wait_for_selector(ready)

@@ -1,5 +1,6 @@
 """Bad data on the phone: a damaged IndexedDB record, a full disk. The app keeps working,
 says what happened, and loses nothing else."""
+
 from __future__ import annotations
 
 from .helpers import api_session, local_records, on_server, pending, server_changes, sign_in, wait_synced
@@ -59,8 +60,11 @@ QUOTA_INIT_JS = """(() => {
 
 
 def _kinds(changes, wo):
-    return sorted(c["fields"].get("kind") for c in changes
-                  if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo)
+    return sorted(
+        c["fields"].get("kind")
+        for c in changes
+        if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo
+    )
 
 
 def _two_queued(live, browser):
@@ -145,10 +149,16 @@ def test_damaged_outbox_entries_do_not_block_the_queue(live, browser):
     page.click("#sync-now")
     wait_synced(page)
     office = api_session(base)
-    kinds = on_server(office, base, lambda changes: _kinds(changes, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"])
-    assert _kinds(kinds, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"], "both entries reached the server once"
+    kinds = on_server(
+        office, base, lambda changes: _kinds(changes, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"]
+    )
+    assert _kinds(kinds, seed.wo_in_warranty) == ["accepted", "appointment_confirmed"], (
+        "both entries reached the server once"
+    )
     aside = page.locator("#rejected-list li")
     aside.wait_for()
-    assert aside.count() == 1 and "已损坏" in aside.inner_text(), "the stray copy is set aside where the technician sees it"
+    assert aside.count() == 1 and "已损坏" in aside.inner_text(), (
+        "the stray copy is set aside where the technician sees it"
+    )
     assert page.evaluate(OUTBOX_COUNT_JS) == 0
     assert browser.errors == []

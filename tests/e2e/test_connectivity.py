@@ -2,6 +2,7 @@
 real requests, "offline" (no network) is distinct from "server unreachable" (the network works,
 the server answers 5xx) and from "sync failed"; when requests succeed again the queue goes at
 once, without waiting for an `online` event that a phone already online never gets."""
+
 from __future__ import annotations
 
 import time
@@ -12,7 +13,9 @@ from .helpers import api_session, on_server, pending, sign_in, wait_synced
 LOAD_RECORDS_JS = """async () => { window.__records = await import('/static/js/records.js'); }"""
 RECORD_JS = """async (woId) => { await window.__records.recordVisit(woId, 'visit_event', { kind: 'accepted' }); }"""
 
-COUNT_ONLINE_EVENTS_JS = """() => { window.__onlineEvents = 0; addEventListener('online', () => { window.__onlineEvents++; }); }"""
+COUNT_ONLINE_EVENTS_JS = (
+    """() => { window.__onlineEvents = 0; addEventListener('online', () => { window.__onlineEvents++; }); }"""
+)
 
 
 def net_state(page) -> tuple[str, str]:
@@ -20,8 +23,12 @@ def net_state(page) -> tuple[str, str]:
 
 
 def arrived(session, base, wo):
-    return lambda cs: any(c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo
-                          and c["fields"].get("kind") == "accepted" for c in cs)
+    return lambda cs: any(
+        c["entity"] == "visit_event"
+        and c["fields"].get("work_order_id") == wo
+        and c["fields"].get("kind") == "accepted"
+        for c in cs
+    )
 
 
 def test_server_errors_show_server_unreachable_and_the_queue_goes_when_it_is_back(live, browser):
@@ -34,7 +41,10 @@ def test_server_errors_show_server_unreachable_and_the_queue_goes_when_it_is_bac
 
     # The server is up but failing (its database is down): every API call and the probe get 503.
     def fail(route):
-        route.fulfill(status=503, content_type="application/json", body='{"code": 503, "message": "database unreachable"}')
+        route.fulfill(
+            status=503, content_type="application/json", body='{"code": 503, "message": "database unreachable"}'
+        )
+
     page.route("**/api/**", fail)
     page.route("**/healthz", fail)
     page.evaluate(RECORD_JS, wo)
@@ -134,8 +144,12 @@ def test_a_refused_sync_says_sync_failed_with_the_reason_not_offline(live, brows
     wait_synced(page)
     page.evaluate(LOAD_RECORDS_JS)
 
-    page.route("**/api/sync/push", lambda route: route.fulfill(
-        status=413, content_type="application/json", body='{"code": 413, "message": "Request body too large"}'))
+    page.route(
+        "**/api/sync/push",
+        lambda route: route.fulfill(
+            status=413, content_type="application/json", body='{"code": 413, "message": "Request body too large"}'
+        ),
+    )
     page.evaluate(RECORD_JS, wo)
     page.click("#nav a[data-screen=outbox]")
     page.click("#sync-now")

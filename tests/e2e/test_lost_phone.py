@@ -2,6 +2,7 @@
 phone's next request is refused and its customer data goes, but what it recorded and had not
 synced stays queued and arrives once the technician signs in again; nothing else of the old
 session (its cookies) works any more."""
+
 from __future__ import annotations
 
 import requests
@@ -33,8 +34,15 @@ def add_manager(live) -> None:
     from server.models import User
 
     with live.app.app_context():
-        db.session.add(User(email=MANAGER_EMAIL, name="售后主管", role="manager", password_hash=hash_password(PASSWORD),
-                            webauthn_user_handle=secrets.token_bytes(32)))
+        db.session.add(
+            User(
+                email=MANAGER_EMAIL,
+                name="售后主管",
+                role="manager",
+                password_hash=hash_password(PASSWORD),
+                webauthn_user_handle=secrets.token_bytes(32),
+            )
+        )
         db.session.commit()
 
 
@@ -47,7 +55,8 @@ def cookie_jar(context) -> requests.Session:
 
 
 def test_a_lost_phone_is_signed_out_from_the_office_and_uploads_its_queue_after_signing_in_again(
-        live, browser, playwright_instance):
+    live, browser, playwright_instance
+):
     add_manager(live)
     base, wo = live.url, live.seed.wo_in_warranty
     page = browser.page()
@@ -101,11 +110,23 @@ def test_a_lost_phone_is_signed_out_from_the_office_and_uploads_its_queue_after_
     page.wait_for_selector("#jobs")
     wait_synced(page)
     office_api = api_session(base)
-    changes = on_server(office_api, base, lambda cs: any(
-        c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo and c["fields"].get("kind") == "accepted"
-        for c in cs))
-    assert [c for c in changes if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo
-            and c["fields"].get("kind") == "accepted"], "the queued entry arrived"
+    changes = on_server(
+        office_api,
+        base,
+        lambda cs: any(
+            c["entity"] == "visit_event"
+            and c["fields"].get("work_order_id") == wo
+            and c["fields"].get("kind") == "accepted"
+            for c in cs
+        ),
+    )
+    assert [
+        c
+        for c in changes
+        if c["entity"] == "visit_event"
+        and c["fields"].get("work_order_id") == wo
+        and c["fields"].get("kind") == "accepted"
+    ], "the queued entry arrived"
     assert page.evaluate(STORE_COUNTS_JS)["customer"] > 0
 
     # Nothing of the old session works: neither its cookies nor a write with them.

@@ -1,4 +1,5 @@
 """At the door, no one home: the note is left (with its photo) and the visit rescheduled with consent."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -46,11 +47,17 @@ def test_no_one_home_note_left_and_rescheduled(live, browser, tmp_path):
     order = office.get(f"{base}/api/work-orders/{wo}").json()
     assert order["status"] == "scheduled"
     assert datetime.fromisoformat(order["appointment_start"]) == datetime.fromisoformat("2030-05-06T10:00:00+08:00")
-    kinds = sorted(c["fields"].get("kind") for c in server_changes(office, base)
-                   if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo)
+    kinds = sorted(
+        c["fields"].get("kind")
+        for c in server_changes(office, base)
+        if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == wo
+    )
     assert kinds == ["arrived", "departed", "knock_started", "late_apology", "no_one_home", "note_left", "rescheduled"]
     rescheduled = next(c["fields"] for c in server_changes(office, base) if c["fields"].get("kind") == "rescheduled")
     assert rescheduled["data"]["customer_consent"] is True
     photos = [c for c in server_changes(office, base) if c["entity"] == "photo" and c["fields"]["work_order_id"] == wo]
-    assert len(photos) == 1 and office.get(f"{base}/api/blobs/{photos[0]['fields']['blob_sha256']}").content[:2] == b"\xff\xd8"
+    assert (
+        len(photos) == 1
+        and office.get(f"{base}/api/blobs/{photos[0]['fields']['blob_sha256']}").content[:2] == b"\xff\xd8"
+    )
     assert browser.errors == []

@@ -1,4 +1,5 @@
 """The whole visit offline, in headless Chromium, then synced: nothing lost, nothing twice."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -102,7 +103,9 @@ def do_visit(page, base, wo_id, photo_path):
     page.wait_for_selector("#parts-error:not(:empty)")
     page.fill("#f-serial_removed", SERIAL_REMOVED)
     page.click("#scan-serial_fitted")  # the fake camera shows the new board's Code 128 label
-    page.wait_for_function(f"() => document.getElementById('f-serial_fitted').value === '{SERIAL_FITTED}'", timeout=20_000)
+    page.wait_for_function(
+        f"() => document.getElementById('f-serial_fitted').value === '{SERIAL_FITTED}'", timeout=20_000
+    )
     page.click("#part-save")
     page.wait_for_function("() => document.querySelectorAll('#parts-fitted li').length === 2")
 
@@ -213,7 +216,9 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     tech = api_session(base, "tech1@e2e.onsite")
     assert tech.get(f"{base}/api/sync/rejected").json() == []
     office = api_session(base)
-    changes = [c for c in server_changes(office, base) if c["op"] == "put" and c["fields"].get("work_order_id") == wo_id]
+    changes = [
+        c for c in server_changes(office, base) if c["op"] == "put" and c["fields"].get("work_order_id") == wo_id
+    ]
     server_ids = Counter(c["id"] for c in changes)
     assert all(n == 1 for n in server_ids.values())
     assert sorted(server_ids) == sorted(r["id"] for r in on_device), "every entry on the server, exactly once"
@@ -221,8 +226,14 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     assert kinds[("visit_event", "departed")] == 1 and kinds[("visit_event", "arrived")] == 1
     assert kinds[("checklist_answer", "kit_id_badge")] == 1
     assert kinds[("part_fitted", None)] == 2 and kinds[("photo", None)] == 1 and kinds[("fee_quote", None)] == 1
-    board = next(c["fields"] for c in changes if c["entity"] == "part_fitted" and c["fields"]["part_number"] == "PCB-220")
-    assert (board["serial_fitted"], board["serial_removed"], board["unit_price"]) == (SERIAL_FITTED, SERIAL_REMOVED, "180.00")
+    board = next(
+        c["fields"] for c in changes if c["entity"] == "part_fitted" and c["fields"]["part_number"] == "PCB-220"
+    )
+    assert (board["serial_fitted"], board["serial_removed"], board["unit_price"]) == (
+        SERIAL_FITTED,
+        SERIAL_REMOVED,
+        "180.00",
+    )
     wo = office.get(f"{base}/api/work-orders/{wo_id}").json()
     assert (wo["status"], wo["outcome"]) == ("completed", "fixed")
 

@@ -1,4 +1,5 @@
 """Sign in with a passkey: added in settings, then used to sign in (Chromium's virtual authenticator)."""
+
 from __future__ import annotations
 
 from .conftest import free_port, start_live, stop_live
@@ -14,10 +15,19 @@ def test_add_a_passkey_then_sign_in_with_it(tmp_path, browser):
         page = browser.page()
         cdp = browser.context.new_cdp_session(page)
         cdp.send("WebAuthn.enable")
-        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-            "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
-        }})
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
         sign_in(page, base)
         wait_synced(page)
         page.click("#nav a[data-screen=settings]")

@@ -5,6 +5,7 @@ the release, the release would hit the new button and no click would fire: the t
 would be lost, with nothing to show for it. The router holds a redraw back while a
 pointer is down, so the press and the release land on the same button.
 """
+
 from __future__ import annotations
 
 from .helpers import local_records, sign_in, wait_synced

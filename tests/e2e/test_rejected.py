@@ -1,4 +1,5 @@
 """An entry the server rejects: shown with its reason, fixed on the phone and resent; the queue goes on."""
+
 from __future__ import annotations
 
 from .helpers import api_session, server_changes, sign_in, wait_synced
@@ -37,7 +38,10 @@ def test_rejected_entry_is_shown_fixed_and_resent(live, browser):
     assert page.locator("#rejected-count").count() == 0
     office = api_session(base)
     mine = [c for c in server_changes(office, base) if c["fields"].get("work_order_id") == wo]
-    assert sorted(c["fields"].get("fault_cause") or c["fields"].get("kind") for c in mine) == ["accepted", "压缩机电容鼓包"]
+    assert sorted(c["fields"].get("fault_cause") or c["fields"].get("kind") for c in mine) == [
+        "accepted",
+        "压缩机电容鼓包",
+    ]
     [diagnosis] = [c for c in mine if c["entity"] == "diagnosis"]
     assert diagnosis["fields"]["repair_method"] is None, "a field that had no value and was left empty still has none"
     assert browser.errors == []

@@ -1,4 +1,5 @@
 """The camera scanner: a real barcode fed to Chromium as its camera, and every format read offline."""
+
 from __future__ import annotations
 
 from . import camera

@@ -1,4 +1,5 @@
 """The shell, the worker and the manifest are served as an installable PWA must be."""
+
 from __future__ import annotations
 
 import requests

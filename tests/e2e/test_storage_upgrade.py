@@ -1,6 +1,7 @@
 """A phone that ran the first release (IndexedDB schema version 1) opens the new app: its
 database is upgraded to the newest version and nothing is lost. The job list shows its jobs, and
 the entries it had queued reach the server exactly once when it is back online."""
+
 from __future__ import annotations
 
 import uuid
@@ -68,8 +69,9 @@ def _version1_data(live):
     mirror: dict[str, list] = {}
     for c in changes:  # as the v1 client stored a pulled change (wire.recordFromChange)
         if c["entity"] in ("work_order", "customer", "product", "part", "van_stock"):
-            mirror.setdefault(c["entity"], []).append({**c["fields"], "id": c["id"], "version": c["version"],
-                                                       "entity": c["entity"], "synced": True})
+            mirror.setdefault(c["entity"], []).append(
+                {**c["fields"], "id": c["id"], "version": c["version"], "entity": c["entity"], "synced": True}
+            )
     cursor = tech.get(f"{live.url}/api/sync/pull", params={"limit": 1000}).json()["cursor"]
     user = tech.get(f"{live.url}/api/auth/session").json()["user"]
     wo = live.seed.wo_in_warranty
@@ -79,14 +81,37 @@ def _version1_data(live):
         record_id = str(uuid.uuid4())
         fields = {"work_order_id": wo, "kind": kind}
         records.append({**fields, "id": record_id, "entity": "visit_event", "at": at, "synced": False, "version": 0})
-        outbox.append({"seq": seq, "id": str(uuid.uuid4()), "entity": "visit_event", "entity_id": record_id, "op": "create",
-                       "fields": fields, "base_version": None, "at": at, "blobs": [], "revert": None, "queued_at": 0})
+        outbox.append(
+            {
+                "seq": seq,
+                "id": str(uuid.uuid4()),
+                "entity": "visit_event",
+                "entity_id": record_id,
+                "op": "create",
+                "fields": fields,
+                "base_version": None,
+                "at": at,
+                "blobs": [],
+                "revert": None,
+                "queued_at": 0,
+            }
+        )
     meta = {
-        "device_id": str(uuid.uuid4()), "seq": 2, "acked_seq": 0, "cursor": cursor, "locale": "zh-CN",
+        "device_id": str(uuid.uuid4()),
+        "seq": 2,
+        "acked_seq": 0,
+        "cursor": cursor,
+        "locale": "zh-CN",
         "user": {k: user.get(k) for k in ("id", "name", "email", "role", "locale")},
     }
-    return {"mirror": mirror, "records": records, "outbox": outbox, "meta": meta,
-            "email": TECH_EMAIL, "password": PASSWORD}
+    return {
+        "mirror": mirror,
+        "records": records,
+        "outbox": outbox,
+        "meta": meta,
+        "email": TECH_EMAIL,
+        "password": PASSWORD,
+    }
 
 
 def test_a_version_1_phone_is_upgraded_and_loses_nothing(live, browser):
@@ -107,7 +132,9 @@ def test_a_version_1_phone_is_upgraded_and_loses_nothing(live, browser):
     schema = page.evaluate(SCHEMA_JS)
     assert schema["version"] == 3 and schema["recordIndexes"] == ["entity", "work_order_id"]
     # version 3: each job keeps the version it pulled apart (no work-order update was queued)
-    assert sorted(schema["pulled"]) == sorted([w["id"], w["version"], w["version"]] for w in data["mirror"]["work_order"])
+    assert sorted(schema["pulled"]) == sorted(
+        [w["id"], w["version"], w["version"]] for w in data["mirror"]["work_order"]
+    )
     assert schema["outbox"] == [[e["seq"], e["id"]] for e in data["outbox"]], "queued entries kept, in order"
     page.wait_for_function("() => document.getElementById('status')?.dataset.pending === '2'")
     assert {r["id"] for r in local_records(page, seed.wo_in_warranty)} == {r["id"] for r in data["records"]}
@@ -124,12 +151,16 @@ def test_a_version_1_phone_is_upgraded_and_loses_nothing(live, browser):
 
     with live.app.app_context():
         sent = [e["id"] for e in data["outbox"]]
-        stored = db.session.execute(sa.select(MutationRecord.id, MutationRecord.seq)
-                                    .where(MutationRecord.id.in_(sent))).all()
+        stored = db.session.execute(
+            sa.select(MutationRecord.id, MutationRecord.seq).where(MutationRecord.id.in_(sent))
+        ).all()
         assert sorted(stored, key=lambda r: r.seq) == [(e["id"], e["seq"]) for e in data["outbox"]]
         assert db.session.get(Device, data["meta"]["device_id"]).last_seq == 2
     office = api_session(base)
-    events = Counter(c["id"] for c in server_changes(office, base)
-                     if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == seed.wo_in_warranty)
+    events = Counter(
+        c["id"]
+        for c in server_changes(office, base)
+        if c["entity"] == "visit_event" and c["fields"].get("work_order_id") == seed.wo_in_warranty
+    )
     assert events == Counter({r["id"]: 1 for r in data["records"]}), "each queued entry reached the server once"
     assert browser.errors == []

@@ -1,4 +1,5 @@
 """A new version of the app arrives mid-visit: the update prompt, one reload, nothing lost."""
+
 from __future__ import annotations
 
 from .helpers import api_session, local_records, server_changes, sign_in, wait_synced, wait_worker_ready

@@ -29,6 +29,7 @@ checked directly: every entry is on the server exactly once or rejected with its
 reason, nothing is lost or duplicated, and every overwritten value is in the
 conflict log (the office's appointment too). The counts are printed as a table; the exit status is 1 on any problem.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,12 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 CST = timezone(timedelta(hours=8))
 PART_NUMBER = "PCB-220"
 TABLE_OF = {  # visit-record entity -> its table
-    "checklist_answer": "checklist_answers", "visit_event": "visit_events", "diagnosis": "diagnoses",
-    "part_fitted": "parts_fitted", "fee_quote": "fee_quotes", "photo": "photos",
+    "checklist_answer": "checklist_answers",
+    "visit_event": "visit_events",
+    "diagnosis": "diagnoses",
+    "part_fitted": "parts_fitted",
+    "fee_quote": "fee_quotes",
+    "photo": "photos",
 }
 VISIT_TABLES = tuple(TABLE_OF.values())
 CONTESTED_FIELDS = ("technician_notes", "outcome", "appointment_start", "appointment_end")
@@ -123,8 +128,14 @@ def drop_database(admin_url: str, url: str) -> None:
 def migrate(url: str) -> None:
     """Run every migration, as an operator would (`flask init-db`)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "onsite-faults"}
-    done = subprocess.run([str(VENV_BIN / "flask"), "--app", "server", "init-db"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "server", "init-db"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if done.returncode:
         raise RuntimeError(f"flask init-db failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
 
@@ -163,43 +174,81 @@ def seed(url: str, cfg: Config) -> tuple[list[Technician], str]:
     with app.app_context():
         try:
             dispatcher = user("dispatcher@faults.onsite", "客服小张", "dispatcher")
-            db.session.add(Part(part_number=PART_NUMBER, name="主控板", name_en="Main board", price="180.00",
-                                barcode="6901234567892", barcode_formats=["ean_13"], serialised=True))
+            db.session.add(
+                Part(
+                    part_number=PART_NUMBER,
+                    name="主控板",
+                    name_en="Main board",
+                    price="180.00",
+                    barcode="6901234567892",
+                    barcode_formats=["ean_13"],
+                    serialised=True,
+                )
+            )
             day = datetime.combine(datetime.now(CST).date(), datetime.min.time(), CST)
             for t in range(n_techs):
                 tech = user(f"tech{t}@faults.onsite", f"师傅{t}", "technician")
                 db.session.flush()
                 orders = []
                 for i in range(cfg.orders_per_technician):
-                    customer = Customer(name=f"客户{t}-{i}", phone=f"139{t:02d}{i:06d}",
-                                        address=f"上海市徐汇区漕溪北路 {t * 10 + i} 号")
+                    customer = Customer(
+                        name=f"客户{t}-{i}", phone=f"139{t:02d}{i:06d}", address=f"上海市徐汇区漕溪北路 {t * 10 + i} 号"
+                    )
                     db.session.add(customer)
                     db.session.flush()
-                    product = Product(customer_id=customer.id, model="KFR-35GW", serial_no=f"KFR35-F{t}-{i}",
-                                      purchase_date=day.date() - timedelta(days=200), warranty_months=12)
+                    product = Product(
+                        customer_id=customer.id,
+                        model="KFR-35GW",
+                        serial_no=f"KFR35-F{t}-{i}",
+                        purchase_date=day.date() - timedelta(days=200),
+                        warranty_months=12,
+                    )
                     db.session.add(product)
                     db.session.flush()
                     start = day + timedelta(hours=9 + 2 * i)
                     wo = create_work_order(
-                        {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "空调不制冷",
-                         "customer_id": customer.id, "product_id": product.id, "technician_id": tech.id,
-                         "appointment_start": start, "appointment_end": start + timedelta(hours=1)},
+                        {
+                            "channel": "phone",
+                            "type": "repair",
+                            "priority": "normal",
+                            "fault_description": "空调不制冷",
+                            "customer_id": customer.id,
+                            "product_id": product.id,
+                            "technician_id": tech.id,
+                            "appointment_start": start,
+                            "appointment_end": start + timedelta(hours=1),
+                        },
                         dispatcher,
                     )
                     db.session.flush()
                     orders.append(wo.id)
                 if t == 0:  # on one more job of theirs, written past every schema, as a row from before them would be
                     poisoned = create_work_order(
-                        {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "漏水",
-                         "customer_id": customer.id, "technician_id": tech.id,
-                         "appointment_start": day + timedelta(hours=17), "appointment_end": day + timedelta(hours=18)},
-                        dispatcher)
+                        {
+                            "channel": "phone",
+                            "type": "repair",
+                            "priority": "normal",
+                            "fault_description": "漏水",
+                            "customer_id": customer.id,
+                            "technician_id": tech.id,
+                            "appointment_start": day + timedelta(hours=17),
+                            "appointment_end": day + timedelta(hours=18),
+                        },
+                        dispatcher,
+                    )
                     db.session.flush()
                     poison: object = 1
                     for _ in range(300):
                         poison = [poison]
-                    db.session.add(VisitEvent(work_order_id=poisoned.id, kind="note_left", created_by_id=tech.id,
-                                              device_at=datetime.now(UTC), data={"poison": poison}))
+                    db.session.add(
+                        VisitEvent(
+                            work_order_id=poisoned.id,
+                            kind="note_left",
+                            created_by_id=tech.id,
+                            device_at=datetime.now(UTC),
+                            data={"poison": poison},
+                        )
+                    )
                 tokens = [issue_token(tech, f"phone-{t}-{k}") for k in range(2)]
                 technicians.append(Technician(tech.id, tokens, orders))
             office_token = issue_token(dispatcher, "faults-office")
@@ -226,17 +275,36 @@ class Gunicorn:
         self.port = free_port()
         self.n_workers = cfg.workers
         self.log_path = tmp / "gunicorn.log"
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "onsite-faults", "SESSION_COOKIE_SECURE": "0",
-               "LOGIN_RATE_LIMIT": "100000 per minute", "BLOB_DIR": str(tmp / "blobs"), "PYTHONPATH": str(ROOT),
-               "LOG_LEVEL": "WARNING"}
-        argv = [str(VENV_BIN / "gunicorn"), "-w", str(cfg.workers), "-b", f"127.0.0.1:{self.port}",
-                "--log-level", "info", "--timeout", "60", "--graceful-timeout", "5",
-                "--no-control-socket"]  # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl with any other run
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "onsite-faults",
+            "SESSION_COOKIE_SECURE": "0",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "BLOB_DIR": str(tmp / "blobs"),
+            "PYTHONPATH": str(ROOT),
+            "LOG_LEVEL": "WARNING",
+        }
+        argv = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(cfg.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "info",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--no-control-socket",
+        ]  # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl with any other run
         argv += ["--preload"] if cfg.preload else []
         argv.append("server:create_app()")
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     @property
     def url(self) -> str:
@@ -266,8 +334,12 @@ class Gunicorn:
     def _established_inodes(self) -> list[str]:
         """Socket inodes of connections to the server port (`ss` filters in the kernel: cheap)."""
         try:
-            out = subprocess.run(["ss", "-tneH", "state", "established", f"( sport = :{self.port} )"],
-                                 capture_output=True, text=True, timeout=10).stdout
+            out = subprocess.run(
+                ["ss", "-tneH", "state", "established", f"( sport = :{self.port} )"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
             return re.findall(r"ino:(\d+)", out)
         except FileNotFoundError:  # no iproute2: read the whole table (slower)
             suffix = f":{self.port:04X}"
@@ -289,7 +361,10 @@ class Gunicorn:
             if self.proc.poll() is not None:
                 break
             try:
-                if requests.get(self.url + "/healthz", timeout=5).status_code == 200 and len(self.workers()) == self.n_workers:
+                if (
+                    requests.get(self.url + "/healthz", timeout=5).status_code == 200
+                    and len(self.workers()) == self.n_workers
+                ):
                     return
             except requests.RequestException:
                 pass
@@ -509,25 +584,67 @@ def visit_script(wo_id: str, rng: random.Random) -> list[tuple[str, dict, bytes 
     """The records of one house call (seed 003), in the order a technician makes them."""
     tag = uuid.uuid4().hex[:8]
     photo = b"\x89PNG\r\n\x1a\n" + os.urandom(64)
+
     def ev(kind, **extra):
         return ("visit_event", {"work_order_id": wo_id, "kind": kind, **extra}, None)
+
     def ck(step, value="yes"):
         return ("checklist_answer", {"work_order_id": wo_id, "step": step, "value": value}, None)
+
     return [
-        ev("departed"), ev("arrived"), ev("knock_started"), ev("door_answered"),
-        ck("identity_confirmed"), ck("badge_shown"), ev("entered"),
-        ("diagnosis", {"work_order_id": wo_id, "fault_cause": "主控板电容鼓包", "repair_method": "更换主控板",
-                       "customer_visible": True}, None),
-        ("fee_quote", {"work_order_id": wo_id, "lines": [
-            {"kind": "call_out", "description": "上门费", "amount": "50.00"},
-            {"kind": "part", "description": "主控板 PCB-220", "amount": "180.00"}],
-            "total": "230.00", "consented": True, "consented_at": now_iso()}, None),
-        ("part_fitted", {"work_order_id": wo_id, "part_number": PART_NUMBER, "serial_fitted": f"SN-{tag}",
-                         "serial_removed": f"OLD-{tag}", "quantity": 1, "unit_price": "180.00",
-                         "under_warranty": True}, None),
-        ("photo", {"work_order_id": wo_id, "blob_sha256": hashlib.sha256(photo).hexdigest(),
-                   "caption": "更换后的主控板"}, photo),
-        ev("test_run_ok"), ck("test_run", "ok"), ev("training_done"), ev("completed"),
+        ev("departed"),
+        ev("arrived"),
+        ev("knock_started"),
+        ev("door_answered"),
+        ck("identity_confirmed"),
+        ck("badge_shown"),
+        ev("entered"),
+        (
+            "diagnosis",
+            {
+                "work_order_id": wo_id,
+                "fault_cause": "主控板电容鼓包",
+                "repair_method": "更换主控板",
+                "customer_visible": True,
+            },
+            None,
+        ),
+        (
+            "fee_quote",
+            {
+                "work_order_id": wo_id,
+                "lines": [
+                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
+                    {"kind": "part", "description": "主控板 PCB-220", "amount": "180.00"},
+                ],
+                "total": "230.00",
+                "consented": True,
+                "consented_at": now_iso(),
+            },
+            None,
+        ),
+        (
+            "part_fitted",
+            {
+                "work_order_id": wo_id,
+                "part_number": PART_NUMBER,
+                "serial_fitted": f"SN-{tag}",
+                "serial_removed": f"OLD-{tag}",
+                "quantity": 1,
+                "unit_price": "180.00",
+                "under_warranty": True,
+            },
+            None,
+        ),
+        (
+            "photo",
+            {"work_order_id": wo_id, "blob_sha256": hashlib.sha256(photo).hexdigest(), "caption": "更换后的主控板"},
+            photo,
+        ),
+        ev("test_run_ok"),
+        ck("test_run", "ok"),
+        ev("training_done"),
+        ev("completed"),
     ]
 
 
@@ -538,8 +655,12 @@ def contested_values(role: str, wo: dict) -> dict:
         new_start, notes, outcome = start + timedelta(hours=1), "A机：主控板已更换，试机正常。", "fixed"
     else:
         new_start, notes, outcome = start + timedelta(days=2), "B机：客户要求周末回访。", "awaiting_parts"
-    return {"technician_notes": notes, "outcome": outcome, "appointment_start": new_start.isoformat(),
-            "appointment_end": (new_start + timedelta(hours=1)).isoformat()}
+    return {
+        "technician_notes": notes,
+        "outcome": outcome,
+        "appointment_start": new_start.isoformat(),
+        "appointment_end": (new_start + timedelta(hours=1)).isoformat(),
+    }
 
 
 class HarnessTimeout(Exception):
@@ -549,9 +670,22 @@ class HarnessTimeout(Exception):
 class Phone(threading.Thread):
     """A technician's phone: an outbox emptied only by acknowledgements, pushed through faults."""
 
-    def __init__(self, index: int, role: str, token: str, work_orders: list[str], base_url: str, proxy_url: str,
-                 cfg: Config, tally: Tally, killer: WorkerKiller, barrier: threading.Barrier, deadline: float,
-                 abort: threading.Event, seed: int):
+    def __init__(
+        self,
+        index: int,
+        role: str,
+        token: str,
+        work_orders: list[str],
+        base_url: str,
+        proxy_url: str,
+        cfg: Config,
+        tally: Tally,
+        killer: WorkerKiller,
+        barrier: threading.Barrier,
+        deadline: float,
+        abort: threading.Event,
+        seed: int,
+    ):
         super().__init__(name=f"phone-{index}", daemon=True)
         self.index, self.role, self.token, self.wo_ids = index, role, token, work_orders
         self.base_url, self.proxy_url, self.cfg, self.tally = base_url, proxy_url, cfg, tally
@@ -589,7 +723,9 @@ class Phone(threading.Thread):
         if time.monotonic() > self.deadline:
             raise HarnessTimeout(f"{self.name}: deadline passed with {self.acked}/{len(self.outbox)} acknowledged")
 
-    def request(self, method: str, path: str, session: requests.Session | None = None, **kw) -> requests.Response | None:
+    def request(
+        self, method: str, path: str, session: requests.Session | None = None, **kw
+    ) -> requests.Response | None:
         """One attempt; None when the connection broke (outcome unknown to the phone)."""
         cut = self.rng.random() < self.cfg.cut_rate
         url = (self.proxy_url if cut else self.base_url) + path
@@ -649,8 +785,10 @@ class Phone(threading.Thread):
         try:
             changes = self.pull_all()
             self.morning = {c["id"]: c for c in changes if c["entity"] == "work_order" and c["op"] == "put"}
-            self.tally.add("poisoned records pulled as unreadable",
-                           sum(1 for c in changes if "unreadable" in (c.get("fields") or {})))
+            self.tally.add(
+                "poisoned records pulled as unreadable",
+                sum(1 for c in changes if "unreadable" in (c.get("fields") or {})),
+            )
             missing = set(self.wo_ids) - set(self.morning)
             if missing:
                 raise RuntimeError(f"morning pull lacks work orders {sorted(missing)}")
@@ -679,17 +817,39 @@ class Phone(threading.Thread):
 
         badge = next(i for i, e in enumerate(items) if e.mutation["fields"].get("step") == "badge_shown")
         target = items[badge].mutation
-        insert_after(Entry(self._mutation("checklist_answer", {}, op="delete", entity_id=target["entity_id"]),
-                           True, void_of=target["entity_id"]), badge)
-        insert_after(Entry(self._mutation("part_fitted", {"work_order_id": wo0, "part_number": "NO-SUCH-PART",
-                                                          "quantity": 1, "unit_price": "9.00", "under_warranty": False}), False))
+        insert_after(
+            Entry(
+                self._mutation("checklist_answer", {}, op="delete", entity_id=target["entity_id"]),
+                True,
+                void_of=target["entity_id"],
+            ),
+            badge,
+        )
+        insert_after(
+            Entry(
+                self._mutation(
+                    "part_fitted",
+                    {
+                        "work_order_id": wo0,
+                        "part_number": "NO-SUCH-PART",
+                        "quantity": 1,
+                        "unit_price": "9.00",
+                        "under_warranty": False,
+                    },
+                ),
+                False,
+            )
+        )
         insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "teleported"}), False))
         insert_after(Entry(self._mutation("visit_event", {}, op="delete"), False))  # voids a record that never was
         deep: object = "x"
         for _ in range(20):  # within the request's JSON limits, but no field of the kind
             deep = {"k": deep}
-        insert_after(Entry(self._mutation("visit_event", {"work_order_id": wo0, "kind": "arrived", "data": {"deep": deep}}),
-                           False))
+        insert_after(
+            Entry(
+                self._mutation("visit_event", {"work_order_id": wo0, "kind": "arrived", "data": {"deep": deep}}), False
+            )
+        )
         if self.role in ("A", "B"):
             values = contested_values(self.role, self.morning[wo0])
             self.contested = {"wo_id": wo0, "values": values}
@@ -705,8 +865,15 @@ class Phone(threading.Thread):
             values = {"appointment_start": mine.isoformat(), "appointment_end": (mine + timedelta(hours=1)).isoformat()}
             second = Entry(self._wo_update(wo_id, values), True)  # same base: the version pulled this morning
             insert_after(second, items.index(first))
-            self.rescheduled = {"wo_id": wo_id, "first": first, "values": values, "office": {
-                "appointment_start": office.isoformat(), "appointment_end": (office + timedelta(hours=1)).isoformat()}}
+            self.rescheduled = {
+                "wo_id": wo_id,
+                "first": first,
+                "values": values,
+                "office": {
+                    "appointment_start": office.isoformat(),
+                    "appointment_end": (office + timedelta(hours=1)).isoformat(),
+                },
+            }
         for seq, entry in enumerate(items, start=1):
             entry.mutation["seq"] = seq
         self.outbox = items
@@ -716,8 +883,16 @@ class Phone(threading.Thread):
             self.rescheduled["done"] = False
 
     def _mutation(self, entity: str, fields: dict, op: str = "create", entity_id: str | None = None) -> dict:
-        return {"seq": 0, "id": str(uuid.uuid4()), "entity": entity, "entity_id": entity_id or str(uuid.uuid4()),
-                "op": op, "fields": fields, "base_version": None, "at": now_iso()}
+        return {
+            "seq": 0,
+            "id": str(uuid.uuid4()),
+            "entity": entity,
+            "entity_id": entity_id or str(uuid.uuid4()),
+            "op": op,
+            "fields": fields,
+            "base_version": None,
+            "at": now_iso(),
+        }
 
     def _wo_update(self, wo_id: str, values: dict) -> dict:
         m = self._mutation("work_order", values, op="update", entity_id=wo_id)
@@ -751,8 +926,12 @@ class Phone(threading.Thread):
         office = self._session()
         office.headers["Authorization"] = f"Bearer {self.office_token}"
         try:
-            self.ask("PATCH", f"/api/work-orders/{self.rescheduled['wo_id']}", session=office,
-                     json=self.rescheduled["office"])
+            self.ask(
+                "PATCH",
+                f"/api/work-orders/{self.rescheduled['wo_id']}",
+                session=office,
+                json=self.rescheduled["office"],
+            )
         finally:
             office.close()
         self.tally.add("office reschedules between two offline edits")
@@ -768,8 +947,8 @@ class Phone(threading.Thread):
         while self.acked < self.released:
             self._check_deadline()
             limit = self.rng.randint(1, self.cfg.batch_max)
-            batch = [e.mutation for e in self.outbox[self.acked:min(self.released, self.acked + limit)]]
-            self.upload_blobs(self.outbox[self.acked:self.acked + len(batch)])
+            batch = [e.mutation for e in self.outbox[self.acked : min(self.released, self.acked + limit)]]
+            self.upload_blobs(self.outbox[self.acked : self.acked + len(batch)])
             if self.rng.random() < self.cfg.twin_rate:
                 self.tally.add("batches sent twice at once")
                 responses = self.twin_push(batch)
@@ -793,8 +972,7 @@ class Phone(threading.Thread):
             sha = entry.mutation["fields"]["blob_sha256"]
             if sha in self.uploaded:
                 continue
-            self.ask("PUT", f"/api/blobs/{sha}", ok=(200, 201), data=entry.blob,
-                     headers={"Content-Type": "image/png"})
+            self.ask("PUT", f"/api/blobs/{sha}", ok=(200, 201), data=entry.blob, headers={"Content-Type": "image/png"})
             self.uploaded.add(sha)
 
     def post_push(self, batch: list[dict], session: requests.Session | None = None) -> requests.Response | None:
@@ -822,8 +1000,10 @@ class Phone(threading.Thread):
             return False
         if response.status_code == 409:
             expected = response.json().get("expected_seq")
-            self.tally.problem(f"{self.name}: 409 sequence gap for a batch from seq {batch[0]['seq']} "
-                               f"(acked {self.acked}, server expects {expected})")
+            self.tally.problem(
+                f"{self.name}: 409 sequence gap for a batch from seq {batch[0]['seq']} "
+                f"(acked {self.acked}, server expects {expected})"
+            )
             if isinstance(expected, int):
                 self.acked = min(self.acked, expected - 1)
             return False
@@ -835,7 +1015,9 @@ class Phone(threading.Thread):
         if sorted(r["id"] for r in results) != sorted(m["id"] for m in batch):
             self.tally.problem(f"{self.name}: results do not match the batch one to one")
         if body["last_seq"] < batch[-1]["seq"]:
-            self.tally.problem(f"{self.name}: last_seq {body['last_seq']} below the batch's last seq {batch[-1]['seq']}")
+            self.tally.problem(
+                f"{self.name}: last_seq {body['last_seq']} below the batch's last seq {batch[-1]['seq']}"
+            )
         entries = {e.mutation["id"]: e for e in self.outbox}
         for r in results:
             self.record_result(r, entries.get(r["id"]))
@@ -848,7 +1030,12 @@ class Phone(threading.Thread):
         self.tally.add(f"responses: {status}")
         if status == "duplicate":
             self.tally.add("duplicates absorbed")
-        canonical = (r.get("original_status") if status == "duplicate" else status, r["version"], r["error"], r["conflict"])
+        canonical = (
+            r.get("original_status") if status == "duplicate" else status,
+            r["version"],
+            r["error"],
+            r["conflict"],
+        )
         if r["id"] not in self.first and r["id"] in self.unsure:
             # The first answer we get says whether the attempt that broke had committed.
             fault = self.unsure.pop(r["id"])
@@ -859,7 +1046,9 @@ class Phone(threading.Thread):
         if entry is None:
             return
         if entry.valid and canonical[0] == "rejected":
-            self.tally.problem(f"{self.name}: valid {entry.mutation['entity']} {entry.mutation['op']} rejected: {r['error']}")
+            self.tally.problem(
+                f"{self.name}: valid {entry.mutation['entity']} {entry.mutation['op']} rejected: {r['error']}"
+            )
         if not entry.valid and canonical[0] != "rejected":
             self.tally.problem(f"{self.name}: invalid {entry.mutation['entity']} was {canonical[0]}")
 
@@ -913,18 +1102,30 @@ class Report:
 def _same(field_name: str, a, b) -> bool:
     """Equal values, datetimes compared as instants whatever their offset."""
     if field_name.startswith("appointment_") and a is not None and b is not None:
+
         def dt(v):
             d = v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
             return d if d.tzinfo else d.replace(tzinfo=UTC)
+
         return dt(a) == dt(b)
     return a == b
 
 
 def sent_entries(phones: list[Phone]) -> list[dict]:
     """Every outbox entry of every phone, flat: what the server must account for."""
-    return [{"id": e.mutation["id"], "device_id": p.device_id, "seq": e.mutation["seq"], "entity": e.mutation["entity"],
-             "entity_id": e.mutation["entity_id"], "op": e.mutation["op"], "valid": e.valid}
-            for p in phones for e in p.outbox]
+    return [
+        {
+            "id": e.mutation["id"],
+            "device_id": p.device_id,
+            "seq": e.mutation["seq"],
+            "entity": e.mutation["entity"],
+            "entity_id": e.mutation["entity_id"],
+            "op": e.mutation["op"],
+            "valid": e.valid,
+        }
+        for p in phones
+        for e in p.outbox
+    ]
 
 
 def read_database(url: str, ids: list[str], device_ids: list[str], wo_ids: list[str]) -> dict:
@@ -932,18 +1133,30 @@ def read_database(url: str, ids: list[str], device_ids: list[str], wo_ids: list[
     engine = sa.create_engine(_sa_url(url))
     try:
         with engine.connect() as conn:
+
             def rows(sql: str, **params):
                 return conn.execute(sa.text(sql), params).all()
+
             return {
                 "mutations": rows("SELECT id, status, result FROM mutations WHERE id = ANY(:ids)", ids=ids),
                 "devices": dict(rows("SELECT id, last_seq FROM devices WHERE id = ANY(:ids)", ids=device_ids)),
-                "visits": {t: rows(f"SELECT id, deleted FROM {t} WHERE work_order_id = ANY(:wo)", wo=wo_ids)
-                           for t in VISIT_TABLES},
-                "conflicts": rows("SELECT entity_id, field, rule, losing_value FROM conflicts "
-                                  "WHERE entity = 'work_order' AND entity_id = ANY(:wo)", wo=wo_ids),
-                "work_orders": {r.id: r for r in rows(
-                    "SELECT id, technician_notes, outcome, appointment_start, appointment_end FROM work_orders "
-                    "WHERE id = ANY(:wo)", wo=wo_ids)},
+                "visits": {
+                    t: rows(f"SELECT id, deleted FROM {t} WHERE work_order_id = ANY(:wo)", wo=wo_ids)
+                    for t in VISIT_TABLES
+                },
+                "conflicts": rows(
+                    "SELECT entity_id, field, rule, losing_value FROM conflicts "
+                    "WHERE entity = 'work_order' AND entity_id = ANY(:wo)",
+                    wo=wo_ids,
+                ),
+                "work_orders": {
+                    r.id: r
+                    for r in rows(
+                        "SELECT id, technician_notes, outcome, appointment_start, appointment_end FROM work_orders "
+                        "WHERE id = ANY(:wo)",
+                        wo=wo_ids,
+                    )
+                },
             }
     finally:
         engine.dispose()
@@ -985,8 +1198,11 @@ def check_visit_records(sent: list[dict], db: dict, voided: set[str], problems: 
             problems.append(f"{table}: {extra} record(s) beyond the {len(want)} sent")
         if want - got:
             problems.append(f"{table}: {len(want - got)} sent record(s) missing")
-        problems += [f"{table} {r.id}: deleted={r.deleted} but voided={r.id in voided}"
-                     for r in rows if r.deleted != (r.id in voided)]
+        problems += [
+            f"{table} {r.id}: deleted={r.deleted} but voided={r.id in voided}"
+            for r in rows
+            if r.deleted != (r.id in voided)
+        ]
     return duplicated
 
 
@@ -1017,9 +1233,13 @@ def check_conflicts(phones: list[Phone], db: dict, problems: list[str]) -> tuple
                     problems.append(f"work order {wo_id} notes lost text: {kept!r}")
                 continue
             for value in (a, b):
-                if not _same(name, value, kept) and not any(_same(name, c.losing_value.get("value"), value) for c in rows):
+                if not _same(name, value, kept) and not any(
+                    _same(name, c.losing_value.get("value"), value) for c in rows
+                ):
                     unlogged += 1
-                    problems.append(f"work order {wo_id} {name}: overwritten value {value!r} is not in the conflict log")
+                    problems.append(
+                        f"work order {wo_id} {name}: overwritten value {value!r} is not in the conflict log"
+                    )
     for p in phones:
         if not p.rescheduled:
             continue
@@ -1028,26 +1248,38 @@ def check_conflicts(phones: list[Phone], db: dict, problems: list[str]) -> tuple
             problems.append(f"work order {wo_id}: the phone's own first edit was logged as a conflict")
         for name, office_value in p.rescheduled["office"].items():
             expected += 1
-            contested.append({"wo_id": wo_id, "field": name, "values": [office_value, p.rescheduled["values"][name]],
-                              "office": office_value})
+            contested.append(
+                {
+                    "wo_id": wo_id,
+                    "field": name,
+                    "values": [office_value, p.rescheduled["values"][name]],
+                    "office": office_value,
+                }
+            )
             rows = [c for c in db["conflicts"] if c.entity_id == wo_id and c.field == name]
             if not _same(name, getattr(kept, name), p.rescheduled["values"][name]):
                 problems.append(f"work order {wo_id} {name}: the phone's later edit did not apply")
             if len(rows) != 1 or not _same(name, rows[0].losing_value.get("value"), office_value):
                 unlogged += 1
-                problems.append(f"work order {wo_id} {name}: the office's {office_value!r}, overwritten by a second "
-                                f"offline edit, is not in the conflict log ({len(rows)} rows)")
+                problems.append(
+                    f"work order {wo_id} {name}: the office's {office_value!r}, overwritten by a second "
+                    f"offline edit, is not in the conflict log ({len(rows)} rows)"
+                )
     fought = {(c["wo_id"], c["field"]) for c in contested}
-    problems += [f"unexpected conflict row: work order {c.entity_id} field {c.field}"
-                 for c in db["conflicts"] if (c.entity_id, c.field) not in fought]
+    problems += [
+        f"unexpected conflict row: work order {c.entity_id} field {c.field}"
+        for c in db["conflicts"]
+        if (c.entity_id, c.field) not in fought
+    ]
     return contested, expected, unlogged
 
 
 def verify(url: str, phones: list[Phone], tally: Tally) -> tuple[dict, list[str], list[dict], list[dict]]:
     """Compare what the phones sent with what the database holds: counts, problems, sent, contested."""
     sent = sent_entries(phones)
-    db = read_database(url, [s["id"] for s in sent], [p.device_id for p in phones],
-                       sorted({w for p in phones for w in p.wo_ids}))
+    db = read_database(
+        url, [s["id"] for s in sent], [p.device_id for p in phones], sorted({w for p in phones for w in p.wo_ids})
+    )
     problems: list[str] = []
     lost = check_mutations(sent, db, phones, problems)
     voided = {e.void_of for p in phones for e in p.outbox if e.void_of}
@@ -1102,7 +1334,9 @@ def office_view(base_url: str, token: str, phones: list[Phone]) -> tuple[dict, l
         for e in p.outbox:
             row = listed.get(e.mutation["id"])
             if not e.valid and not (row and (row.get("error") or {}).get("message")):
-                problems.append(f"rejected {e.mutation['entity']} {e.mutation['id']} not listed with a reason for the office")
+                problems.append(
+                    f"rejected {e.mutation['entity']} {e.mutation['id']} not listed with a reason for the office"
+                )
             if e.valid and row:
                 problems.append(f"valid {e.mutation['entity']} {e.mutation['id']} listed as rejected")
     wo_ids = {w for p in phones for w in p.wo_ids}
@@ -1110,8 +1344,9 @@ def office_view(base_url: str, token: str, phones: list[Phone]) -> tuple[dict, l
     return {"office_rejected": len(listed), "office_conflicts": len(conflicts)}, problems
 
 
-def run_day(phones: list[Phone], killer: WorkerKiller, barrier: threading.Barrier, deadline: float,
-            tally: Tally) -> float:
+def run_day(
+    phones: list[Phone], killer: WorkerKiller, barrier: threading.Barrier, deadline: float, tally: Tally
+) -> float:
     """Phones sync their day while the killer works; returns how long it took."""
     started = time.monotonic()
     for p in phones:
@@ -1174,7 +1409,10 @@ def run(cfg: Config, keep_database: bool = False, keep_logs: bool = False, echo=
         technicians, office_token = seed(db_url, cfg)
         server = Gunicorn(db_url, tmp, cfg)
         server.wait_ready()
-        echo(f"[faults] gunicorn with {cfg.workers} workers on port {server.port}; {cfg.devices} phones, {cfg.kills} kills")
+        echo(
+            f"[faults] gunicorn with {cfg.workers} workers on port {server.port}; "
+            f"{cfg.devices} phones, {cfg.kills} kills"
+        )
         proxy = CuttingProxy(server.port, random.Random(rng.random()))
         killer = WorkerKiller(server, tally, cfg.kills, random.Random(rng.random()), cfg.kill_gap)
         barrier = threading.Barrier(cfg.devices + 1)
@@ -1182,8 +1420,23 @@ def run(cfg: Config, keep_database: bool = False, keep_logs: bool = False, echo=
         for i in range(cfg.devices):
             tech = technicians[i // 2]
             role = "solo" if (i % 2 == 0 and i + 1 == cfg.devices) else "AB"[i % 2]
-            phones.append(Phone(i, role, tech.tokens[i % 2], tech.work_orders, server.url, proxy.url, cfg, tally,
-                                killer, barrier, deadline, abort, rng.randrange(1 << 30)))
+            phones.append(
+                Phone(
+                    i,
+                    role,
+                    tech.tokens[i % 2],
+                    tech.work_orders,
+                    server.url,
+                    proxy.url,
+                    cfg,
+                    tally,
+                    killer,
+                    barrier,
+                    deadline,
+                    abort,
+                    rng.randrange(1 << 30),
+                )
+            )
             phones[-1].office_token = office_token
         day = run_day(phones, killer, barrier, deadline, tally)
         if not server.wait_workers(10):
@@ -1199,17 +1452,26 @@ def run(cfg: Config, keep_database: bool = False, keep_logs: bool = False, echo=
             problems.append(f"gunicorn log: {n} traceback(s) ending in: {line}")
         respawns = server.log_path.read_text(errors="replace").count("was sent SIGKILL")
         counts.update(fault_counts(tally, killer, respawns))
-        counts.update({
-            "phones_orders": f"{cfg.devices} / {len({w for tech in technicians for w in tech.work_orders})}",
-            "seed": seed_value,
-            "seconds": f"{day:.1f} / {time.monotonic() - started:.1f}",
-        })
+        counts.update(
+            {
+                "phones_orders": f"{cfg.devices} / {len({w for tech in technicians for w in tech.work_orders})}",
+                "seed": seed_value,
+                "seconds": f"{day:.1f} / {time.monotonic() - started:.1f}",
+            }
+        )
         if respawns != counts["kills"]:
             problems.append(f"{counts['kills']} kills but gunicorn reported {respawns}")
         if sum(killer.kills.values()) < cfg.kills:
             problems.append(f"only {sum(killer.kills.values())} of {cfg.kills} kills happened")
-        report = Report(counts, tally.problems + problems, db_url, server.log_path, sent, contested,
-                        sorted({w for t in technicians for w in t.work_orders}))
+        report = Report(
+            counts,
+            tally.problems + problems,
+            db_url,
+            server.log_path,
+            sent,
+            contested,
+            sorted({w for t in technicians for w in t.work_orders}),
+        )
         return report
     finally:
         abort.set()
@@ -1276,7 +1538,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=Config.devices, help="simulated phones (two per technician)")
     parser.add_argument("--kills", type=int, default=Config.kills, help="workers to SIGKILL mid-request")
     parser.add_argument("--orders", type=int, default=Config.orders_per_technician, help="work orders per technician")
-    parser.add_argument("--day-seconds", type=float, default=Config.day_seconds, help="how long the day's recording lasts")
+    parser.add_argument(
+        "--day-seconds", type=float, default=Config.day_seconds, help="how long the day's recording lasts"
+    )
     parser.add_argument("--batch-max", type=int, default=Config.batch_max, help="largest push batch")
     parser.add_argument("--workers", type=int, default=Config.workers, help="gunicorn workers")
     parser.add_argument("--no-preload", action="store_true", help="let each worker import the app itself")
@@ -1285,8 +1549,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.devices < 1 or args.orders < 1 or args.kills < 0:
         parser.error("devices and orders must be at least 1, kills at least 0")
-    cfg = Config(devices=args.devices, kills=args.kills, orders_per_technician=args.orders,
-                 day_seconds=args.day_seconds, batch_max=args.batch_max, workers=args.workers, preload=not args.no_preload, seed=args.seed)
+    cfg = Config(
+        devices=args.devices,
+        kills=args.kills,
+        orders_per_technician=args.orders,
+        day_seconds=args.day_seconds,
+        batch_max=args.batch_max,
+        workers=args.workers,
+        preload=not args.no_preload,
+        seed=args.seed,
+    )
     report = run(cfg, keep_logs=args.keep_logs)
     print(format_table(report))
     return 0 if report.ok else 1

@@ -4,6 +4,7 @@ Runs tests/faults/harness.py in a CI-sized configuration, then checks the databa
 itself: every entry a phone sent is there exactly once or rejected with a reason, no
 visit record is doubled, and every value a merge overwrote is in the conflict log.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,15 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="TEST_POSTGRES_URL is not set: the fault harness needs PostgreSQL and gunicorn"
 )
-CI = Config(devices=4, kills=20, orders_per_technician=2, day_seconds=10, kill_gap=(0.15, 0.45), deadline_s=150,
-            pg_url=PG_URL or "")
+CI = Config(
+    devices=4,
+    kills=20,
+    orders_per_technician=2,
+    day_seconds=10,
+    kill_gap=(0.15, 0.45),
+    deadline_s=150,
+    pg_url=PG_URL or "",
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +80,18 @@ def test_every_mutation_has_exactly_one_server_record(faulty_run):
     wrongly = [s for s in report.sent if (status[s["id"]] == "rejected") == s["valid"]]
     assert wrongly == []
     per_device = Counter(s["device_id"] for s in report.sent)
-    last_seq = dict(conn.execute(sa.text("SELECT id, last_seq FROM devices WHERE id = ANY(:d)"), {"d": list(per_device)}).all())
+    last_seq = dict(
+        conn.execute(sa.text("SELECT id, last_seq FROM devices WHERE id = ANY(:d)"), {"d": list(per_device)}).all()
+    )
     assert last_seq == dict(per_device)
 
 
 def test_every_rejected_entry_keeps_its_reason(faulty_run):
     report, conn = faulty_run
-    rows = conn.execute(sa.text("SELECT id, entity, result FROM mutations WHERE status = 'rejected' AND id = ANY(:ids)"),
-                        {"ids": [s["id"] for s in report.sent]}).all()
+    rows = conn.execute(
+        sa.text("SELECT id, entity, result FROM mutations WHERE status = 'rejected' AND id = ANY(:ids)"),
+        {"ids": [s["id"] for s in report.sent]},
+    ).all()
     assert rows
     for row in rows:
         error = row.result["error"]
@@ -94,8 +106,9 @@ def test_no_visit_record_is_duplicated_or_missing(faulty_run):
     voided = {s["entity_id"] for s in report.sent if s["op"] == "delete" and s["valid"]}
     for entity, table in TABLE_OF.items():
         sent = {s["entity_id"] for s in report.sent if s["entity"] == entity and s["op"] == "create" and s["valid"]}
-        rows = conn.execute(sa.text(f"SELECT id, deleted FROM {table} WHERE work_order_id = ANY(:wo)"),
-                            {"wo": report.work_orders}).all()
+        rows = conn.execute(
+            sa.text(f"SELECT id, deleted FROM {table} WHERE work_order_id = ANY(:wo)"), {"wo": report.work_orders}
+        ).all()
         assert len(rows) == len(sent), table
         assert {r.id for r in rows} == sent, table
         assert {r.id for r in rows if r.deleted} == sent & voided, table
@@ -113,10 +126,14 @@ def test_an_office_edit_between_two_offline_edits_of_a_job_is_in_the_conflict_lo
     rescheduled = [c for c in report.contested if "office" in c]
     assert report.counts["office_reschedules"] >= 2 and len(rescheduled) == 2 * report.counts["office_reschedules"]
     for c in rescheduled:
-        final = conn.execute(sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}).scalar_one()
+        final = conn.execute(
+            sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}
+        ).scalar_one()
         assert _instant(final) == _instant(c["values"][1]), c  # the phone's later edit arrived last
-        rows = conn.execute(sa.text("SELECT field, rule, losing_value FROM conflicts WHERE entity = 'work_order' "
-                                    "AND entity_id = :id"), {"id": c["wo_id"]}).all()
+        rows = conn.execute(
+            sa.text("SELECT field, rule, losing_value FROM conflicts WHERE entity = 'work_order' AND entity_id = :id"),
+            {"id": c["wo_id"]},
+        ).all()
         logged = [r for r in rows if r.field == c["field"]]
         assert len(logged) == 1 and _instant(logged[0].losing_value["value"]) == _instant(c["office"]), rows
         assert "technician_notes" not in {r.field for r in rows}, "the phone's own first edit is no conflict"
@@ -127,10 +144,14 @@ def test_every_overwritten_work_order_value_is_in_the_conflict_log(faulty_run):
     contested = [c for c in report.contested if c["field"] in CONTESTED_FIELDS and "office" not in c]
     assert contested, "no two phones edited the same work order"
     for c in contested:
-        final = conn.execute(sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}).scalar_one()
+        final = conn.execute(
+            sa.text(f"SELECT {c['field']} FROM work_orders WHERE id = :id"), {"id": c["wo_id"]}
+        ).scalar_one()
         conflicts = conn.execute(
-            sa.text("SELECT rule, losing_value, winning_value FROM conflicts "
-                    "WHERE entity = 'work_order' AND entity_id = :id AND field = :f"),
+            sa.text(
+                "SELECT rule, losing_value, winning_value FROM conflicts "
+                "WHERE entity = 'work_order' AND entity_id = :id AND field = :f"
+            ),
             {"id": c["wo_id"], "f": c["field"]},
         ).all()
         assert len(conflicts) == 1, c  # logged once, however often the push was retried

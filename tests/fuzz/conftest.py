@@ -1,4 +1,5 @@
 """Report how many generated requests the fuzz tests sent, per backend and role, at the end of the run."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -7,6 +7,7 @@ every error must carry the one JSON error body {code, status, message, errors}.
 Path parameters and ids in bodies are swapped for ids of seeded records half of the
 time, so requests get past the 404s into the views.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -124,30 +125,64 @@ def _seed(app, people, world) -> tuple[dict, dict]:
     assert client.put(f"/api/blobs/{sha}", data=png, headers={**tech, "Content-Type": "image/png"}).status_code == 201
     device, now = str(uuid.uuid4()), "2026-01-05T10:00:00+08:00"
     mutations = [  # a stale edit (a conflict), an unknown entity (rejected), a checklist answer (applied)
-        {"seq": 1, "id": str(uuid.uuid4()), "entity": "work_order", "entity_id": wo1.id, "op": "update",
-         "fields": {"technician_notes": "stale note"}, "base_version": 0, "at": now},
-        {"seq": 2, "id": str(uuid.uuid4()), "entity": "nonsense", "entity_id": str(uuid.uuid4()), "op": "create",
-         "fields": {}, "base_version": None, "at": now},
-        {"seq": 3, "id": str(uuid.uuid4()), "entity": "checklist_answer", "entity_id": str(uuid.uuid4()),
-         "op": "create", "fields": {"work_order_id": wo1.id, "step": "kit_check", "value": "ok"},
-         "base_version": None, "at": now},
+        {
+            "seq": 1,
+            "id": str(uuid.uuid4()),
+            "entity": "work_order",
+            "entity_id": wo1.id,
+            "op": "update",
+            "fields": {"technician_notes": "stale note"},
+            "base_version": 0,
+            "at": now,
+        },
+        {
+            "seq": 2,
+            "id": str(uuid.uuid4()),
+            "entity": "nonsense",
+            "entity_id": str(uuid.uuid4()),
+            "op": "create",
+            "fields": {},
+            "base_version": None,
+            "at": now,
+        },
+        {
+            "seq": 3,
+            "id": str(uuid.uuid4()),
+            "entity": "checklist_answer",
+            "entity_id": str(uuid.uuid4()),
+            "op": "create",
+            "fields": {"work_order_id": wo1.id, "step": "kit_check", "value": "ok"},
+            "base_version": None,
+            "at": now,
+        },
     ]
-    pushed = client.post("/api/sync/push", json={"device_id": device, "device_time": now, "mutations": mutations},
-                         headers=tech)
+    pushed = client.post(
+        "/api/sync/push", json={"device_id": device, "device_time": now, "mutations": mutations}, headers=tech
+    )
     assert pushed.status_code == 200, pushed.get_json()
     complaint = {"work_order_id": wo2.id, "description": "fuzz seed"}
     assert client.post("/api/office/complaints", json=complaint, headers=office).status_code == 201
     ids = {
-        "wo_id": [wo1.id, wo2.id], "work_order_id": [wo1.id, wo2.id], "entity_id": [wo1.id, wo2.id],
-        "customer_id": [c.id for c in world["customers"]], "product_id": [p.id for p in world["products"]],
-        "part_id": [world["part"].id], "technician_id": [people["tech1"].id, people["tech2"].id],
+        "wo_id": [wo1.id, wo2.id],
+        "work_order_id": [wo1.id, wo2.id],
+        "entity_id": [wo1.id, wo2.id],
+        "customer_id": [c.id for c in world["customers"]],
+        "product_id": [p.id for p in world["products"]],
+        "part_id": [world["part"].id],
+        "technician_id": [people["tech1"].id, people["tech2"].id],
         "conflict_id": [c["id"] for c in client.get("/api/sync/conflicts", headers=office).get_json()],
         "mutation_id": [r["id"] for r in client.get("/api/sync/rejected", headers=office).get_json()],
         "follow_up_id": [f["id"] for f in client.get("/api/office/follow-ups", headers=office).get_json()],
-        "sha256": [sha], "blob_sha256": [sha], "signature_sha256": [sha], "summary_sha256": [sha],
-        "device_id": [device], "entity": sorted(MODEL_BY_ENTITY), "part_number": [world["part"].part_number],
+        "sha256": [sha],
+        "blob_sha256": [sha],
+        "signature_sha256": [sha],
+        "summary_sha256": [sha],
+        "device_id": [device],
+        "entity": sorted(MODEL_BY_ENTITY),
+        "part_number": [world["part"].part_number],
         # Real accounts (cheap test hashes) instead of unknown emails, and now and then the right password.
-        "email": [people["tech1"].email, people["dispatcher"].email], "password": [shared.PASSWORD],
+        "email": [people["tech1"].email, people["dispatcher"].email],
+        "password": [shared.PASSWORD],
     }
     assert all(ids.values()), {name: len(values) for name, values in ids.items()}
     return auth, ids
@@ -169,8 +204,12 @@ def _with_known_ids(data, value, ids: dict):
         }
     if isinstance(value, list):
         return [_with_known_ids(data, item, ids) for item in value]
-    if isinstance(value, str) and ISO_DAY.match(value) and not 1970 <= int(value[:4]) <= 2099 \
-            and data.draw(st.integers(0, 3)):  # most of the time
+    if (
+        isinstance(value, str)
+        and ISO_DAY.match(value)
+        and not 1970 <= int(value[:4]) <= 2099
+        and data.draw(st.integers(0, 3))
+    ):  # most of the time
         return data.draw(st.sampled_from(["2024", "2028"])) + value[4:]  # leap years: 02-29 stays a day
     return value
 
@@ -198,14 +237,19 @@ def _entity_fields(spec: dict) -> dict:
     names = {"work_order": ("update", "WorkOrderChange")}
     names.update({e: ("create", "".join(p.title() for p in e.split("_")) + "Fields") for e in CREATE_SCHEMAS})
     doc = {
-        "openapi": spec["openapi"], "info": {"title": "entity fields", "version": "1"},
+        "openapi": spec["openapi"],
+        "info": {"title": "entity fields", "version": "1"},
         "components": spec["components"],
         "paths": {
-            f"/{entity}": {"post": {
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{name}"}}}},
-                "responses": {"200": {"description": "ok"}},
-            }}
+            f"/{entity}": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
             for entity, (_, name) in names.items()
         },
     }
@@ -230,17 +274,19 @@ def _realistic_push(data, body: dict, entities: dict, ids: dict) -> dict:
         fields = _with_known_ids(data, data.draw(fields_strategy), ids)
         if isinstance(fields, dict) and entity != "work_order":
             fields["work_order_id"] = data.draw(st.sampled_from(ids["wo_id"]))  # one's own, or someone else's
-        mutations.append({
-            **raw,
-            "seq": seq,
-            "entity": entity,
-            "op": data.draw(st.sampled_from([op, op, op, "delete", "update" if op == "create" else "create"])),
-            "id": str(uuid.uuid4()),
-            "entity_id": data.draw(st.sampled_from(ids["wo_id"])) if entity == "work_order" else str(uuid.uuid4()),
-            "fields": fields,
-            "base_version": data.draw(st.one_of(st.none(), st.integers(0, 5))),
-            "at": data.draw(st.sampled_from(["2026-01-05T10:00:00+08:00", "2026-01-05T02:00:00Z"])),
-        })
+        mutations.append(
+            {
+                **raw,
+                "seq": seq,
+                "entity": entity,
+                "op": data.draw(st.sampled_from([op, op, op, "delete", "update" if op == "create" else "create"])),
+                "id": str(uuid.uuid4()),
+                "entity_id": data.draw(st.sampled_from(ids["wo_id"])) if entity == "work_order" else str(uuid.uuid4()),
+                "fields": fields,
+                "base_version": data.draw(st.one_of(st.none(), st.integers(0, 5))),
+                "at": data.draw(st.sampled_from(["2026-01-05T10:00:00+08:00", "2026-01-05T02:00:00Z"])),
+            }
+        )
     # Fresh ids (not drawn: Hypothesis repeats its favourite UUIDs, and a known device or
     # mutation id turns the whole batch into replays).
     return {**body, "device_id": str(uuid.uuid4()), "mutations": mutations}
@@ -257,8 +303,13 @@ def _fuzz(operation, mode, headers: dict, ids: dict, entities: dict, statuses: C
             case.query = _with_known_ids(data, case.query, ids)
         if isinstance(case.body, (dict, list)):
             case.body = _with_known_ids(data, case.body, ids)
-        if is_push and isinstance(case.body, dict) and isinstance(case.body.get("mutations"), list) \
-                and all(isinstance(m, dict) for m in case.body["mutations"]) and data.draw(st.booleans()):
+        if (
+            is_push
+            and isinstance(case.body, dict)
+            and isinstance(case.body.get("mutations"), list)
+            and all(isinstance(m, dict) for m in case.body["mutations"])
+            and data.draw(st.booleans())
+        ):
             case.body = _realistic_push(data, case.body, entities, ids)
         sent = headers
         if not headers and data.draw(st.booleans()):

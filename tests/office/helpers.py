@@ -1,4 +1,5 @@
 """Helpers for the office tests: a browser-like page client and a phone that syncs a visit."""
+
 from __future__ import annotations
 
 import hashlib
@@ -69,24 +70,40 @@ class Phone:
 
     def mutation(self, entity, fields, op="create", entity_id=None, base_version=None, when=None) -> dict:
         self.seq += 1
-        return {"seq": self.seq, "id": str(uuid.uuid4()), "entity": entity, "entity_id": entity_id or str(uuid.uuid4()),
-                "op": op, "fields": fields, "base_version": base_version, "at": at(when or datetime.now(CST))}
+        return {
+            "seq": self.seq,
+            "id": str(uuid.uuid4()),
+            "entity": entity,
+            "entity_id": entity_id or str(uuid.uuid4()),
+            "op": op,
+            "fields": fields,
+            "base_version": base_version,
+            "at": at(when or datetime.now(CST)),
+        }
 
     def push(self, *mutations) -> list[dict]:
-        response = self.client.post("/api/sync/push", json={
-            "device_id": self.id, "device_time": at(datetime.now(CST)), "mutations": list(mutations)})
+        response = self.client.post(
+            "/api/sync/push",
+            json={"device_id": self.id, "device_time": at(datetime.now(CST)), "mutations": list(mutations)},
+        )
         assert response.status_code == 200, response.get_json()
         results = response.get_json()["results"]
         assert all(r["status"] in ("applied", "merged") for r in results), results
         return results
 
     def event(self, wo_id, kind, when=None, data=None):
-        return self.push(self.mutation("visit_event", {"work_order_id": wo_id, "kind": kind, **({"data": data} if data else {})}, when=when))
+        return self.push(
+            self.mutation(
+                "visit_event", {"work_order_id": wo_id, "kind": kind, **({"data": data} if data else {})}, when=when
+            )
+        )
 
     def update(self, wo_id, when=None, **fields):
         db.session.expire_all()
         version = db.session.get(WorkOrder, wo_id).version
-        return self.push(self.mutation("work_order", fields, op="update", entity_id=wo_id, base_version=version, when=when))
+        return self.push(
+            self.mutation("work_order", fields, op="update", entity_id=wo_id, base_version=version, when=when)
+        )
 
     def upload(self, data: bytes = PNG, content_type="image/png") -> str:
         sha = hashlib.sha256(data).hexdigest()
@@ -123,25 +140,64 @@ def sync_completed_visit(
     phone.event(wo_id, "arrived", when=arrived)
     phone.update(wo_id, status="on_site", when=arrived)
     phone.push(
-        phone.mutation("diagnosis", {"work_order_id": wo_id, "fault_cause": "主板电容鼓包", "repair_method": "更换主板",
-                                     "customer_visible": True}, when=arrived + timedelta(minutes=10)),
-        phone.mutation("part_fitted", {"work_order_id": wo_id, "part_number": "PCB-220", "serial_fitted": part_serial,
-                                       "serial_removed": "OLD-SN-0001", "quantity": 1, "unit_price": "180.00",
-                                       "under_warranty": False}, when=arrived + timedelta(minutes=20)),
-        phone.mutation("fee_quote", {"work_order_id": wo_id, "lines": [
-            {"kind": "call_out", "description": "上门费", "amount": "50.00"},
-            {"kind": "part", "description": "主控板", "amount": "180.00"}],
-            "total": "230.00", "consented": True, "consented_at": at(arrived + timedelta(minutes=15))},
-            when=arrived + timedelta(minutes=15)),
+        phone.mutation(
+            "diagnosis",
+            {
+                "work_order_id": wo_id,
+                "fault_cause": "主板电容鼓包",
+                "repair_method": "更换主板",
+                "customer_visible": True,
+            },
+            when=arrived + timedelta(minutes=10),
+        ),
+        phone.mutation(
+            "part_fitted",
+            {
+                "work_order_id": wo_id,
+                "part_number": "PCB-220",
+                "serial_fitted": part_serial,
+                "serial_removed": "OLD-SN-0001",
+                "quantity": 1,
+                "unit_price": "180.00",
+                "under_warranty": False,
+            },
+            when=arrived + timedelta(minutes=20),
+        ),
+        phone.mutation(
+            "fee_quote",
+            {
+                "work_order_id": wo_id,
+                "lines": [
+                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
+                    {"kind": "part", "description": "主控板", "amount": "180.00"},
+                ],
+                "total": "230.00",
+                "consented": True,
+                "consented_at": at(arrived + timedelta(minutes=15)),
+            },
+            when=arrived + timedelta(minutes=15),
+        ),
     )
     phone.update(wo_id, outcome=outcome, when=finished - timedelta(minutes=5))
     if ratings is not None:
         signature = phone.upload()
         db.session.expire_all()
         summary = summary_sha256(compute_summary(db.session, db.session.get(WorkOrder, wo_id)))
-        phone.push(phone.mutation("sign_off", {
-            "work_order_id": wo_id, "signer_name": "张伟", "rating_quality": ratings[0], "rating_attitude": ratings[1],
-            "comment": "师傅很专业", "signature_sha256": signature, "summary_sha256": summary}, when=finished))
+        phone.push(
+            phone.mutation(
+                "sign_off",
+                {
+                    "work_order_id": wo_id,
+                    "signer_name": "张伟",
+                    "rating_quality": ratings[0],
+                    "rating_attitude": ratings[1],
+                    "comment": "师傅很专业",
+                    "signature_sha256": signature,
+                    "summary_sha256": summary,
+                },
+                when=finished,
+            )
+        )
     if complete:
         phone.event(wo_id, "completed", when=finished)
         phone.update(wo_id, status="completed", when=finished)

@@ -1,4 +1,5 @@
 """SLA clocks: the board sorts by time left and flags breaches; a manager sets the hours."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,9 @@ def test_a_two_hour_response_clock_goes_near_then_breached(minutes_in, state):
 
 
 def test_after_first_response_the_resolution_clock_runs():
-    clock = sla_clock(T0, T0 + timedelta(hours=2), T0 + timedelta(hours=24), T0 + timedelta(hours=1), T0 + timedelta(hours=3))
+    clock = sla_clock(
+        T0, T0 + timedelta(hours=2), T0 + timedelta(hours=24), T0 + timedelta(hours=1), T0 + timedelta(hours=3)
+    )
     assert clock.kind == "resolution" and clock.state == "ok"
     assert clock.left == timedelta(hours=21)
 
@@ -31,8 +34,19 @@ def test_a_missed_response_stays_breached_until_someone_responds():
 
 def _order(world, people, priority, created_at, **kw):
     c2, p2 = world["customers"][1], world["products"][1]  # a normal-tier customer
-    return create_work_order({"customer_id": c2.id, "product_id": p2.id, "channel": "phone", "type": "repair",
-                              "priority": priority, "fault_description": "漏水", **kw}, people["dispatcher"], now=created_at)
+    return create_work_order(
+        {
+            "customer_id": c2.id,
+            "product_id": p2.id,
+            "channel": "phone",
+            "type": "repair",
+            "priority": priority,
+            "fault_description": "漏水",
+            **kw,
+        },
+        people["dispatcher"],
+        now=created_at,
+    )
 
 
 def test_board_sorts_open_orders_by_time_left_with_breaches_first(client_for, world, people, db):
@@ -97,12 +111,15 @@ def test_a_dispatcher_may_read_but_not_change_the_hours(client_for):
     assert client_for("dispatcher").put("/api/office/sla-settings", json=SETTINGS).status_code == 403
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"response_hours": {"urgent": 1, "important": 3}}, "response_hours"),
-    ({"response_hours": {"urgent": 0, "important": 3, "normal": 12}}, "response_hours"),
-    ({"resolution_hours": {"urgent": 0.5, "important": 24, "normal": 48}}, "resolution_hours"),
-    ({"low_rating_threshold": 5}, "low_rating_threshold"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"response_hours": {"urgent": 1, "important": 3}}, "response_hours"),
+        ({"response_hours": {"urgent": 0, "important": 3, "normal": 12}}, "response_hours"),
+        ({"resolution_hours": {"urgent": 0.5, "important": 24, "normal": 48}}, "resolution_hours"),
+        ({"low_rating_threshold": 5}, "low_rating_threshold"),
+    ],
+)
 def test_bad_settings_are_refused_naming_the_field(client_for, change, field):
     response = client_for("manager").put("/api/office/sla-settings", json={**SETTINGS, **change})
     assert response.status_code == 422

@@ -1,4 +1,5 @@
 """In a real browser: a dispatcher takes in an urgent request, assigns it, and watches its SLA clock."""
+
 from __future__ import annotations
 
 import re
@@ -92,8 +93,9 @@ def test_dispatcher_creates_an_urgent_order_assigns_it_and_sees_its_clock(live_s
     assert "clock-ok" in row.locator(".clock").get_attribute("class")
     # The clock is live: moved past its deadline, the script turns it (and its row) red within a second.
     row.locator(".clock").evaluate("el => { el.dataset.due = new Date(Date.now() - 61000).toISOString(); }")
-    page.wait_for_function("el => el.classList.contains('clock-breached')", arg=row.locator(".clock").element_handle(),
-                           timeout=3000)
+    page.wait_for_function(
+        "el => el.classList.contains('clock-breached')", arg=row.locator(".clock").element_handle(), timeout=3000
+    )
     assert row.locator(".clock-state").inner_text() == "已超时"
     assert left.inner_text() == "-0h 01m" and "row-breached" in row.get_attribute("class")
 

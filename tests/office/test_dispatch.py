@@ -1,4 +1,5 @@
 """Dispatch: assign, reassign (改派) and reschedule (改约) reach the technician on the next pull."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,14 +16,24 @@ CST = timezone(timedelta(hours=8))
 
 def test_assigning_a_new_order_starts_the_response_and_reaches_the_technician(client_for, world, people, db):
     c2, p2 = world["customers"][1], world["products"][1]
-    wo = create_work_order({"customer_id": c2.id, "product_id": p2.id, "channel": "wechat", "type": "installation",
-                            "priority": "urgent", "fault_description": "安装新机"}, people["dispatcher"])
+    wo = create_work_order(
+        {
+            "customer_id": c2.id,
+            "product_id": p2.id,
+            "channel": "wechat",
+            "type": "installation",
+            "priority": "urgent",
+            "fault_description": "安装新机",
+        },
+        people["dispatcher"],
+    )
     db.session.commit()
     phone = Phone(client_for("tech1"))
     _, cursor = phone.pull()
 
-    response = client_for("dispatcher").post(f"/api/office/work-orders/{wo.id}/assign",
-                                             json={"technician_id": people["tech1"].id})
+    response = client_for("dispatcher").post(
+        f"/api/office/work-orders/{wo.id}/assign", json={"technician_id": people["tech1"].id}
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "assigned"
     assert response.get_json()["first_response_at"] is not None
@@ -39,19 +50,24 @@ def test_reassigning_needs_a_reason_and_records_it_with_consent(client_for, worl
     old_phone, new_phone = Phone(client_for("tech1")), Phone(client_for("tech2"))
     _, old_cursor = old_phone.pull()
     _, new_cursor = new_phone.pull()
-    response = office.post(f"/api/office/work-orders/{wo1.id}/assign", json={
-        "technician_id": people["tech2"].id, "reason": "王师傅车辆故障", "customer_consent": True})
+    response = office.post(
+        f"/api/office/work-orders/{wo1.id}/assign",
+        json={"technician_id": people["tech2"].id, "reason": "王师傅车辆故障", "customer_consent": True},
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["technician_id"] == people["tech2"].id
 
-    event = db.session.scalar(sa.select(VisitEvent).where(VisitEvent.work_order_id == wo1.id, VisitEvent.kind == "reassigned"))
+    event = db.session.scalar(
+        sa.select(VisitEvent).where(VisitEvent.work_order_id == wo1.id, VisitEvent.kind == "reassigned")
+    )
     assert event.created_by_id == people["dispatcher"].id
     assert event.data["reason"] == "王师傅车辆故障" and event.data["customer_consent"] is True
     assert event.data["from_technician_id"] == people["tech1"].id
 
     old_changes, _ = old_phone.pull(old_cursor)
     assert {"entity": "work_order", "id": wo1.id, "op": "delete"}.items() <= next(
-        c for c in old_changes if c["entity"] == "work_order").items()
+        c for c in old_changes if c["entity"] == "work_order"
+    ).items()
     new_changes, _ = new_phone.pull(new_cursor)
     assert any(c["entity"] == "work_order" and c["id"] == wo1.id and c["op"] == "put" for c in new_changes)
     assert any(c["entity"] == "visit_event" and c["id"] == event.id for c in new_changes)
@@ -64,8 +80,12 @@ def test_rescheduling_needs_the_customers_consent_and_moves_the_appointment(clie
     office = client_for("dispatcher")
     wo1 = world["wo1"]
     new_start = (datetime.now(CST) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-    body = {"appointment_start": new_start.isoformat(), "appointment_end": (new_start + timedelta(hours=2)).isoformat(),
-            "reason": "顾客临时出门", "customer_consent": False}
+    body = {
+        "appointment_start": new_start.isoformat(),
+        "appointment_end": (new_start + timedelta(hours=2)).isoformat(),
+        "reason": "顾客临时出门",
+        "customer_consent": False,
+    }
     refused = office.post(f"/api/office/work-orders/{wo1.id}/reschedule", json=body)
     assert refused.status_code == 422 and "customer_consent" in refused.get_json()["errors"]
 
@@ -84,9 +104,15 @@ def test_rescheduling_needs_the_customers_consent_and_moves_the_appointment(clie
 
 def test_a_reschedule_with_the_end_before_the_start_is_refused(client_for, world):
     start = datetime.now(CST) + timedelta(days=1)
-    response = client_for("dispatcher").post(f"/api/office/work-orders/{world['wo1'].id}/reschedule", json={
-        "appointment_start": start.isoformat(), "appointment_end": (start - timedelta(hours=1)).isoformat(),
-        "reason": "x", "customer_consent": True})
+    response = client_for("dispatcher").post(
+        f"/api/office/work-orders/{world['wo1'].id}/reschedule",
+        json={
+            "appointment_start": start.isoformat(),
+            "appointment_end": (start - timedelta(hours=1)).isoformat(),
+            "reason": "x",
+            "customer_consent": True,
+        },
+    )
     assert response.status_code == 422 and "appointment_end" in response.get_json()["errors"]
 
 
@@ -94,29 +120,54 @@ def test_a_technician_at_the_door_cannot_be_replaced_from_the_office(client_for,
     wo1 = db.session.get(WorkOrder, world["wo1"].id)
     wo1.status = "on_site"
     db.session.commit()
-    response = client_for("dispatcher").post(f"/api/office/work-orders/{wo1.id}/assign", json={
-        "technician_id": people["tech2"].id, "reason": "x", "customer_consent": True})
+    response = client_for("dispatcher").post(
+        f"/api/office/work-orders/{wo1.id}/assign",
+        json={"technician_id": people["tech2"].id, "reason": "x", "customer_consent": True},
+    )
     assert response.status_code == 409
 
 
 def test_a_technicians_day_lists_appointments_in_order(client_for, world, people, db):
     c2, p2 = world["customers"][1], world["products"][1]
     today = datetime.now(CST).replace(hour=9, minute=0, second=0, microsecond=0)
-    early = create_work_order({"customer_id": c2.id, "product_id": p2.id, "channel": "phone", "type": "repair",
-                               "priority": "normal", "fault_description": "噪音大", "technician_id": people["tech1"].id,
-                               "appointment_start": today}, people["dispatcher"])
-    unbooked = create_work_order({"customer_id": c2.id, "product_id": p2.id, "channel": "phone", "type": "repair",
-                                  "priority": "normal", "fault_description": "异味", "technician_id": people["tech1"].id},
-                                 people["dispatcher"])
+    early = create_work_order(
+        {
+            "customer_id": c2.id,
+            "product_id": p2.id,
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "噪音大",
+            "technician_id": people["tech1"].id,
+            "appointment_start": today,
+        },
+        people["dispatcher"],
+    )
+    unbooked = create_work_order(
+        {
+            "customer_id": c2.id,
+            "product_id": p2.id,
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "异味",
+            "technician_id": people["tech1"].id,
+        },
+        people["dispatcher"],
+    )
     db.session.commit()
-    body = client_for("dispatcher").get(
-        f"/api/office/technicians/{people['tech1'].id}/day?date={today.date().isoformat()}").get_json()
+    body = (
+        client_for("dispatcher")
+        .get(f"/api/office/technicians/{people['tech1'].id}/day?date={today.date().isoformat()}")
+        .get_json()
+    )
     assert [j["ticket_no"] for j in body["appointments"]] == [early.ticket_no, world["wo1"].ticket_no]
     assert [j["ticket_no"] for j in body["unscheduled"]] == [unbooked.ticket_no]
     assert client_for("dispatcher").get(f"/api/office/technicians/{people['dispatcher'].id}/day").status_code == 404
 
 
 def test_technicians_cannot_dispatch(client_for, world, people):
-    response = client_for("tech1").post(f"/api/office/work-orders/{world['wo1'].id}/assign",
-                                        json={"technician_id": people["tech1"].id})
+    response = client_for("tech1").post(
+        f"/api/office/work-orders/{world['wo1'].id}/assign", json={"technician_id": people["tech1"].id}
+    )
     assert response.status_code == 403

@@ -1,4 +1,5 @@
 """The gettext catalogue translates every msgid in the code, and the glossary labels every value."""
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,12 @@ def test_every_msgid_in_the_code_is_translated_in_the_chinese_catalogue(tmp_path
 
 def test_every_glossary_term_is_in_the_catalogue():
     catalogue = i18n_tools.catalogue("zh_Hans_CN")
-    missing = [term for group in glossary.GLOSSARY.values() for term in group.values()
-               if not (catalogue.get(term.msgid, context=term.context) or None)]
+    missing = [
+        term
+        for group in glossary.GLOSSARY.values()
+        for term in group.values()
+        if not (catalogue.get(term.msgid, context=term.context) or None)
+    ]
     assert missing == []
 
 
@@ -52,8 +57,12 @@ def test_the_glossary_covers_every_value_of_the_enumerations():
     assert covered("recon_flag", FLAGS) == []
     assert covered("followup_outcome", OUTCOMES) == []
     assert covered("conflict_field", WorkOrderChange().fields) == []
-    assert covered("conflict_rule", ["last_arrival_wins", "text_merged", "lifecycle_kept_server",
-                                     "lifecycle_move_applied"]) == []
+    assert (
+        covered(
+            "conflict_rule", ["last_arrival_wins", "text_merged", "lifecycle_kept_server", "lifecycle_move_applied"]
+        )
+        == []
+    )
     assert covered("conflict_action", ["keep", "apply_other"]) == []  # ConflictSettleIn.action
 
 
@@ -73,11 +82,14 @@ def test_enumerations_are_labelled_in_both_languages(app):
         assert languages.word("customer", "zh-CN") == "客户"
 
 
-@pytest.mark.parametrize("message, zh", [
-    ("Missing data for required field.", "必填。"),
-    ("Must be one of: phone, chat.", "请从列表中选择。"),
-    ("Something nobody translated.", "Something nobody translated."),
-])
+@pytest.mark.parametrize(
+    "message, zh",
+    [
+        ("Missing data for required field.", "必填。"),
+        ("Must be one of: phone, chat.", "请从列表中选择。"),
+        ("Something nobody translated.", "Something nobody translated."),
+    ],
+)
 def test_server_messages_are_translated_by_one_function(app, message, zh):
     with app.test_request_context():
         assert i18n.error_text(message, "zh-CN") == zh
@@ -92,8 +104,9 @@ def test_locale_selection_keeps_the_switch_then_the_user_then_chinese(app):
 
 
 def test_the_pwa_glossary_is_generated_from_the_current_catalogue():
-    assert i18n_tools.PWA_GLOSSARY.read_text(encoding="utf-8") == i18n_tools.pwa_glossary_source(), \
+    assert i18n_tools.PWA_GLOSSARY.read_text(encoding="utf-8") == i18n_tools.pwa_glossary_source(), (
         "run: python -m server.i18n_tools export-pwa"
+    )
 
 
 def test_plan_follow_ups_command(app, world):
@@ -107,8 +120,12 @@ def test_a_domain_error_becomes_form_errors_by_its_msgids_in_the_pages_language(
     from server.domain.errors import M_, Conflict
     from server.office.forms import form_errors
 
-    with_fields = Conflict("assign.not_now", M_("Work order is %(status)s; it cannot change hands now."),
-                           {"status": "on_site"}, {"technician_id": [M_("Not while the work order is %(status)s.")]})
+    with_fields = Conflict(
+        "assign.not_now",
+        M_("Work order is %(status)s; it cannot change hands now."),
+        {"status": "on_site"},
+        {"technician_id": [M_("Not while the work order is %(status)s.")]},
+    )
     without = Conflict("conflict.already_settled", M_("This conflict is already settled."))
     with app.test_request_context():
         with force_locale("zh_Hans_CN"):
@@ -116,6 +133,7 @@ def test_a_domain_error_becomes_form_errors_by_its_msgids_in_the_pages_language(
             assert form_errors(without) == {"_schema": ["该冲突已处理。"]}
     with app.test_request_context():
         from flask import session
+
         session["office_lang"] = "en"
         with force_locale("en"):
             assert form_errors(with_fields) == {"technician_id": ["Not while the work order is On site."]}

@@ -1,4 +1,5 @@
 """Intake: any channel, one ticket format, required fields, warranty, duplicate warning."""
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,9 @@ def test_every_channel_gets_the_same_ticket_format_in_sequence(client_for):
     assert numbers == list(range(numbers[0], numbers[0] + 5))
 
 
-@pytest.mark.parametrize("missing", ["customer_name", "phone", "address", "model", "serial_no", "fault_description", "channel", "priority"])
+@pytest.mark.parametrize(
+    "missing", ["customer_name", "phone", "address", "model", "serial_no", "fault_description", "channel", "priority"]
+)
 def test_each_required_field_is_named_when_missing(client_for, db, missing):
     office = client_for("dispatcher")
     body = request_body()
@@ -70,8 +73,16 @@ def test_each_required_field_is_named_when_missing(client_for, db, missing):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == 0
 
 
-@pytest.mark.parametrize("field, value", [("phone", "call me"), ("channel", "fax"), ("fault_description", "   "),
-                                          ("purchase_date", "yesterday"), ("appointment_start", "2026-11-23T10:00:00")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("phone", "call me"),
+        ("channel", "fax"),
+        ("fault_description", "   "),
+        ("purchase_date", "yesterday"),
+        ("appointment_start", "2026-11-23T10:00:00"),
+    ],
+)
 def test_bad_values_are_named(client_for, field, value):
     response = client_for("dispatcher").post("/api/office/intake", json=request_body(**{field: value}))
     assert response.status_code == 422
@@ -81,7 +92,9 @@ def test_bad_values_are_named(client_for, field, value):
 def test_an_open_order_on_the_same_product_is_a_warning_to_confirm(client_for, world, db):
     office = client_for("dispatcher")
     p1, c1 = world["products"][0], world["customers"][0]
-    body = request_body(customer_name=c1.name, phone=c1.phone, address=c1.address, model=p1.model, serial_no=p1.serial_no)
+    body = request_body(
+        customer_name=c1.name, phone=c1.phone, address=c1.address, model=p1.model, serial_no=p1.serial_no
+    )
     first = office.post("/api/office/intake", json=body)
     assert first.status_code == 409
     error = first.get_json()
@@ -99,7 +112,9 @@ def test_an_open_order_on_the_same_product_is_a_warning_to_confirm(client_for, w
 
 def test_a_serial_of_another_customer_is_refused(client_for, world):
     p2 = world["products"][1]
-    response = client_for("dispatcher").post("/api/office/intake", json=request_body(serial_no=p2.serial_no, model=p2.model))
+    response = client_for("dispatcher").post(
+        "/api/office/intake", json=request_body(serial_no=p2.serial_no, model=p2.model)
+    )
     assert response.status_code == 422
     assert "serial_no" in response.get_json()["errors"]
 
@@ -107,29 +122,45 @@ def test_a_serial_of_another_customer_is_refused(client_for, world):
 def test_vip_customers_are_raised_one_level(client_for, world):
     c1, p1 = world["customers"][0], world["products"][0]  # c1 is VIP
     office = client_for("dispatcher")
-    body = request_body(customer_name=c1.name, phone=c1.phone, address=c1.address, model=p1.model,
-                        serial_no=p1.serial_no, confirm_duplicate=True, priority="normal")
+    body = request_body(
+        customer_name=c1.name,
+        phone=c1.phone,
+        address=c1.address,
+        model=p1.model,
+        serial_no=p1.serial_no,
+        confirm_duplicate=True,
+        priority="normal",
+    )
     wo = office.post("/api/office/intake", json=body).get_json()["work_order"]
     due = datetime.fromisoformat(wo["response_due"]) - datetime.fromisoformat(wo["created_at"])
     assert due == timedelta(hours=4)  # normal -> important for a VIP
     urgent = office.post("/api/office/intake", json={**body, "priority": "urgent"}).get_json()["work_order"]
-    assert datetime.fromisoformat(urgent["response_due"]) - datetime.fromisoformat(urgent["created_at"]) == timedelta(hours=2)
+    assert datetime.fromisoformat(urgent["response_due"]) - datetime.fromisoformat(urgent["created_at"]) == timedelta(
+        hours=2
+    )
 
 
 def test_out_of_warranty_and_unknown_purchase_date(client_for):
     office = client_for("dispatcher")
     old = office.post("/api/office/intake", json=request_body(purchase_date="2020-01-01")).get_json()
     assert old["in_warranty"] is False and old["warranty_end"] == "2021-01-01"
-    unknown = office.post("/api/office/intake", json=request_body(serial_no="X-1", phone="13700000000", purchase_date=None)).get_json()
+    unknown = office.post(
+        "/api/office/intake", json=request_body(serial_no="X-1", phone="13700000000", purchase_date=None)
+    ).get_json()
     assert unknown["in_warranty"] is False and unknown["warranty_end"] is None
 
 
 def test_assigning_at_intake_starts_the_response_and_schedules(client_for, people):
     office = client_for("dispatcher")
     start = datetime.now().astimezone() + timedelta(hours=3)
-    wo = office.post("/api/office/intake", json=request_body(
-        technician_id=people["tech1"].id, appointment_start=start.isoformat(),
-        appointment_end=(start + timedelta(hours=1)).isoformat())).get_json()["work_order"]
+    wo = office.post(
+        "/api/office/intake",
+        json=request_body(
+            technician_id=people["tech1"].id,
+            appointment_start=start.isoformat(),
+            appointment_end=(start + timedelta(hours=1)).isoformat(),
+        ),
+    ).get_json()["work_order"]
     assert wo["status"] == "scheduled" and wo["technician_id"] == people["tech1"].id
     assert wo["first_response_at"] is not None
 

@@ -5,6 +5,7 @@ office's work-order page call services/dispatch.assign; the sync review endpoint
 office's settle endpoint and the conflicts page call services/review with one input and
 one output schema (wire/review.py) and one order.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,9 @@ def _assign(app, people, client_for, path, wo_id, form):
 
 
 def _events(db, wo_id):
-    return db.session.scalars(sa.select(VisitEvent).where(
-        VisitEvent.work_order_id == wo_id, VisitEvent.kind == "reassigned")).all()
+    return db.session.scalars(
+        sa.select(VisitEvent).where(VisitEvent.work_order_id == wo_id, VisitEvent.kind == "reassigned")
+    ).all()
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -43,8 +45,14 @@ def test_every_path_refuses_to_reassign_a_job_that_is_on_site(app, db, client_fo
     wo = world["wo1"]
     for status in ("en_route", "on_site"):
         assert client_for("tech1").patch(f"/api/work-orders/{wo.id}", json={"status": status}).status_code == 200
-    response = _assign(app, people, client_for, path, wo.id,
-                       {"technician_id": people["tech2"].id, "reason": "王师傅另有急单", "customer_consent": True})
+    response = _assign(
+        app,
+        people,
+        client_for,
+        path,
+        wo.id,
+        {"technician_id": people["tech2"].id, "reason": "王师傅另有急单", "customer_consent": True},
+    )
     assert response.status_code == 409
     if path != "page":
         assert response.get_json()["reason"] == "assign.not_now"
@@ -74,14 +82,24 @@ def test_every_path_needs_a_reason_to_reassign(app, db, client_for, people, worl
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_records_the_reassignment(app, db, client_for, people, world, path):
     wo = world["wo1"]
-    response = _assign(app, people, client_for, path, wo.id,
-                       {"technician_id": people["tech2"].id, "reason": "王师傅车辆故障", "customer_consent": True})
+    response = _assign(
+        app,
+        people,
+        client_for,
+        path,
+        wo.id,
+        {"technician_id": people["tech2"].id, "reason": "王师傅车辆故障", "customer_consent": True},
+    )
     assert response.status_code == (302 if path == "page" else 200)
     db.session.expire_all()
     assert db.session.get(WorkOrder, wo.id).technician_id == people["tech2"].id
     [event] = _events(db, wo.id)
-    assert event.data == {"reason": "王师傅车辆故障", "customer_consent": True,
-                          "from_technician_id": people["tech1"].id, "to_technician_id": people["tech2"].id}
+    assert event.data == {
+        "reason": "王师傅车辆故障",
+        "customer_consent": True,
+        "from_technician_id": people["tech1"].id,
+        "to_technician_id": people["tech2"].id,
+    }
     assert event.created_by_id == people["dispatcher"].id
 
 
@@ -102,10 +120,20 @@ def test_both_assign_endpoints_document_the_same_input(client_for):
 
 
 def _conflict(db, wo, people, created_at, kept="带电容", other="带梯子"):
-    conflict = Conflict(id=str(uuid.uuid4()), entity="work_order", entity_id=wo.id, field="technician_notes",
-                        rule="last_arrival_wins", losing_value={"value": other}, winning_value={"value": kept},
-                        user_id=people["tech1"].id, device_id=str(uuid.uuid4()), base_version=1, server_version=3,
-                        created_at=created_at)
+    conflict = Conflict(
+        id=str(uuid.uuid4()),
+        entity="work_order",
+        entity_id=wo.id,
+        field="technician_notes",
+        rule="last_arrival_wins",
+        losing_value={"value": other},
+        winning_value={"value": kept},
+        user_id=people["tech1"].id,
+        device_id=str(uuid.uuid4()),
+        base_version=1,
+        server_version=3,
+        created_at=created_at,
+    )
     db.session.add(conflict)
     db.session.commit()
     return conflict
@@ -130,11 +158,18 @@ def test_both_settle_endpoints_take_the_same_input_and_give_the_same_answer(db, 
         assert settled.status_code == 200, settled.get_json()
         again = office.post(url.format(conflict.id), json={"note": "再次"})
         missing = office.post(url.format(str(uuid.uuid4())), json={"action": "keep"})
-        answers[name] = (_same(settled.get_json()), again.status_code, again.get_json()["reason"],
-                         missing.status_code, missing.get_json()["reason"])
+        answers[name] = (
+            _same(settled.get_json()),
+            again.status_code,
+            again.get_json()["reason"],
+            missing.status_code,
+            missing.get_json()["reason"],
+        )
     assert answers["sync"] == answers["office"]
     body, again_status, again_reason, missing_status, missing_reason = answers["sync"]
-    assert body["losing_value"] == "带梯子" and body["winning_value"] == "带电容" and body["resolution"] == "keep: 已核对"
+    assert (
+        body["losing_value"] == "带梯子" and body["winning_value"] == "带电容" and body["resolution"] == "keep: 已核对"
+    )
     assert body["ticket_no"] == wo.ticket_no and "kept_value" not in body and "other_value" not in body
     assert (again_status, again_reason) == (409, "conflict.already_settled")
     assert (missing_status, missing_reason) == (404, "conflict.not_found")
@@ -170,9 +205,14 @@ def test_the_sync_list_and_the_conflicts_page_show_conflicts_in_the_same_order(a
 
 def test_rejected_entries_settle_alike_from_the_sync_api_and_the_page(app, db, client_for, people, world):
     phone = Phone(client_for("tech1"))
-    body = {"device_id": phone.id, "device_time": datetime.now(UTC).isoformat(),
-            "mutations": [phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "不是我的单"}),
-                          phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "也不是"})]}
+    body = {
+        "device_id": phone.id,
+        "device_time": datetime.now(UTC).isoformat(),
+        "mutations": [
+            phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "不是我的单"}),
+            phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "也不是"}),
+        ],
+    }
     first, second = (r["id"] for r in phone.client.post("/api/sync/push", json=body).get_json()["results"])
     office = client_for("dispatcher")
     listed = [r["id"] for r in office.get("/api/sync/rejected").get_json()]

@@ -3,6 +3,7 @@
 The phone's words are read from its real catalogues (zh-CN.js / en.js with the generated
 glossary.js spread in), the office's from rendered pages, the PDF's with pdftotext.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY_JS = ROOT / "pwa" / "static" / "js" / "i18n" / "glossary.js"
 LANGS = ("zh-CN", "en")
 # Words the three surfaces used to disagree on: the glossary chose the other one.
-NOT_OURS = {"zh-CN": ("顾客", "备件", "拆下件", "装上件", "上门中", "等待备件"), "en": ("Serial fitted", "Serial removed")}
+NOT_OURS = {
+    "zh-CN": ("顾客", "备件", "拆下件", "装上件", "上门中", "等待备件"),
+    "en": ("Serial fitted", "Serial removed"),
+}
 # Nouns each surface must print with the glossary's word.
 SHARED = ("customer", "technician", "ticket_no", "part", "serial_fitted", "serial_removed", "fault_description")
 
@@ -40,10 +44,13 @@ def phone() -> dict[str, dict[str, str]]:
     """The phone's full catalogues, as the app imports them."""
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
-    script = ("Promise.all([import('./pwa/static/js/i18n/zh-CN.js'), import('./pwa/static/js/i18n/en.js')])"
-              ".then(([zh, en]) => console.log(JSON.stringify({'zh-CN': zh.default, en: en.default})))")
-    out = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    script = (
+        "Promise.all([import('./pwa/static/js/i18n/zh-CN.js'), import('./pwa/static/js/i18n/en.js')])"
+        ".then(([zh, en]) => console.log(JSON.stringify({'zh-CN': zh.default, en: en.default})))"
+    )
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out)
 
 

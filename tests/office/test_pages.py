@@ -1,4 +1,5 @@
 """The office pages: sign-in, roles, language, intake, board, dispatch and settings forms."""
+
 from __future__ import annotations
 
 import re
@@ -45,13 +46,22 @@ def test_a_wrong_password_says_so_and_signs_nobody_in(app, people):
 def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(app, people):
     page = PageClient(app)
     token = page.token_from("/office/login")
-    response = page.client.post("/office/login", data={"csrf_token": token, "email": people["manager"].email,
-                                                       "password": PASSWORD, "next": "/office/kpis"})
+    response = page.client.post(
+        "/office/login",
+        data={"csrf_token": token, "email": people["manager"].email, "password": PASSWORD, "next": "/office/kpis"},
+    )
     assert response.headers["Location"] == "/office/kpis"
     page = PageClient(app)
     token = page.token_from("/office/login")
-    response = page.client.post("/office/login", data={"csrf_token": token, "email": people["manager"].email,
-                                                       "password": PASSWORD, "next": "https://evil.example/"})
+    response = page.client.post(
+        "/office/login",
+        data={
+            "csrf_token": token,
+            "email": people["manager"].email,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/office/board"
 
 
@@ -75,8 +85,13 @@ def test_pages_switch_between_chinese_and_english(app, people, world):
 
 def test_pages_have_no_inline_script_or_style(app, people, world):
     page = signed_in(app, people)
-    for url in ["/office/board", "/office/intake", "/office/dispatch", "/office/settings",
-                f"/office/work-orders/{world['wo1'].id}"]:
+    for url in [
+        "/office/board",
+        "/office/intake",
+        "/office/dispatch",
+        "/office/settings",
+        f"/office/work-orders/{world['wo1'].id}",
+    ]:
         response = page.get(url)
         assert response.status_code == 200, url
         html = response.get_data(as_text=True)
@@ -86,9 +101,18 @@ def test_pages_have_no_inline_script_or_style(app, people, world):
 
 
 def intake_form(**overrides) -> dict:
-    form = {"channel": "wechat", "type": "repair", "priority": "urgent", "customer_name": "刘洋", "phone": "13655556666",
-            "address": "南京市鼓楼区中山路 1 号", "model": "WH-90", "serial_no": "WH90-1234", "purchase_date": "2020-05-01",
-            "fault_description": "热水器不出热水"}
+    form = {
+        "channel": "wechat",
+        "type": "repair",
+        "priority": "urgent",
+        "customer_name": "刘洋",
+        "phone": "13655556666",
+        "address": "南京市鼓楼区中山路 1 号",
+        "model": "WH-90",
+        "serial_no": "WH90-1234",
+        "purchase_date": "2020-05-01",
+        "fault_description": "热水器不出热水",
+    }
     form.update(overrides)
     return form
 
@@ -119,7 +143,9 @@ def test_intake_form_marks_missing_fields_in_the_pages_language(app, people, db)
 def test_intake_form_asks_to_confirm_a_second_open_order(app, people, world, db):
     page = signed_in(app, people)
     p1, c1 = world["products"][0], world["customers"][0]
-    form = intake_form(customer_name=c1.name, phone=c1.phone, address=c1.address, model=p1.model, serial_no=p1.serial_no)
+    form = intake_form(
+        customer_name=c1.name, phone=c1.phone, address=c1.address, model=p1.model, serial_no=p1.serial_no
+    )
     response = page.submit("/office/intake", "/office/intake", form)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -145,7 +171,9 @@ def test_reassign_and_reschedule_forms(app, people, world, db):
     url = f"/office/work-orders/{world['wo1'].id}"
     no_reason = page.submit(url, f"{url}/assign", {"technician_id": people["tech2"].id})
     assert no_reason.status_code == 422 and "改派须填写原因" in no_reason.get_data(as_text=True)
-    done = page.submit(url, f"{url}/assign", {"technician_id": people["tech2"].id, "reason": "技术员请假", "customer_consent": "1"})
+    done = page.submit(
+        url, f"{url}/assign", {"technician_id": people["tech2"].id, "reason": "技术员请假", "customer_consent": "1"}
+    )
     assert done.status_code == 302
     html = page.get(url).get_data(as_text=True)
     assert "李师傅" in html and "技术员请假" in html
@@ -153,7 +181,9 @@ def test_reassign_and_reschedule_forms(app, people, world, db):
     start = (datetime.now(CST) + timedelta(days=2)).strftime("%Y-%m-%dT10:00")
     no_consent = page.submit(url, f"{url}/reschedule", {"appointment_start": start, "reason": "顾客出差"})
     assert no_consent.status_code == 422 and "改约须经客户同意" in no_consent.get_data(as_text=True)
-    ok = page.submit(url, f"{url}/reschedule", {"appointment_start": start, "reason": "顾客出差", "customer_consent": "1"})
+    ok = page.submit(
+        url, f"{url}/reschedule", {"appointment_start": start, "reason": "顾客出差", "customer_consent": "1"}
+    )
     assert ok.status_code == 302
     db.session.expire_all()
     wo = db.session.get(WorkOrder, world["wo1"].id)
@@ -168,8 +198,15 @@ def test_dispatch_page_shows_each_technicians_day(app, people, world):
 
 
 def test_only_a_manager_saves_sla_settings(app, people):
-    form = {"response_urgent": "1.5", "response_important": "4", "response_normal": "24",
-            "resolution_urgent": "12", "resolution_important": "48", "resolution_normal": "72", "low_rating_threshold": "3"}
+    form = {
+        "response_urgent": "1.5",
+        "response_important": "4",
+        "response_normal": "24",
+        "resolution_urgent": "12",
+        "resolution_important": "48",
+        "resolution_normal": "72",
+        "low_rating_threshold": "3",
+    }
     dispatcher = signed_in(app, people)
     assert dispatcher.submit("/office/settings", "/office/settings", form).status_code == 403
     manager = signed_in(app, people, "manager")
@@ -181,11 +218,19 @@ def test_only_a_manager_saves_sla_settings(app, people):
 
 def test_odd_ids_and_dates_in_addresses_get_a_page_not_an_error(app, people, world):
     page = signed_in(app, people)
-    for url in ["/office/work-orders/not-an-id", "/office/work-orders/" + "0" * 36,
-                "/office/work-orders/%00%00", "/office/work-orders/00000000-0000-0000-0000-000000000000/service-report"]:
+    for url in [
+        "/office/work-orders/not-an-id",
+        "/office/work-orders/" + "0" * 36,
+        "/office/work-orders/%00%00",
+        "/office/work-orders/00000000-0000-0000-0000-000000000000/service-report",
+    ]:
         response = page.get(url)
         assert response.status_code == 404, url
         assert "找不到该记录" in response.get_data(as_text=True)
-    for url in ["/office/dispatch?date=9999-12-31", "/office/reconciliation?date=yesterday",
-                "/office/board?technician_id=%00", "/office/kpis?from=0001-01-01"]:
+    for url in [
+        "/office/dispatch?date=9999-12-31",
+        "/office/reconciliation?date=yesterday",
+        "/office/board?technician_id=%00",
+        "/office/kpis?from=0001-01-01",
+    ]:
         assert page.get(url).status_code in (200, 422), url

@@ -1,4 +1,5 @@
 """Pages for follow-ups, reconciliation, conflicts and KPIs, fed by a visit synced from a phone."""
+
 from __future__ import annotations
 
 import re
@@ -41,11 +42,17 @@ def test_follow_up_page_lists_the_recovery_calls_and_records_an_outcome(app, peo
 
 def test_complaint_form_opens_calls(app, people, world, db):
     page = signed_in(app, people)
-    missing = page.submit("/office/follow-ups", "/office/complaints", {"ticket_no": "SR-00000000-0000", "description": "x"})
+    missing = page.submit(
+        "/office/follow-ups", "/office/complaints", {"ticket_no": "SR-00000000-0000", "description": "x"}
+    )
     assert missing.status_code == 422 and "没有这个服务单号" in missing.get_data(as_text=True)
-    ok = page.submit("/office/follow-ups", "/office/complaints", {"ticket_no": world["wo2"].ticket_no, "description": "上门迟到"})
+    ok = page.submit(
+        "/office/follow-ups", "/office/complaints", {"ticket_no": world["wo2"].ticket_no, "description": "上门迟到"}
+    )
     assert ok.status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp).where(FollowUp.reason == "complaint")) == 2
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp).where(FollowUp.reason == "complaint")) == 2
+    )
 
 
 def test_reconciliation_page_flags_a_missing_sign_off_and_takes_a_review(app, people, world, db, client_for):
@@ -54,8 +61,11 @@ def test_reconciliation_page_flags_a_missing_sign_off_and_takes_a_review(app, pe
     html = page.get("/office/reconciliation").get_data(as_text=True)
     assert f'data-ticket="{wo.ticket_no}" data-flag="unsigned_completion"' in html
     assert "已完工但无客户签字" in html
-    response = page.submit("/office/reconciliation", "/office/reconciliation/reviews",
-                           {"work_order_id": wo.id, "flag": "unsigned_completion", "note": "已联系技术员补签"})
+    response = page.submit(
+        "/office/reconciliation",
+        "/office/reconciliation/reviews",
+        {"work_order_id": wo.id, "flag": "unsigned_completion", "note": "已联系技术员补签"},
+    )
     assert response.status_code == 302
     assert "已联系技术员补签" in page.get("/office/reconciliation").get_data(as_text=True)
 
@@ -78,11 +88,22 @@ def test_kpi_page_names_a_bad_month(app, people):
     assert response.status_code == 422 and "Give a month as YYYY-MM." in response.get_data(as_text=True)
 
 
-def _conflict(db, wo, people, field="appointment_start", kept="2026-11-24T06:00:00+00:00",
-              other="2026-11-24T02:00:00+00:00"):
-    conflict = Conflict(id=str(uuid.uuid4()), entity="work_order", entity_id=wo.id, field=field, rule="last_arrival_wins",
-                        losing_value={"value": other}, winning_value={"value": kept}, user_id=people["tech1"].id,
-                        device_id=str(uuid.uuid4()), base_version=1, server_version=3)
+def _conflict(
+    db, wo, people, field="appointment_start", kept="2026-11-24T06:00:00+00:00", other="2026-11-24T02:00:00+00:00"
+):
+    conflict = Conflict(
+        id=str(uuid.uuid4()),
+        entity="work_order",
+        entity_id=wo.id,
+        field=field,
+        rule="last_arrival_wins",
+        losing_value={"value": other},
+        winning_value={"value": kept},
+        user_id=people["tech1"].id,
+        device_id=str(uuid.uuid4()),
+        base_version=1,
+        server_version=3,
+    )
     db.session.add(conflict)
     db.session.commit()
     return conflict
@@ -97,8 +118,11 @@ def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, peopl
     html = page.get("/office/conflicts").get_data(as_text=True)
     assert wo.ticket_no in html and "2026-11-24T06:00:00+00:00" in html and "2026-11-24T02:00:00+00:00" in html
     assert "王师傅" in html
-    response = page.submit("/office/conflicts", f"/office/conflicts/{conflict.id}/settle",
-                           {"action": "apply_other", "note": "以客服与顾客约定的时间为准"})
+    response = page.submit(
+        "/office/conflicts",
+        f"/office/conflicts/{conflict.id}/settle",
+        {"action": "apply_other", "note": "以客服与顾客约定的时间为准"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(WorkOrder, wo.id).appointment_start == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -122,16 +146,26 @@ def test_conflicts_page_names_fields_rules_and_actions_with_the_glossarys_words(
 def test_a_conflict_overtaken_by_a_newer_change_is_not_overwritten(app, people, world, db, client_for):
     wo = db.session.get(WorkOrder, world["wo1"].id)
     conflict = _conflict(db, wo, people, kept="2030-01-01T00:00:00+00:00")  # no longer the value in force
-    response = client_for("dispatcher").post(f"/api/office/conflicts/{conflict.id}/settle", json={"action": "apply_other"})
+    response = client_for("dispatcher").post(
+        f"/api/office/conflicts/{conflict.id}/settle", json={"action": "apply_other"}
+    )
     assert response.status_code == 409
-    keep = client_for("dispatcher").post(f"/api/office/conflicts/{conflict.id}/settle", json={"action": "keep", "note": "ok"})
+    keep = client_for("dispatcher").post(
+        f"/api/office/conflicts/{conflict.id}/settle", json={"action": "keep", "note": "ok"}
+    )
     assert keep.status_code == 200 and keep.get_json()["resolution"] == "keep: ok"
 
 
 def test_rejected_entries_are_listed_with_their_reason_and_settled(app, people, world, db, client_for):
     phone = Phone(client_for("tech1"))
-    response = phone.client.post("/api/sync/push", json={"device_id": phone.id, "device_time": datetime.now(UTC).isoformat(),
-        "mutations": [phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "不是我的单"})]})
+    response = phone.client.post(
+        "/api/sync/push",
+        json={
+            "device_id": phone.id,
+            "device_time": datetime.now(UTC).isoformat(),
+            "mutations": [phone.mutation("diagnosis", {"work_order_id": world["wo2"].id, "fault_cause": "不是我的单"})],
+        },
+    )
     assert response.get_json()["results"][0]["status"] == "rejected"
     page = signed_in(app, people)
     html = page.get("/office/conflicts").get_data(as_text=True)

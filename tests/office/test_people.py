@@ -1,5 +1,6 @@
 """Staff and devices (issue #12, finding 1): a manager sees a technician's signed-in devices,
 signs out a lost phone and deactivates an account; dispatchers and technicians may not."""
+
 from __future__ import annotations
 
 from conftest import PASSWORD, ApiClient

@@ -4,6 +4,7 @@ A customer-visible diagnosis of 999 newlines made the PDF (and the customer's re
 answer 500, for good: the report is sealed. Table rows cannot break across pages, so long
 cell text is now printed after its table and every text flows as page-breakable paragraphs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,22 +24,61 @@ from .test_service_report import signed_visit  # noqa: F401  (the fixture)
 
 NEWLINES = "换行\n" * 999
 WORD = "W" * 60_000
-LABELS = {k: k for k in (
-    "title", "ticket_no", "verification", "verification_help", "fault_description", "diagnosis", "fault_cause",
-    "repair_method", "parts", "part", "serial_fitted", "serial_removed", "quantity", "unit_price", "warranty", "fees",
-    "total", "outcome", "ratings", "comment", "signature", "signed_by", "signed_at", "no_signature_image",
-    "service_phone", "full_text")}
+LABELS = {
+    k: k
+    for k in (
+        "title",
+        "ticket_no",
+        "verification",
+        "verification_help",
+        "fault_description",
+        "diagnosis",
+        "fault_cause",
+        "repair_method",
+        "parts",
+        "part",
+        "serial_fitted",
+        "serial_removed",
+        "quantity",
+        "unit_price",
+        "warranty",
+        "fees",
+        "total",
+        "outcome",
+        "ratings",
+        "comment",
+        "signature",
+        "signed_by",
+        "signed_at",
+        "no_signature_image",
+        "service_phone",
+        "full_text",
+    )
+}
 
 
 def report_with(text: str) -> ServiceReport:
     """Every free-text place of the report holds `text`."""
     return ServiceReport(
-        labels=LABELS, ticket_no="SR-20261130-0001", facts=[("customer", text), ("address", "上海")],
-        fault_description=text, diagnoses=[(text, text)],
-        parts=[ReportPart("PCB-220", text, text, text, 1, "180.00", "yes")], fee_lines=[(text, "50.00")],
-        fee_total="50.00", outcome=text, ratings=[("quality", "5 / 5")], comment=text, signer_name=text,
-        signed_at="2026-11-30 10:00", signature_png=None, verification_code="a" * 64,
-        verify_url="https://onsite.example/verify/" + "a" * 64, service_phone="400-000-0000", notes=[text])
+        labels=LABELS,
+        ticket_no="SR-20261130-0001",
+        facts=[("customer", text), ("address", "上海")],
+        fault_description=text,
+        diagnoses=[(text, text)],
+        parts=[ReportPart("PCB-220", text, text, text, 1, "180.00", "yes")],
+        fee_lines=[(text, "50.00")],
+        fee_total="50.00",
+        outcome=text,
+        ratings=[("quality", "5 / 5")],
+        comment=text,
+        signer_name=text,
+        signed_at="2026-11-30 10:00",
+        signature_png=None,
+        verification_code="a" * 64,
+        verify_url="https://onsite.example/verify/" + "a" * 64,
+        service_phone="400-000-0000",
+        notes=[text],
+    )
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -62,6 +102,7 @@ def test_any_text_in_any_place_lays_out_across_pages(text, tmp_path):
 def test_the_laid_out_report_falls_back_to_plain_paragraphs_rather_than_fail(monkeypatch):
     def broken(report, font):
         raise RuntimeError("layout broke")
+
     monkeypatch.setattr(pdf_module, "_story", broken)
     assert render(report_with("主板电容鼓包")).startswith(b"%PDF")
 
@@ -75,7 +116,8 @@ def test_long_text_is_cut_into_small_pieces_that_keep_every_character():
 
 
 def test_a_signed_report_with_a_999_line_diagnosis_opens_for_the_office_and_the_customer(
-        app, signed_visit, client_for, db, caplog):
+    app, signed_visit, client_for, db, caplog
+):
     diagnosis = db.session.scalar(sa.select(Diagnosis).where(Diagnosis.work_order_id == signed_visit.id))
     diagnosis.fault_cause = NEWLINES
     diagnosis.repair_method = WORD
@@ -83,8 +125,10 @@ def test_a_signed_report_with_a_999_line_diagnosis_opens_for_the_office_and_the_
     office = client_for("dispatcher")
     response = office.get(f"/api/office/work-orders/{signed_visit.id}/service-report.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    shared = office.post(f"/api/office/work-orders/{signed_visit.id}/service-report/share",
-                         json={"channel": "sms", "recipient": "13800000001"})
+    shared = office.post(
+        f"/api/office/work-orders/{signed_visit.id}/service-report/share",
+        json={"channel": "sms", "recipient": "13800000001"},
+    )
     path = re.sub(r"^https?://[^/]+", "", shared.get_json()["url"])
     public = app.test_client().get(path)
     assert public.status_code == 200 and public.data.startswith(b"%PDF")
@@ -96,6 +140,7 @@ def test_a_report_that_cannot_render_logs_the_ticket_never_the_text(app, signed_
 
     def failing(report, font=None):
         raise RuntimeError(f"Flowable <Paragraph>{secret} too large on page 1")
+
     monkeypatch.setattr(service_report, "render", failing)
     caplog.set_level(logging.INFO)
     with app.test_request_context():

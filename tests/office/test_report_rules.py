@@ -1,4 +1,5 @@
 """The report rules as pure functions over plain facts: KPIs, reconciliation flags, call plans."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,25 +16,50 @@ NOW = T0 + timedelta(days=10)
 
 def job(**kw) -> JobFacts:
     base = dict(
-        work_order_id="wo-1", ticket_no="SR-20261123-0001", status="completed", priority="normal", channel="phone",
-        type="repair", technician_id="t1", technician_name="王师傅", customer_name="张伟", created_at=T0,
-        response_due=T0 + timedelta(hours=24), resolution_due=T0 + timedelta(hours=72),
-        first_response_at=T0 + timedelta(hours=1), completed_at=T0 + timedelta(hours=6),
-        appointment_start=T0 + timedelta(hours=4), appointment_end=T0 + timedelta(hours=5), outcome="fixed",
-        arrivals=[T0 + timedelta(hours=3, minutes=55)], visit_ended_at=T0 + timedelta(hours=5),
-        visit_ended_event_id="ev-end", last_record_at=T0 + timedelta(hours=5),
-        sign_off=sign_off(), parts=[PartFacts("pf-1", "PCB-220", "SN-1", "OLD-1", True, T0 + timedelta(hours=4))],
+        work_order_id="wo-1",
+        ticket_no="SR-20261123-0001",
+        status="completed",
+        priority="normal",
+        channel="phone",
+        type="repair",
+        technician_id="t1",
+        technician_name="王师傅",
+        customer_name="张伟",
+        created_at=T0,
+        response_due=T0 + timedelta(hours=24),
+        resolution_due=T0 + timedelta(hours=72),
+        first_response_at=T0 + timedelta(hours=1),
+        completed_at=T0 + timedelta(hours=6),
+        appointment_start=T0 + timedelta(hours=4),
+        appointment_end=T0 + timedelta(hours=5),
+        outcome="fixed",
+        arrivals=[T0 + timedelta(hours=3, minutes=55)],
+        visit_ended_at=T0 + timedelta(hours=5),
+        visit_ended_event_id="ev-end",
+        last_record_at=T0 + timedelta(hours=5),
+        sign_off=sign_off(),
+        parts=[PartFacts("pf-1", "PCB-220", "SN-1", "OLD-1", True, T0 + timedelta(hours=4))],
     )
     base.update(kw)
     return JobFacts(**base)
 
 
 def sign_off(quality=5, attitude=5, stored=True) -> SignOffFacts:
-    return SignOffFacts("so-1", quality, attitude, "张伟", "a" * 64, stored, "b" * 64, T0 + timedelta(hours=5),
-                        T0 + timedelta(hours=5, minutes=1))
+    return SignOffFacts(
+        "so-1",
+        quality,
+        attitude,
+        "张伟",
+        "a" * 64,
+        stored,
+        "b" * 64,
+        T0 + timedelta(hours=5),
+        T0 + timedelta(hours=5, minutes=1),
+    )
 
 
 # --- KPIs -----------------------------------------------------------------------------------
+
 
 def test_kpis_of_a_clean_job():
     row = kpis.kpi_row([job()], NOW)
@@ -65,8 +91,13 @@ def test_sla_compliance_counts_open_jobs_only_once_their_deadline_passed():
 
 
 def test_kpis_per_technician_and_csv():
-    other = job(work_order_id="wo-2", ticket_no="SR-20261123-0002", technician_id="t2", technician_name="李师傅",
-                sign_off=sign_off(2, 4))
+    other = job(
+        work_order_id="wo-2",
+        ticket_no="SR-20261123-0002",
+        technician_id="t2",
+        technician_name="李师傅",
+        sign_off=sign_off(2, 4),
+    )
     report = kpis.kpi_report([job(), other, job(work_order_id="wo-3", technician_id=None, technician_name=None)], NOW)
     assert [r.technician_name for r in report.technicians] == ["李师傅", "王师傅"]
     assert report.overall.jobs == 3
@@ -78,6 +109,7 @@ def test_kpis_per_technician_and_csv():
 
 
 # --- reconciliation ---------------------------------------------------------------------------
+
 
 def codes(j: JobFacts, verifies=True) -> list[str]:
     return [f.code for f in reconciliation.flags_for(j, verifies if j.sign_off else None)]
@@ -104,6 +136,7 @@ def test_a_job_still_on_site_is_not_flagged_as_unsigned():
 
 
 # --- follow-up plans --------------------------------------------------------------------------
+
 
 def kinds(calls):
     return [(c.kind, c.reason) for c in calls]

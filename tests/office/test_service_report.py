@@ -1,4 +1,5 @@
 """The customer's service report: a PDF with Chinese text, part serials and a code /verify confirms."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from server.reports.service_report_pdf import cjk_font
 from .helpers import Phone, sync_completed_visit
 from .test_pages import signed_in
 
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"
+)
 
 
 @pytest.fixture
@@ -26,16 +29,18 @@ def signed_visit(world, db, client_for):
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.appointment_start = now - timedelta(hours=5)
     db.session.commit()
-    sync_completed_visit(Phone(client_for("tech1")), wo.id, arrived=now - timedelta(hours=5),
-                         part_serial="PCB-SN-8842", ratings=(5, 4))
+    sync_completed_visit(
+        Phone(client_for("tech1")), wo.id, arrived=now - timedelta(hours=5), part_serial="PCB-SN-8842", ratings=(5, 4)
+    )
     return db.session.get(WorkOrder, wo.id)
 
 
 def first_page_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @needs_pdftotext
@@ -95,10 +100,14 @@ def test_verify_page_confirms_the_code_and_notices_a_change(app, signed_visit, d
 
 def test_a_report_link_for_the_customer_opens_without_sign_in(app, signed_visit, client_for, db):
     office = client_for("dispatcher")
-    bad = office.post(f"/api/office/work-orders/{signed_visit.id}/service-report/share", json={"channel": "fax", "recipient": ""})
+    bad = office.post(
+        f"/api/office/work-orders/{signed_visit.id}/service-report/share", json={"channel": "fax", "recipient": ""}
+    )
     assert bad.status_code == 422 and {"channel", "recipient"} <= set(bad.get_json()["errors"])
-    shared = office.post(f"/api/office/work-orders/{signed_visit.id}/service-report/share",
-                         json={"channel": "sms", "recipient": "13800000001"})
+    shared = office.post(
+        f"/api/office/work-orders/{signed_visit.id}/service-report/share",
+        json={"channel": "sms", "recipient": "13800000001"},
+    )
     assert shared.status_code == 201
     url = shared.get_json()["url"]
     path = re.sub(r"^https?://[^/]+", "", url)
@@ -114,8 +123,11 @@ def test_report_pages_for_the_dispatcher(app, people, signed_visit):
     assert "PCB-SN-8842" in html and "OLD-SN-0001" in html and "维修质量 5/5" in html  # the visit records
     pdf = page.get(f"/office/work-orders/{signed_visit.id}/service-report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    send = page.submit(f"/office/work-orders/{signed_visit.id}/service-report",
-                       f"/office/work-orders/{signed_visit.id}/service-report", {"channel": "wechat", "recipient": "zhangwei_wx"})
+    send = page.submit(
+        f"/office/work-orders/{signed_visit.id}/service-report",
+        f"/office/work-orders/{signed_visit.id}/service-report",
+        {"channel": "wechat", "recipient": "zhangwei_wx"},
+    )
     assert send.status_code == 200 and 'id="share-link"' in send.get_data(as_text=True)
     assert "zh*******wx" in send.get_data(as_text=True)  # the log shows it masked
 
@@ -123,8 +135,10 @@ def test_report_pages_for_the_dispatcher(app, people, signed_visit):
 def test_the_recipient_of_a_report_link_is_encrypted_at_rest(app, people, signed_visit, client_for, db):
     """Issue #12, finding 8: `report_shares.recipient` held the customer's mobile in plaintext."""
     office = client_for("dispatcher")
-    shared = office.post(f"/api/office/work-orders/{signed_visit.id}/service-report/share",
-                         json={"channel": "sms", "recipient": "13912345678"})
+    shared = office.post(
+        f"/api/office/work-orders/{signed_visit.id}/service-report/share",
+        json={"channel": "sms", "recipient": "13912345678"},
+    )
     assert shared.status_code == 201 and shared.get_json()["recipient"] == "13912345678"
     stored = db.session.execute(sa.text("SELECT recipient FROM report_shares")).scalar_one()
     assert "13912345678" not in stored and key_id_of(stored)

@@ -1,4 +1,5 @@
 """A visit synced from a technician's phone shows up in KPIs, follow-ups and reconciliation."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -38,8 +39,9 @@ def test_a_completed_visit_counts_in_the_kpis(visit, client_for):
     office = client_for("manager")
     _, before = kpis_of(office)
     assert before["completed"] == 0 and before["csat_count"] == 0
-    sync_completed_visit(visit["phone"], visit["wo"].id, arrived=visit["appointment"] - timedelta(minutes=8),
-                         ratings=(5, 4))
+    sync_completed_visit(
+        visit["phone"], visit["wo"].id, arrived=visit["appointment"] - timedelta(minutes=8), ratings=(5, 4)
+    )
     body, row = kpis_of(office)
     assert row["jobs"] == 1 and row["completed"] == 1 and row["completion_rate"] == 1.0
     assert row["on_time_rate"] == 1.0 and row["on_time_judged"] == 1  # the phone says it arrived 8 min early
@@ -74,8 +76,15 @@ def test_a_good_rating_gets_a_satisfaction_call_instead(visit, client_for):
 def test_a_visit_not_fully_fixed_gets_a_call_back_after_three_hours(visit, client_for):
     ended = visit["now"] - timedelta(hours=4)
     phone, wo = visit["phone"], visit["wo"]
-    sync_completed_visit(phone, wo.id, arrived=visit["appointment"], finished=ended, outcome="awaiting_parts",
-                         ratings=None, complete=False)
+    sync_completed_visit(
+        phone,
+        wo.id,
+        arrived=visit["appointment"],
+        finished=ended,
+        outcome="awaiting_parts",
+        ratings=None,
+        complete=False,
+    )
     phone.event(wo.id, "awaiting_parts", when=ended)
     phone.update(wo.id, status="awaiting_parts", when=ended)
     calls = calls_of(client_for("dispatcher"), wo.id)
@@ -97,8 +106,13 @@ def test_a_clean_visit_raises_no_reconciliation_flag(visit, client_for):
 
 
 def test_late_records_missing_serials_and_changed_sign_offs_are_flagged(visit, client_for, db):
-    sync_completed_visit(visit["phone"], visit["wo"].id, arrived=visit["appointment"],
-                         finished=visit["appointment"] + timedelta(hours=5), part_serial=None)
+    sync_completed_visit(
+        visit["phone"],
+        visit["wo"].id,
+        arrived=visit["appointment"],
+        finished=visit["appointment"] + timedelta(hours=5),
+        part_serial=None,
+    )
     office = client_for("dispatcher")
     codes, _ = flags_of(office, visit["wo"].id)
     assert codes == ["late_record", "part_without_serial"]
@@ -112,8 +126,10 @@ def test_late_records_missing_serials_and_changed_sign_offs_are_flagged(visit, c
 def test_a_flag_can_be_marked_reviewed(visit, client_for):
     sync_completed_visit(visit["phone"], visit["wo"].id, arrived=visit["appointment"], ratings=None)
     office = client_for("dispatcher")
-    response = office.post("/api/office/reconciliation/reviews", json={
-        "work_order_id": visit["wo"].id, "flag": "unsigned_completion", "note": "顾客外出，已电话确认，补签中"})
+    response = office.post(
+        "/api/office/reconciliation/reviews",
+        json={"work_order_id": visit["wo"].id, "flag": "unsigned_completion", "note": "顾客外出，已电话确认，补签中"},
+    )
     assert response.status_code == 201
     flag = office.get("/api/office/reconciliation").get_json()["flags"][0]
     assert flag["reviewed"] is True and flag["review_note"].startswith("顾客外出")
@@ -137,19 +153,26 @@ def test_recording_call_outcomes(visit, client_for):
 
 def test_a_complaint_opens_a_case_and_the_last_satisfied_call_closes_it(world, client_for):
     office = client_for("dispatcher")
-    response = office.post("/api/office/complaints", json={"ticket_no": world["wo2"].ticket_no.lower(),
-                                                           "description": "技术员态度差"})
+    response = office.post(
+        "/api/office/complaints", json={"ticket_no": world["wo2"].ticket_no.lower(), "description": "技术员态度差"}
+    )
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["trigger"] == "complaint" and len(case["follow_ups"]) == 2
     first, second = case["follow_ups"]
-    assert office.post(f"/api/office/follow-ups/{first['id']}/outcome", json={"outcome": "satisfied"}).status_code == 200
-    still = office.post(f"/api/office/follow-ups/{second['id']}/outcome",
-                        json={"outcome": "dissatisfied", "note": "仍未解决"}).get_json()
+    assert (
+        office.post(f"/api/office/follow-ups/{first['id']}/outcome", json={"outcome": "satisfied"}).status_code == 200
+    )
+    still = office.post(
+        f"/api/office/follow-ups/{second['id']}/outcome", json={"outcome": "dissatisfied", "note": "仍未解决"}
+    ).get_json()
     assert still["status"] == "done"
     again = [c for c in calls_of(office, world["wo2"].id) if c["reason"] == "still_dissatisfied"]
     assert len(again) == 1  # keep going until satisfied
-    assert office.post(f"/api/office/follow-ups/{again[0]['id']}/outcome", json={"outcome": "satisfied"}).status_code == 200
+    assert (
+        office.post(f"/api/office/follow-ups/{again[0]['id']}/outcome", json={"outcome": "satisfied"}).status_code
+        == 200
+    )
     from server.extensions import db
     from server.models import RecoveryCase
 
@@ -157,8 +180,9 @@ def test_a_complaint_opens_a_case_and_the_last_satisfied_call_closes_it(world, c
 
 
 def test_a_complaint_needs_a_known_ticket(client_for):
-    response = client_for("dispatcher").post("/api/office/complaints", json={"ticket_no": "SR-19990101-0001",
-                                                                             "description": "x"})
+    response = client_for("dispatcher").post(
+        "/api/office/complaints", json={"ticket_no": "SR-19990101-0001", "description": "x"}
+    )
     assert response.status_code == 422 and "ticket_no" in response.get_json()["errors"]
 
 

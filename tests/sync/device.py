@@ -1,4 +1,5 @@
 """A simulated device: numbers its mutations and talks the sync wire format."""
+
 from __future__ import annotations
 
 import hashlib

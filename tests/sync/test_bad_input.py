@@ -1,4 +1,5 @@
 """Bad input to the sync API: a clear 4xx or a per-mutation rejection, and nothing else changes."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,13 +12,16 @@ from .device import SimDevice
 
 def counts(db) -> tuple[int, int, int]:
     return tuple(
-        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (ChecklistAnswer, MutationRecord, ChangeLogEntry)
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (ChecklistAnswer, MutationRecord, ChangeLogEntry)
     )
 
 
 def test_malformed_json_is_400_and_changes_nothing(client_for, world, db):
     before = counts(db)
-    response = client_for("tech1").post("/api/sync/push", data="{not json", headers={"Content-Type": "application/json"})
+    response = client_for("tech1").post(
+        "/api/sync/push", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.get_json()["message"]
     assert counts(db) == before
@@ -28,10 +32,26 @@ def test_malformed_json_is_400_and_changes_nothing(client_for, world, db):
     [
         ({"device_time": "2026-11-23T09:30:00+08:00", "mutations": []}, "device_id"),
         ({"device_id": "not-a-uuid", "device_time": "2026-11-23T09:30:00+08:00", "mutations": []}, "device_id"),
-        ({"device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11", "device_time": "yesterday", "mutations": []}, "device_time"),
-        ({"device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11", "device_time": "2026-11-23T09:30:00+08:00", "mutations": "x"}, "mutations"),
-        ({"device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11", "device_time": "2026-11-23T09:30:00+08:00",
-          "mutations": [{"seq": "one", "id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b12"}]}, "mutations"),
+        (
+            {"device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11", "device_time": "yesterday", "mutations": []},
+            "device_time",
+        ),
+        (
+            {
+                "device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11",
+                "device_time": "2026-11-23T09:30:00+08:00",
+                "mutations": "x",
+            },
+            "mutations",
+        ),
+        (
+            {
+                "device_id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b11",
+                "device_time": "2026-11-23T09:30:00+08:00",
+                "mutations": [{"seq": "one", "id": "6f1c5c1e-3b8e-4a43-9d4e-1f0c2a7c8b12"}],
+            },
+            "mutations",
+        ),
     ],
 )
 def test_bad_envelope_is_422_naming_the_field(client_for, world, db, body, field):
@@ -44,10 +64,14 @@ def test_bad_envelope_is_422_naming_the_field(client_for, world, db, body, field
 
 def test_another_users_device_is_403(client_for, world, db):
     tech1, tech2 = SimDevice(client_for("tech1")), None
-    tech1.push([tech1.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes"})])
+    tech1.push(
+        [tech1.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_tools", "value": "yes"})]
+    )
     before = counts(db)
     tech2 = SimDevice(client_for("tech2"), device_id=tech1.id)
-    response = tech2.push([tech2.mutation("checklist_answer", {"work_order_id": world["wo2"].id, "step": "kit_tools", "value": "yes"})])
+    response = tech2.push(
+        [tech2.mutation("checklist_answer", {"work_order_id": world["wo2"].id, "step": "kit_tools", "value": "yes"})]
+    )
     assert response.status_code == 403
     assert counts(db) == before
 
@@ -59,14 +83,39 @@ def test_another_users_device_is_403(client_for, world, db):
         ("checklist_answer", "create", {"work_order_id": "WO", "step": "kit_tools"}, "fields"),
         ("checklist_answer", "create", {"work_order_id": "WO", "step": "kit_tools", "value": 5}, "fields"),
         ("checklist_answer", "create", {"work_order_id": "WO", "step": "kit_tools", "value": "x" * 201}, "fields"),
-        ("checklist_answer", "create", {"work_order_id": "WO", "step": "kit_tools", "value": "y", "colour": "red"}, "fields"),
+        (
+            "checklist_answer",
+            "create",
+            {"work_order_id": "WO", "step": "kit_tools", "value": "y", "colour": "red"},
+            "fields",
+        ),
         ("checklist_answer", "update", {"work_order_id": "WO", "step": "kit_tools", "value": "y"}, "op"),
         ("checklist_answer", "upsert", {"work_order_id": "WO", "step": "kit_tools", "value": "y"}, "op"),
         ("visit_event", "create", {"work_order_id": "WO", "kind": "teleported"}, "fields"),
-        ("sign_off", "create", {"work_order_id": "WO", "signer_name": "A", "rating_quality": 6, "rating_attitude": 1,
-                                "signature_sha256": "0" * 64, "summary_sha256": "0" * 64}, "fields"),
-        ("fee_quote", "create", {"work_order_id": "WO", "lines": [{"kind": "labour", "description": "x", "amount": "50.00"}],
-                                 "total": "60.00", "consented": False}, "fields"),
+        (
+            "sign_off",
+            "create",
+            {
+                "work_order_id": "WO",
+                "signer_name": "A",
+                "rating_quality": 6,
+                "rating_attitude": 1,
+                "signature_sha256": "0" * 64,
+                "summary_sha256": "0" * 64,
+            },
+            "fields",
+        ),
+        (
+            "fee_quote",
+            "create",
+            {
+                "work_order_id": "WO",
+                "lines": [{"kind": "labour", "description": "x", "amount": "50.00"}],
+                "total": "60.00",
+                "consented": False,
+            },
+            "fields",
+        ),
         ("customer", "create", {"name": "x"}, "entity"),
         ("work_order", "update", {"priority": "urgent"}, "fields"),
         ("work_order", "update", {"status": "closed"}, "fields"),
@@ -74,11 +123,15 @@ def test_another_users_device_is_403(client_for, world, db):
         ("checklist_answer", "create", {"work_order_id": "WO2", "step": "kit_tools", "value": "y"}, "work_order_id"),
     ],
 )
-def test_a_bad_mutation_is_rejected_with_its_reason_and_the_good_one_applies(client_for, world, db, entity, op, fields, where):
+def test_a_bad_mutation_is_rejected_with_its_reason_and_the_good_one_applies(
+    client_for, world, db, entity, op, fields, where
+):
     ids = {"WO": world["wo1"].id, "WO2": world["wo2"].id}
     fields = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
     phone = SimDevice(client_for("tech1"))
-    bad = phone.mutation(entity, fields, op=op, entity_id=world["wo1"].id if entity == "work_order" else None, base_version=1)
+    bad = phone.mutation(
+        entity, fields, op=op, entity_id=world["wo1"].id if entity == "work_order" else None, base_version=1
+    )
     good = phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_gloves", "value": "yes"})
     body = phone.push([bad, good]).get_json()
     assert [r["status"] for r in body["results"]] == ["rejected", "applied"], body
@@ -149,7 +202,12 @@ def test_clock_offset_is_measured_from_device_time(client_for, world, db):
 
 def test_pages_of_changes_have_more_until_the_end(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
-    phone.push([phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": f"kit_{i}x", "value": "y"}) for i in range(7)])
+    phone.push(
+        [
+            phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": f"kit_{i}x", "value": "y"})
+            for i in range(7)
+        ]
+    )
     client = phone.client
     seen, cursor, pages = [], None, 0
     while True:
@@ -171,7 +229,9 @@ def test_a_record_id_already_taken_is_rejected_and_the_rest_of_the_batch_applies
     assert phone.push([first]).get_json()["results"][0]["status"] == "applied"
     before = db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
     good = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_gloves", "value": "yes"})
-    clash = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_forms", "value": "no"}, entity_id=first["entity_id"])
+    clash = phone.mutation(
+        "checklist_answer", {"work_order_id": wo, "step": "kit_forms", "value": "no"}, entity_id=first["entity_id"]
+    )
     twin = phone.mutation("visit_event", {"work_order_id": wo, "kind": "departed"})
     same_in_batch = phone.mutation("visit_event", {"work_order_id": wo, "kind": "arrived"}, entity_id=twin["entity_id"])
     body = phone.push([good, clash, twin, same_in_batch]).get_json()
@@ -180,7 +240,9 @@ def test_a_record_id_already_taken_is_rejected_and_the_rest_of_the_batch_applies
     assert body["last_seq"] == 5
     values = dict(db.session.execute(sa.select(ChecklistAnswer.step, ChecklistAnswer.value)).all())
     assert values == {"kit_tools": "yes", "kit_gloves": "yes"}  # the clash changed nothing
-    assert db.session.query(MutationRecord).filter_by(id=clash["id"]).one().payload["fields"]["value"] == "no"  # but is kept
+    assert (
+        db.session.query(MutationRecord).filter_by(id=clash["id"]).one().payload["fields"]["value"] == "no"
+    )  # but is kept
     # The two new records, each once in the staff log and once in tech1's.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry)) == before + 4
 
@@ -195,6 +257,9 @@ def test_a_mutation_id_seen_before_under_a_new_seq_is_answered_as_a_duplicate(cl
     new = phone.mutation("checklist_answer", {"work_order_id": wo, "step": "kit_gloves", "value": "yes"})
     new["seq"] = 3
     body = phone.push([renumbered, new]).get_json()
-    assert [(r["status"], r.get("original_status")) for r in body["results"]] == [("duplicate", "applied"), ("applied", None)], body
+    assert [(r["status"], r.get("original_status")) for r in body["results"]] == [
+        ("duplicate", "applied"),
+        ("applied", None),
+    ], body
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChecklistAnswer)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MutationRecord)) == 2

@@ -5,6 +5,7 @@ format; on SQLite an executemany. Every column type of the tables it writes is c
 with values that are easy to get wrong (non-ASCII text, microseconds and a non-UTC zone,
 an exact decimal, JSON that is itself a string, NULLs).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -55,7 +56,11 @@ def _value(column: sa.Column, n: int, refs: dict, nulls: bool, json_value):
 
 
 def _read(db, table, key):
-    return dict(db.session.execute(sa.select(table).where(table.c.id == key if "id" in table.c else table.c.seq == key)).mappings().one())
+    return dict(
+        db.session.execute(sa.select(table).where(table.c.id == key if "id" in table.c else table.c.seq == key))
+        .mappings()
+        .one()
+    )
 
 
 @pytest.mark.parametrize("table", TABLES, ids=[t.name for t in TABLES])
@@ -65,9 +70,20 @@ def test_bulk_insert_stores_what_a_plain_insert_stores(db, world, people, table,
     db.session.add(device)
     db.session.flush()
     wo = world["wo1"]
-    orders = [create_work_order({"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "不制冷",
-                                 "customer_id": wo.customer_id, "product_id": wo.product_id}, people["dispatcher"])
-              for _ in range(4)]
+    orders = [
+        create_work_order(
+            {
+                "channel": "phone",
+                "type": "repair",
+                "priority": "normal",
+                "fault_description": "不制冷",
+                "customer_id": wo.customer_id,
+                "product_id": wo.product_id,
+            },
+            people["dispatcher"],
+        )
+        for _ in range(4)
+    ]
     db.session.flush()
     refs = {"work_orders": [o.id for o in orders], "users": people["tech1"].id, "devices": device.id}
     keys = []
@@ -93,7 +109,14 @@ def test_bulk_insert_stores_what_a_plain_insert_stores(db, world, people, table,
 def test_a_taken_key_in_a_bulk_insert_raises_an_integrity_error(db, world, people):
     """push() redoes a batch one savepoint per mutation on IntegrityError: a clash must raise that."""
     count = lambda: db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
-    row = dict(seq=10**9, entity="visit_event", entity_id=str(uuid.uuid4()), op="put", audience_user_id=None, changed_at=utcnow())
+    row = dict(
+        seq=10**9,
+        entity="visit_event",
+        entity_id=str(uuid.uuid4()),
+        op="put",
+        audience_user_id=None,
+        changed_at=utcnow(),
+    )
     insert_rows(db.session, ChangeLogEntry.__table__, [dict(row)])
     db.session.commit()
     before = count()
@@ -109,7 +132,14 @@ def test_a_connection_lost_during_a_bulk_insert_is_dropped_and_the_next_one_work
     pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
     with db.engine.connect() as other:
         other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    row = dict(seq=10**9, entity="visit_event", entity_id=str(uuid.uuid4()), op="put", audience_user_id=None, changed_at=utcnow())
+    row = dict(
+        seq=10**9,
+        entity="visit_event",
+        entity_id=str(uuid.uuid4()),
+        op="put",
+        audience_user_id=None,
+        changed_at=utcnow(),
+    )
     with pytest.raises(sa.exc.DBAPIError) as raised:
         insert_rows(db.session, ChangeLogEntry.__table__, [row])
     assert raised.value.connection_invalidated

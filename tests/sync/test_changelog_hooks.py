@@ -1,4 +1,5 @@
 """The change-log hooks live on the app's session factory, put there once by create_app."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

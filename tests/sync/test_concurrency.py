@@ -1,4 +1,5 @@
 """Concurrent pushes from several devices with a puller running: the cursor never skips a change."""
+
 from __future__ import annotations
 
 import threading
@@ -26,7 +27,8 @@ def test_puller_sees_everything_committed_by_concurrent_writers(app, client_for,
         for _ in range(BATCHES):
             batch = [
                 phone.mutation("checklist_answer", {"work_order_id": wo_id, "step": f"w{index}", "value": "y"})
-                if i % 2 else phone.mutation("visit_event", {"work_order_id": wo_id, "kind": "knock_started"})
+                if i % 2
+                else phone.mutation("visit_event", {"work_order_id": wo_id, "kind": "knock_started"})
                 for i in range(BATCH_SIZE)
             ]
             response = phone.push(batch)

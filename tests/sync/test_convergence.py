@@ -4,6 +4,7 @@ The network duplicates, reorders and drops requests and responses; devices behav
 the PWA's outbox (resend everything not acknowledged). At the end the server holds
 exactly the valid entries, once each, and accounts for every rejected one.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,13 +22,38 @@ VISIT_MODELS = (ChecklistAnswer, VisitEvent, PartFitted)
 def entries(wo_id: str):
     """(entity, fields, valid) for one outbox entry."""
     return st.one_of(
-        st.builds(lambda v: ("checklist_answer", {"work_order_id": wo_id, "step": "kit_tools", "value": v}, True),
-                  st.sampled_from(["yes", "no", "n/a"])),
+        st.builds(
+            lambda v: ("checklist_answer", {"work_order_id": wo_id, "step": "kit_tools", "value": v}, True),
+            st.sampled_from(["yes", "no", "n/a"]),
+        ),
         st.just(("visit_event", {"work_order_id": wo_id, "kind": "arrived"}, True)),
-        st.just(("part_fitted", {"work_order_id": wo_id, "part_number": "PCB-220", "serial_fitted": "SN1",
-                                 "quantity": 1, "unit_price": "180.00", "under_warranty": True}, True)),
-        st.just(("part_fitted", {"work_order_id": wo_id, "part_number": "NO-SUCH", "quantity": 1,
-                                 "unit_price": "1.00", "under_warranty": False}, False)),
+        st.just(
+            (
+                "part_fitted",
+                {
+                    "work_order_id": wo_id,
+                    "part_number": "PCB-220",
+                    "serial_fitted": "SN1",
+                    "quantity": 1,
+                    "unit_price": "180.00",
+                    "under_warranty": True,
+                },
+                True,
+            )
+        ),
+        st.just(
+            (
+                "part_fitted",
+                {
+                    "work_order_id": wo_id,
+                    "part_number": "NO-SUCH",
+                    "quantity": 1,
+                    "unit_price": "1.00",
+                    "under_warranty": False,
+                },
+                False,
+            )
+        ),
         st.just(("visit_event", {"work_order_id": wo_id, "kind": "not-a-kind"}, False)),
     )
 
@@ -43,7 +69,7 @@ class Phone:
         self.first_results: dict[str, dict] = {}
 
     def batch(self, start: int, size: int) -> list[dict]:
-        return self.outbox[start:start + size]
+        return self.outbox[start : start + size]
 
     def deliver(self, batch: list[dict], response_lost: bool) -> None:
         response = self.sim.push(batch)
@@ -67,16 +93,28 @@ step = st.tuples(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_random_interleavings_converge_to_each_mutation_once(client_for, world, people, db, data):
     wo = create_work_order(
-        {"customer_id": world["customers"][0].id, "channel": "phone", "type": "repair", "priority": "normal",
-         "fault_description": "漏水", "technician_id": people["tech1"].id}, people["dispatcher"])
+        {
+            "customer_id": world["customers"][0].id,
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "漏水",
+            "technician_id": people["tech1"].id,
+        },
+        people["dispatcher"],
+    )
     db.session.commit()
     n_phones = data.draw(st.integers(2, 4), label="phones")
     tech = client_for("tech1")
-    phones = [Phone(SimDevice(tech), data.draw(st.lists(entries(wo.id), min_size=1, max_size=8))) for _ in range(n_phones)]
+    phones = [
+        Phone(SimDevice(tech), data.draw(st.lists(entries(wo.id), min_size=1, max_size=8))) for _ in range(n_phones)
+    ]
 
     for index, kind, size, fate in data.draw(st.lists(step, max_size=25), label="schedule"):
         phone = phones[index % n_phones]

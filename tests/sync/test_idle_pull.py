@@ -1,5 +1,6 @@
 """The idle-pull lane (server/sync/idle_pull.py): up-to-date bearer-token pulls answered in
 one query, the same answer as the full view's, and everything else left to the full view."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,15 +52,22 @@ def test_an_up_to_date_pull_gets_the_full_views_answer_without_reaching_the_app(
     assert answer.status_code == expected.status_code == 200
     assert answer.get_data() == expected.get_data()
     assert answer.get_json() == {"changes": [], "cursor": phone.cursor, "has_more": False, "reset": False}
-    for name in ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
-                 "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy", "Cache-Control"):
+    for name in (
+        "Content-Type",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Permissions-Policy",
+        "Cache-Control",
+    ):
         assert answer.headers[name] == expected.headers[name], name
 
 
 def test_a_change_after_the_cursor_is_sent_at_once(app, db, phone, client_for, world):
     office = client_for("dispatcher")
-    edit = office.patch(f"/api/work-orders/{world['wo1'].id}",
-                        json={"fault_description": "外机不启动"})
+    edit = office.patch(f"/api/work-orders/{world['wo1'].id}", json={"fault_description": "外机不启动"})
     assert edit.status_code == 200, edit.get_json()
     passed_on = FullView(app)
     changes = phone.pull_all()
@@ -81,13 +89,16 @@ def test_a_revoked_token_or_a_disabled_account_is_refused(app, db, phone, people
     assert phone.client.get(url).status_code == 401
 
 
-@pytest.mark.parametrize("query, status", [
-    ("limit=0&cursor={c}", 422),  # out of range
-    ("cursor={c}&surprise=1", 200),  # unknown: the full view ignores it
-    ("cursor=not-a-cursor", 400),
-    ("cursor={c}&cursor={c}", 200),  # repeated: the full view takes the first
-    ("limit=20&cursor={c}", 200),
-])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("limit=0&cursor={c}", 422),  # out of range
+        ("cursor={c}&surprise=1", 200),  # unknown: the full view ignores it
+        ("cursor=not-a-cursor", 400),
+        ("cursor={c}&cursor={c}", 200),  # repeated: the full view takes the first
+        ("limit=20&cursor={c}", 200),
+    ],
+)
 def test_parameters_the_lane_does_not_take_are_judged_by_the_full_view(app, phone, query, status):
     passed_on = FullView(app)
     answer = phone.client.get("/api/sync/pull?" + query.format(c=phone.cursor))
@@ -112,9 +123,12 @@ def test_a_connection_the_database_dropped_is_replaced(app, db, phone, backend):
     url = f"/api/sync/pull?cursor={phone.cursor}"
     assert phone.client.get(url).status_code == 200
     # The server ends every other session on this database (a restart, a failover).
-    db.session.execute(sa.text(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    db.session.execute(
+        sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    )
     db.session.commit()
     passed_on = FullView(app)
     first = phone.client.get(url)

@@ -1,4 +1,5 @@
 """Property-based tests of the pure merge rules."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -24,8 +25,12 @@ def test_merging_a_text_with_itself_changes_nothing(text):
 
 
 @given(
-    current=st.fixed_dictionaries({"status": st.sampled_from(STATUSES), "technician_notes": texts, "outcome": st.none() | texts}),
-    proposed=st.fixed_dictionaries({}, optional={"status": st.sampled_from(STATUSES), "technician_notes": texts, "outcome": st.none() | texts}),
+    current=st.fixed_dictionaries(
+        {"status": st.sampled_from(STATUSES), "technician_notes": texts, "outcome": st.none() | texts}
+    ),
+    proposed=st.fixed_dictionaries(
+        {}, optional={"status": st.sampled_from(STATUSES), "technician_notes": texts, "outcome": st.none() | texts}
+    ),
     field_versions=st.dictionaries(st.sampled_from(["status", "technician_notes", "outcome"]), st.integers(1, 10)),
     base_version=st.integers(1, 10),
     role=st.sampled_from(ROLES),
@@ -59,8 +64,9 @@ def test_merge_rules(current, proposed, field_versions, base_version, role):
     field_writers=st.dictionaries(st.sampled_from(["technician_notes", "outcome"]), st.sampled_from(["me", "other"])),
     base_version=st.integers(1, 10),
 )
-def test_a_devices_own_writes_are_never_concurrent_and_everyone_elses_are(current, proposed, field_versions,
-                                                                         field_writers, base_version):
+def test_a_devices_own_writes_are_never_concurrent_and_everyone_elses_are(
+    current, proposed, field_versions, field_writers, base_version
+):
     result = merge_work_order(current, field_versions, base_version, proposed, "technician", field_writers, "me")
     for name, value in proposed.items():
         if value == current[name]:

@@ -4,6 +4,7 @@ Issue #12, finding 8: mutation ids were global, so a phone that sent a colleague
 UUID got the colleague's stored result back (note text included) and its own entry was
 dropped as a "duplicate".
 """
+
 from __future__ import annotations
 
 import uuid
@@ -76,6 +77,8 @@ def test_a_rejected_entry_shared_by_two_devices_is_settled_by_its_device(client_
     settled = office.post(f"/api/sync/rejected/{shared}/settle?device={phones[1].id}", json={"note": "已核对"})
     assert settled.status_code == 200, settled.get_json()
     db.session.expire_all()
-    by_device = {r.device_id: r.settled_at for r in db.session.scalars(
-        sa.select(MutationRecord).where(MutationRecord.id == shared))}
+    by_device = {
+        r.device_id: r.settled_at
+        for r in db.session.scalars(sa.select(MutationRecord).where(MutationRecord.id == shared))
+    }
     assert by_device[phones[0].id] is None and by_device[phones[1].id] is not None

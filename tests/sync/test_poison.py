@@ -6,6 +6,7 @@ written before the schemas or by a bug would be) never takes a pull page, a revi
 or an office page down with it: it is isolated, logged without its content, and shown
 as a placeholder.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,15 @@ PWA_EVENTS = [
     ("fee_consented", {"total": "230.00"}),
     ("fee_refused", {"total": "50.00"}),
     ("reassignment_requested", {"customer_consent": False}),
-    ("rescheduled", {"new_start": "2026-12-02T09:00:00+08:00", "new_end": "2026-12-02T10:00:00+08:00",
-                     "reason": "客户临时有事", "customer_consent": True}),
+    (
+        "rescheduled",
+        {
+            "new_start": "2026-12-02T09:00:00+08:00",
+            "new_end": "2026-12-02T10:00:00+08:00",
+            "reason": "客户临时有事",
+            "customer_consent": True,
+        },
+    ),
     ("arrived", {"late": True, "minutes_late": 12}),
     ("follow_up_flagged", {"due": "2026-12-03T09:00:00+08:00", "outcome": "awaiting_parts"}),
     ("departed", None),
@@ -55,17 +63,26 @@ PWA_EVENTS = [
 
 def test_every_event_the_pwa_writes_is_accepted(client_for, world):
     phone = SimDevice(client_for("tech1"))
-    batch = [phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": kind,
-                                            **({} if data is None else {"data": data})})
-             for kind, data in PWA_EVENTS]
+    batch = [
+        phone.mutation(
+            "visit_event", {"work_order_id": world["wo1"].id, "kind": kind, **({} if data is None else {"data": data})}
+        )
+        for kind, data in PWA_EVENTS
+    ]
     results = phone.push(batch).get_json()["results"]
     assert [r["status"] for r in results] == ["applied"] * len(batch), [r["error"] for r in results]
 
 
 def test_the_offices_dispatch_events_fit_their_kinds(world, people, db):
     wo = world["wo1"]
-    dispatch.reschedule(wo, datetime(2026, 12, 5, 1, tzinfo=UTC), datetime(2026, 12, 5, 2, tzinfo=UTC),
-                        people["dispatcher"], "客户改时间", True)
+    dispatch.reschedule(
+        wo,
+        datetime(2026, 12, 5, 1, tzinfo=UTC),
+        datetime(2026, 12, 5, 2, tzinfo=UTC),
+        people["dispatcher"],
+        "客户改时间",
+        True,
+    )
     dispatch.assign(wo, people["tech2"].id, people["dispatcher"], "原师傅请假", True)
     db.session.commit()
     events = db.session.scalars(sa.select(VisitEvent).where(VisitEvent.work_order_id == wo.id)).all()
@@ -74,15 +91,20 @@ def test_the_offices_dispatch_events_fit_their_kinds(world, people, db):
         event_data.check(e.kind, e.data)  # raises if the office wrote what a phone may not
 
 
-@pytest.mark.parametrize("kind, data, where", [
-    ("arrived", {"late": True, "minutes_late": 3, "extra": 1}, "extra"),
-    ("reassigned", {"from_technician_id": ["x"], "to_technician_id": None}, "from_technician_id"),
-    ("fee_consented", {"total": {"a": 1}}, "total"),
-    ("kit_checked", {"missing": [["x"]]}, "missing"),
-    ("departed", {"anything": 1}, None),
-    ("arrived", [1, 2], None),
-])
-def test_event_data_that_does_not_fit_its_kind_is_rejected_alone_with_the_reason(client_for, world, db, kind, data, where):
+@pytest.mark.parametrize(
+    "kind, data, where",
+    [
+        ("arrived", {"late": True, "minutes_late": 3, "extra": 1}, "extra"),
+        ("reassigned", {"from_technician_id": ["x"], "to_technician_id": None}, "from_technician_id"),
+        ("fee_consented", {"total": {"a": 1}}, "total"),
+        ("kit_checked", {"missing": [["x"]]}, "missing"),
+        ("departed", {"anything": 1}, None),
+        ("arrived", [1, 2], None),
+    ],
+)
+def test_event_data_that_does_not_fit_its_kind_is_rejected_alone_with_the_reason(
+    client_for, world, db, kind, data, where
+):
     phone = SimDevice(client_for("tech1"))
     bad = phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": kind, "data": data})
     good = phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": "departed"})
@@ -100,8 +122,9 @@ def test_a_rejection_with_errors_for_list_items_is_stored_and_answered(client_fo
     """Marshmallow keys list items' errors by index (int): stored as they were, PostgreSQL's
     bulk insert refused them and the whole push answered 500, blocking the phone's queue."""
     phone = SimDevice(client_for("tech1"))
-    bad = phone.mutation("fee_quote", {"work_order_id": world["wo1"].id, "lines": [{"kind": 5}], "total": "1.00",
-                                       "consented": False})
+    bad = phone.mutation(
+        "fee_quote", {"work_order_id": world["wo1"].id, "lines": [{"kind": 5}], "total": "1.00", "consented": False}
+    )
     good = phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": "departed"})
     response = phone.push([bad, good])
     assert response.status_code == 200, response.get_json()
@@ -116,8 +139,14 @@ def test_a_rejection_with_errors_for_list_items_is_stored_and_answered(client_fo
 
 def plant_event(db, wo_id: str, user_id: str, data, kind="note_left") -> VisitEvent:
     """A visit event written straight to the database, past every schema."""
-    event = VisitEvent(id=str(uuid.uuid4()), work_order_id=wo_id, kind=kind, created_by_id=user_id,
-                       device_at=datetime.now(UTC), data=data)
+    event = VisitEvent(
+        id=str(uuid.uuid4()),
+        work_order_id=wo_id,
+        kind=kind,
+        created_by_id=user_id,
+        device_at=datetime.now(UTC),
+        data=data,
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -147,8 +176,10 @@ def test_a_record_that_cannot_be_serialised_does_not_take_the_pull_down(client_f
 def test_a_change_that_cannot_be_serialised_at_all_is_skipped_with_a_marker(monkeypatch):
     from server.sync import isolation
 
-    changes = [{"entity": "visit_event", "id": "a", "op": "put", "version": 1, "fields": {"kind": "x"}},
-               {"entity": "visit_event", "id": "b", "op": "put", "version": 2, "fields": {2**64: "key"}}]
+    changes = [
+        {"entity": "visit_event", "id": "a", "op": "put", "version": 1, "fields": {"kind": "x"}},
+        {"entity": "visit_event", "id": "b", "op": "put", "version": 2, "fields": {2**64: "key"}},
+    ]
     kept, skipped = isolation.isolate_changes(changes)
     assert [c["id"] for c in kept] == ["a"]
     assert skipped == [{"entity": "visit_event", "id": "b", "version": 2}]
@@ -160,10 +191,19 @@ def plant_rejected(db, device_user, payload: dict) -> MutationRecord:
     device = Device(id=str(uuid.uuid4()), user_id=device_user.id, last_seq=1)
     db.session.add(device)
     db.session.flush()
-    row = MutationRecord(id=str(uuid.uuid4()), device_id=device.id, seq=1, user_id=device_user.id,
-                         entity="visit_event", entity_id=str(uuid.uuid4()), op="create", status="rejected",
-                         payload=payload, result={"error": {"message": "Invalid fields: data", "errors": {}}},
-                         received_at=datetime.now(UTC))
+    row = MutationRecord(
+        id=str(uuid.uuid4()),
+        device_id=device.id,
+        seq=1,
+        user_id=device_user.id,
+        entity="visit_event",
+        entity_id=str(uuid.uuid4()),
+        op="create",
+        status="rejected",
+        payload=payload,
+        result={"error": {"message": "Invalid fields: data", "errors": {}}},
+        received_at=datetime.now(UTC),
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -171,10 +211,23 @@ def plant_rejected(db, device_user, payload: dict) -> MutationRecord:
 
 @pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())
 def test_a_rejected_entry_that_cannot_be_serialised_is_listed_with_a_placeholder(
-        app, client_for, world, people, db, poison):
+    app, client_for, world, people, db, poison
+):
     tech = SimDevice(client_for("tech1"))
-    tech.push([tech.mutation("part_fitted", {"work_order_id": world["wo1"].id, "part_number": "NOPE", "quantity": 1,
-                                             "unit_price": "1.00", "under_warranty": False})])
+    tech.push(
+        [
+            tech.mutation(
+                "part_fitted",
+                {
+                    "work_order_id": world["wo1"].id,
+                    "part_number": "NOPE",
+                    "quantity": 1,
+                    "unit_price": "1.00",
+                    "under_warranty": False,
+                },
+            )
+        ]
+    )
     bad = plant_rejected(db, people["tech1"], {"fields": {"data": poison}})
     for who in ("dispatcher", "tech1"):
         response = client_for(who).get("/api/sync/rejected")
@@ -186,10 +239,23 @@ def test_a_rejected_entry_that_cannot_be_serialised_is_listed_with_a_placeholder
 
 
 @pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())
-def test_a_conflict_whose_value_cannot_be_serialised_is_listed_with_a_placeholder(client_for, world, people, db, poison):
-    db.session.add(Conflict(id=str(uuid.uuid4()), entity="work_order", entity_id=world["wo1"].id, field="outcome",
-                            rule="last_arrival_wins", losing_value={"value": poison}, winning_value={"value": "fixed"},
-                            user_id=people["tech1"].id, base_version=1, server_version=2))
+def test_a_conflict_whose_value_cannot_be_serialised_is_listed_with_a_placeholder(
+    client_for, world, people, db, poison
+):
+    db.session.add(
+        Conflict(
+            id=str(uuid.uuid4()),
+            entity="work_order",
+            entity_id=world["wo1"].id,
+            field="outcome",
+            rule="last_arrival_wins",
+            losing_value={"value": poison},
+            winning_value={"value": "fixed"},
+            user_id=people["tech1"].id,
+            base_version=1,
+            server_version=2,
+        )
+    )
     db.session.commit()
     response = client_for("dispatcher").get("/api/sync/conflicts")
     assert response.status_code == 200

@@ -4,6 +4,7 @@ Pull pages are built outside any request here (no request context, nobody signed
 a background job or another worker might build them: the statuses must come from the
 user passed in, never from whoever Flask-Login thinks is signed in.
 """
+
 from __future__ import annotations
 
 from flask import has_request_context
@@ -12,8 +13,15 @@ from server.domain.lifecycle import Status, allowed_targets
 from server.sync.pull import pull
 
 # Statuses a technician's job can be in while the technician still holds it.
-HELD = [Status.ASSIGNED, Status.SCHEDULED, Status.EN_ROUTE, Status.ON_SITE, Status.AWAITING_PARTS,
-        Status.RETURNED_TO_FACTORY, Status.COMPLETED]
+HELD = [
+    Status.ASSIGNED,
+    Status.SCHEDULED,
+    Status.EN_ROUTE,
+    Status.ON_SITE,
+    Status.AWAITING_PARTS,
+    Status.RETURNED_TO_FACTORY,
+    Status.COMPLETED,
+]
 
 
 def _jobs_in_every_held_status(db, world, people):
@@ -21,8 +29,15 @@ def _jobs_in_every_held_status(db, world, people):
     from server.services.work_orders import create_work_order
 
     customer, product = world["customers"][0], world["products"][0]
-    base = {"channel": "phone", "type": "repair", "priority": "normal", "fault_description": "不制冷",
-            "customer_id": customer.id, "product_id": product.id, "technician_id": people["tech1"].id}
+    base = {
+        "channel": "phone",
+        "type": "repair",
+        "priority": "normal",
+        "fault_description": "不制冷",
+        "customer_id": customer.id,
+        "product_id": product.id,
+        "technician_id": people["tech1"].id,
+    }
     orders = {}
     for status in HELD:
         wo = create_work_order(dict(base), people["dispatcher"])

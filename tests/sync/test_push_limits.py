@@ -1,4 +1,5 @@
 """Request limits in a push: a bad entry is rejected on its own, the rest apply (issue #12, finding 2)."""
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,16 @@ def answer(phone, world, step: str, **extra) -> dict:
 )
 def test_an_entry_over_a_limit_is_rejected_alone_and_the_queue_moves_on(client_for, world, db, change, where):
     phone = SimDevice(client_for("tech1"))
-    good1, bad, good2 = answer(phone, world, "kit_tools"), answer(phone, world, "kit_gloves"), answer(phone, world, "kit_mat")
+    good1, bad, good2 = (
+        answer(phone, world, "kit_tools"),
+        answer(phone, world, "kit_gloves"),
+        answer(phone, world, "kit_mat"),
+    )
     for key, value in change.items():
         bad[key] = {**bad[key], **value} if key == "fields" else value
-    response = phone.client.post("/api/sync/push", data=json.dumps(phone.body([good1, bad, good2])),
-                                 headers={"Content-Type": "application/json"})
+    response = phone.client.post(
+        "/api/sync/push", data=json.dumps(phone.body([good1, bad, good2])), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied"], body
@@ -41,7 +47,9 @@ def test_an_entry_over_a_limit_is_rejected_alone_and_the_queue_moves_on(client_f
     assert f"mutations[1].{where}" in error["errors"][where][0]
     assert body["last_seq"] == 3
     kept = db.session.query(MutationRecord).filter_by(id=bad["id"]).one()
-    assert kept.status == "rejected" and kept.payload["entity_id"] == bad["entity_id"]  # kept (made storable) for review
+    assert (
+        kept.status == "rejected" and kept.payload["entity_id"] == bad["entity_id"]
+    )  # kept (made storable) for review
     # The outbox is not blocked: the next push goes through.
     after = phone.push([answer(phone, world, "kit_shoes")]).get_json()
     assert after["results"][0]["status"] == "applied" and after["last_seq"] == 4
@@ -74,8 +82,9 @@ def test_an_entry_that_cannot_be_named_fails_the_push_whole(client_for, world, d
 
 def test_an_envelope_over_a_limit_fails_the_push_whole(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
-    response = phone.client.post("/api/sync/push", json={**phone.body([answer(phone, world, "kit_tools")]),
-                                                         "device_id": "6f1c5c1e-\x00"})
+    response = phone.client.post(
+        "/api/sync/push", json={**phone.body([answer(phone, world, "kit_tools")]), "device_id": "6f1c5c1e-\x00"}
+    )
     assert response.status_code == 422 and "device_id" in response.get_json()["errors"]
     response = phone.push([answer(phone, world, "kit_tools") for _ in range(1001)])
     assert response.status_code == 422 and "mutations" in response.get_json()["errors"]

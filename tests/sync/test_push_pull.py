@@ -1,4 +1,5 @@
 """Push and pull through the API: a visit recorded offline reaches the server exactly once."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,8 +14,18 @@ def test_a_push_applies_each_mutation_and_a_replay_changes_nothing(client_for, w
     wo = world["wo1"]
     batch = [
         phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"}),
-        phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "PCB-220", "serial_fitted": "SN123",
-                                       "serial_removed": "SN007", "quantity": 1, "unit_price": "180.00", "under_warranty": True}),
+        phone.mutation(
+            "part_fitted",
+            {
+                "work_order_id": wo.id,
+                "part_number": "PCB-220",
+                "serial_fitted": "SN123",
+                "serial_removed": "SN007",
+                "quantity": 1,
+                "unit_price": "180.00",
+                "under_warranty": True,
+            },
+        ),
     ]
     first = phone.push(batch)
     assert first.status_code == 200, first.get_json()
@@ -34,8 +45,16 @@ def test_one_bad_entry_is_rejected_and_the_rest_apply(client_for, world, db):
     wo = world["wo1"]
     batch = [
         phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"}),
-        phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "NOPE-1", "quantity": 1,
-                                       "unit_price": "1.00", "under_warranty": False}),
+        phone.mutation(
+            "part_fitted",
+            {
+                "work_order_id": wo.id,
+                "part_number": "NOPE-1",
+                "quantity": 1,
+                "unit_price": "1.00",
+                "under_warranty": False,
+            },
+        ),
         phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_gloves", "value": "yes"}),
     ]
     body = phone.push(batch).get_json()
@@ -66,7 +85,13 @@ def test_technician_pulls_own_jobs_only_and_gets_a_delete_when_reassigned(client
     assert any(c["entity"] == "part" for c in changes)
 
     office = client_for("dispatcher")
-    assert office.post(f"/api/work-orders/{world['wo1'].id}/assign", json={"technician_id": people["tech2"].id, "reason": "王师傅请假"}).status_code == 200
+    assert (
+        office.post(
+            f"/api/work-orders/{world['wo1'].id}/assign",
+            json={"technician_id": people["tech2"].id, "reason": "王师傅请假"},
+        ).status_code
+        == 200
+    )
     later = tech1.pull_all()
     deleted = {(c["entity"], c["id"]) for c in later if c["op"] == "delete"}
     assert ("work_order", world["wo1"].id) in deleted
@@ -90,8 +115,13 @@ def test_stale_status_write_merges_by_rule_and_logs_the_loser(client_for, world,
     wo = world["wo1"]
     phone, _, base = office_edits_notes_behind_the_phone(client_for, db, wo)
     batch = [
-        phone.mutation("work_order", {"status": "en_route", "technician_notes": "带上新主板"}, op="update",
-                       entity_id=wo.id, base_version=base),
+        phone.mutation(
+            "work_order",
+            {"status": "en_route", "technician_notes": "带上新主板"},
+            op="update",
+            entity_id=wo.id,
+            base_version=base,
+        ),
     ]
     result = phone.push(batch).get_json()["results"][0]
     assert result["status"] == "merged", result
@@ -108,7 +138,9 @@ def test_compacting_the_change_log_keeps_every_record_reachable(app, client_for,
     wo = world["wo1"]
     for note in ("a", "b", "c"):
         base = db.session.get(WorkOrder, wo.id).version
-        phone.push([phone.mutation("work_order", {"technician_notes": note}, op="update", entity_id=wo.id, base_version=base)])
+        phone.push(
+            [phone.mutation("work_order", {"technician_notes": note}, op="update", entity_id=wo.id, base_version=base)]
+        )
         db.session.expire_all()
     before = {(c["entity"], c["id"]): c for c in SimDevice(client_for("tech1")).pull_all()}
     rows_before = db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry))
@@ -124,10 +156,21 @@ def test_a_fitted_part_leaves_the_van_and_a_voided_one_returns(client_for, world
     from server.models import VanStock
 
     phone = SimDevice(client_for("tech1"))
-    fitted = phone.mutation("part_fitted", {"work_order_id": world["wo1"].id, "part_number": "PCB-220", "serial_fitted": "SN9",
-                                            "quantity": 2, "unit_price": "180.00", "under_warranty": True})
+    fitted = phone.mutation(
+        "part_fitted",
+        {
+            "work_order_id": world["wo1"].id,
+            "part_number": "PCB-220",
+            "serial_fitted": "SN9",
+            "quantity": 2,
+            "unit_price": "180.00",
+            "under_warranty": True,
+        },
+    )
     phone.push([fitted])
-    van = lambda: db.session.scalar(sa.select(VanStock.quantity).where(VanStock.technician_id == world["wo1"].technician_id))
+    van = lambda: db.session.scalar(
+        sa.select(VanStock.quantity).where(VanStock.technician_id == world["wo1"].technician_id)
+    )
     assert van() == 1
     changes = phone.pull_all()
     assert any(c["entity"] == "van_stock" and c["fields"]["quantity"] == 1 for c in changes)
@@ -143,8 +186,13 @@ def test_a_rejection_after_good_entries_in_one_batch_keeps_their_changes_in_the_
     reader = SimDevice(client_for("tech1"))
     reader.pull_all()  # up to date before the batch
     good = phone.mutation("visit_event", {"work_order_id": wo.id, "kind": "arrived"})
-    bad_move = phone.mutation("work_order", {"status": "completed"}, op="update", entity_id=wo.id,
-                              base_version=db.session.get(WorkOrder, wo.id).version)
+    bad_move = phone.mutation(
+        "work_order",
+        {"status": "completed"},
+        op="update",
+        entity_id=wo.id,
+        base_version=db.session.get(WorkOrder, wo.id).version,
+    )
     results = phone.push([good, bad_move]).get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected"]
     assert ("visit_event", good["entity_id"]) in {(c["entity"], c["id"]) for c in reader.pull_all()}
@@ -155,7 +203,14 @@ def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db)
     wo = world["wo1"]
     phone, office, base = office_edits_notes_behind_the_phone(client_for, db, wo)
     bad = phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": 5})
-    phone.push([phone.mutation("work_order", {"technician_notes": "带上新主板"}, op="update", entity_id=wo.id, base_version=base), bad])
+    phone.push(
+        [
+            phone.mutation(
+                "work_order", {"technician_notes": "带上新主板"}, op="update", entity_id=wo.id, base_version=base
+            ),
+            bad,
+        ]
+    )
     conflict = db.session.scalar(sa.select(Conflict))
 
     first = office.post(f"/api/sync/conflicts/{conflict.id}/settle", json={"note": "  两条都保留  "})
@@ -173,7 +228,13 @@ def test_a_conflict_and_a_rejected_entry_are_settled_once(client_for, world, db)
 
 def test_a_pulled_product_carries_its_repair_history_with_the_parts_fitted(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
-    fields = {"work_order_id": world["wo1"].id, "part_number": "PCB-220", "quantity": 1, "unit_price": "180.00", "under_warranty": True}
+    fields = {
+        "work_order_id": world["wo1"].id,
+        "part_number": "PCB-220",
+        "quantity": 1,
+        "unit_price": "180.00",
+        "under_warranty": True,
+    }
     first = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-A", "serial_removed": "SN-OLD"})
     second = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-B"})
     voided = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-VOID"})

@@ -4,6 +4,7 @@ Every code the sync engine can raise (server/domain/sync_reasons.py, and each on
 sync package is listed there) has `reason.<code>` in both phone catalogues with the
 placeholders its params fill, and a translation in the server's catalogue.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,10 +41,13 @@ def raised_codes() -> set[str]:
 def phone() -> dict[str, dict[str, str]]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
-    script = ("Promise.all([import('./pwa/static/js/i18n/zh-CN.js'), import('./pwa/static/js/i18n/en.js')])"
-              ".then(([zh, en]) => console.log(JSON.stringify({'zh-CN': zh.default, en: en.default})))")
-    out = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    script = (
+        "Promise.all([import('./pwa/static/js/i18n/zh-CN.js'), import('./pwa/static/js/i18n/en.js')])"
+        ".then(([zh, en]) => console.log(JSON.stringify({'zh-CN': zh.default, en: en.default})))"
+    )
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out)
 
 
@@ -83,15 +87,24 @@ def test_a_lifecycle_refusal_keeps_its_params():
 def test_a_rejected_entry_carries_code_params_message_and_errors(client_for, world, db):
     phone = SimDevice(client_for("tech1"))
     wo = world["wo1"]
-    bad = phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "NOPE-1", "quantity": 1,
-                                         "unit_price": "1.00", "under_warranty": False})
-    update = phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"},
-                            op="update", entity_id=bad["entity_id"])
+    bad = phone.mutation(
+        "part_fitted",
+        {"work_order_id": wo.id, "part_number": "NOPE-1", "quantity": 1, "unit_price": "1.00", "under_warranty": False},
+    )
+    update = phone.mutation(
+        "checklist_answer",
+        {"work_order_id": wo.id, "step": "kit_tools", "value": "yes"},
+        op="update",
+        entity_id=bad["entity_id"],
+    )
     results = phone.push([bad, update]).get_json()["results"]
     first, second = (r["error"] for r in results)
-    assert first == {"code": "sync.unknown_part", "params": {"part_number": "NOPE-1"},
-                     "message": "Part number NOPE-1 is not in the catalogue.",
-                     "errors": {"fields": {"part_number": ["Unknown part number."]}}}
+    assert first == {
+        "code": "sync.unknown_part",
+        "params": {"part_number": "NOPE-1"},
+        "message": "Part number NOPE-1 is not in the catalogue.",
+        "errors": {"fields": {"part_number": ["Unknown part number."]}},
+    }
     assert second["code"] == "sync.append_only" and second["params"] == {"entity": "checklist_answer"}
     # the review list shows the same error, and a replay answers it again unchanged
     listed = {r["id"]: r["error"] for r in client_for("dispatcher").get("/api/sync/rejected").get_json()}
@@ -106,8 +119,12 @@ def test_a_malformed_entry_and_a_reused_seq_have_codes(client_for, world):
     broken["entity_id"] = "not-a-uuid"
     result = phone.push([broken]).get_json()["results"][0]
     assert result["status"] == "rejected" and result["error"]["code"] == "sync.malformed"
-    reused = phone.mutation("checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_gloves", "value": "yes"})
+    reused = phone.mutation(
+        "checklist_answer", {"work_order_id": world["wo1"].id, "step": "kit_gloves", "value": "yes"}
+    )
     reused["seq"] = broken["seq"]
     replay = phone.push([reused]).get_json()["results"][0]
     assert replay["error"]["code"] == "sync.seq_used_by" and replay["error"]["params"] == {
-        "seq": broken["seq"], "by": broken["id"]}
+        "seq": broken["seq"],
+        "by": broken["id"],
+    }

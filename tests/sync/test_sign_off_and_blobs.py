@@ -1,4 +1,5 @@
 """The customer's signature seals what was signed; files travel as content-addressed blobs."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,18 +17,56 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"signature-strokes" * 20
 
 def record_visit(phone: SimDevice, wo_id: str) -> list[dict]:
     return [
-        phone.mutation("diagnosis", {"work_order_id": wo_id, "fault_cause": "主板电容鼓包", "repair_method": "更换主板", "customer_visible": True}),
-        phone.mutation("diagnosis", {"work_order_id": wo_id, "fault_cause": "批次问题，需反馈工厂", "customer_visible": False}),
-        phone.mutation("part_fitted", {"work_order_id": wo_id, "part_number": "PCB-220", "serial_fitted": "SN-NEW-1",
-                                       "serial_removed": "SN-OLD-1", "quantity": 1, "unit_price": "180.00", "under_warranty": True}),
-        phone.mutation("fee_quote", {"work_order_id": wo_id, "lines": [{"kind": "call_out", "description": "上门费", "amount": "0.00"}],
-                                     "total": "0.00", "consented": True, "consented_at": "2026-11-23T10:00:00+08:00"}),
+        phone.mutation(
+            "diagnosis",
+            {
+                "work_order_id": wo_id,
+                "fault_cause": "主板电容鼓包",
+                "repair_method": "更换主板",
+                "customer_visible": True,
+            },
+        ),
+        phone.mutation(
+            "diagnosis", {"work_order_id": wo_id, "fault_cause": "批次问题，需反馈工厂", "customer_visible": False}
+        ),
+        phone.mutation(
+            "part_fitted",
+            {
+                "work_order_id": wo_id,
+                "part_number": "PCB-220",
+                "serial_fitted": "SN-NEW-1",
+                "serial_removed": "SN-OLD-1",
+                "quantity": 1,
+                "unit_price": "180.00",
+                "under_warranty": True,
+            },
+        ),
+        phone.mutation(
+            "fee_quote",
+            {
+                "work_order_id": wo_id,
+                "lines": [{"kind": "call_out", "description": "上门费", "amount": "0.00"}],
+                "total": "0.00",
+                "consented": True,
+                "consented_at": "2026-11-23T10:00:00+08:00",
+            },
+        ),
     ]
 
 
 def sign_off(phone, wo_id, summary_hash, signature_hash):
-    return phone.mutation("sign_off", {"work_order_id": wo_id, "signer_name": "张伟", "rating_quality": 5, "rating_attitude": 4,
-                                       "comment": "师傅很专业", "signature_sha256": signature_hash, "summary_sha256": summary_hash})
+    return phone.mutation(
+        "sign_off",
+        {
+            "work_order_id": wo_id,
+            "signer_name": "张伟",
+            "rating_quality": 5,
+            "rating_attitude": 4,
+            "comment": "师傅很专业",
+            "signature_sha256": signature_hash,
+            "summary_sha256": summary_hash,
+        },
+    )
 
 
 def test_sign_off_with_the_matching_summary_is_accepted_and_seals_the_visit(client_for, world, db):
@@ -39,10 +78,20 @@ def test_sign_off_with_the_matching_summary_is_accepted_and_seals_the_visit(clie
     result = phone.push([sign_off(phone, wo.id, expected, signature)]).get_json()["results"][0]
     assert result["status"] == "applied", result
 
-    late_part = phone.mutation("part_fitted", {"work_order_id": wo.id, "part_number": "PCB-220", "quantity": 1,
-                                               "unit_price": "180.00", "under_warranty": False})
+    late_part = phone.mutation(
+        "part_fitted",
+        {
+            "work_order_id": wo.id,
+            "part_number": "PCB-220",
+            "quantity": 1,
+            "unit_price": "180.00",
+            "under_warranty": False,
+        },
+    )
     outcome = phone.mutation("work_order", {"outcome": "not_fixed"}, op="update", entity_id=wo.id, base_version=1)
-    internal_note = phone.mutation("diagnosis", {"work_order_id": wo.id, "fault_cause": "回公司补充：电源波动", "customer_visible": False})
+    internal_note = phone.mutation(
+        "diagnosis", {"work_order_id": wo.id, "fault_cause": "回公司补充：电源波动", "customer_visible": False}
+    )
     results = phone.push([late_part, outcome, internal_note]).get_json()["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected", "applied"]
     assert "signed" in results[0]["error"]["message"]
@@ -87,7 +136,9 @@ def test_sign_off_needs_its_signature_uploaded_first(client_for, world, db):
     wo = world["wo1"]
     phone = SimDevice(client_for("tech1"))
     expected = summary_sha256(compute_summary(db.session, db.session.get(WorkOrder, wo.id)))
-    result = phone.push([sign_off(phone, wo.id, expected, hashlib.sha256(b"never sent").hexdigest())]).get_json()["results"][0]
+    result = phone.push([sign_off(phone, wo.id, expected, hashlib.sha256(b"never sent").hexdigest())]).get_json()[
+        "results"
+    ][0]
     assert result["status"] == "rejected"
     assert "signature_sha256" in result["error"]["errors"]["fields"]
 
@@ -111,7 +162,9 @@ def test_blob_too_large_is_413_and_other_technicians_cannot_read_it(app, client_
     app.config["BLOB_MAX_BYTES"] = 100
     phone = SimDevice(client_for("tech1"))
     big = b"x" * 101
-    response = phone.client.put(f"/api/blobs/{hashlib.sha256(big).hexdigest()}", data=big, headers={"Content-Type": "image/png"})
+    response = phone.client.put(
+        f"/api/blobs/{hashlib.sha256(big).hexdigest()}", data=big, headers={"Content-Type": "image/png"}
+    )
     assert response.status_code == 413
     app.config["BLOB_MAX_BYTES"] = 10_000
     sha = phone.upload(PNG)
@@ -128,7 +181,9 @@ def test_knowing_a_files_hash_is_not_enough_to_attach_it(client_for, world, db):
     attach = tech2.mutation("photo", {"work_order_id": world["wo2"].id, "blob_sha256": sha, "caption": "铭牌"})
     result = tech2.push([attach]).get_json()["results"][0]
     assert result["status"] == "rejected"
-    never_stored = tech2.mutation("photo", {"work_order_id": world["wo2"].id, "blob_sha256": "0" * 64, "caption": "铭牌"})
+    never_stored = tech2.mutation(
+        "photo", {"work_order_id": world["wo2"].id, "blob_sha256": "0" * 64, "caption": "铭牌"}
+    )
     missing = tech2.push([never_stored]).get_json()["results"][0]
     assert result["error"] == missing["error"]  # no telling whether the server holds such a file
     assert tech2.client.get(f"/api/blobs/{sha}").status_code == 404

@@ -5,6 +5,7 @@ count). The server records which device last wrote each field, so a device's own
 write is never a conflict, and anyone else's change after the device's base always is:
 the value it overwrites is in the conflict log.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -58,13 +59,15 @@ def test_two_offline_edits_with_an_office_reschedule_between_log_the_office_valu
     wo = world["wo1"]
     phone = SimDevice(client_for("tech1"))
     seen = next(c for c in phone.pull_all() if c["entity"] == "work_order" and c["id"] == wo.id)["version"]
-    confirm = phone.mutation("work_order", {"technician_notes": "客户确认上午到"}, op="update",
-                             entity_id=wo.id, base_version=seen)
+    confirm = phone.mutation(
+        "work_order", {"technician_notes": "客户确认上午到"}, op="update", entity_id=wo.id, base_version=seen
+    )
     office_value = DAY + timedelta(hours=5)
     office_sets(db, wo.id, appointment_start=office_value, appointment_end=office_value + timedelta(hours=1))
     phone_value = DAY + timedelta(days=1)
-    move = phone.mutation("work_order", {"appointment_start": phone_value.isoformat()}, op="update",
-                          entity_id=wo.id, base_version=seen)  # the version the phone last pulled
+    move = phone.mutation(
+        "work_order", {"appointment_start": phone_value.isoformat()}, op="update", entity_id=wo.id, base_version=seen
+    )  # the version the phone last pulled
     results = phone.push([confirm, move]).get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "merged"], results
     db.session.expire_all()
@@ -78,10 +81,20 @@ def test_a_devices_own_earlier_offline_write_is_not_a_conflict(client_for, world
     wo = world["wo1"]
     phone = SimDevice(client_for("tech1"))
     base = db.session.get(WorkOrder, wo.id).version
-    first = phone.mutation("work_order", {"appointment_start": (DAY + timedelta(hours=1)).isoformat()},
-                           op="update", entity_id=wo.id, base_version=base)
-    second = phone.mutation("work_order", {"appointment_start": (DAY + timedelta(hours=2)).isoformat()},
-                            op="update", entity_id=wo.id, base_version=base)
+    first = phone.mutation(
+        "work_order",
+        {"appointment_start": (DAY + timedelta(hours=1)).isoformat()},
+        op="update",
+        entity_id=wo.id,
+        base_version=base,
+    )
+    second = phone.mutation(
+        "work_order",
+        {"appointment_start": (DAY + timedelta(hours=2)).isoformat()},
+        op="update",
+        entity_id=wo.id,
+        base_version=base,
+    )
     results = phone.push([first, second]).get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "applied"], results
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)) == 0
@@ -96,10 +109,24 @@ def test_another_devices_write_is_a_conflict_even_for_the_same_user(client_for, 
     phone, tablet = SimDevice(tech), SimDevice(tech)
     base = db.session.get(WorkOrder, wo.id).version
     tablet_value = DAY + timedelta(hours=3)
-    tablet.push([tablet.mutation("work_order", {"appointment_start": tablet_value.isoformat()}, op="update",
-                                 entity_id=wo.id, base_version=base)])
-    move = phone.mutation("work_order", {"appointment_start": (DAY + timedelta(hours=4)).isoformat()}, op="update",
-                          entity_id=wo.id, base_version=base)
+    tablet.push(
+        [
+            tablet.mutation(
+                "work_order",
+                {"appointment_start": tablet_value.isoformat()},
+                op="update",
+                entity_id=wo.id,
+                base_version=base,
+            )
+        ]
+    )
+    move = phone.mutation(
+        "work_order",
+        {"appointment_start": (DAY + timedelta(hours=4)).isoformat()},
+        op="update",
+        entity_id=wo.id,
+        base_version=base,
+    )
     assert phone.push([move]).get_json()["results"][0]["status"] == "merged"
     assert _same(conflicts_of(db, move["id"])["appointment_start"].losing_value["value"], tablet_value)
 
@@ -136,7 +163,8 @@ actions = st.lists(
         st.tuples(st.just("office"), st.just(None), _field_value()),  # the office edits
         st.tuples(st.just("sync"), st.integers(0, 2), st.just(None)),  # a phone pushes, then pulls
     ),
-    min_size=1, max_size=14,
+    min_size=1,
+    max_size=14,
 )
 
 
@@ -147,11 +175,16 @@ class OfflinePhone:
         self.outbox: list[dict] = []
 
     def edit(self, name, value) -> None:
-        self.outbox.append(self.sim.mutation("work_order", {name: _wire(value)}, op="update",
-                                             entity_id=self.wo_id, base_version=self.pulled))
+        self.outbox.append(
+            self.sim.mutation(
+                "work_order", {name: _wire(value)}, op="update", entity_id=self.wo_id, base_version=self.pulled
+            )
+        )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(plan=actions)
 def test_random_interleavings_every_overwritten_value_is_in_the_conflict_log(client_for, world, db, plan):
     wo_id = world["wo1"].id
@@ -178,7 +211,7 @@ def test_random_interleavings_every_overwritten_value_is_in_the_conflict_log(cli
         else:
             phone = phones[who]
             for m in phone.outbox:  # one entry at a time, to look at the server between them
-                (name, value), = m["fields"].items()
+                ((name, value),) = m["fields"].items()
                 db.session.expire_all()
                 before = getattr(db.session.get(WorkOrder, wo_id), name)
                 result = phone.sim.push([m]).get_json()["results"][0]

@@ -1,4 +1,5 @@
 """Sign-in, session and token payloads."""
+
 from marshmallow import fields, validate
 
 from ...wire.fields import Required, StrictSchema, Text
@@ -42,33 +43,45 @@ class PasskeyOut(StrictSchema):
 
 
 class PasskeyRegisterOptionsIn(StrictSchema):
-    name = Required(80, required=False, load_default="Passkey",
-                    metadata={"description": "A label for the passkey in the owner's list."})
+    name = Required(
+        80,
+        required=False,
+        load_default="Passkey",
+        metadata={"description": "A label for the passkey in the owner's list."},
+    )
 
 
 class PasskeyCeremonyIn(StrictSchema):
     """The browser's PublicKeyCredential, JSON-encoded as WebAuthn Level 3 toJSON() gives it."""
 
-    credential = fields.Dict(required=True, metadata={
-        "description": "PublicKeyCredential.toJSON(): id, rawId, type, response{...} with base64url bytes."
-    })
+    credential = fields.Dict(
+        required=True,
+        metadata={"description": "PublicKeyCredential.toJSON(): id, rawId, type, response{...} with base64url bytes."},
+    )
 
 
 class PasskeyLoginOptionsIn(StrictSchema):
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254), metadata={
-        "description": "Omit for discoverable sign-in (the authenticator offers its passkeys)."
-    })
+    email = fields.Email(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=254),
+        metadata={"description": "Omit for discoverable sign-in (the authenticator offers its passkeys)."},
+    )
 
 
 class WebAuthnOptionsOut(StrictSchema):
-    publicKey = fields.Dict(metadata={
-        "description": "For PublicKeyCredential.parseCreationOptionsFromJSON / parseRequestOptionsFromJSON."
-    })
+    publicKey = fields.Dict(
+        metadata={"description": "For PublicKeyCredential.parseCreationOptionsFromJSON / parseRequestOptionsFromJSON."}
+    )
 
 
 class TokenCreateIn(TokenIn):
-    expires_in_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=365),
-                                     metadata={"description": "Lifetime in days (1-365; default API_TOKEN_DAYS, 90)."})
+    expires_in_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=365),
+        metadata={"description": "Lifetime in days (1-365; default API_TOKEN_DAYS, 90)."},
+    )
 
 
 class TokenInfoOut(StrictSchema):

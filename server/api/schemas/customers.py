@@ -1,4 +1,5 @@
 """Customer and product payloads."""
+
 from marshmallow import fields, validate
 
 from ...models import CustomerTier
@@ -23,7 +24,6 @@ class CustomerPatch(CustomerIn):
         # marshmallow has no Meta.partial: partial loading is a constructor argument.
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
-
 
 
 class CustomerQuery(PageQuery):

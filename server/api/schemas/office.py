@@ -1,4 +1,5 @@
 """Office payloads only the REST API sends (the rest are in server/wire/office.py, shared with the office pages)."""
+
 from marshmallow import fields
 
 from ...wire.fields import StrictSchema

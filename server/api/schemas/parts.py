@@ -1,4 +1,5 @@
 """Parts catalogue and van stock payloads."""
+
 from marshmallow import fields, validate
 
 from ...models import BARCODE_FORMATS
@@ -17,7 +18,6 @@ class PartIn(StrictSchema):
     warranty_months = fields.Integer(load_default=3, validate=validate.Range(min=0, max=120))
 
 
-
 class PartQuery(PageQuery):
     q = Text(100, metadata={"description": "Part number, name or barcode contains"})
     barcode = Text(80)
@@ -28,7 +28,6 @@ class VanStockIn(StrictSchema):
     part_id = Id(required=True)
     quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
     safety_stock = fields.Integer(load_default=1, validate=validate.Range(min=0, max=100000))
-
 
 
 class VanStockQuery(StrictSchema):

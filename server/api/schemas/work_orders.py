@@ -1,4 +1,5 @@
 """Work-order payloads."""
+
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -54,7 +55,6 @@ class WorkOrderPatch(StrictSchema):
 class AssignIn(DispatchAssignIn):
     """The same input as the office's assign (one use case, server/services/dispatch.py):
     `reason` is required for a reassignment (改派), `customer_consent` is recorded with it."""
-
 
 
 class WorkOrderOut(records.WorkOrderOut):

@@ -1,4 +1,5 @@
 """The live SLA board page."""
+
 from __future__ import annotations
 
 from flask import render_template, request

@@ -1,4 +1,5 @@
 """Conflicts and rejected entries from the sync engine, for review and settling."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -42,7 +43,8 @@ def settle_conflict(conflict_id: str):
     """Keep the value in force or use the other one (as the review endpoints do)."""
     conflict = record_or_404(Conflict, conflict_id)
     return submit(
-        ConflictSettleIn(), form_payload(request.form),
+        ConflictSettleIn(),
+        form_payload(request.form),
         lambda data: service.settle_conflict(conflict, data["action"], data["note"], current_user),
         render=lambda errors, status, _: _render({conflict_id: errors}, status),
         done=lambda _: redirect(url_for("office.conflicts")),
@@ -58,7 +60,8 @@ def settle_rejected(mutation_id: str):
     except NotFound:
         abort(404)
     return submit(
-        RejectedSettleIn(), form_payload(request.form),
+        RejectedSettleIn(),
+        form_payload(request.form),
         lambda data: service.settle_rejected(row, data["note"], current_user),
         render=lambda errors, status, _: _render({mutation_id: errors}, status),
         done=lambda _: redirect(url_for("office.conflicts")),

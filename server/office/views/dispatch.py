@@ -1,4 +1,5 @@
 """Dispatch pages: one work order with its assign and reschedule forms, and the day per technician."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -39,7 +40,8 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
     job = facts.load([wo.id])[0]
     verifies = verify_sign_off(db.session, sign_off) if sign_off else None
     live = lambda model: db.session.scalars(
-        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)).all()
+        sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)
+    ).all()
     return render_template(
         "office/work_order.html",
         job=job,
@@ -49,8 +51,9 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         flags=flags_for(job, verifies),
         wo=wo,
         effective=effective_priority(wo.priority, wo.customer.tier),
-        clock=None if wo.status in ("completed", "closed", "cancelled") else sla_clock(
-            wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),
+        clock=None
+        if wo.status in ("completed", "closed", "cancelled")
+        else sla_clock(wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),
         product=product,
         in_warranty=product and in_warranty(product.purchase_date, product.warranty_months, local_today(now)),
         warranty_end=product and warranty_end(product.purchase_date, product.warranty_months),
@@ -75,11 +78,14 @@ def assign(wo_id: str):
     """Assign, or reassign (改派) with reason and consent."""
     wo = _work_order_or_404(wo_id)
     return submit(
-        DispatchAssignIn(), form_payload(request.form, checkbox_fields=("customer_consent",)),
-        lambda data: dispatch.assign(wo, data["technician_id"], current_user, data.get("reason"),
-                                     data.get("customer_consent")),
+        DispatchAssignIn(),
+        form_payload(request.form, checkbox_fields=("customer_consent",)),
+        lambda data: dispatch.assign(
+            wo, data["technician_id"], current_user, data.get("reason"), data.get("customer_consent")
+        ),
         render=lambda errors, status, _: _render_work_order(
-            db.session.get(WorkOrder, wo_id), assign_errors=errors, values=request.form.to_dict(), status=status),
+            db.session.get(WorkOrder, wo_id), assign_errors=errors, values=request.form.to_dict(), status=status
+        ),
         done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
         message="assigned_ok",
     )
@@ -90,11 +96,19 @@ def reschedule(wo_id: str):
     """Agree a new appointment (改约) with the customer's consent."""
     wo = _work_order_or_404(wo_id)
     return submit(
-        RescheduleIn(), form_payload(request.form, ("appointment_start", "appointment_end"), ("customer_consent",)),
-        lambda data: dispatch.reschedule(wo, data["appointment_start"], data.get("appointment_end"), current_user,
-                                         data["reason"], data["customer_consent"]),
+        RescheduleIn(),
+        form_payload(request.form, ("appointment_start", "appointment_end"), ("customer_consent",)),
+        lambda data: dispatch.reschedule(
+            wo,
+            data["appointment_start"],
+            data.get("appointment_end"),
+            current_user,
+            data["reason"],
+            data["customer_consent"],
+        ),
         render=lambda errors, status, _: _render_work_order(
-            db.session.get(WorkOrder, wo_id), reschedule_errors=errors, values=request.form.to_dict(), status=status),
+            db.session.get(WorkOrder, wo_id), reschedule_errors=errors, values=request.form.to_dict(), status=status
+        ),
         done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
         message="rescheduled_ok",
     )
@@ -109,8 +123,8 @@ def dispatch_day():
         booked, unbooked = dispatch.technician_day(tech.id, day)
         days.append({"technician": tech, "appointments": booked, "unscheduled": unbooked})
     waiting = db.session.scalars(
-        sa.select(WorkOrder).join(Customer).where(WorkOrder.status == Status.NEW.value)
-        .order_by(WorkOrder.response_due)
+        sa.select(WorkOrder).join(Customer).where(WorkOrder.status == Status.NEW.value).order_by(WorkOrder.response_due)
     ).all()
-    return render_template("office/dispatch.html", day=day, days=days, waiting=waiting,
-                           technicians=dispatch.technicians())
+    return render_template(
+        "office/dispatch.html", day=day, days=days, waiting=waiting, technicians=dispatch.technicians()
+    )

@@ -1,4 +1,5 @@
 """Follow-up queue page: calls due, their outcomes, and complaints."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -46,9 +47,12 @@ def followup_outcome(follow_up_id: str):
         flash("done", "warning")
         return redirect(url_for("office.followups"))
     return submit(
-        FollowUpOutcomeIn(), form_payload(request.form),
+        FollowUpOutcomeIn(),
+        form_payload(request.form),
         lambda data: followup_queue.record(follow_up, data["outcome"], data.get("note"), current_user),
-        render=lambda errors, status, _: _render({follow_up_id: errors}, {follow_up_id: request.form.to_dict()}, status),
+        render=lambda errors, status, _: _render(
+            {follow_up_id: errors}, {follow_up_id: request.form.to_dict()}, status
+        ),
         done=lambda _: redirect(url_for("office.followups")),
         message="outcome_ok",
     )
@@ -59,12 +63,17 @@ def complaint():
     """Register a complaint against a ticket: opens a recovery case."""
 
     def open_complaint(data):
-        wo = (followup_queue.work_order_by_ticket(data["ticket_no"]) if data.get("ticket_no")
-              else record_or_404(WorkOrder, data["work_order_id"]))
+        wo = (
+            followup_queue.work_order_by_ticket(data["ticket_no"])
+            if data.get("ticket_no")
+            else record_or_404(WorkOrder, data["work_order_id"])
+        )
         return followup_queue.open_complaint(wo, data["description"], current_user)
 
     return submit(
-        ComplaintIn(), form_payload(request.form), open_complaint,
+        ComplaintIn(),
+        form_payload(request.form),
+        open_complaint,
         render=lambda errors, status, _: _render({"complaint": errors}, {"complaint": request.form.to_dict()}, status),
         done=lambda _: redirect(url_for("office.followups")),
         message="complaint_ok",

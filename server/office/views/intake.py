@@ -1,4 +1,5 @@
 """Intake page: a request from any channel becomes a work order."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -42,9 +43,11 @@ def intake():
         return _render(values, errors, duplicates, status=status)
 
     return submit(
-        IntakeIn(), form_payload(request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)),
+        IntakeIn(),
+        form_payload(request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)),
         lambda data: intake_service.take_in(data, current_user),
-        render=again, done=_opened,
+        render=again,
+        done=_opened,
     )
 
 

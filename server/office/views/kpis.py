@@ -1,4 +1,5 @@
 """KPI page: figures over a date range, per technician and overall, charts, CSV and the month."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -10,8 +11,14 @@ from ...wire.office import KpiQuery, MonthQuery
 from ..blueprint import bp
 from ..forms import load
 
-RATE_FIELDS = ("on_time_rate", "first_time_fix_rate", "completion_rate", "csat_satisfied_rate",
-               "sla_response_rate", "sla_resolution_rate")
+RATE_FIELDS = (
+    "on_time_rate",
+    "first_time_fix_rate",
+    "completion_rate",
+    "csat_satisfied_rate",
+    "sla_response_rate",
+    "sla_resolution_rate",
+)
 
 
 @bp.route("/kpis")

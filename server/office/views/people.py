@@ -1,4 +1,5 @@
 """Staff and their signed-in devices: a manager signs out a lost phone or deactivates an account."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -42,8 +43,9 @@ def person(user_id: str):
     if (refused := _managers_only()) is not None:
         return refused
     user = _person(user_id)
-    return render_template("office/person.html", person=user, sign_ins=sign_ins.live_sign_ins(user),
-                           tokens=sign_ins.live_tokens(user))
+    return render_template(
+        "office/person.html", person=user, sign_ins=sign_ins.live_sign_ins(user), tokens=sign_ins.live_tokens(user)
+    )
 
 
 @bp.route("/people/<user_id>/sign-ins/<sign_in_id>/revoke", methods=["POST"])

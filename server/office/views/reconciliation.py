@@ -1,4 +1,5 @@
 """Daily reconciliation page: what to check with the technicians for one day."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,11 +32,16 @@ def review_flag():
     payload = {k: v for k, v in form_payload(request.form).items() if k != "date"}
 
     def again(errors, status, _):
-        return render_template("office/reconciliation.html", report=service.day_report(day), errors=errors,
-                               failed=(request.form.get("work_order_id"), request.form.get("flag"))), status
+        return render_template(
+            "office/reconciliation.html",
+            report=service.day_report(day),
+            errors=errors,
+            failed=(request.form.get("work_order_id"), request.form.get("flag")),
+        ), status
 
     return submit(
-        ReviewIn(), payload,
+        ReviewIn(),
+        payload,
         lambda data: service.mark_reviewed(data["work_order_id"], data["flag"], data["note"], current_user),
         render=again,
         done=lambda _: redirect(url_for("office.reconciliation", date=day.isoformat())),

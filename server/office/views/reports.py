@@ -1,4 +1,5 @@
 """The service report: PDF download for the office, and sending a link to the customer."""
+
 from __future__ import annotations
 
 from flask import Response, render_template, request
@@ -28,16 +29,34 @@ def service_report_pdf(wo_id: str):
     try:
         data = service_report.pdf(wo, request.args.get("lang"))
     except Conflict:  # not signed off yet: the page says so
-        return render_template("office/service_report.html", wo=wo, sign_off=None, shares=[], errors={},
-                               channels=CHANNELS, languages=LANGUAGES), 409
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{service_report.filename(wo)}"'})
+        return render_template(
+            "office/service_report.html",
+            wo=wo,
+            sign_off=None,
+            shares=[],
+            errors={},
+            channels=CHANNELS,
+            languages=LANGUAGES,
+        ), 409
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{service_report.filename(wo)}"'},
+    )
 
 
 def _render(wo, errors=None, link=None, status=200):
-    return render_template("office/service_report.html", wo=wo, sign_off=sign_off_of(db.session, wo.id),
-                           shares=service_report.shares_of(wo), errors=errors or {}, link=link,
-                           channels=CHANNELS, languages=LANGUAGES, values=request.form), status
+    return render_template(
+        "office/service_report.html",
+        wo=wo,
+        sign_off=sign_off_of(db.session, wo.id),
+        shares=service_report.shares_of(wo),
+        errors=errors or {},
+        link=link,
+        channels=CHANNELS,
+        languages=LANGUAGES,
+        values=request.form,
+    ), status
 
 
 @bp.route("/work-orders/<wo_id>/service-report", methods=["GET", "POST"])
@@ -52,7 +71,9 @@ def service_report_page(wo_id: str):
         _, links["link"] = service_report.share(wo, data["channel"], data["recipient"], current_user)
 
     return submit(
-        ShareIn(), form_payload(request.form), share,
+        ShareIn(),
+        form_payload(request.form),
+        share,
         render=lambda errors, status, _: _render(wo, errors, status=status),
         done=lambda _: _render(wo, link=links["link"]),
         message="share_ok",

@@ -1,4 +1,5 @@
 """Sign in and out of the office pages, and the language switch."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
 """SLA settings page: everyone in the office sees them, a manager changes them."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
@@ -34,12 +35,21 @@ def sla_settings():
         "low_rating_threshold": form.get("low_rating_threshold", ""),
     }
     return submit(
-        SlaSettingsIO(), payload,
+        SlaSettingsIO(),
+        payload,
         lambda data: office_settings.save(
-            data["response_hours"], data["resolution_hours"], data["low_rating_threshold"], current_user),
-        render=lambda errors, status, _: (render_template(
-            "office/settings.html", values=form.to_dict(), errors=errors, messages=flat_messages(errors), levels=LEVELS
-        ), status),
+            data["response_hours"], data["resolution_hours"], data["low_rating_threshold"], current_user
+        ),
+        render=lambda errors, status, _: (
+            render_template(
+                "office/settings.html",
+                values=form.to_dict(),
+                errors=errors,
+                messages=flat_messages(errors),
+                levels=LEVELS,
+            ),
+            status,
+        ),
         done=lambda _: redirect(url_for("office.sla_settings")),
         message="saved",
     )

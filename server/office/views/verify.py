@@ -1,4 +1,5 @@
 """Public pages (no sign-in): verify a service report's code, and open a report shared by link."""
+
 from __future__ import annotations
 
 import re
@@ -30,14 +31,22 @@ def verify(code: str):
     """Whether a report with this code exists and still matches the records."""
     sign_off = None
     if CODE.match(code):
-        sign_off = db.session.scalar(sa.select(CustomerSignOff).where(
-            CustomerSignOff.summary_sha256 == code.lower(), CustomerSignOff.deleted.is_(False)))
+        sign_off = db.session.scalar(
+            sa.select(CustomerSignOff).where(
+                CustomerSignOff.summary_sha256 == code.lower(), CustomerSignOff.deleted.is_(False)
+            )
+        )
     if sign_off is None:
         return render_template("office/verify.html", found=False, code=code), 404
     wo = db.session.get(WorkOrder, sign_off.work_order_id)
     return render_template(
-        "office/verify.html", found=True, code=code.lower(), valid=verify_sign_off(db.session, sign_off),
-        wo=wo, sign_off=sign_off, signer=mask_name(sign_off.signer_name),
+        "office/verify.html",
+        found=True,
+        code=code.lower(),
+        valid=verify_sign_off(db.session, sign_off),
+        wo=wo,
+        sign_off=sign_off,
+        signer=mask_name(sign_off.signer_name),
     )
 
 
@@ -52,5 +61,11 @@ def shared_report(token: str):
     share.downloads += 1
     data = service_report.pdf(wo)
     db.session.commit()
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{service_report.filename(wo)}"', "Cache-Control": "no-store"})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{service_report.filename(wo)}"',
+            "Cache-Control": "no-store",
+        },
+    )
