@@ -136,7 +136,8 @@ def from_environment() -> dict:
         "SLA_RESPONSE_HOURS": _sla_hours("SLA_RESPONSE_HOURS", {"urgent": 0.25, "important": 0.25, "normal": 0.5}),
         # Resolution: seed 001 §四3 (technical faults: 緊急 4 h, 普通 24 h).
         "SLA_RESOLUTION_HOURS": _sla_hours("SLA_RESOLUTION_HOURS", {"urgent": 4, "important": 24, "normal": 24}),
-        # Seed 000 §二(二)1: a request outside working hours is answered within 8 h of the next working day.
+        # Seed 000 §二(二)1: a request outside working hours is answered within 8 h of the next working day
+        # (urgent ones within their own limit from the next opening: 000 §二(一)1).
         "SLA_AFTER_HOURS_RESPONSE_HOURS": float(os.environ.get("SLA_AFTER_HOURS_RESPONSE_HOURS", 8)),
         # Seed 000 §二(一)2: standard working days (Monday to Friday) 8:30-18:00; holidays are ISO dates.
         "WORK_HOURS": _work_hours(os.environ.get("WORK_HOURS", "mon-fri 08:30-18:00")),

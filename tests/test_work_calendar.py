@@ -74,6 +74,10 @@ def test_a_request_taken_in_at_night_is_due_within_eight_hours_of_the_next_worki
     taken_in = local(2026, 11, 28, 22, 0)  # Saturday night
     response_due, _ = sla.deadlines(taken_in, "normal", "normal", SEED_RESPONSE, SEED_RESOLUTION, SEED, 8)
     assert response_due == local(2026, 11, 30, 16, 30)
+    # An urgent one (or a VIP's important one, raised to urgent) goes first thing: 000 §二(一)1 green channel.
+    for priority, tier in (("urgent", "normal"), ("important", "vip")):
+        response_due, _ = sla.deadlines(taken_in, priority, tier, SEED_RESPONSE, SEED_RESOLUTION, SEED, 8)
+        assert response_due == local(2026, 11, 30, 8, 45)
 
 
 def test_holidays_do_not_run_the_clock():

@@ -7,7 +7,8 @@ The rules, from the seeds (the numbers are defaults in `server/config.py`; manag
   of working time. 001's 緊急 is "影響核心業務使用", which covers Onsite's urgent and important (000 §三(二)1
   重要級: "核心功能無法正常使用"); its 普通 ("常規咨詢或輕微故障") is Onsite's normal (000 一般級).
 - A request taken in outside working hours [000 §二(二)1 "非工作時間內下一個工作日8小時內"] is due within
-  the first 8 working hours of the next working day, whatever its priority.
+  the first 8 working hours of the next working day; an urgent one keeps its own limit from the next
+  opening [000 §二(一)1: 緊急故障 "設立綠色通道,優先處理並第一時間聯繫客戶"].
 - Resolution [001 §四3 "解決時效: 技術故障: 緊急問題4小時內解決, 普通問題24小時內解決"]: urgent 4 h,
   important and normal 24 h, of working time (4 h is kept for 000 §三(二)1 緊急級: safety, business stopped).
 - All of them count working time only (`work_calendar`): nights, weekends and holidays do not run the clock.
@@ -61,13 +62,13 @@ def deadlines(
 
     Without a calendar the hours are wall-clock hours. With one they are working hours, and a
     request taken in outside working hours is due `after_hours_response_hours` of working time
-    after the next opening (000 §二(二)1), if given.
+    after the next opening (000 §二(二)1), if given, unless it is urgent (000 §二(一)1).
     """
     level = effective_priority(priority, tier)
     response, resolution = timedelta(hours=response_hours[level]), timedelta(hours=resolution_hours[level])
     if calendar is None:
         return created_at + response, created_at + resolution
-    if after_hours_response_hours is not None and not calendar.is_working(created_at):
+    if after_hours_response_hours is not None and level != "urgent" and not calendar.is_working(created_at):
         response = timedelta(hours=after_hours_response_hours)
     return calendar.add_working(created_at, response), calendar.add_working(created_at, resolution)
 

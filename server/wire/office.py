@@ -145,7 +145,7 @@ CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="Give 
 
 class WorkCalendarIO(StrictSchema):
     """Working hours per weekday (a day left out or null is closed), holidays, and the response
-    time for a request taken in outside working hours (hours of working time from the next opening)."""
+    time for a non-urgent request taken in outside working hours (hours of working time from the next opening)."""
 
     hours = fields.Dict(
         keys=fields.String(validate=validate.OneOf(WEEKDAYS)),

@@ -66,9 +66,12 @@ def test_the_seed_calendar_applies_until_a_manager_changes_it(world, people):
     # Seed 000 §二(一)2: Monday-Friday 8:30-18:00; 001 §四3: normal response 30 min.
     wo = _order(world, people, "normal", datetime(2026, 11, 27, 17, 45, tzinfo=CST))
     assert wo.response_due.astimezone(CST) == datetime(2026, 11, 30, 8, 45, tzinfo=CST)
-    # Seed 000 §二(二)1: at night, within 8 h of the next working day.
-    wo = _order(world, people, "urgent", datetime(2026, 11, 27, 20, 0, tzinfo=CST))
+    # Seed 000 §二(二)1: at night, within 8 h of the next working day ...
+    wo = _order(world, people, "important", datetime(2026, 11, 27, 20, 0, tzinfo=CST))
     assert wo.response_due.astimezone(CST) == datetime(2026, 11, 30, 16, 30, tzinfo=CST)
+    # ... but urgent is first thing (000 §二(一)1 green channel): 15 min after Monday's opening.
+    wo = _order(world, people, "urgent", datetime(2026, 11, 27, 20, 0, tzinfo=CST))
+    assert wo.response_due.astimezone(CST) == datetime(2026, 11, 30, 8, 45, tzinfo=CST)
 
 
 def test_a_dispatcher_may_read_but_not_change_the_calendar(client_for):
