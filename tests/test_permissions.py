@@ -459,6 +459,11 @@ def current_sla(c: Cell) -> dict:
     }
 
 
+def current_calendar(c: Cell) -> dict:
+    settings = office_settings.calendar_settings()
+    return {**settings, "holidays": [d.isoformat() for d in settings["holidays"]]}
+
+
 def credentials(c: Cell) -> dict:
     """The caller's own email and password (anonymous: a technician who has not signed in here)."""
     return {"email": c.email or EMAILS["tech2"], "password": PASSWORD}
@@ -1067,6 +1072,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         manager=ok(200, lambda r, c: r.get_json() == c.req.json),
         request=lambda c: Req(path(c), json=current_sla(c)),
     ),
+    ("GET", "/api/office/work-calendar"): office_api(ok(200, lambda r, c: r.get_json() == current_calendar(c))),
+    ("PUT", "/api/office/work-calendar"): api(
+        own=FORBIDDEN,
+        office=FORBIDDEN,
+        manager=ok(200, lambda r, c: r.get_json() == c.req.json),
+        request=lambda c: Req(path(c), json=current_calendar(c)),
+    ),
     ("GET", "/api/office/technicians"): office_api(ok(200, lists("tech1", "tech2", absent=("dispatcher",)))),
     ("GET", "/api/office/technicians/<string:technician_id>/day"): office_api(
         ok(
@@ -1194,6 +1206,20 @@ MATRIX: dict[tuple[str, str], Row] = {
                     for level, hours in levels.items()
                 },
                 "low_rating_threshold": str(current_sla(c)["low_rating_threshold"]),
+            },
+        ),
+    ),
+    ("POST", "/office/settings/calendar"): page(
+        PAGE_FORBIDDEN,
+        manager=ok(302, redirects_to("/office/settings")),
+        request=lambda c: Req(
+            path(c),
+            form={
+                **{f"work_{d}": "on" for d in ("mon", "tue", "wed", "thu", "fri")},
+                **{f"open_{d}": "08:30" for d in ("mon", "tue", "wed", "thu", "fri")},
+                **{f"close_{d}": "18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                "holidays": "2027-01-01",
+                "after_hours_response_hours": "8",
             },
         ),
     ),

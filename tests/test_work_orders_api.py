@@ -15,6 +15,7 @@ from server.domain import tickets
 from server.domain.service_day import SERVICE_TZ, today
 from server.domain.warranty import add_months
 from server.models import PartFitted, VanStock, WorkOrder
+from tests.office.helpers import seed_deadlines
 
 
 def parse(ts: str) -> datetime:
@@ -53,17 +54,20 @@ def test_intake_numbers_the_ticket_and_starts_the_sla_clocks(client_for, world):
     assert wo["ticket_no"].startswith(f"SR-{today():%Y%m%d}-")
     assert wo["status"] == "new" and wo["technician_id"] is None
     created = parse(wo["created_at"])
-    # Anna Li is a normal customer: normal priority, 24 h to respond, 72 h to resolve.
-    assert parse(wo["response_due"]) - created == timedelta(hours=24)
-    assert parse(wo["resolution_due"]) - created == timedelta(hours=72)
+    # Anna Li is a normal customer: normal priority, 30 min to respond, 24 h to resolve, in working time.
+    response_due, resolution_due = seed_deadlines(created, "normal", "normal")
+    assert parse(wo["response_due"]) == response_due and parse(wo["resolution_due"]) == resolution_due
+    assert parse(wo["response_due"]) - created >= timedelta(minutes=30)
+    assert parse(wo["resolution_due"]) - created >= timedelta(hours=24)
+    assert wo["warnings"] == []
 
 
 def test_vip_requests_are_handled_one_level_up(client_for, world):
     wo = client_for("dispatcher").post("/api/work-orders/", json=intake(world, priority="important")).get_json()
     assert wo["priority"] == "important"  # what was asked is kept ...
     created = parse(wo["created_at"])
-    assert parse(wo["response_due"]) - created == timedelta(hours=2)  # ... handled as urgent
-    assert parse(wo["resolution_due"]) - created == timedelta(hours=24)
+    response_due, resolution_due = seed_deadlines(created, "urgent", "normal")  # ... handled as urgent
+    assert parse(wo["response_due"]) == response_due and parse(wo["resolution_due"]) == resolution_due
 
 
 def test_ticket_numbers_count_up_within_the_day(client_for, world):
@@ -358,8 +362,8 @@ def test_raising_the_priority_moves_the_sla_deadlines(client_for, world):
     ).get_json()
     raised = office.patch(f"/api/work-orders/{wo['id']}", json={"priority": "urgent"}).get_json()
     created = parse(raised["created_at"])
-    assert parse(raised["response_due"]) - created == timedelta(hours=2)
-    assert parse(raised["resolution_due"]) - created == timedelta(hours=24)
+    response_due, resolution_due = seed_deadlines(created, "urgent", "normal")
+    assert parse(raised["response_due"]) == response_due and parse(raised["resolution_due"]) == resolution_due
 
 
 # --- customers, products, parts, van stock ---------------------------------------------------

@@ -51,6 +51,7 @@ from ..wire.office import (
     SlaSettingsIO,
     TechnicianDayOut,
     TechnicianOut,
+    WorkCalendarIO,
 )
 from ..wire.review import ConflictOut, ConflictSettleIn
 from .schemas.office import IntakeOut
@@ -138,6 +139,24 @@ def put_sla_settings(body):
     settings.save(body["response_hours"], body["resolution_hours"], body["low_rating_threshold"], current_user)
     db.session.commit()
     return get_sla_settings()
+
+
+@blp.route("/work-calendar", methods=["GET"])
+@blp.response(200, WorkCalendarIO)
+def get_work_calendar():
+    """Working hours per weekday and holidays: SLA clocks count only working time."""
+    return settings.calendar_settings()
+
+
+@blp.route("/work-calendar", methods=["PUT"])
+@blp.arguments(WorkCalendarIO)
+@blp.response(200, WorkCalendarIO)
+def put_work_calendar(body):
+    """Change them (managers only); new work orders use them, existing deadlines stay."""
+    require_manager()
+    settings.save_calendar(body["hours"], body["holidays"], body["after_hours_response_hours"], current_user)
+    db.session.commit()
+    return get_work_calendar()
 
 
 # --- dispatch ---------------------------------------------------------------------------

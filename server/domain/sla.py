@@ -1,32 +1,108 @@
-"""SLA clocks: response and resolution deadlines from priority and customer tier."""
+"""SLA clocks: response and resolution deadlines from priority and customer tier.
+
+The rules, from the seeds (the numbers are defaults in `server/config.py`; managers change them):
+
+- Response (the first contact with the customer) [001 §四3 "響應時效: 緊急問題15分鐘內響應, 普通問題
+  30分鐘內響應"; 000 §二(二)1 "工作時間內15分鐘內"]: urgent 15 min, important 15 min, normal 30 min
+  of working time. 001's 緊急 is "影響核心業務使用", which covers Onsite's urgent and important (000 §三(二)1
+  重要級: "核心功能無法正常使用"); its 普通 ("常規咨詢或輕微故障") is Onsite's normal (000 一般級).
+- A request taken in outside working hours [000 §二(二)1 "非工作時間內下一個工作日8小時內"] is due within
+  the first 8 working hours of the next working day; an urgent one keeps its own limit from the next
+  opening [000 §二(一)1: 緊急故障 "設立綠色通道,優先處理並第一時間聯繫客戶"].
+- Resolution [001 §四3 "解決時效: 技術故障: 緊急問題4小時內解決, 普通問題24小時內解決"]: urgent 4 h,
+  important and normal 24 h, of working time (4 h is kept for 000 §三(二)1 緊急級: safety, business stopped).
+- All of them count working time only (`work_calendar`): nights, weekends and holidays do not run the clock.
+- Tiers [000 §四(一)1]: a VIP customer's request "問題優先處理" is raised one level; a key customer
+  (重點客戶) "較普通客戶提前處理" keeps its level but is handled ahead of a normal customer's at the same
+  level: `queue_rank` orders VIP, then key, then normal.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .errors import M_, _fill
+from .service_day import format_local
+from .work_calendar import WorkCalendar
+
 LEVELS = ("urgent", "important", "normal")
+TIERS = ("vip", "key", "normal")
 
 
 def effective_priority(priority: str, tier: str) -> str:
-    """VIP customers are raised one level (normal -> important -> urgent) [000, 004]."""
+    """VIP customers are raised one level (normal -> important -> urgent) [000 §四(一)1, 004]."""
     if tier == "vip" and priority in LEVELS:
         return LEVELS[max(0, LEVELS.index(priority) - 1)]
     return priority
+
+
+def tier_rank(tier: str) -> int:
+    """0 for VIP, 1 for key, 2 for normal: VIP first, key ahead of normal [000 §四(一)1]."""
+    return TIERS.index(tier) if tier in TIERS else len(TIERS)
+
+
+def queue_rank(priority: str, tier: str) -> tuple[int, int]:
+    """Handling order: effective priority first, then the tier (VIP, key, normal)."""
+    level = effective_priority(priority, tier)
+    return (LEVELS.index(level) if level in LEVELS else len(LEVELS), tier_rank(tier))
 
 
 def deadlines(
     created_at: datetime,
     priority: str,
     tier: str,
-    response_hours: dict[str, float],
-    resolution_hours: dict[str, float],
+    response_hours: Mapping[str, float],
+    resolution_hours: Mapping[str, float],
+    calendar: WorkCalendar | None = None,
+    after_hours_response_hours: float | None = None,
 ) -> tuple[datetime, datetime]:
-    """(response_due, resolution_due) for a request taken in at `created_at`."""
+    """(response_due, resolution_due) for a request taken in at `created_at`.
+
+    Without a calendar the hours are wall-clock hours. With one they are working hours, and a
+    request taken in outside working hours is due `after_hours_response_hours` of working time
+    after the next opening (000 §二(二)1), if given, unless it is urgent (000 §二(一)1).
+    """
     level = effective_priority(priority, tier)
-    return (
-        created_at + timedelta(hours=response_hours[level]),
-        created_at + timedelta(hours=resolution_hours[level]),
-    )
+    response, resolution = timedelta(hours=response_hours[level]), timedelta(hours=resolution_hours[level])
+    if calendar is None:
+        return created_at + response, created_at + resolution
+    if after_hours_response_hours is not None and level != "urgent" and not calendar.is_working(created_at):
+        response = timedelta(hours=after_hours_response_hours)
+    return calendar.add_working(created_at, response), calendar.add_working(created_at, resolution)
+
+
+@dataclass(frozen=True)
+class SlaWarning:
+    """Something the office should know but may go ahead with: a stable code, an English msgid, params."""
+
+    code: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, translate=lambda m: m) -> str:
+        return _fill(translate(self.message), self.params)
+
+
+APPOINTMENT_AFTER_RESOLUTION = "sla.appointment_after_resolution"
+
+
+def schedule_warnings(
+    appointment_start: datetime | None, resolution_due: datetime | None, closed: bool = False
+) -> list[SlaWarning]:
+    """An open work order whose appointment starts after its resolution deadline cannot meet it. The
+    seeds set the deadline (001 §四3) but do not forbid a later visit the customer agrees to (003 §三(一)1
+    改约 with consent), so this is a warning, never a refusal."""
+    if closed or appointment_start is None or resolution_due is None or appointment_start <= resolution_due:
+        return []
+    return [
+        SlaWarning(
+            APPOINTMENT_AFTER_RESOLUTION,
+            M_("The appointment starts after the resolution deadline (%(due)s); the SLA will be missed."),
+            {"due": format_local(resolution_due)},
+        )
+    ]
 
 
 def time_left(due: datetime, now: datetime) -> timedelta:

@@ -63,6 +63,8 @@ SERVER_MESSAGES = (
     M_("Record why the customer is dissatisfied."),
     M_("Give the work order id or its ticket number."),
     M_("Choose one from the list."),
+    M_("Give the time as HH:MM."),
+    M_("Length must be 2."),
 )
 
 

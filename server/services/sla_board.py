@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..domain.sla import effective_priority
+from ..domain.sla import effective_priority, tier_rank
 from ..extensions import db
 from ..models import WorkOrder
 from .intake import CLOSED_STATUSES
+
+STATE_ORDER = {"breached": 0, "near": 1, "ok": 2}
 
 # A clock is "near" its breach in its last quarter, and always in its last 30 minutes.
 NEAR_FRACTION = 0.25
@@ -63,7 +65,7 @@ class BoardRow:
 
 
 def board_rows(now: datetime, technician_id: str | None = None) -> list[BoardRow]:
-    """Open work orders sorted by time left (breached first)."""
+    """Open work orders, breached first, then near, then ok; VIP, key, normal within each; least time left."""
     stmt = (
         sa.select(WorkOrder)
         .options(joinedload(WorkOrder.customer), joinedload(WorkOrder.technician))
@@ -79,7 +81,16 @@ def board_rows(now: datetime, technician_id: str | None = None) -> list[BoardRow
         )
         for wo in db.session.scalars(stmt).unique()
     ]
-    rows.sort(key=lambda r: (r.clock.left, r.work_order.ticket_no))
+    # Breached, then near, then ok; within each, VIP first and key ahead of normal (seed 000 §四(一)1:
+    # VIP "問題優先處理", key "較普通客戶提前處理"), then the least time left.
+    rows.sort(
+        key=lambda r: (
+            STATE_ORDER[r.clock.state],
+            tier_rank(r.work_order.customer.tier),
+            r.clock.left,
+            r.work_order.ticket_no,
+        )
+    )
     return rows
 
 

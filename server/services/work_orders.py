@@ -14,7 +14,7 @@ from ..domain.lifecycle import Status
 from ..domain.service_day import service_date
 from ..extensions import db
 from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, utcnow
-from .sla_settings import sla_hours
+from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
 def next_ticket_no(day: date) -> str:
@@ -84,8 +84,17 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
 
 def _deadlines(taken_in: datetime, priority: str, tier: str) -> tuple[datetime, datetime]:
     # The manager's stored SLA hours (over the config defaults) apply to every intake path.
+    # Counted in the working-hours calendar the manager keeps (seed 000 §二(一)2, §二(二)1).
     hours = sla_hours()
-    return sla.deadlines(taken_in, priority, tier, hours["response"], hours["resolution"])
+    return sla.deadlines(
+        taken_in,
+        priority,
+        tier,
+        hours["response"],
+        hours["resolution"],
+        calendar=work_calendar(),
+        after_hours_response_hours=after_hours_response_hours(),
+    )
 
 
 def reprioritise(wo: WorkOrder, priority: str) -> None:

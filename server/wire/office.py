@@ -139,6 +139,24 @@ class SlaSettingsIO(StrictSchema):
                 raise ValidationError(f"Resolution for '{level}' cannot be sooner than response.", "resolution_hours")
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="Give the time as HH:MM.")
+
+
+class WorkCalendarIO(StrictSchema):
+    """Working hours per weekday (a day left out or null is closed), holidays, and the response
+    time for a non-urgent request taken in outside working hours (hours of working time from the next opening)."""
+
+    hours = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
+        values=fields.List(fields.String(validate=CLOCK), validate=validate.Length(equal=2), allow_none=True),
+        required=True,
+        metadata={"description": 'e.g. {"mon": ["08:30", "18:00"], "sat": null}'},
+    )
+    holidays = fields.List(Day(), load_default=list, validate=validate.Length(max=400))
+    after_hours_response_hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=24 * 30))
+
+
 class DispatchAssignIn(StrictSchema):
     technician_id = Id(required=True)
     reason = Text(

@@ -8,12 +8,25 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from server.domain import sla
 from server.domain.signed_summary import summary_sha256
+from server.domain.work_calendar import SEED_HOURS, WorkCalendar
 from server.extensions import db
 from server.models import WorkOrder
 from server.services.sign_off import compute_summary
 
 CST = timezone(timedelta(hours=8))
+
+# The seed defaults: respond in 15/15/30 min, resolve in 4/24/24 h of working time (seed 001 §四3),
+# Monday to Friday 8:30-18:00 (000 §二(一)2), within 8 h of the next working day after hours (000 §二(二)1).
+SEED_RESPONSE = {"urgent": 0.25, "important": 0.25, "normal": 0.5}
+SEED_RESOLUTION = {"urgent": 4, "important": 24, "normal": 24}
+
+
+def seed_deadlines(created: datetime, priority: str, tier: str = "normal") -> tuple[datetime, datetime]:
+    """(response_due, resolution_due) under the seed defaults."""
+    calendar = WorkCalendar.from_hours(SEED_HOURS)
+    return sla.deadlines(created, priority, tier, SEED_RESPONSE, SEED_RESOLUTION, calendar, 8)
 
 
 def signature_png() -> bytes:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server.domain.work_calendar import WEEKDAYS
+from server.services import sla_settings as office_settings
 from server.services.sla_board import sla_clock
 from server.services.work_orders import create_work_order
 
@@ -49,7 +51,21 @@ def _order(world, people, priority, created_at, **kw):
     )
 
 
+def round_the_clock(people, db, response=None, resolution=None):
+    """Wall-clock SLA hours (the old 2/4/24 h) in a calendar open 24 h a day, every day."""
+    everyday = dict.fromkeys(WEEKDAYS, ["00:00", "24:00"])
+    office_settings.save_calendar(everyday, [], 8, people["manager"])
+    office_settings.save(
+        response or {"urgent": 2, "important": 4, "normal": 24},
+        resolution or {"urgent": 24, "important": 48, "normal": 72},
+        3,
+        people["manager"],
+    )
+    db.session.commit()
+
+
 def test_board_sorts_open_orders_by_time_left_with_breaches_first(client_for, world, people, db):
+    round_the_clock(people, db)
     now = datetime.now(UTC)
     breached = _order(world, people, "urgent", now - timedelta(hours=3))  # response due 1 h ago
     near = _order(world, people, "urgent", now - timedelta(minutes=100))  # 20 min left of 2 h
@@ -89,13 +105,24 @@ SETTINGS = {
 }
 
 
-def test_defaults_come_from_seed_002(client_for):
+def test_defaults_come_from_seeds_000_and_001(client_for):
     body = client_for("dispatcher").get("/api/office/sla-settings").get_json()
-    assert body["response_hours"] == {"urgent": 2.0, "important": 4.0, "normal": 24.0}
+    # Seed 001 §四3: respond to 緊急 in 15 min, 普通 in 30 min; resolve 緊急 in 4 h, 普通 in 24 h.
+    assert body["response_hours"] == {"urgent": 0.25, "important": 0.25, "normal": 0.5}
+    assert body["resolution_hours"] == {"urgent": 4.0, "important": 24.0, "normal": 24.0}
     assert body["low_rating_threshold"] == 3
+    calendar = client_for("dispatcher").get("/api/office/work-calendar").get_json()
+    # Seed 000 §二(一)2: standard working days 8:30-18:00; §二(二)1: 8 h of the next working day.
+    assert calendar["hours"] == {
+        **dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), ["08:30", "18:00"]),
+        "sat": None,
+        "sun": None,
+    }
+    assert calendar["holidays"] == [] and calendar["after_hours_response_hours"] == 8.0
 
 
-def test_a_manager_changes_the_hours_and_new_intakes_use_them(client_for):
+def test_a_manager_changes_the_hours_and_new_intakes_use_them(client_for, people, db):
+    round_the_clock(people, db)
     manager = client_for("manager")
     response = manager.put("/api/office/sla-settings", json=SETTINGS)
     assert response.status_code == 200, response.get_json()

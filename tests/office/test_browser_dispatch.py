@@ -12,6 +12,8 @@ from werkzeug.serving import make_server
 from server.extensions import db
 from server.models import WorkOrder
 
+from .test_board_and_settings import round_the_clock
+
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -50,6 +52,11 @@ def test_dispatcher_creates_an_urgent_order_assigns_it_and_sees_its_clock(live_s
     page = browser_page
     email = people["dispatcher"].email
     tech1_id = people["tech1"].id
+    # The seed's numbers (urgent: respond in 15 min, resolve in 4 h) in a calendar open round the clock,
+    # so the clocks read the same whenever the test runs.
+    round_the_clock(
+        people, db, {"urgent": 0.25, "important": 0.25, "normal": 0.5}, {"urgent": 4, "important": 24, "normal": 24}
+    )
     db.session.rollback()  # SQLite: let the server thread write (this thread must hold no transaction)
     page.goto(f"{live_server}/office/board")
     assert "/office/login" in page.url  # not signed in yet
@@ -75,8 +82,8 @@ def test_dispatcher_creates_an_urgent_order_assigns_it_and_sees_its_clock(live_s
     assert page.inner_text("#wo-technician") == "未派工"
     clock = page.locator("#wo-clock .clock")
     assert clock.get_attribute("data-kind") == "response"
-    # urgent: 2 hours to respond (shown to the minute, so just under 2 h may read "2h 00m")
-    assert re.fullmatch(r"1h 5\dm|2h 00m", clock.locator(".clock-left").inner_text())
+    # urgent: 15 minutes to respond (shown to the minute, so just under 15 min may read "0h 14m")
+    assert re.fullmatch(r"0h 1[45]m", clock.locator(".clock-left").inner_text())
 
     page.select_option("#assign select[name=technician_id]", label="王师傅")
     page.click("#assign button[type=submit]")
@@ -89,7 +96,7 @@ def test_dispatcher_creates_an_urgent_order_assigns_it_and_sees_its_clock(live_s
     assert "王师傅" in row.inner_text() and "紧急" in row.inner_text()
     left = row.locator(".clock-left")
     first = left.inner_text()
-    assert re.fullmatch(r"23h 5\dm", first)  # responded by assigning: the 24-hour resolution clock runs
+    assert re.fullmatch(r"3h 5\dm|4h 00m", first)  # responded by assigning: the 4-hour resolution clock runs
     assert "clock-ok" in row.locator(".clock").get_attribute("class")
     # The clock is live: moved past its deadline, the script turns it (and its row) red within a second.
     row.locator(".clock").evaluate("el => { el.dataset.due = new Date(Date.now() - 61000).toISOString(); }")

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from server.models import Customer, Product, WorkOrder
 
+from .helpers import seed_deadlines
+
 TICKET = re.compile(r"^SR-\d{8}-\d{4}$")
 
 
@@ -44,7 +46,9 @@ def test_a_phone_request_creates_customer_product_and_numbered_order_with_warran
     customer = db.session.scalar(sa.select(Customer).where(Customer.name == "陈静"))
     assert customer.phone == "13912345678"  # normalised, so the next call finds them
     created = datetime.fromisoformat(wo["created_at"])
-    assert datetime.fromisoformat(wo["response_due"]) - created == timedelta(hours=24)
+    response_due, resolution_due = seed_deadlines(created, "normal")  # 30 min, 24 h of working time
+    assert datetime.fromisoformat(wo["response_due"]) == response_due
+    assert datetime.fromisoformat(wo["resolution_due"]) == resolution_due
 
 
 def test_every_channel_gets_the_same_ticket_format_in_sequence(client_for):
@@ -132,12 +136,10 @@ def test_vip_customers_are_raised_one_level(client_for, world):
         priority="normal",
     )
     wo = office.post("/api/office/intake", json=body).get_json()["work_order"]
-    due = datetime.fromisoformat(wo["response_due"]) - datetime.fromisoformat(wo["created_at"])
-    assert due == timedelta(hours=4)  # normal -> important for a VIP
+    dues = lambda w: (datetime.fromisoformat(w["response_due"]), datetime.fromisoformat(w["resolution_due"]))
+    assert dues(wo) == seed_deadlines(datetime.fromisoformat(wo["created_at"]), "important")  # normal -> important
     urgent = office.post("/api/office/intake", json={**body, "priority": "urgent"}).get_json()["work_order"]
-    assert datetime.fromisoformat(urgent["response_due"]) - datetime.fromisoformat(urgent["created_at"]) == timedelta(
-        hours=2
-    )
+    assert dues(urgent) == seed_deadlines(datetime.fromisoformat(urgent["created_at"]), "urgent")
 
 
 def test_out_of_warranty_and_unknown_purchase_date(client_for):

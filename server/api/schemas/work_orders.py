@@ -1,9 +1,11 @@
 """Work-order payloads."""
 
+from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...domain.lifecycle import Status
+from ...domain.sla import schedule_warnings
 from ...models import Channel, Outcome, Priority, WorkOrderType
 from ...wire import records
 from ...wire.fields import Choice, Day, Id, Moment, PageQuery, Required, StrictSchema, Text
@@ -57,8 +59,31 @@ class AssignIn(DispatchAssignIn):
     `reason` is required for a reassignment (改派), `customer_consent` is recorded with it."""
 
 
+class WarningOut(StrictSchema):
+    code = fields.String()
+    message = fields.String()
+    params = fields.Dict()
+
+
+CLOSED = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
+
+
 class WorkOrderOut(records.WorkOrderOut):
     """A work order as a REST answer: read by the caller of the request."""
+
+    warnings = fields.Method(
+        "_warnings",
+        metadata={
+            "description": "What the office may go ahead with but should know, e.g. "
+            "`sla.appointment_after_resolution` (the appointment starts after the resolution deadline)",
+            "type": "array",
+            "items": {"type": "object"},
+        },
+    )
+
+    def _warnings(self, wo) -> list[dict]:
+        found = schedule_warnings(wo.appointment_start, wo.resolution_due, closed=wo.status in CLOSED)
+        return [{"code": w.code, "message": w.text(gettext), "params": w.params} for w in found]
 
     def viewer(self):
         """The signed-in caller, unless the view named another reader with `viewer=`."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.lifecycle import Status
 from ...domain.service_day import to_local
 from ...domain.service_day import today as local_today
-from ...domain.sla import effective_priority
+from ...domain.sla import effective_priority, queue_rank, schedule_warnings
 from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
@@ -51,6 +52,12 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         flags=flags_for(job, verifies),
         wo=wo,
         effective=effective_priority(wo.priority, wo.customer.tier),
+        sla_warnings=[
+            (w.code, w.text(gettext))
+            for w in schedule_warnings(
+                wo.appointment_start, wo.resolution_due, closed=wo.status in ("completed", "closed", "cancelled")
+            )
+        ],
         clock=None
         if wo.status in ("completed", "closed", "cancelled")
         else sla_clock(wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),
@@ -125,6 +132,8 @@ def dispatch_day():
     waiting = db.session.scalars(
         sa.select(WorkOrder).join(Customer).where(WorkOrder.status == Status.NEW.value).order_by(WorkOrder.response_due)
     ).all()
+    # Most urgent first: effective priority (VIP raised), then VIP, key, normal (seed 000 §四(一)1).
+    waiting = sorted(waiting, key=lambda wo: queue_rank(wo.priority, wo.customer.tier))
     return render_template(
         "office/dispatch.html", day=day, days=days, waiting=waiting, technicians=dispatch.technicians()
     )
