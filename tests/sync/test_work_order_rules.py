@@ -5,11 +5,20 @@ visit events are refused from a phone; van stock moves by exact quantities.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
+from server.domain.errors import Conflict, Forbidden
 from server.domain.signed_summary import summary_sha256
-from server.models import VanStock, VisitEvent, WorkOrder
+from server.models import Outcome, VanStock, VisitEvent, WorkOrder
 from server.services.sign_off import compute_summary
+from server.services.work_orders import VisitFacts, check_change
+from server.sync.schemas import VISIT_EVENT_KINDS, WorkOrderChange
 
 from .device import SimDevice
 from .test_sign_off_and_blobs import PNG, record_visit, sign_off
@@ -212,3 +221,56 @@ def test_voiding_puts_back_exactly_what_was_taken(client_for, world, db):
     assert van(db) == 2
     assert one(phone, phone.mutation("part_fitted", op="delete", entity_id=two["entity_id"]))["status"] == "applied"
     assert van(db) == 2  # voiding twice puts back once
+
+
+# ---------------------------------------------------------------- one outcome vocabulary
+
+
+def test_the_phone_offers_the_server_outcomes_and_records_each_as_a_known_event():
+    """The PWA's outcome step (visit.js OUTCOMES) is the server's Outcome, 未修复 included."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "Promise.all([import('./pwa/static/js/visit.js'), import('./pwa/static/js/i18n/zh-CN.js')])"
+        ".then(([v, zh]) => console.log(JSON.stringify([v.OUTCOMES, zh.default.outcome_not_fixed])))"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script], cwd=root, capture_output=True, text=True)
+    phone, not_fixed = json.loads(out.stdout)
+    assert set(phone) == {o.value for o in Outcome}
+    assert set(phone.values()) <= set(VISIT_EVENT_KINDS)
+    assert not_fixed == "未修复"  # the glossary's word (server/domain/glossary.py, glossary.js)
+    assert WorkOrderChange().load({"outcome": "not_fixed"}) == {"outcome": "not_fixed"}
+
+
+def test_the_rules_are_one_pure_function():
+    """`check_change` decides without a database: what the push's batch path calls with its own facts."""
+    on_site = {"status": "on_site", "outcome": "fixed"}
+    signed, declined, none = VisitFacts(signed=True), VisitFacts(declined=True), VisitFacts()
+    check_change(on_site, {"status": "completed"}, "technician", signed)
+    check_change(on_site, {"status": "completed"}, "technician", declined)
+    check_change(on_site, {"outcome": "fixed", "technician_notes": "x"}, "technician", signed)  # unchanged outcome
+    check_change(on_site, {"appointment_start": None}, "technician", none, rescheduling=True)  # the phone's 改约
+    cases = [
+        ({"status": "completed"}, "technician", none, "work_order.sign_off_required"),
+        (
+            {"status": "completed", "outcome": "awaiting_parts"},
+            "technician",
+            declined,
+            "work_order.outcome_not_completing",
+        ),
+        ({"status": "completed", "outcome": None}, "dispatcher", declined, "work_order.outcome_not_completing"),
+        ({"outcome": "not_fixed"}, "technician", signed, "work_order.outcome_sealed"),
+        ({"outcome": "not_fixed"}, "manager", signed, "work_order.outcome_sealed"),
+        ({"status": "closed"}, "technician", signed, "work_order.status_not_allowed"),
+        ({"priority": "urgent"}, "technician", none, "work_order.office_fields"),
+        ({"appointment_start": None}, "technician", none, "work_order.office_fields"),
+    ]
+    for changes, role, facts, code in cases:
+        with pytest.raises((Conflict, Forbidden)) as caught:
+            check_change(on_site, changes, role, facts)
+        assert caught.value.code == code, (changes, role)
+    # the office completes a product returned to the factory (exchanged or refunded) once signed
+    check_change(
+        {"status": "returned_to_factory", "outcome": "return_to_factory"}, {"status": "completed"}, "dispatcher", signed
+    )
