@@ -21,7 +21,7 @@ from server.domain.lifecycle import (
     check_transition,
     technician_holds,
 )
-from server.models import WorkOrder
+from server.models import VisitEvent, WorkOrder
 
 ROLES = ("technician", "dispatcher", "manager")
 ALLOWED = [(frm.value, to.value, role) for (frm, to), roles in TRANSITIONS.items() for role in sorted(roles)]
@@ -126,6 +126,15 @@ def put_in_status(db, wo_id: str, status: str, technician_id: str) -> None:
     db.session.commit()
 
 
+def ready_to_complete(db, wo_id: str) -> None:
+    """What completing needs besides the move (issue #13): an outcome that ends the visit and the
+    customer's sign-off or, as here, their recorded refusal to sign."""
+    wo = db.session.get(WorkOrder, wo_id)
+    wo.outcome = "fixed"
+    db.session.add(VisitEvent(work_order_id=wo_id, kind="sign_off_declined", data={"reason": "不愿签字"}))
+    db.session.commit()
+
+
 def status_in_db(db, wo_id: str) -> tuple[str, str | None]:
     db.session.expire_all()
     wo = db.session.get(WorkOrder, wo_id)
@@ -137,6 +146,7 @@ def test_every_allowed_move_works_through_the_api(db, client_for, people, world)
     tech1, office = client_for("tech1"), client_for("dispatcher")
     wo_id, tech_id = world["wo1"].id, people["tech1"].id
     results = {}
+    ready_to_complete(db, wo_id)
     for (frm, to), roles in TRANSITIONS.items():
         put_in_status(db, wo_id, frm.value, tech_id)
         client = tech1 if "technician" in roles else office
@@ -210,6 +220,7 @@ def test_unknown_status_value_is_422_not_409(client_for, world):
 def test_completing_records_when_and_reopening_keeps_the_technician(db, client_for, people, world):
     wo_id = world["wo1"].id
     put_in_status(db, wo_id, "on_site", people["tech1"].id)
+    ready_to_complete(db, wo_id)
     done = client_for("tech1").patch(f"/api/work-orders/{wo_id}", json={"status": "completed"}).get_json()
     assert done["status"] == "completed" and done["completed_at"]
     reopened = client_for("dispatcher").patch(f"/api/work-orders/{wo_id}", json={"status": "assigned"})

@@ -1632,8 +1632,23 @@ def test_access_ends_when_the_job_is_done(ctx):
     ).get_json()
     assert tech.get(f"/api/customers/{w['c2']}").status_code == 200
     assert tech.get(f"/api/products/{w['p2']}").status_code == 200
-    for status in ("en_route", "on_site", "completed"):
+    for status in ("en_route", "on_site"):
         assert tech.patch(f"/api/work-orders/{wo['id']}", json={"status": status}).status_code == 200
+    # Completing needs a sign-off or the customer's recorded refusal to sign (issue #13).
+    declined = {
+        "seq": 1,
+        "id": str(uuid.uuid4()),
+        "entity": "visit_event",
+        "entity_id": str(uuid.uuid4()),
+        "op": "create",
+        "fields": {"work_order_id": wo["id"], "kind": "sign_off_declined", "data": {"reason": "不愿签字"}},
+        "base_version": None,
+        "at": datetime.now(SERVICE_TZ).isoformat(),
+    }
+    body = {"device_id": str(uuid.uuid4()), "device_time": declined["at"], "mutations": [declined]}
+    assert tech.post("/api/sync/push", json=body).get_json()["results"][0]["status"] == "applied"
+    done = tech.patch(f"/api/work-orders/{wo['id']}", json={"outcome": "fixed", "status": "completed"})
+    assert done.status_code == 200
     assert tech.get(f"/api/customers/{w['c2']}").status_code == 200  # completed: still theirs
     assert office.patch(f"/api/work-orders/{wo['id']}", json={"status": "closed"}).status_code == 200
     assert tech.get(f"/api/work-orders/{wo['id']}").status_code == 404

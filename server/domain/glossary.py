@@ -136,9 +136,11 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "returned_to_factory": N_("event", "Returned to factory"),
         "awaiting_parts": N_("event", "Awaiting parts"),
         "refused": N_("event", "Refused by customer"),
+        "not_fixed": N_("event", "Not fixed"),
         "new_problem_reported": N_("event", "New problem reported"),
         "follow_up_flagged": N_("event", "Follow-up flagged"),
         "service_card_given": N_("event", "Service card given"),
+        "sign_off_declined": N_("event", "Customer declined to sign"),
         "completed": N_("event", "Completed"),
     },
     # Checklist items: the kit list before departure and the checks on entering.
@@ -235,6 +237,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
     },
     "recon_flag": {
         "unsigned_completion": N_("recon_flag", "Completed without a customer sign-off"),
+        "sign_off_declined": N_("recon_flag", "Customer declined to sign"),
         "rating_without_signature": N_("recon_flag", "Rating recorded without a signature image"),
         "sign_off_mismatch": N_("recon_flag", "Records changed after signing (hash does not verify)"),
         "late_record": N_("recon_flag", "Record completed over 4 hours after the visit"),

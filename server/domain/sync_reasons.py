@@ -38,5 +38,14 @@ REASONS: dict[str, str] = {
         "The signed summary does not match the server's records of this visit "
         "(an entry is missing or differs); sync the visit's entries and sign again."
     ),
+    "sync.office_only": M_("Only the office records a '%(kind)s' event; ask for it instead."),
+    "sync.sign_off_required": M_(
+        "Completing needs the customer's sign-off, or their refusal to sign recorded with the reason."
+    ),
+    "sync.outcome_not_completing": M_("A visit with outcome '%(outcome)s' is not completed; use its own status."),
+    "sync.van_stock_short": M_(
+        "Not applied: %(quantity)s of part %(part_number)s fitted but the van holds %(in_van)s; "
+        "sync the van stock or ask the office."
+    ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
 }

@@ -58,6 +58,7 @@ class JobFacts:
     sign_off: SignOffFacts | None = None
     parts: list[PartFacts] = field(default_factory=list)
     last_record_at: datetime | None = None
+    sign_off_declined: str | None = None  # the reason the customer gave for not signing, if recorded
 
     @property
     def is_completed(self) -> bool:

@@ -13,6 +13,7 @@ from .facts import JobFacts
 
 FLAGS = (
     "unsigned_completion",
+    "sign_off_declined",
     "rating_without_signature",
     "sign_off_mismatch",
     "late_record",
@@ -51,7 +52,12 @@ def flags_for(job: JobFacts, sign_off_verifies: bool | None) -> list[Flag]:
 
     sign_off = job.sign_off
     if job.is_completed and sign_off is None:
-        flag("unsigned_completion", outcome=job.outcome)
+        if job.sign_off_declined is not None:
+            # The customer would not sign and the technician recorded why (seed 003 §三(十一)):
+            # the job completes, and the office reviews the refusal with the technician.
+            flag("sign_off_declined", outcome=job.outcome, reason=job.sign_off_declined)
+        else:
+            flag("unsigned_completion", outcome=job.outcome)
     if sign_off is not None and not (sign_off.signature_stored and sign_off.signer_name.strip()):
         flag(
             "rating_without_signature",

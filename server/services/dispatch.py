@@ -163,13 +163,21 @@ def technician_day(technician_id: str, day: date) -> tuple[list[WorkOrder], list
 
 
 def dispatch_events(wo: WorkOrder) -> list[VisitEvent]:
-    """Reassignments and reschedules of a work order, newest first."""
+    """Reassignments, reschedules and a customer's refusal to sign (for review), newest first."""
     return list(
         db.session.scalars(
             sa.select(VisitEvent)
             .where(
                 VisitEvent.work_order_id == wo.id,
-                VisitEvent.kind.in_(("reassigned", "rescheduled", "reschedule_requested", "reassignment_requested")),
+                VisitEvent.kind.in_(
+                    (
+                        "reassigned",
+                        "rescheduled",
+                        "reschedule_requested",
+                        "reassignment_requested",
+                        "sign_off_declined",
+                    )
+                ),
             )
             .order_by(VisitEvent.created_at.desc())
         )

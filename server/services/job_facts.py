@@ -85,7 +85,7 @@ def _add_events(facts: dict[str, JobFacts], ids) -> None:
         sa.select(VisitEvent).where(
             VisitEvent.work_order_id.in_(ids),
             VisitEvent.deleted.is_(False),
-            VisitEvent.kind.in_(("arrived", "follow_up_flagged", *CONTACT_EVENTS, *END_EVENTS)),
+            VisitEvent.kind.in_(("arrived", "follow_up_flagged", "sign_off_declined", *CONTACT_EVENTS, *END_EVENTS)),
         )
     )
     for event in events:
@@ -94,6 +94,8 @@ def _add_events(facts: dict[str, JobFacts], ids) -> None:
             job.arrivals.append(when)
         elif event.kind == "follow_up_flagged":
             job.flagged.append((event.id, when))
+        elif event.kind == "sign_off_declined":
+            job.sign_off_declined = str((event.data or {}).get("reason") or "")
         elif event.kind in CONTACT_EVENTS:
             if job.first_contact_at is None or when < job.first_contact_at:
                 job.first_contact_at = when

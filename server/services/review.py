@@ -67,7 +67,7 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
         elif conflict.field == "technician_id":
             service.assign(wo, other, user)
         else:
-            setattr(wo, conflict.field, other)
+            service.update(wo, {conflict.field: other}, user)  # the seal holds here too
     conflict.resolved_at, conflict.resolved_by_id = utcnow(), user.id
     text = note.strip() if note and note.strip() else ""
     conflict.resolution = (action + (f": {text}" if text else "")) if action else text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -9,11 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import lifecycle, sla, tickets
-from ..domain.errors import M_, Conflict, Invalid
+from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import Status
 from ..domain.service_day import service_date
 from ..extensions import db
-from ..models import Customer, Product, Role, TicketCounter, User, WorkOrder, utcnow
+from ..models import Customer, CustomerSignOff, Product, Role, TicketCounter, User, VisitEvent, WorkOrder, utcnow
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -132,12 +134,165 @@ def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
     return wo
 
 
+# ---------------------------------------------------------------- one write path (issue #13)
+#
+# Every edge that changes a work order's fields (REST PATCH, the sync push, the office
+# pages, the conflict review, the CLI and seed) goes through `update` or, on the sync
+# push's batch path, the pure `check_change` with facts it has read itself.
+
+# What a technician may change on their own job (the rest is the office's); the phone's
+# 改约 also moves the appointment, recorded with its `rescheduled` event and the customer's
+# consent (seed 003 §三(一)1, §三(四)), so the sync push allows those two as well.
+TECHNICIAN_FIELDS = frozenset({"status", "technician_notes", "outcome"})
+RESCHEDULE_FIELDS = frozenset({"appointment_start", "appointment_end"})
+# Outcomes with which a visit ends `completed`; awaiting parts and return to factory have
+# their own statuses (seed 003 §三(七)1: cannot fix on site, 返厂; wrong parts, come back).
+COMPLETING_OUTCOMES = frozenset({"fixed", "refused", "not_fixed"})
+# A returned product is completed by the office once exchanged or refunded (lifecycle).
+_COMPLETES_RETURNED = frozenset({"return_to_factory"})
+# Visit events only the office writes (services/dispatch.py): a phone may ask for a
+# reassignment (`reassignment_requested`), never record one. Its own 改约 (`rescheduled`,
+# seed 003 §三(一)1 and (四): with the customer's consent) stays the technician's.
+OFFICE_ONLY_EVENTS = frozenset({"reassigned"})
+SIGN_OFF_DECLINED = "sign_off_declined"
+
+
+def check_visit_event(kind: str, role: str) -> None:
+    """Refuse a visit event only the office records (a reassignment) from a technician."""
+    if role == Role.TECHNICIAN.value and kind in OFFICE_ONLY_EVENTS:
+        raise Forbidden(
+            "visit_event.office_only",
+            M_("Only the office records a '%(kind)s' event; ask for it instead."),
+            {"kind": kind},
+            {"kind": [M_("Office only.")]},
+        )
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the visit records say that the write rules need: signed off, refusal to sign recorded."""
+
+    signed: bool = False
+    declined: bool = False
+
+
+def needs_facts(current: Mapping, changes: Mapping) -> bool:
+    """True when `check_change` looks at the visit facts (an outcome change, or completing)."""
+    return ("outcome" in changes and changes["outcome"] != current.get("outcome")) or (
+        changes.get("status") == Status.COMPLETED.value and current.get("status") != Status.COMPLETED.value
+    )
+
+
+def visit_facts(session, work_order_id: str) -> VisitFacts:
+    """Read the facts from the database (two indexed existence checks, in one query)."""
+    signed = sa.exists().where(CustomerSignOff.work_order_id == work_order_id, CustomerSignOff.deleted.is_(False))
+    declined = sa.exists().where(
+        VisitEvent.work_order_id == work_order_id,
+        VisitEvent.kind == SIGN_OFF_DECLINED,
+        VisitEvent.deleted.is_(False),
+    )
+    row = session.execute(sa.select(signed, declined)).one()
+    return VisitFacts(bool(row[0]), bool(row[1]))
+
+
+def check_change(
+    current: Mapping, changes: Mapping, role: str, facts: VisitFacts, *, rescheduling: bool = False
+) -> None:
+    """The rules of a work-order change, pure: role, seal, lifecycle, completion. Raises a domain error.
+
+    `current` holds the order's values (at least `status` and `outcome`), `changes` the new
+    values of the fields sent; `rescheduling` lets a technician move the appointment (the phone's 改约).
+    """
+    if role == Role.TECHNICIAN.value:
+        forbidden = sorted(set(changes) - TECHNICIAN_FIELDS - (RESCHEDULE_FIELDS if rescheduling else set()))
+        if forbidden:
+            raise Forbidden(
+                "work_order.office_fields",
+                M_("Technicians may not change these fields."),
+                {"fields": ", ".join(forbidden)},
+                {f: [M_("Office only.")] for f in forbidden},
+            )
+    status = current.get("status")
+    outcome = changes.get("outcome", current.get("outcome"))
+    if "outcome" in changes and changes["outcome"] != current.get("outcome") and facts.signed:
+        # The outcome is part of what the customer signed (domain/signed_summary.py).
+        raise Conflict(
+            "work_order.outcome_sealed",
+            M_("The customer has signed off this visit; its outcome can no longer change."),
+            fields={"outcome": [M_("Sealed by the customer's signature.")]},
+        )
+    target = changes.get("status", status)
+    if target != status:
+        try:
+            lifecycle.check_transition(status, target, role)
+        except lifecycle.TransitionError as exc:
+            raise Conflict(exc.code, exc.message, exc.params, {"status": [exc.message]}) from exc
+        if target == Status.COMPLETED.value:
+            _check_completion(status, outcome, facts)
+
+
+def _check_completion(status: str, outcome: str | None, facts: VisitFacts) -> None:
+    # Seed 003 §三(十一): the customer rates and signs the form at completion; a customer
+    # who will not sign leaves a recorded refusal with its reason, reviewed by the office.
+    allowed = COMPLETING_OUTCOMES | (_COMPLETES_RETURNED if status == Status.RETURNED_TO_FACTORY.value else set())
+    if outcome not in allowed:
+        raise Conflict(
+            "work_order.outcome_not_completing",
+            M_("A visit with outcome '%(outcome)s' is not completed; use its own status."),
+            {"outcome": outcome or "-"},
+            {"outcome": [M_("Fixed, not fixed or refused by the customer completes a visit.")]},
+        )
+    if not (facts.signed or facts.declined):
+        raise Conflict(
+            "work_order.sign_off_required",
+            M_("Completing needs the customer's sign-off, or their refusal to sign recorded with the reason."),
+            fields={"status": [M_("No sign-off and no recorded refusal to sign.")]},
+        )
+
+
+def update(wo: WorkOrder, changes: dict, actor: User, expected_version: int | None = None) -> WorkOrder:
+    """Change a work order's fields for `actor`: version, role, seal, lifecycle and completion checked here."""
+    if expected_version is not None and expected_version != wo.version:
+        raise Conflict(
+            "work_order.stale_version",
+            M_("Work order changed since version %(expected)s (now %(version)s); reload and retry."),
+            {"expected": expected_version, "version": wo.version},
+            {"version": [M_("Current version is %(version)s.")]},
+        )
+    changes = dict(changes)
+    current = {"status": wo.status, "outcome": wo.outcome}
+    facts = visit_facts(db.session, wo.id) if needs_facts(current, changes) else VisitFacts()
+    check_change(current, changes, actor.role, facts)
+    status = changes.pop("status", None)
+    if status and status != wo.status:
+        _set_status(wo, status)
+    priority = changes.pop("priority", None)
+    if priority and priority != wo.priority:
+        reprioritise(wo, priority)
+    for field, value in changes.items():
+        setattr(wo, field, value)
+    if wo.appointment_start and wo.appointment_end and wo.appointment_end <= wo.appointment_start:
+        # The schema checks a window sent whole; this catches one end moved past the other.
+        raise Invalid(
+            "work_order.appointment_order",
+            M_("Invalid input in: appointment_end"),
+            fields={"appointment_end": [M_("Must be after appointment_start.")]},
+        )
+    return wo
+
+
 def change_status(wo: WorkOrder, target: str, actor: User) -> None:
     """Move along the lifecycle, or raise Conflict saying which moves are allowed."""
-    try:
-        lifecycle.check_transition(wo.status, target, actor.role)
-    except lifecycle.TransitionError as exc:
-        raise Conflict(exc.code, exc.message, exc.params, {"status": [exc.message]}) from exc
+    if target == wo.status:
+        return
+    current = {"status": wo.status, "outcome": wo.outcome}
+    changes = {"status": target}
+    facts = visit_facts(db.session, wo.id) if needs_facts(current, changes) else VisitFacts()
+    check_change(current, changes, actor.role, facts)
+    _set_status(wo, target)
+
+
+def _set_status(wo: WorkOrder, target: str) -> None:
     if target == Status.ASSIGNED.value and not wo.technician_id:
         raise Conflict(
             "assign.technician_required",

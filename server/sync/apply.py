@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
+from ..domain.errors import DomainError
 from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
 from ..domain.signed_summary import summary_sha256
@@ -38,6 +39,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
+from ..services import work_orders
 from ..services.sign_off import compute_summary, sign_off_of
 from . import changelog
 from .bulk import insert_rows
@@ -201,9 +203,14 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
     if m["base_version"] is None:
         raise MutationRejected("sync.base_version_required", {}, {"base_version": ["Required for update."]})
     wo = _visible_work_order(session, user, m["entity_id"], lock=True)
-    if "outcome" in proposed and proposed["outcome"] != wo.outcome and sign_off_of(session, wo.id):
-        raise MutationRejected("sync.outcome_sealed", {}, {"outcome": ["Sealed by the customer's signature."]})
     current = {name: getattr(wo, name) for name in proposed}
+    state = {"status": wo.status, "outcome": wo.outcome}
+    facts = work_orders.VisitFacts()
+    if work_orders.needs_facts(state, proposed):  # an outcome change or completing: two existence checks
+        facts = work_orders.visit_facts(session, wo.id)
+        # The seal first, on what the device sent (the merge below may settle it otherwise).
+        if "outcome" in proposed and proposed["outcome"] != wo.outcome and facts.signed:
+            raise MutationRejected("sync.outcome_sealed", {}, {"outcome": ["Sealed by the customer's signature."]})
     merged = merge_work_order(
         current, wo.field_versions or {}, m["base_version"], proposed, user.role, wo.field_writers or {}, device.id
     )
@@ -213,6 +220,11 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
             raise MutationRejected(f"sync.{refusal.code.split('.', 1)[1]}", refusal.params, merged.errors)
         reasons = "; ".join(e for errs in merged.errors.values() for e in errs)
         raise MutationRejected("sync.not_applied", {"reasons": reasons}, merged.errors)
+    try:
+        # The one set of work-order rules (services/work_orders.py), on what the merge keeps.
+        work_orders.check_change(state, merged.changes, user.role, facts, rescheduling=True)
+    except DomainError as exc:
+        raise _rejection(exc) from exc
     if merged.changes.get("status") == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
     for name, value in merged.changes.items():
@@ -248,12 +260,36 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
     return Applied("merged" if conflict else "applied", wo.version, conflict)
 
 
+# The work-order service's refusals (services/work_orders.py) as sync reason codes.
+FROM_SERVICE = {
+    "work_order.outcome_sealed": "sync.outcome_sealed",
+    "work_order.status_not_allowed": "sync.status_not_allowed",
+    "work_order.status_not_for_role": "sync.status_not_for_role",
+    "work_order.sign_off_required": "sync.sign_off_required",
+    "work_order.outcome_not_completing": "sync.outcome_not_completing",
+    "visit_event.office_only": "sync.office_only",
+}
+
+
+def _rejection(exc: DomainError) -> MutationRejected:
+    """A service's domain error as a sync rejection with its reason code (else `sync.not_applied`)."""
+    code = FROM_SERVICE.get(exc.code)
+    if code is not None:
+        return MutationRejected(code, exc.params, exc.fields or {})
+    return MutationRejected("sync.not_applied", {"reasons": exc.text()}, exc.fields or {})
+
+
 # ---------------------------------------------------------------- visit records
 
 
 def _create_visit_record(session: Session, user: User, device: Device, m: dict) -> Applied:
     entity = m["entity"]
     data = _load(_create_schemas[entity], m["fields"])
+    if entity == "visit_event":
+        try:
+            work_orders.check_visit_event(data["kind"], user.role)  # office-only kinds (dispatch.py's)
+        except DomainError as exc:
+            raise _rejection(exc) from exc
     model = MODEL_BY_ENTITY[entity]
     batch = _batch(session)
     # On the fast path only this batch is checked here: a clash with an older record breaks the insert.
@@ -271,6 +307,8 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         signed = batch.signed[wo.id] or None
     if signed and (entity in SEALED_ENTITIES or (entity == "diagnosis" and data["customer_visible"])):
         raise MutationRejected("sync.sealed", {}, {"work_order_id": ["Sealed by the customer's signature."]})
+    if signed and entity == "visit_event" and data["kind"] == work_orders.SIGN_OFF_DECLINED:
+        raise MutationRejected("sync.already_signed", {}, {"work_order_id": ["Already signed off."]})
     _check_references(session, user, entity, data)
     if entity == "sign_off":
         if batch is not None:
@@ -293,7 +331,14 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
 
 
 def _take_from_van(session: Session, technician_id: str, part_number: str, quantity: int) -> None:
-    """A fitted part leaves the technician's van (a voided one goes back); never below zero."""
+    """A fitted part leaves the technician's van (a voided one goes back), by exact quantities.
+
+    Fitting more than the van holds is refused, not clamped (issue #13): the phone prices
+    and fits from its synced copy of the van, so a shortfall means a stale copy or a part
+    that came from elsewhere, which the office must see in the rejected entries rather
+    than as stock silently lost; and a void then puts back exactly what was taken.
+    A part the van does not stock (no row) is not tracked, as before.
+    """
     batch = _batch(session)
     key = (technician_id, part_number)
     if batch is not None and key in batch.van:
@@ -307,8 +352,15 @@ def _take_from_van(session: Session, technician_id: str, part_number: str, quant
         )
         if batch is not None:
             batch.van[key] = stock
-    if stock is not None:
-        stock.quantity = max(0, stock.quantity - quantity)
+    if stock is None:
+        return
+    if quantity > stock.quantity:
+        raise MutationRejected(
+            "sync.van_stock_short",
+            {"part_number": part_number, "quantity": quantity, "in_van": stock.quantity},
+            {"fields": {"quantity": [f"The van holds {stock.quantity}."]}},
+        )
+    stock.quantity -= quantity
 
 
 def _check_references(session: Session, user: User, entity: str, data: dict) -> None:

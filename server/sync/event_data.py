@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain.errors import M_
 from ..models import Outcome
-from ..wire.fields import Choice, Id, Moment, Money, StrictSchema, Text
+from ..wire.fields import Choice, Id, Moment, Money, Required, StrictSchema, Text
 
 UNKNOWN_KEY = M_("Not a field of this kind of event.")
 NOT_AN_OBJECT = M_("Event data must be an object of the event kind's fields.")
@@ -72,6 +72,12 @@ class Reassigned(StrictSchema):
     to_technician_id = Id(allow_none=True)
 
 
+class SignOffDeclined(StrictSchema):
+    """The customer will not sign (seed 003 §三(十一)): the reason is required; the office reviews it."""
+
+    reason = Required(2000)
+
+
 class FollowUpFlagged(StrictSchema):
     due = Moment(allow_none=True)
     outcome = Choice(Outcome, allow_none=True)
@@ -91,12 +97,18 @@ SCHEMAS: dict[str, Schema] = {
     "rescheduled": Rescheduled(),
     "reassigned": Reassigned(),
     "follow_up_flagged": FollowUpFlagged(),
+    "sign_off_declined": SignOffDeclined(),
 }
+
+# Kinds whose data must be there (the refusal to sign needs its reason).
+DATA_REQUIRED = frozenset({"sign_off_declined"})
 
 
 def check(kind: str, data) -> None:
     """Raise ValidationError({"data": ...}) unless `data` fits the event `kind` (kind itself checked elsewhere)."""
     if data is None:
+        if kind in DATA_REQUIRED:
+            raise ValidationError({"data": {"reason": [M_("Missing data for required field.")]}})
         return
     if not isinstance(data, dict):
         raise ValidationError({"data": [NOT_AN_OBJECT]})

@@ -226,9 +226,11 @@ VISIT_EVENT_KINDS = (
     "returned_to_factory",
     "awaiting_parts",
     "refused",
+    "not_fixed",
     "new_problem_reported",
     "follow_up_flagged",
     "service_card_given",
+    "sign_off_declined",
     "completed",
 )
 

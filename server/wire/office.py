@@ -295,7 +295,14 @@ class ReconciliationOut(StrictSchema):
 class ReviewIn(StrictSchema):
     work_order_id = Id(required=True)
     flag = Choice(
-        ["unsigned_completion", "rating_without_signature", "sign_off_mismatch", "late_record", "part_without_serial"],
+        [
+            "unsigned_completion",
+            "sign_off_declined",
+            "rating_without_signature",
+            "sign_off_mismatch",
+            "late_record",
+            "part_without_serial",
+        ],
         required=True,
     )
     note = Required(2000)

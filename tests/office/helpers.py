@@ -144,9 +144,12 @@ def sync_completed_visit(
     ratings: tuple[int, int] | None = (5, 5),
     part_serial: str | None = "PCB-SN-0001",
     complete: bool = True,
+    declined: str | None = None,
 ) -> None:
     """A whole visit as the PWA syncs it: on the way, arrived, diagnosis, part, fee, outcome,
-    the customer's sign-off (unless ratings is None) and completion."""
+    the customer's sign-off (unless ratings is None; `declined`: their refusal with this reason)
+    and completion. With neither, the push cannot complete it (issue #13): the completion is
+    written to the database as one from before that rule, for the reconciliation's flag."""
     finished = finished or arrived + timedelta(hours=1)
     phone.update(wo_id, status="en_route", when=arrived - timedelta(minutes=30))
     phone.event(wo_id, "departed", when=arrived - timedelta(minutes=30))
@@ -211,7 +214,15 @@ def sync_completed_visit(
                 when=finished,
             )
         )
+    if declined is not None:
+        phone.event(wo_id, "sign_off_declined", when=finished, data={"reason": declined})
     if complete:
         phone.event(wo_id, "completed", when=finished)
-        phone.update(wo_id, status="completed", when=finished)
+        if ratings is None and declined is None:
+            db.session.expire_all()
+            wo = db.session.get(WorkOrder, wo_id)
+            wo.status, wo.completed_at = "completed", finished
+            db.session.commit()
+        else:
+            phone.update(wo_id, status="completed", when=finished)
     db.session.expire_all()

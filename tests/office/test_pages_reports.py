@@ -70,6 +70,26 @@ def test_reconciliation_page_flags_a_missing_sign_off_and_takes_a_review(app, pe
     assert "已联系技术员补签" in page.get("/office/reconciliation").get_data(as_text=True)
 
 
+def test_a_refusal_to_sign_completes_and_goes_to_the_office_for_review(app, people, world, db, client_for):
+    wo = _visit(db, world, client_for, ratings=None, declined="客户说要等家人回来再签")
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, wo.id).status == "completed"
+    page = signed_in(app, people)
+    html = page.get("/office/reconciliation").get_data(as_text=True)
+    assert f'data-ticket="{wo.ticket_no}" data-flag="sign_off_declined"' in html
+    assert "unsigned_completion" not in html  # the refusal is recorded: not a missing signature
+    assert "客户拒绝签字" in html and "客户说要等家人回来再签" in html
+    detail = page.get(f"/office/work-orders/{wo.id}").get_data(as_text=True)
+    assert '<li data-kind="sign_off_declined">' in detail and "客户说要等家人回来再签" in detail
+    assert re.search(r'id="wo-flags">.*客户拒绝签字', detail, re.S)
+    response = page.submit(
+        "/office/reconciliation",
+        "/office/reconciliation/reviews",
+        {"work_order_id": wo.id, "flag": "sign_off_declined", "note": "已回访，客户确认维修完成"},
+    )
+    assert response.status_code == 302
+
+
 def test_kpi_page_shows_the_synced_visit_and_links_charts_and_csv(app, people, world, db, client_for):
     _visit(db, world, client_for, ratings=(4, 5))
     page = signed_in(app, people, "manager")

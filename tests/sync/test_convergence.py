@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.models import ChecklistAnswer, MutationRecord, PartFitted, VisitEvent, WorkOrder
+from server.models import ChecklistAnswer, MutationRecord, PartFitted, VanStock, VisitEvent, WorkOrder
 from server.services.work_orders import create_work_order
 
 from .device import SimDevice
@@ -109,6 +109,8 @@ def test_random_interleavings_converge_to_each_mutation_once(client_for, world, 
         },
         people["dispatcher"],
     )
+    # Enough in the van for every fitted part drawn (fitting more than it holds is refused).
+    db.session.execute(sa.update(VanStock).values(quantity=1000))
     db.session.commit()
     n_phones = data.draw(st.integers(2, 4), label="phones")
     tech = client_for("tech1")

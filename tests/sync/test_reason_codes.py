@@ -17,6 +17,7 @@ import pytest
 
 from server import i18n_tools
 from server.domain import lifecycle
+from server.sync.apply import FROM_SERVICE
 from server.sync.reasons import REASONS, MutationRejected
 
 from .device import SimDevice
@@ -34,6 +35,8 @@ def raised_codes() -> set[str]:
     # a refused status move is rejected as sync.<the lifecycle's code without its prefix>
     source = (ROOT / "server" / "domain" / "lifecycle.py").read_text(encoding="utf-8")
     codes |= {"sync." + code.split(".", 1)[1] for code in re.findall(r'TransitionError\(\s*"([a-z_.]+)"', source)}
+    # the work-order service's refusals, as the push words them
+    codes |= set(FROM_SERVICE.values())
     return codes
 
 

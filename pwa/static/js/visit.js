@@ -23,6 +23,7 @@ export const OUTCOMES = {
   return_to_factory: "returned_to_factory",
   awaiting_parts: "awaiting_parts",
   refused: "refused",
+  not_fixed: "not_fixed", // 未修复: the server's outcome vocabulary (server/models Outcome), one for one
 };
 
 /** Work-order status once the visit is completed, by outcome. */
@@ -74,7 +75,7 @@ export function stepsDone(wo, records) {
     quote: !!consentedQuote(records) || has(records, "escalated"),
     checks: has(records, "test_run_ok") && has(records, "training_done"),
     outcome: !!wo.outcome,
-    handover: any("sign_off"),
+    handover: any("sign_off") || has(records, "sign_off_declined"),
     complete: has(records, "completed"),
   };
 }

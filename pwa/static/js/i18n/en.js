@@ -114,7 +114,9 @@ export default {
   service_card: "Service card", service_card_hint: "Give the service card: for anything later, call the company's service number (never a personal phone).",
   service_card_given: "Service card given", follow_up: "Follow-up needed", follow_up_hint: "Not fully fixed: call the customer back in {hours} hours.",
   flag_follow_up: "Flag a follow-up", follow_up_flagged: "Follow-up flagged", follow_up_note: "Outcome: {outcome}; follow up.",
-  complete_job: "Complete the job", job_completed: "Job completed", complete_needs_outcome: "Record the outcome first.", complete_needs_signoff: "Get the customer's signature first.",
+  complete_job: "Complete the job", job_completed: "Job completed", complete_needs_outcome: "Record the outcome first.", complete_needs_signoff: "Get the customer's signature first, or record their refusal to sign with the reason.",
+  decline_hint: "If the customer will not sign, record why and the job can be completed; the office reviews it.", decline_reason: "Why the customer will not sign", decline_reason_required: "Give the reason the customer will not sign.",
+  record_decline: "Record the refusal to sign", sign_off_declined_notice: "The customer declined to sign. Reason: {reason}. The office reviews it; the job can be completed.",
 
   conn_server: "Server unreachable", conn_refused: "Sync failed",
   error_offline: "No network. Entries are kept on this phone and sent when it is back.",
@@ -163,5 +165,9 @@ export default {
   "reason.sync.blob_missing": "The photo or signature file is not uploaded yet: sync to upload it, then resend this record.",
   "reason.sync.already_signed": "This visit already has the customer's sign-off.",
   "reason.sync.summary_mismatch": "The signed summary does not match the server's records of this visit (an entry is missing or differs); sync the visit's entries and sign again.",
+  "reason.sync.office_only": "Only the office records a '{kind}' event; ask for it instead.",
+  "reason.sync.sign_off_required": "Completing needs the customer's sign-off, or their refusal to sign recorded with the reason.",
+  "reason.sync.outcome_not_completing": "A visit with outcome '{outcome}' is not completed; use its own status.",
+  "reason.sync.van_stock_short": "Not applied: {quantity} of part {part_number} fitted but the van holds {in_van}; sync the van stock or ask the office.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
 };

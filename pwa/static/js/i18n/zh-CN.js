@@ -114,7 +114,9 @@ export default {
   service_card: "服务名片", service_card_hint: "赠送服务名片：以后有需要请拨打公司服务电话（不留个人电话）。",
   service_card_given: "已赠送服务名片", follow_up: "需要回访", follow_up_hint: "未彻底修复：{hours} 小时后回访客户。",
   flag_follow_up: "标记回访", follow_up_flagged: "已标记回访", follow_up_note: "结果：{outcome}，需回访。",
-  complete_job: "完成服务单", job_completed: "服务单已完成", complete_needs_outcome: "请先记录维修结果。", complete_needs_signoff: "请先让客户签名确认。",
+  complete_job: "完成服务单", job_completed: "服务单已完成", complete_needs_outcome: "请先记录维修结果。", complete_needs_signoff: "请先让客户签名确认，或记录客户拒绝签字及原因。",
+  decline_hint: "客户不愿签字时，记录原因后可以完工；此记录会交客服复核。", decline_reason: "拒绝签字的原因", decline_reason_required: "请填写客户拒绝签字的原因。",
+  record_decline: "记录拒绝签字", sign_off_declined_notice: "客户拒绝签字，原因：{reason}。此记录会交客服复核，可以完工。",
 
   conn_server: "服务器无法连接", conn_refused: "同步失败",
   error_offline: "没有网络。记录已保存在手机上，联网后自动同步。",
@@ -163,5 +165,9 @@ export default {
   "reason.sync.blob_missing": "照片或签名文件还没有上传：请先同步上传文件，再重发这条记录。",
   "reason.sync.already_signed": "本次上门已有客户签字。",
   "reason.sync.summary_mismatch": "签字的摘要与服务器上本次上门的记录不符（有条目缺失或不同）；请先同步本次上门的全部条目，再重新签字。",
+  "reason.sync.office_only": "“{kind}”只能由客服/调度记录；请在手机上提出申请。",
+  "reason.sync.sign_off_required": "完工须有客户签字，或记录客户拒绝签字及原因。",
+  "reason.sync.outcome_not_completing": "处理结果为“{outcome}”的上门不算完工；请用对应的状态。",
+  "reason.sync.van_stock_short": "未应用：配件 {part_number} 记为更换 {quantity} 个，但车载库存只有 {in_van} 个；请同步车载库存或联系客服。",
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
 };

@@ -18,13 +18,15 @@ export async function render(ctx) {
   const cardGiven = has(records, "service_card_given");
   const flagged = has(records, "follow_up_flagged");
   const completed = has(records, "completed");
+  // Completion needs the customer's signature or their recorded refusal to sign (seed 003 §三(十一)).
+  const declined = has(records, "sign_off_declined");
   const followUp = needsFollowUp(wo);
   const flag = () => recordVisit(wo.id, "visit_event", {
     kind: "follow_up_flagged",
     note: t("follow_up_note", { outcome: t(`outcome_${wo.outcome}`) }),
     data: { due: isoWithOffset(new Date(Date.now() + FOLLOW_UP_HOURS * 3600 * 1000)), outcome: wo.outcome },
   });
-  const blockers = [!wo.outcome && t("complete_needs_outcome"), !signed && t("complete_needs_signoff")].filter(Boolean);
+  const blockers = [!wo.outcome && t("complete_needs_outcome"), !signed && !declined && t("complete_needs_signoff")].filter(Boolean);
   return stepPage(bundle, "complete",
     h("div", { class: "card", id: "service-card" },
       h("h2", {}, t("service_card")),

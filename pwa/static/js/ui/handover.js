@@ -10,6 +10,7 @@ import { get } from "../db.js";
 import { formValues, h } from "./dom.js";
 import { feeTable } from "./quote.js";
 import { act, field, loadJob } from "./visitkit.js";
+import { events } from "../visit.js";
 
 function summaryView(summary, names, loc) {
   const tc = (k, p) => t(k, p, loc);
@@ -82,6 +83,16 @@ export async function render(ctx) {
       h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/outcome` }, t("step_outcome")));
   }
 
+  const declined = events(records, "sign_off_declined").at(-1);
+  if (declined) {
+    // The customer would not sign: the refusal and its reason go to the office for review.
+    document.body.classList.remove("customer-mode");
+    return h("section", { class: "screen", id: "handover" },
+      h("h1", { tabindex: "-1" }, t("event_sign_off_declined")),
+      h("p", { class: "warnbox", id: "sign-off-declined" }, t("sign_off_declined_notice", { reason: declined.data?.reason || "" })),
+      back);
+  }
+
   // The summary is fixed at the moment it is shown: what is hashed is what was seen.
   const summary = buildSummary(wo, records);
   const canvas = h("canvas", { id: "signature-pad", "aria-label": tc("signature_label") });
@@ -136,10 +147,29 @@ export async function render(ctx) {
     }, { blob: { sha256: sha, type: "image/png", bytes } }), { button: form.querySelector("#signoff-submit") });
   });
 
+  // The technician's way out when the customer will not sign: the reason is required [003 §三(十一)].
+  const declineError = h("p", { class: "error", role: "alert", id: "decline-error" });
+  const decline = h("form", { class: "card", id: "decline-form" },
+    h("p", { class: "note" }, t("decline_hint")),
+    field("reason", t("decline_reason"), { multiline: true, id: "f-decline-reason", maxlength: 2000 }),
+    declineError,
+    h("button", { type: "submit", class: "btn block", id: "decline-submit" }, t("record_decline")));
+  decline.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const reason = formValues(decline).reason.trim();
+    if (!reason) return (declineError.textContent = t("decline_reason_required"));
+    declineError.textContent = "";
+    return act(ctx, async () => recordVisit(wo.id, "visit_event", { kind: "sign_off_declined", note: reason, data: { reason } }),
+      { button: decline.querySelector("#decline-submit") });
+  });
+
   return h("section", { class: "screen", id: "handover", lang: loc },
     h("h1", { tabindex: "-1" }, tc("handover_title")),
     h("p", { class: "note" }, tc("handover_hint")),
     summaryView(summary, names, loc),
     form,
+    h("details", { class: "decline", id: "decline" },
+      h("summary", { id: "decline-open" }, t("event_sign_off_declined")),
+      decline),
     h("a", { class: "btn block", href: `/app/jobs/${wo.id}`, id: "leave-handover" }, t("back_to_technician")));
 }

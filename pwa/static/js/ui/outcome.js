@@ -1,5 +1,5 @@
 // Step 10: the outcome: fixed, return to factory (the customer signs at hand-over),
-// awaiting parts, or refused. Sealed once the customer has signed.
+// awaiting parts, refused, or not fixed (未修复). Sealed once the customer has signed.
 
 import { recordVisit, updateWorkOrder } from "../records.js";
 import { t } from "../i18n.js";
