@@ -121,6 +121,16 @@ def from_environment() -> dict:
         # SLA clocks per priority, in hours (seed 002: urgent 2 h, important 4 h, normal 24 h).
         "SLA_RESPONSE_HOURS": _sla_hours("SLA_RESPONSE_HOURS", {"urgent": 2, "important": 4, "normal": 24}),
         "SLA_RESOLUTION_HOURS": _sla_hours("SLA_RESOLUTION_HOURS", {"urgent": 24, "important": 48, "normal": 72}),
+        # Device times (server/domain/device_time.py): a pushed time, corrected by the push's clock
+        # offset, may lie this far beyond the server's receipt (network delay in the measurement,
+        # clock drift while offline) or before the work order existed; further is refused or flagged.
+        "DEVICE_TIME_TOLERANCE_SECONDS": int(os.environ.get("DEVICE_TIME_TOLERANCE_SECONDS", 300)),
+        # On-time arrival, one rule for the phone (which asks for the apology) and the KPIs: at the
+        # appointment time, plus this many minutes. Seed 003 §三(三)2 and §三(四)3: arrive 5-10 minutes
+        # early (按商定时间或提前5分钟到达), and later than the agreed time is late and needs an apology
+        # (未按商定时间到达,应首先向顾客道歉), so 0. Phone clock drift no longer needs a grace: the
+        # KPIs count from corrected device times.
+        "ON_TIME_GRACE_MINUTES": int(os.environ.get("ON_TIME_GRACE_MINUTES", 0)),
         "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
         # Fee schedule handed to the PWA for quotes out of warranty (yuan, two decimals).
         "FEE_SCHEDULE": {

@@ -39,4 +39,8 @@ REASONS: dict[str, str] = {
         "(an entry is missing or differs); sync the visit's entries and sign again."
     ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
+    "sync.time_in_future": M_(
+        "The time of this entry (%(at)s) is later than the server received it, even after correcting "
+        "for the phone's clock; check the phone's date and time and record it again."
+    ),
 }

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..domain.device_time import clock_offset
 from ..domain.errors import M_, Conflict, Forbidden
 from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
-from .apply import BATCH, BatchCache, apply_mutation
+from .apply import BATCH, CLOCK, BatchCache, PushClock, apply_mutation
 from .bulk import insert_ignore
 from .reasons import MutationRejected
 
@@ -118,6 +119,9 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     # together at the end; the savepoint path flushes each mutation so a bad one is isolated.
     batch = None if savepoints else BatchCache(session, user, mutations)
     session.info[BATCH] = batch
+    # The device's clock, measured at this push: every device time in it is corrected by it.
+    offset = clock_offset(body["device_time"], received_at)
+    session.info[CLOCK] = PushClock(offset, received_at)
     try:
         with session.no_autoflush if batch else nullcontext():
             last_seq = device.last_seq
@@ -132,11 +136,12 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
             device.last_seq = last_seq  # (returned from the local: reading the row after commit reloads it)
             if batch is not None:
                 batch.flush(session)
-        device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
+        device.clock_offset_ms = int(offset.total_seconds() * 1000)
         device.last_push_at = received_at
         session.commit()
     finally:
         session.info.pop(BATCH, None)
+        session.info.pop(CLOCK, None)
     return PushOutcome(last_seq, results)
 
 

@@ -35,6 +35,10 @@ test("late arrival, follow-up and today's order", () => {
   assert.equal(isLate(wo, new Date("2026-11-23T10:05:00+08:00")), true);
   assert.equal(isLate(wo, new Date("2026-11-23T09:52:00+08:00")), false);
   assert.equal(isLate({}, new Date()), false);
+  // the server's grace (shell config on_time_grace_minutes), the same rule as the KPIs'
+  assert.equal(isLate(wo, new Date("2026-11-23T10:00:30+08:00")), true);
+  assert.equal(isLate(wo, new Date("2026-11-23T10:04:00+08:00"), 5), false);
+  assert.equal(isLate(wo, new Date("2026-11-23T10:05:01+08:00"), 5), true);
   assert.equal(needsFollowUp({ outcome: "fixed" }), false);
   assert.equal(needsFollowUp({ outcome: "awaiting_parts" }), true);
   assert.equal(needsFollowUp({ outcome: null }), false);

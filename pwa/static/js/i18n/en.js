@@ -164,4 +164,5 @@ export default {
   "reason.sync.already_signed": "This visit already has the customer's sign-off.",
   "reason.sync.summary_mismatch": "The signed summary does not match the server's records of this visit (an entry is missing or differs); sync the visit's entries and sign again.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
+  "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
 };

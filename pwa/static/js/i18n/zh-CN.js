@@ -164,4 +164,5 @@ export default {
   "reason.sync.already_signed": "本次上门已有客户签字。",
   "reason.sync.summary_mismatch": "签字的摘要与服务器上本次上门的记录不符（有条目缺失或不同）；请先同步本次上门的全部条目，再重新签字。",
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
+  "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",
 };

@@ -41,8 +41,8 @@ export async function render(ctx) {
       }, { id: "depart", primary: !departed, disabled: !!departed }),
       actionButton(ctx, arrived ? t("arrived_at", { time: time(arrived.at) }) : t("arrive"), async () => {
         const now = new Date();
-        const lateNow = isLate(wo, now);
-        const minutes = lateNow ? Math.round((now - new Date(wo.appointment_start)) / 60000) : 0;
+        const lateNow = isLate(wo, now, ctx.app.config.on_time_grace_minutes || 0);
+        const minutes = lateNow ? Math.ceil((now - new Date(wo.appointment_start)) / 60000) : 0;
         await recordVisit(wo.id, "visit_event", { kind: "arrived", data: { late: lateNow, minutes_late: minutes } }, { at: now });
         if (wo.status === "en_route") await updateWorkOrder(wo.id, { status: "on_site" });
       }, { id: "arrive", primary: !!departed && !arrived, disabled: !departed || !!arrived })),
