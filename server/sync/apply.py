@@ -68,6 +68,12 @@ class PushClock:
 
     offset: timedelta  # device_time - received_at
     received_at: datetime
+    tolerance: timedelta  # server/config.py DEVICE_TIME_TOLERANCE_SECONDS, read once per push
+
+    @classmethod
+    def measured(cls, device_time_: datetime, received_at: datetime) -> PushClock:
+        tolerance = timedelta(seconds=current_app.config.get("DEVICE_TIME_TOLERANCE_SECONDS", 300))
+        return cls(device_time.clock_offset(device_time_, received_at), received_at, tolerance)
 
 
 _UUID = re.compile(UUID_RE)
@@ -326,9 +332,9 @@ def _trusted_time(session: Session, at: datetime, wo: WorkOrder) -> device_time.
     """
     clock: PushClock | None = session.info.get(CLOCK)
     if clock is None:  # applied outside a push (tests, tools): no offset measured
-        clock = PushClock(timedelta(0), utcnow())
-    tolerance = timedelta(seconds=current_app.config.get("DEVICE_TIME_TOLERANCE_SECONDS", 300))
-    judged = device_time.judge(at, clock.offset, wo.created_at, clock.received_at, tolerance)
+        now = utcnow()
+        clock = PushClock.measured(now, now)
+    judged = device_time.judge(at, clock.offset, wo.created_at, clock.received_at, clock.tolerance)
     if judged.in_future:
         raise MutationRejected(
             "sync.time_in_future",

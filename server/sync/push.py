@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..domain.device_time import clock_offset
 from ..domain.errors import M_, Conflict, Forbidden
 from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..extensions import db
@@ -120,8 +119,7 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     batch = None if savepoints else BatchCache(session, user, mutations)
     session.info[BATCH] = batch
     # The device's clock, measured at this push: every device time in it is corrected by it.
-    offset = clock_offset(body["device_time"], received_at)
-    session.info[CLOCK] = PushClock(offset, received_at)
+    clock = session.info[CLOCK] = PushClock.measured(body["device_time"], received_at)
     try:
         with session.no_autoflush if batch else nullcontext():
             last_seq = device.last_seq
@@ -136,7 +134,7 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
             device.last_seq = last_seq  # (returned from the local: reading the row after commit reloads it)
             if batch is not None:
                 batch.flush(session)
-        device.clock_offset_ms = int(offset.total_seconds() * 1000)
+        device.clock_offset_ms = int(clock.offset.total_seconds() * 1000)
         device.last_push_at = received_at
         session.commit()
     finally:
