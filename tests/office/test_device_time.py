@@ -206,3 +206,18 @@ def test_kpis_are_never_negative_for_any_interleaving_of_times(created, delays, 
         assert rate is None or 0 <= rate <= 1
     for trusted in (contact, arrival, signed):
         assert trusted is None or trusted >= created
+
+
+def test_the_plausible_window_and_its_tolerance():
+    created = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    received = created + timedelta(hours=5)
+    five = timedelta(minutes=5)
+    judge = lambda raw, offset=timedelta(0): device_time.judge(raw, offset, created, received, five)
+    # a phone 3 h fast: corrected by the offset measured at the push
+    assert judge(created + timedelta(hours=4), timedelta(hours=3)).corrected == created + timedelta(hours=1)
+    # within the tolerance: clamped into [intake, receipt], no flag
+    assert judge(received + timedelta(minutes=4)) == device_time.Judged(received)
+    assert judge(created - timedelta(minutes=4)) == device_time.Judged(created)
+    # beyond it: refused after the receipt, flagged (counted at receipt) before the work order
+    assert judge(received + timedelta(minutes=6)).in_future
+    assert judge(created - timedelta(minutes=6)) == device_time.Judged(received, device_time.BEFORE_WORK_ORDER)
