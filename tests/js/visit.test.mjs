@@ -85,3 +85,17 @@ test("wire helpers: money strings, device time with its offset, mutation checks"
   const m = mutation({ seq: 2, entity: "diagnosis", entityId: "x", op: "create", fields: { a: 1 }, baseVersion: 5 });
   assert.equal(m.base_version, null, "creates carry no base version");
 });
+
+test("lateness is judged by the server's clock, measured from the Date header", async () => {
+  const { noteServerDate, serverNow } = await import("../../pwa/static/js/api.js");
+  const phone = Date.parse("2026-11-23T02:00:00Z");
+  noteServerDate("Mon, 23 Nov 2026 04:00:00 GMT", phone); // this phone is 2 h slow
+  assert.equal(serverNow(phone).toISOString(), "2026-11-23T04:00:00.000Z");
+  const wo = { appointment_start: "2026-11-23T11:30:00+08:00" };
+  assert.equal(isLate(wo, new Date(phone)), false); // by its own clock it is early...
+  assert.equal(isLate(wo, serverNow(phone)), true); // ...by the server's (and the KPIs') it is late
+  noteServerDate("Mon, 23 Nov 2026 02:00:01 GMT", phone); // under 2 s: noise
+  assert.equal(serverNow(phone).getTime(), phone);
+  noteServerDate(null, phone);
+  assert.equal(serverNow(phone).getTime(), phone);
+});
