@@ -142,6 +142,16 @@ def from_environment() -> dict:
         # Seed 000 §二(一)2: standard working days (Monday to Friday) 8:30-18:00; holidays are ISO dates.
         "WORK_HOURS": _work_hours(os.environ.get("WORK_HOURS", "mon-fri 08:30-18:00")),
         "WORK_HOLIDAYS": [d for d in os.environ.get("WORK_HOLIDAYS", "").replace(",", " ").split() if d],
+        # Device times (server/domain/device_time.py): a pushed time, corrected by the push's clock
+        # offset, may lie this far beyond the server's receipt (network delay in the measurement,
+        # clock drift while offline) or before the work order existed; further is refused or flagged.
+        "DEVICE_TIME_TOLERANCE_SECONDS": int(os.environ.get("DEVICE_TIME_TOLERANCE_SECONDS", 300)),
+        # On-time arrival, one rule for the phone (which asks for the apology) and the KPIs: at the
+        # appointment time, plus this many minutes. Seed 003 §三(三)2 and §三(四)3: arrive 5-10 minutes
+        # early (按商定时间或提前5分钟到达), and later than the agreed time is late and needs an apology
+        # (未按商定时间到达,应首先向顾客道歉), so 0. Phone clock drift no longer needs a grace: the
+        # KPIs count from corrected device times.
+        "ON_TIME_GRACE_MINUTES": int(os.environ.get("ON_TIME_GRACE_MINUTES", 0)),
         "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
         # Fee schedule handed to the PWA for quotes out of warranty (yuan, two decimals).
         "FEE_SCHEDULE": {

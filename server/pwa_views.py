@@ -74,11 +74,13 @@ DEV_PRECACHE = {"version": "dev", "shell": [], "lazy": [], "dev": True}
 
 
 def shell_config() -> dict:
-    """Values the shell hands to the app: the company's service phone and the fee schedule."""
+    """Values the shell hands to the app: the service phone, the fee schedule and the on-time grace
+    (the same number the KPIs judge arrivals by: one on-time rule for phone and office)."""
     cfg = current_app.config
     return {
         "service_phone": cfg.get("SERVICE_PHONE", "400-820-1234"),
         "fees": {**DEFAULT_FEES, **(cfg.get("FEE_SCHEDULE") or {})},
+        "on_time_grace_minutes": int(cfg.get("ON_TIME_GRACE_MINUTES", 0)),
     }
 
 

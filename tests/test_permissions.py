@@ -746,6 +746,10 @@ def rescheduled(r, c):
     assert fetch(WorkOrder, c.made["id"]).appointment_start == local_time(1, 10)
 
 
+def contacted(r, c):
+    assert fetch(WorkOrder, c.made["id"]).first_response_at is not None
+
+
 def follow_up_done(r, c):
     assert fetch(FollowUp, c.made["id"]).status != "open"
 
@@ -1106,6 +1110,10 @@ MATRIX: dict[tuple[str, str], Row] = {
             },
         ),
     ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/contact"): office_api(
+        ok(200, record(), contacted),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"note": "已电话联系客户"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
         ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
     ),
@@ -1227,6 +1235,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/work-orders/<wo_id>/assign"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), assigned_to_tech2),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"technician_id": c.w["tech2"]}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/contact"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), contacted),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"note": "已电话联系客户"}),
     ),
     ("POST", "/office/work-orders/<wo_id>/reschedule"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), rescheduled),

@@ -25,10 +25,15 @@ def test_every_app_path_gets_the_same_cacheable_shell(client, path):
 
 
 def test_shell_carries_the_service_phone_and_fee_schedule(app, client):
-    app.config.update(SERVICE_PHONE="400-000-0000", FEE_SCHEDULE={"call_out": "60.00"})
+    app.config.update(SERVICE_PHONE="400-000-0000", FEE_SCHEDULE={"call_out": "60.00"}, ON_TIME_GRACE_MINUTES=2)
     html = client.get("/app/").get_data(as_text=True)
     config = json.loads(html.split('name="onsite-config" content="')[1].split('"')[0].replace("&#34;", '"'))
-    assert config == {"service_phone": "400-000-0000", "fees": {"call_out": "60.00", "labour": "80.00"}}
+    # the on-time grace is the KPIs' own number: one on-time rule for phone and office
+    assert config == {
+        "service_phone": "400-000-0000",
+        "fees": {"call_out": "60.00", "labour": "80.00"},
+        "on_time_grace_minutes": 2,
+    }
 
 
 def _precache(body: str) -> dict:

@@ -163,7 +163,7 @@ def test_assigning_a_new_order_gives_it_to_the_technician(client_for, people, wo
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "assigned" and body["technician_id"] == people["tech1"].id
-    assert body["first_response_at"] is not None
+    assert body["first_response_at"] is None  # assigning is not a response [seed 000 §二(二)1]
     assert client_for("tech1").get(f"/api/work-orders/{wo['id']}").status_code == 200
 
 

@@ -25,6 +25,7 @@ from ..wire.office import (
     BoardOut,
     BoardQuery,
     ComplaintIn,
+    ContactIn,
     DayQuery,
     DispatchAssignIn,
     DispatchEventOut,
@@ -213,6 +214,17 @@ def reschedule(body, wo_id):
         body["reason"],
         body["customer_consent"],
     )
+    db.session.commit()
+    return wo
+
+
+@blp.route("/work-orders/<string:wo_id>/contact", methods=["POST"])
+@blp.arguments(ContactIn)
+@blp.response(200, WorkOrderOut)
+def contact(body, wo_id):
+    """Log that the office reached the customer; the first contact is the first response [seed 000 §二(二)1]."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    dispatch.log_customer_contact(wo, current_user, body.get("note"))
     db.session.commit()
     return wo
 

@@ -121,6 +121,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "knock_started": N_("event", "Knocked"),
         "door_answered": N_("event", "Door answered"),
         "phoned_customer": N_("event", "Phoned the customer"),
+        "customer_contacted": N_("event", "Office contacted the customer"),
         "neighbour_asked": N_("event", "Asked a neighbour"),
         "no_one_home": N_("event", "No one home"),
         "note_left": N_("event", "Note left"),
@@ -240,8 +241,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "sign_off_declined": N_("recon_flag", "Customer declined to sign"),
         "rating_without_signature": N_("recon_flag", "Rating recorded without a signature image"),
         "sign_off_mismatch": N_("recon_flag", "Records changed after signing (hash does not verify)"),
-        "late_record": N_("recon_flag", "Record completed over 4 hours after the visit"),
+        "late_record": N_("recon_flag", "Record completed over 4 hours after the end of the service"),
         "part_without_serial": N_("recon_flag", "Part fitted without a serial"),
+        "implausible_time": N_("recon_flag", "A record's device time was implausible (counted at receipt)"),
     },
     "send_channel": {
         "sms": N_("send_channel", "SMS"),

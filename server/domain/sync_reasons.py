@@ -48,4 +48,8 @@ REASONS: dict[str, str] = {
         "sync the van stock or ask the office."
     ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
+    "sync.time_in_future": M_(
+        "The time of this entry (%(at)s) is later than the server received it, even after correcting "
+        "for the phone's clock; check the phone's date and time and record it again."
+    ),
 }

@@ -29,6 +29,12 @@ class VisitRecord(Versioned):
     device_id: Mapped[str | None] = mapped_column(UUIDStr)
     # The device's own clock at the moment of recording: evidence, never used for ordering.
     device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The device time corrected by the clock offset measured at the push that carried it
+    # (server receipt - the push's device_time), clamped into the plausible window: what
+    # the reports count from. The raw device_at stays beside it for audit.
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the device time was not trusted as sent (server/sync/clock.py), shown to the office.
+    time_flag: Mapped[str | None] = mapped_column(sa.String(40))
     # Tombstone: a voided record keeps its row and version so the delete can sync.
     deleted: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
 

@@ -31,7 +31,8 @@ class PartFacts:
 
 @dataclass
 class JobFacts:
-    """One work order and what its visit records say, times as the device recorded them."""
+    """One work order and what its visit records say, at their trusted times: the device's,
+    corrected by the push's clock offset and never before intake nor after the server's receipt."""
 
     work_order_id: str
     ticket_no: str
@@ -59,6 +60,8 @@ class JobFacts:
     parts: list[PartFacts] = field(default_factory=list)
     last_record_at: datetime | None = None
     sign_off_declined: str | None = None  # the reason the customer gave for not signing, if recorded
+    # Records whose device time was not trusted (server/domain/device_time.py): (entity, id, flag, raw device time).
+    time_flags: list[tuple[str, str, str, datetime | None]] = field(default_factory=list)
 
     @property
     def is_completed(self) -> bool:

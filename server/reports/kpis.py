@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 from .facts import JobFacts
 
-# Arriving at the appointment time is on time; a few minutes cover phone clock drift.
-ON_TIME_GRACE = timedelta(minutes=5)
+# Arriving by the appointment time plus this grace is on time. One rule for the phone and the
+# KPIs: the caller passes the configured grace (server/config.py ON_TIME_GRACE_MINUTES, seed 003
+# §三(四)3: 0); this default is only for callers without an app.
+ON_TIME_GRACE = timedelta(0)
 SATISFIED_FROM = 4  # of 5
 
 
@@ -46,16 +48,22 @@ CSV_FIELDS = list(KpiRow.__dataclass_fields__)
 
 
 def first_response_at(job: JobFacts) -> datetime | None:
-    """The first time someone acted on the request: dispatched it, or the technician called."""
+    """The first contact with the customer [seed 000 §二(二)1]: the office's logged call or the technician's
+    confirmation call / appointment confirmation (as stored on the work order or as found in the events)."""
     times = [t for t in (job.first_response_at, job.first_contact_at) if t is not None]
     return min(times) if times else None
 
 
-def arrived_on_time(job: JobFacts) -> bool | None:
-    """The last arrival (device time) against the appointment; None when it cannot be judged."""
+def arrived_on_time(job: JobFacts, grace: timedelta = ON_TIME_GRACE) -> bool | None:
+    """The last arrival (corrected device time) against the appointment; None when it cannot be judged."""
     if not job.arrivals or job.appointment_start is None:
         return None
-    return job.arrivals[-1] <= job.appointment_start + ON_TIME_GRACE
+    return job.arrivals[-1] <= job.appointment_start + grace
+
+
+def _hours_since_intake(job: JobFacts, when: datetime) -> float:
+    # Never negative: the facts' times are clamped to intake already; this guards any other source.
+    return max(0.0, (when - job.created_at).total_seconds() / 3600)
 
 
 def fixed_first_time(job: JobFacts) -> bool | None:
@@ -89,15 +97,15 @@ def _mean(values: list[float]) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
 
-def kpi_row(jobs: list[JobFacts], now: datetime, technician_id=None, technician_name=None) -> KpiRow:
+def kpi_row(
+    jobs: list[JobFacts], now: datetime, technician_id=None, technician_name=None, grace: timedelta = ON_TIME_GRACE
+) -> KpiRow:
     """The KPIs of one group of jobs."""
     jobs = [j for j in jobs if j.status != "cancelled"]
-    response_hours = [
-        (first_response_at(j) - j.created_at).total_seconds() / 3600 for j in jobs if first_response_at(j)
-    ]
+    response_hours = [_hours_since_intake(j, first_response_at(j)) for j in jobs if first_response_at(j)]
     completed = [j for j in jobs if j.is_completed]
     ratings = [j.sign_off for j in jobs if j.sign_off is not None]
-    on_time, on_time_n = _rate([arrived_on_time(j) for j in jobs])
+    on_time, on_time_n = _rate([arrived_on_time(j, grace) for j in jobs])
     ftf, _ = _rate([fixed_first_time(j) for j in jobs])
     response, response_n = _rate([response_met(j, now) for j in jobs])
     resolution, resolution_n = _rate([resolution_met(j, now) for j in jobs])
@@ -130,7 +138,7 @@ class KpiReport:
     technicians: list[KpiRow]
 
 
-def kpi_report(jobs: list[JobFacts], now: datetime) -> KpiReport:
+def kpi_report(jobs: list[JobFacts], now: datetime, grace: timedelta = ON_TIME_GRACE) -> KpiReport:
     """Overall and per-technician KPIs (technicians by name; unassigned jobs only in overall)."""
     groups: dict[str, list[JobFacts]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -138,9 +146,9 @@ def kpi_report(jobs: list[JobFacts], now: datetime) -> KpiReport:
         if job.technician_id:
             groups[job.technician_id].append(job)
             names[job.technician_id] = job.technician_name or job.technician_id
-    per_tech = [kpi_row(group, now, tid, names[tid]) for tid, group in groups.items()]
+    per_tech = [kpi_row(group, now, tid, names[tid], grace) for tid, group in groups.items()]
     per_tech.sort(key=lambda row: row.technician_name or "")
-    return KpiReport(kpi_row(jobs, now), per_tech)
+    return KpiReport(kpi_row(jobs, now, grace=grace), per_tech)
 
 
 def kpi_csv(report: KpiReport) -> str:

@@ -18,8 +18,10 @@ FLAGS = (
     "sign_off_mismatch",
     "late_record",
     "part_without_serial",
+    "implausible_time",
 )
-# The service record must be complete within 4 hours of the visit [000].
+# The service record must be complete within 4 hours of the end of the service
+# [seed 000 §三(三)1: 服务结束后X小时内(如4小时)必须完成记录].
 RECORD_DEADLINE = timedelta(hours=4)
 
 
@@ -32,9 +34,12 @@ class Flag:
     detail: dict = field(default_factory=dict)
 
 
-def visit_time(job: JobFacts) -> datetime | None:
-    """When the (last) visit happened: the device's arrival, else the appointment."""
-    return job.arrivals[-1] if job.arrivals else job.appointment_start
+def service_ended_at(job: JobFacts) -> datetime | None:
+    """When the service ended [seed 000 §三(三)1]: the customer's sign-off, else the technician's
+    end-of-visit event (completed, awaiting parts...), else the completion of the work order."""
+    if job.sign_off is not None and job.sign_off.signed_at is not None:
+        return job.sign_off.signed_at
+    return job.visit_ended_at or job.completed_at
 
 
 def record_completed_at(job: JobFacts) -> datetime | None:
@@ -67,17 +72,29 @@ def flags_for(job: JobFacts, sign_off_verifies: bool | None) -> list[Flag]:
         )
     if sign_off is not None and sign_off_verifies is False:
         flag("sign_off_mismatch", summary_sha256=sign_off.summary_sha256)
-    visited, completed = visit_time(job), record_completed_at(job)
-    if (job.is_completed or job.visit_ended_at) and visited and completed and completed - visited > RECORD_DEADLINE:
+    ended, completed = service_ended_at(job), record_completed_at(job)
+    if (job.is_completed or job.visit_ended_at) and ended and completed and completed - ended > RECORD_DEADLINE:
         flag(
             "late_record",
-            visit_at=visited.isoformat(),
+            visit_at=ended.isoformat(),  # the end of the service the 4 hours count from
             completed_at=completed.isoformat(),
-            hours=round((completed - visited).total_seconds() / 3600, 1),
+            hours=round((completed - ended).total_seconds() / 3600, 1),
         )
     for part in job.parts:
         if part.serialised and not (part.serial_fitted or "").strip():
             flag("part_without_serial", part_number=part.part_number, part_fitted_id=part.id)
+    if job.time_flags:
+        # A device time the server could not trust (e.g. before the work order existed, a clock reset
+        # to 1970): the record counts at the server's receipt, and a person checks it with the technician.
+        entity, record_id, reason, device_at = job.time_flags[0]
+        flag(
+            "implausible_time",
+            entity=entity,
+            record_id=record_id,
+            reason=reason,
+            device_at=device_at.isoformat() if device_at else None,
+            count=len(job.time_flags),
+        )
     return found
 
 

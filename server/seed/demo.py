@@ -1014,6 +1014,7 @@ class _Seeder:
 
     def record(self, rec, wo: WorkOrder, tech: User, at: datetime) -> None:
         rec.work_order_id, rec.created_by_id, rec.device_at = wo.id, tech.id, at
+        rec.corrected_at = at  # the demo's phones keep good time
         db.session.add(rec)
 
     # -- van stock

@@ -26,7 +26,9 @@ NOT_RESCHEDULABLE = CLOSED_STATUSES
 
 def _event(wo: WorkOrder, kind: str, actor: User, data: dict, note: str | None = None) -> VisitEvent:
     now = utcnow()
-    event = VisitEvent(work_order_id=wo.id, kind=kind, created_by_id=actor.id, device_at=now, note=note, data=data)
+    event = VisitEvent(
+        work_order_id=wo.id, kind=kind, created_by_id=actor.id, device_at=now, corrected_at=now, note=note, data=data
+    )
     db.session.add(event)
     return event
 
@@ -122,6 +124,22 @@ def reschedule(
         note=reason.strip(),
     )
     return wo
+
+
+def log_customer_contact(wo: WorkOrder, actor: User, note: str | None = None) -> VisitEvent:
+    """The office reached the customer about this request (a call logged in the office).
+
+    The first contact, by the office or the technician, is the first response [seed 000 §二(二)1].
+    """
+    if wo.status in CLOSED_STATUSES:
+        raise Conflict(
+            "contact.not_now",
+            M_("Work order is %(status)s; a first contact can no longer be logged."),
+            {"status": wo.status},
+        )
+    event = _event(wo, "customer_contacted", actor, {}, note=(note or "").strip() or None)
+    service.note_contact(wo, event.corrected_at)
+    return event
 
 
 def technicians() -> list[User]:

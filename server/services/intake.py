@@ -136,8 +136,6 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         user,
         now=now,
     )
-    if wo.technician_id and wo.first_response_at is None:
-        wo.first_response_at = now
     db.session.flush()
     return IntakeResult(
         work_order=wo,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..domain.device_time import CONTACT_EVENTS
 from ..extensions import db
 from ..models import (
     Blob,
@@ -23,17 +24,32 @@ from ..models import (
 )
 from ..reports.facts import JobFacts, PartFacts, SignOffFacts
 
-CONTACT_EVENTS = ("accepted", "appointment_confirmed", "phoned_customer")
 # The visit is over when the technician records one of these.
 END_EVENTS = ("completed", "awaiting_parts", "returned_to_factory", "refused")
 RECORD_MODELS = (ChecklistAnswer, VisitEvent, Diagnosis, PartFitted, FeeQuote, Photo, CustomerSignOff)
 # Written by the office, not part of the technician's service record.
-OFFICE_EVENTS = ("reassigned", "rescheduled")
+OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted")
 
 
 def _at(record) -> datetime:
-    """When a record was made: the device's time, else when the server got it."""
-    return record.device_at or record.created_at
+    """When a record was made: its trusted time (the device's, corrected by the push's clock offset and
+    clamped into [work order intake, server receipt], server/domain/device_time.py), else when the
+    server got it. Rows from before the correction fall back to the raw device time, clamped the same way.
+    """
+    return _clamped(record.corrected_at or record.device_at, record.created_at)
+
+
+def _clamped(when: datetime | None, received_at: datetime, not_before: datetime | None = None) -> datetime:
+    if when is None:
+        return received_at
+    when = min(_aware(when), _aware(received_at))
+    return max(when, not_before) if not_before is not None else when
+
+
+# The SQL form of _at (without the intake bound, applied in Python by _add_last_record).
+def _trusted_sql(model):
+    trusted = sa.func.coalesce(model.corrected_at, model.device_at, model.created_at)
+    return sa.case((trusted > model.created_at, model.created_at), else_=trusted)
 
 
 def load(work_order_ids: list[str] | None = None, where=None) -> list[JobFacts]:
@@ -89,7 +105,8 @@ def _add_events(facts: dict[str, JobFacts], ids) -> None:
         )
     )
     for event in events:
-        job, when = facts[event.work_order_id], _at(event)
+        job = facts[event.work_order_id]
+        when = max(_at(event), job.created_at)  # never before intake: no duration comes out negative
         if event.kind == "arrived":
             job.arrivals.append(when)
         elif event.kind == "follow_up_flagged":
@@ -121,7 +138,7 @@ def _add_sign_offs(facts: dict[str, JobFacts], ids) -> None:
             signature_sha256=sign_off.signature_sha256,
             signature_stored=bool(sign_off.signature_sha256) and blob_sha is not None,
             summary_sha256=sign_off.summary_sha256,
-            signed_at=sign_off.device_at,
+            signed_at=max(_at(sign_off), facts[sign_off.work_order_id].created_at),
             received_at=sign_off.created_at,
         )
 
@@ -141,7 +158,7 @@ def _add_parts(facts: dict[str, JobFacts], ids) -> None:
                 serial_fitted=part.serial_fitted,
                 serial_removed=part.serial_removed,
                 serialised=serialised is not False,
-                at=_at(part),
+                at=max(_at(part), facts[part.work_order_id].created_at),
             )
         )
 
@@ -150,7 +167,7 @@ def _add_last_record(facts: dict[str, JobFacts], ids) -> None:
     latest: dict[str, datetime] = defaultdict(lambda: None)
     for model in RECORD_MODELS:
         stmt = (
-            sa.select(model.work_order_id, sa.func.max(sa.func.coalesce(model.device_at, model.created_at)))
+            sa.select(model.work_order_id, sa.func.max(_trusted_sql(model)))
             .where(model.work_order_id.in_(ids), model.deleted.is_(False))
             .group_by(model.work_order_id)
         )
@@ -161,8 +178,15 @@ def _add_last_record(facts: dict[str, JobFacts], ids) -> None:
             when = _aware(when)
             if when is not None and (latest[wo_id] is None or when > latest[wo_id]):
                 latest[wo_id] = when
+        flagged = db.session.execute(
+            sa.select(model.id, model.work_order_id, model.time_flag, model.device_at).where(
+                model.work_order_id.in_(ids), model.deleted.is_(False), model.time_flag.is_not(None)
+            )
+        )
+        for record_id, wo_id, flag, device_at in flagged:
+            facts[wo_id].time_flags.append((model.__tablename__, record_id, flag, _aware(device_at)))
     for wo_id, when in latest.items():
-        facts[wo_id].last_record_at = when
+        facts[wo_id].last_record_at = max(when, facts[wo_id].created_at)
 
 
 def _aware(value):

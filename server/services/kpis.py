@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..domain.service_day import day_bounds
 from ..extensions import db
@@ -23,9 +24,14 @@ def jobs_taken_in(first: date, last: date) -> list[JobFacts]:
     return facts.load(where=sa.and_(WorkOrder.created_at >= lo, WorkOrder.created_at < hi))
 
 
+def on_time_grace() -> timedelta:
+    """The one on-time rule, shared with the phone (server/config.py ON_TIME_GRACE_MINUTES)."""
+    return timedelta(minutes=current_app.config.get("ON_TIME_GRACE_MINUTES", 0))
+
+
 def report(first: date, last: date, now: datetime) -> KpiReport:
     """KPIs of the jobs taken in during first..last."""
-    return kpi_report(jobs_taken_in(first, last), now)
+    return kpi_report(jobs_taken_in(first, last), now, on_time_grace())
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -52,7 +58,7 @@ def monthly_summary(month: str, now: datetime) -> dict:
         "month": month,
         "from": first,
         "to": last,
-        "kpis": kpi_report(jobs, now),
+        "kpis": kpi_report(jobs, now, on_time_grace()),
         "by_channel": count_by(jobs, "channel"),
         "by_type": count_by(jobs, "type"),
         "follow_ups": [{"kind": kind, "outcome": outcome, "count": n} for kind, outcome, n in calls],

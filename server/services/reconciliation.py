@@ -28,7 +28,8 @@ class DayReport:
 def jobs_closed_out(first: date, last: date | None = None) -> list[str]:
     """Work orders completed, ended on site or signed off during the local days first..last."""
     lo, hi = day_bounds(first, last)
-    ended_at = sa.func.coalesce(VisitEvent.device_at, VisitEvent.created_at)
+    # the trusted (corrected) device time, as the reports count it
+    ended_at = sa.func.coalesce(VisitEvent.corrected_at, VisitEvent.device_at, VisitEvent.created_at)
     queries = [
         sa.select(WorkOrder.id).where(WorkOrder.completed_at >= lo, WorkOrder.completed_at < hi),
         sa.select(VisitEvent.work_order_id).where(VisitEvent.kind.in_(END_EVENTS), ended_at >= lo, ended_at < hi),

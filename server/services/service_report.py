@@ -113,7 +113,10 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
     facts += [
         (L["technician"], wo.technician.name if wo.technician else ""),
         (L["visit"], fmt_time(wo.appointment_start)),
-        (L["completed"], fmt_time(wo.completed_at or sign_off.device_at or sign_off.created_at)),
+        (
+            L["completed"],
+            fmt_time(wo.completed_at or sign_off.corrected_at or sign_off.device_at or sign_off.created_at),
+        ),
     ]
     parts = live(PartFitted)
     names = (
@@ -164,7 +167,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         ],
         comment=sign_off.comment or "",
         signer_name=sign_off.signer_name,
-        signed_at=fmt_time(sign_off.device_at or sign_off.created_at),
+        signed_at=fmt_time(sign_off.corrected_at or sign_off.device_at or sign_off.created_at),  # trusted time
         signature_png=signature,
         verification_code=sign_off.summary_sha256,
         verify_url=url_for("verify.verify", code=sign_off.summary_sha256, _external=True),

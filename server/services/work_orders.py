@@ -129,8 +129,8 @@ def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
     wo.technician_id = technician_id
     if wo.status == Status.NEW.value:
         wo.status = Status.ASSIGNED.value
-    if wo.first_response_at is None:
-        wo.first_response_at = utcnow()
+    # Assigning is not a response: first_response_at is the first contact with the customer
+    # [seed 000 §二(二)1], set when a contact is recorded (server/domain/device_time.py CONTACT_EVENTS).
     return wo
 
 
@@ -279,6 +279,12 @@ def update(wo: WorkOrder, changes: dict, actor: User, expected_version: int | No
             fields={"appointment_end": [M_("Must be after appointment_start.")]},
         )
     return wo
+
+
+def note_contact(wo: WorkOrder, at: datetime) -> None:
+    """A contact with the customer at `at` (trusted time): the first one is the first response."""
+    if wo.first_response_at is None or at < wo.first_response_at:
+        wo.first_response_at = at
 
 
 def change_status(wo: WorkOrder, target: str, actor: User) -> None:

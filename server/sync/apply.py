@@ -13,14 +13,16 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
+from ..domain import device_time
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
@@ -41,6 +43,7 @@ from ..models import (
 )
 from ..services import work_orders
 from ..services.sign_off import compute_summary, sign_off_of
+from ..services.work_orders import note_contact
 from . import changelog
 from .bulk import insert_rows
 from .isolation import text_keys
@@ -58,6 +61,23 @@ _create_schemas = {name: cls() for name, cls in CREATE_SCHEMAS.items()}
 
 
 BATCH = "onsite_push_batch"
+CLOCK = "onsite_push_clock"
+
+
+@dataclass(frozen=True)
+class PushClock:
+    """The device's clock as measured at this push (server/domain/device_time.py)."""
+
+    offset: timedelta  # device_time - received_at
+    received_at: datetime
+    tolerance: timedelta  # server/config.py DEVICE_TIME_TOLERANCE_SECONDS, read once per push
+
+    @classmethod
+    def measured(cls, device_time_: datetime, received_at: datetime) -> PushClock:
+        tolerance = timedelta(seconds=current_app.config.get("DEVICE_TIME_TOLERANCE_SECONDS", 300))
+        return cls(device_time.clock_offset(device_time_, received_at), received_at, tolerance)
+
+
 _UUID = re.compile(UUID_RE)
 
 
@@ -299,6 +319,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
             "sync.record_exists", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Already exists."]}
         )
     wo = _visible_work_order(session, user, data["work_order_id"])
+    judged = _trusted_time(session, m["at"], wo)
     if batch is None:
         signed = sign_off_of(session, wo.id)
     else:
@@ -318,7 +339,16 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
     if entity == "part_fitted":
         _take_from_van(session, user.id, data["part_number"], data.get("quantity", 1))
-    record = dict(id=m["entity_id"], created_by_id=user.id, device_id=device.id, device_at=m["at"], version=1, **data)
+    record = dict(
+        id=m["entity_id"],
+        created_by_id=user.id,
+        device_id=device.id,
+        device_at=m["at"],  # raw, for audit
+        corrected_at=judged.corrected,
+        time_flag=judged.flag,
+        version=1,
+        **data,
+    )
     if batch is None:
         session.add(model(**record))
         session.flush()
@@ -327,7 +357,29 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         batch.add(entity, {**record, "deleted": False, "created_at": now, "updated_at": now})
         if entity == "sign_off":
             batch.signed[wo.id] = True
+    if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
+        # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
+        note_contact(wo, judged.corrected)
     return Applied("applied", 1)
+
+
+def _trusted_time(session: Session, at: datetime, wo: WorkOrder) -> device_time.Judged:
+    """The record's device time corrected by this push's clock offset; refused when in the future.
+
+    Why refused after the receipt but flagged before the work order: server/domain/device_time.py.
+    """
+    clock: PushClock | None = session.info.get(CLOCK)
+    if clock is None:  # applied outside a push (tests, tools): no offset measured
+        now = utcnow()
+        clock = PushClock.measured(now, now)
+    judged = device_time.judge(at, clock.offset, wo.created_at, clock.received_at, clock.tolerance)
+    if judged.in_future:
+        raise MutationRejected(
+            "sync.time_in_future",
+            {"at": at.isoformat(), "corrected": judged.corrected.isoformat()},
+            {"at": ["Later than the server received it, even after correcting for the phone's clock."]},
+        )
+    return judged
 
 
 def _take_from_van(session: Session, technician_id: str, part_number: str, quantity: int) -> None:

@@ -22,7 +22,7 @@ from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
-from .apply import BATCH, BatchCache, apply_mutation
+from .apply import BATCH, CLOCK, BatchCache, PushClock, apply_mutation
 from .bulk import insert_ignore
 from .reasons import MutationRejected
 
@@ -118,6 +118,8 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     # together at the end; the savepoint path flushes each mutation so a bad one is isolated.
     batch = None if savepoints else BatchCache(session, user, mutations)
     session.info[BATCH] = batch
+    # The device's clock, measured at this push: every device time in it is corrected by it.
+    clock = session.info[CLOCK] = PushClock.measured(body["device_time"], received_at)
     try:
         with session.no_autoflush if batch else nullcontext():
             last_seq = device.last_seq
@@ -132,11 +134,12 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
             device.last_seq = last_seq  # (returned from the local: reading the row after commit reloads it)
             if batch is not None:
                 batch.flush(session)
-        device.clock_offset_ms = int((body["device_time"] - received_at).total_seconds() * 1000)
+        device.clock_offset_ms = int(clock.offset.total_seconds() * 1000)
         device.last_push_at = received_at
         session.commit()
     finally:
         session.info.pop(BATCH, None)
+        session.info.pop(CLOCK, None)
     return PushOutcome(last_seq, results)
 
 

@@ -172,6 +172,12 @@ class RescheduleIn(StrictSchema):
     customer_consent = fields.Boolean(required=True)
 
 
+class ContactIn(StrictSchema):
+    """The office reached the customer (a call logged in the office): a first response [seed 000 §二(二)1]."""
+
+    note = Text(500, load_default=None, allow_none=True)
+
+
 class DayQuery(StrictSchema):
     date = Day(load_default=None, metadata={"description": "Local day (default today)"})
 
@@ -302,6 +308,7 @@ class ReviewIn(StrictSchema):
             "sign_off_mismatch",
             "late_record",
             "part_without_serial",
+            "implausible_time",
         ],
         required=True,
     )

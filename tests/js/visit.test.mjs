@@ -35,6 +35,10 @@ test("late arrival, follow-up and today's order", () => {
   assert.equal(isLate(wo, new Date("2026-11-23T10:05:00+08:00")), true);
   assert.equal(isLate(wo, new Date("2026-11-23T09:52:00+08:00")), false);
   assert.equal(isLate({}, new Date()), false);
+  // the server's grace (shell config on_time_grace_minutes), the same rule as the KPIs'
+  assert.equal(isLate(wo, new Date("2026-11-23T10:00:30+08:00")), true);
+  assert.equal(isLate(wo, new Date("2026-11-23T10:04:00+08:00"), 5), false);
+  assert.equal(isLate(wo, new Date("2026-11-23T10:05:01+08:00"), 5), true);
   assert.equal(needsFollowUp({ outcome: "fixed" }), false);
   assert.equal(needsFollowUp({ outcome: "awaiting_parts" }), true);
   assert.equal(needsFollowUp({ outcome: null }), false);
@@ -80,4 +84,18 @@ test("wire helpers: money strings, device time with its offset, mutation checks"
   assert.throws(() => mutation({ seq: 1, entity: "work_order", entityId: "x", op: "update" }), /base_version/);
   const m = mutation({ seq: 2, entity: "diagnosis", entityId: "x", op: "create", fields: { a: 1 }, baseVersion: 5 });
   assert.equal(m.base_version, null, "creates carry no base version");
+});
+
+test("lateness is judged by the server's clock, measured from the Date header", async () => {
+  const { noteServerDate, serverNow } = await import("../../pwa/static/js/api.js");
+  const phone = Date.parse("2026-11-23T02:00:00Z");
+  noteServerDate("Mon, 23 Nov 2026 04:00:00 GMT", phone); // this phone is 2 h slow
+  assert.equal(serverNow(phone).toISOString(), "2026-11-23T04:00:00.000Z");
+  const wo = { appointment_start: "2026-11-23T11:30:00+08:00" };
+  assert.equal(isLate(wo, new Date(phone)), false); // by its own clock it is early...
+  assert.equal(isLate(wo, serverNow(phone)), true); // ...by the server's (and the KPIs') it is late
+  noteServerDate("Mon, 23 Nov 2026 02:00:01 GMT", phone); // under 2 s: noise
+  assert.equal(serverNow(phone).getTime(), phone);
+  noteServerDate(null, phone);
+  assert.equal(serverNow(phone).getTime(), phone);
 });

@@ -76,10 +76,13 @@ def at(moment: datetime) -> str:
 class Phone:
     """A technician's device: numbers its mutations and pushes them like the PWA's outbox."""
 
-    def __init__(self, client):
+    def __init__(self, client, skew: timedelta = timedelta(0)):
         self.client = client
         self.id = str(uuid.uuid4())
         self.seq = 0
+        # How far this phone's clock is ahead (negative: behind); `when` is the true time,
+        # which the phone stamps by its own clock, and its pushes say what its clock reads.
+        self.skew = skew
 
     def mutation(self, entity, fields, op="create", entity_id=None, base_version=None, when=None) -> dict:
         self.seq += 1
@@ -91,13 +94,13 @@ class Phone:
             "op": op,
             "fields": fields,
             "base_version": base_version,
-            "at": at(when or datetime.now(CST)),
+            "at": at((when or datetime.now(CST)) + self.skew),
         }
 
     def push(self, *mutations) -> list[dict]:
         response = self.client.post(
             "/api/sync/push",
-            json={"device_id": self.id, "device_time": at(datetime.now(CST)), "mutations": list(mutations)},
+            json={"device_id": self.id, "device_time": at(datetime.now(CST) + self.skew), "mutations": list(mutations)},
         )
         assert response.status_code == 200, response.get_json()
         results = response.get_json()["results"]

@@ -96,7 +96,8 @@ def test_dispatcher_creates_an_urgent_order_assigns_it_and_sees_its_clock(live_s
     assert "王师傅" in row.inner_text() and "紧急" in row.inner_text()
     left = row.locator(".clock-left")
     first = left.inner_text()
-    assert re.fullmatch(r"3h 5\dm|4h 00m", first)  # responded by assigning: the 4-hour resolution clock runs
+    # assigning is not a response [seed 000 §二(二)1]: the 15-minute response clock still runs
+    assert re.fullmatch(r"0h 1[0-5]m", first)
     assert "clock-ok" in row.locator(".clock").get_attribute("class")
     # The clock is live: moved past its deadline, the script turns it (and its row) red within a second.
     row.locator(".clock").evaluate("el => { el.dataset.due = new Date(Date.now() - 61000).toISOString(); }")

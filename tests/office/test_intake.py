@@ -152,7 +152,7 @@ def test_out_of_warranty_and_unknown_purchase_date(client_for):
     assert unknown["in_warranty"] is False and unknown["warranty_end"] is None
 
 
-def test_assigning_at_intake_starts_the_response_and_schedules(client_for, people):
+def test_assigning_at_intake_schedules_but_is_no_response(client_for, people):
     office = client_for("dispatcher")
     start = datetime.now().astimezone() + timedelta(hours=3)
     wo = office.post(
@@ -164,7 +164,7 @@ def test_assigning_at_intake_starts_the_response_and_schedules(client_for, peopl
         ),
     ).get_json()["work_order"]
     assert wo["status"] == "scheduled" and wo["technician_id"] == people["tech1"].id
-    assert wo["first_response_at"] is not None
+    assert wo["first_response_at"] is None  # assigning is not a response [seed 000 §二(二)1]
 
 
 def test_check_shows_warranty_and_open_orders_before_submitting(client_for, world):

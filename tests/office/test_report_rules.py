@@ -123,7 +123,12 @@ def test_each_irregularity_is_flagged():
     assert codes(job(sign_off=None)) == ["unsigned_completion"]
     assert codes(job(sign_off=sign_off(stored=False))) == ["rating_without_signature"]
     assert codes(job(), verifies=False) == ["sign_off_mismatch"]
-    assert codes(job(last_record_at=T0 + timedelta(hours=8, minutes=5))) == ["late_record"]
+    # 4 hours from the end of the service (the sign-off at 5 h) [seed 000 §三(三)1]
+    assert codes(job(last_record_at=T0 + timedelta(hours=9, minutes=5))) == ["late_record"]
+    assert codes(job(last_record_at=T0 + timedelta(hours=8, minutes=55))) == []
+    assert codes(job(time_flags=[("visit_events", "ev-9", "before_work_order", T0 - timedelta(days=20000))])) == [
+        "implausible_time"
+    ]
     assert codes(job(parts=[PartFacts("pf-2", "PCB-220", None, None, True, T0)])) == ["part_without_serial"]
 
 

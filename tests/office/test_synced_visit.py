@@ -17,6 +17,8 @@ def visit(world, db, client_for):
     now = datetime.now(UTC)
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.appointment_start, wo.appointment_end = now - timedelta(hours=6), now - timedelta(hours=5)
+    # taken in before the visit: a device time before the work order existed is flagged (device_time.py)
+    wo.created_at = now - timedelta(hours=8)
     db.session.commit()
     return {"wo": wo, "phone": Phone(client_for("tech1")), "appointment": wo.appointment_start, "now": now}
 
@@ -110,9 +112,11 @@ def test_late_records_missing_serials_and_changed_sign_offs_are_flagged(visit, c
         visit["phone"],
         visit["wo"].id,
         arrived=visit["appointment"],
-        finished=visit["appointment"] + timedelta(hours=5),
+        finished=visit["appointment"] + timedelta(hours=1),
         part_serial=None,
     )
+    # a record added 4 h 30 min after the end of the service (the sign-off) [seed 000 §三(三)1]
+    visit["phone"].event(visit["wo"].id, "test_run_ok", when=visit["appointment"] + timedelta(hours=5, minutes=30))
     office = client_for("dispatcher")
     codes, _ = flags_of(office, visit["wo"].id)
     assert codes == ["late_record", "part_without_serial"]

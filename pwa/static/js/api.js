@@ -7,6 +7,26 @@ import { report } from "./connectivity.js";
 let fetchImpl = (...args) => globalThis.fetch(...args);
 let csrf = null;
 
+// How far the server's clock is ahead of this phone's (ms), from the Date header of the last
+// answer; kept across reloads so an offline phone still judges lateness by the server's clock,
+// as the KPIs do (the server corrects every pushed time by the offset it measures).
+const OFFSET_KEY = "onsite.server_clock_offset_ms";
+let serverOffset = Number(globalThis.localStorage?.getItem(OFFSET_KEY)) || 0;
+
+/** Note the server's clock from an answer's Date header (1 s resolution: offsets under 2 s are noise). */
+export function noteServerDate(dateHeader, now = Date.now()) {
+  const server = Date.parse(dateHeader || "");
+  if (Number.isNaN(server)) return;
+  const offset = server - now;
+  serverOffset = Math.abs(offset) < 2000 ? 0 : offset;
+  try { globalThis.localStorage?.setItem(OFFSET_KEY, String(serverOffset)); } catch { /* private mode */ }
+}
+
+/** Now by the server's clock, as last measured (the phone's own clock when never measured). */
+export function serverNow(now = Date.now()) {
+  return new Date(now + serverOffset);
+}
+
 /** Use another fetch (tests). Also forgets the CSRF token. */
 export function setFetch(fn) {
   fetchImpl = fn;
@@ -63,6 +83,7 @@ async function send(path, { method, json, body, headers, timeout, probe = false 
     if (timer !== null) clearTimeout(timer);
   }
   report({ status: response.status }, { probe });
+  noteServerDate(response.headers.get("Date"));
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : null;
   return { status: response.status, body: data };

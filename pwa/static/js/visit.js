@@ -92,9 +92,11 @@ export function stepAfter(step) {
   return i >= 0 && i < STEPS.length - 1 ? STEPS[i + 1] : null;
 }
 
-/** True when arriving at `arrivedAt` is later than the appointment start. */
-export function isLate(wo, arrivedAt = new Date()) {
-  return !!wo.appointment_start && arrivedAt.getTime() > new Date(wo.appointment_start).getTime();
+/** True when arriving at `arrivedAt` is later than the appointment start plus `graceMinutes`:
+ * the server's one on-time rule (config ON_TIME_GRACE_MINUTES, handed over in the shell config),
+ * the same one its KPIs judge the arrival by. */
+export function isLate(wo, arrivedAt = new Date(), graceMinutes = 0) {
+  return !!wo.appointment_start && arrivedAt.getTime() > new Date(wo.appointment_start).getTime() + graceMinutes * 60000;
 }
 
 /** True when the visit ended without the fault fully fixed (a follow-up call is due) [003]. */

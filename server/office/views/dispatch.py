@@ -19,7 +19,7 @@ from ...services import dispatch
 from ...services import job_facts as facts
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
-from ...wire.office import DispatchAssignIn, RescheduleIn
+from ...wire.office import ContactIn, DispatchAssignIn, RescheduleIn
 from ..blueprint import bp
 from ..forms import form_payload, parse_day, record_or_404, submit
 
@@ -95,6 +95,22 @@ def assign(wo_id: str):
         ),
         done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
         message="assigned_ok",
+    )
+
+
+@bp.route("/work-orders/<wo_id>/contact", methods=["POST"])
+def contact(wo_id: str):
+    """Log that the office reached the customer: the first contact is the first response [seed 000 §二(二)1]."""
+    wo = _work_order_or_404(wo_id)
+    return submit(
+        ContactIn(),
+        form_payload(request.form),
+        lambda data: dispatch.log_customer_contact(wo, current_user, data.get("note")),
+        render=lambda errors, status, _: _render_work_order(
+            db.session.get(WorkOrder, wo_id), values=request.form.to_dict(), status=status
+        ),
+        done=lambda _: redirect(url_for("office.work_order", wo_id=wo.id)),
+        message="contact_ok",
     )
 
 

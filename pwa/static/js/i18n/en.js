@@ -170,4 +170,5 @@ export default {
   "reason.sync.outcome_not_completing": "A visit with outcome '{outcome}' is not completed; use its own status.",
   "reason.sync.van_stock_short": "Not applied: {quantity} of part {part_number} fitted but the van holds {in_van}; sync the van stock or ask the office.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
+  "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
 };

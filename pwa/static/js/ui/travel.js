@@ -1,6 +1,7 @@
 // Step 3: departed and arrived (device time recorded). Arriving after the appointment
 // start asks for the apology [003 (四)3(1)]; delayed on the way: phone and reschedule.
 
+import { serverNow } from "../api.js";
 import { recordVisit, updateWorkOrder } from "../records.js";
 import { dateTime, t, time } from "../i18n.js";
 import { events, has, isLate } from "../visit.js";
@@ -40,9 +41,11 @@ export async function render(ctx) {
         if (DEPART_FROM.has(wo.status)) await updateWorkOrder(wo.id, { status: "en_route" });
       }, { id: "depart", primary: !departed, disabled: !!departed }),
       actionButton(ctx, arrived ? t("arrived_at", { time: time(arrived.at) }) : t("arrive"), async () => {
-        const now = new Date();
-        const lateNow = isLate(wo, now);
-        const minutes = lateNow ? Math.round((now - new Date(wo.appointment_start)) / 60000) : 0;
+        const now = new Date();  // recorded by the phone's own clock: the server corrects it at the push
+        // judged by the server's clock and grace, the one on-time rule the KPIs use
+        const judged = serverNow(now.getTime());
+        const lateNow = isLate(wo, judged, ctx.app.config.on_time_grace_minutes || 0);
+        const minutes = lateNow ? Math.ceil((judged - new Date(wo.appointment_start)) / 60000) : 0;
         await recordVisit(wo.id, "visit_event", { kind: "arrived", data: { late: lateNow, minutes_late: minutes } }, { at: now });
         if (wo.status === "en_route") await updateWorkOrder(wo.id, { status: "on_site" });
       }, { id: "arrive", primary: !!departed && !arrived, disabled: !departed || !!arrived })),
