@@ -48,34 +48,30 @@ def person(user_id: str):
     )
 
 
-@bp.route("/people/<user_id>/sign-ins/<sign_in_id>/revoke", methods=["POST"])
-def revoke_sign_in(user_id: str, sign_in_id: str):
-    """Sign one device out (a lost phone): its next request is refused."""
+def _revoke(user_id: str, revoke) -> object:
+    """Run `revoke(user)` for a manager (one of the account's sign-ins or tokens; another's is a 404)."""
     if (refused := _managers_only()) is not None:
         return refused
     user = _person(user_id)
     try:
-        sign_ins.revoke(user, sign_in_id)
+        revoke(user)
     except NotFound:
         abort(404)
     db.session.commit()
     flash("device_signed_out", "success")
     return redirect(url_for("office.person", user_id=user.id))
+
+
+@bp.route("/people/<user_id>/sign-ins/<sign_in_id>/revoke", methods=["POST"])
+def revoke_sign_in(user_id: str, sign_in_id: str):
+    """Sign one device out (a lost phone): its next request is refused."""
+    return _revoke(user_id, lambda user: sign_ins.revoke(user, sign_in_id))
 
 
 @bp.route("/people/<user_id>/tokens/<token_id>/revoke", methods=["POST"])
 def revoke_token(user_id: str, token_id: str):
     """Revoke one API token of the account."""
-    if (refused := _managers_only()) is not None:
-        return refused
-    user = _person(user_id)
-    try:
-        sign_ins.revoke_api_token(user, token_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
-    flash("device_signed_out", "success")
-    return redirect(url_for("office.person", user_id=user.id))
+    return _revoke(user_id, lambda user: sign_ins.revoke_api_token(user, token_id))
 
 
 @bp.route("/people/<user_id>/deactivate", methods=["POST"])
