@@ -79,9 +79,8 @@ def test_rotate_keys_reencrypts_with_the_new_key_and_the_old_can_go(app, world, 
     assert "Re-encrypted 0 of 2" in again.output
 
 
-def test_migration_encrypts_existing_rows_and_downgrade_decrypts(app, backend, tmp_path):
-    if backend != "sqlite":
-        pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
+def _migration_cli(app, tmp_path) -> tuple[list[str], dict]:
+    """`flask` as a command and its environment, on a fresh SQLite file with the app's keys."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}",
@@ -89,7 +88,13 @@ def test_migration_encrypts_existing_rows_and_downgrade_decrypts(app, backend, t
         "PHONE_HASH_KEY": "k",
         "FLASK_APP": "server",
     }
-    flask = [sys.executable, "-m", "flask"]
+    return [sys.executable, "-m", "flask"], env
+
+
+def test_migration_encrypts_existing_rows_and_downgrade_decrypts(app, backend, tmp_path):
+    if backend != "sqlite":
+        pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
+    flask, env = _migration_cli(app, tmp_path)
     subprocess.run([*flask, "db", "upgrade", "3c9032197065"], env=env, check=True, capture_output=True)
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.begin() as conn:
@@ -113,14 +118,7 @@ def test_migration_encrypts_existing_report_recipients_and_downgrade_decrypts(ap
     """Issue #12, finding 8: report links sent before recorded the customer's mobile in plaintext."""
     if backend != "sqlite":
         pytest.skip("the migration chain is exercised on PostgreSQL by test_migrations")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'mig.db'}",
-        "DATA_KEYS": app.config["DATA_KEYS"],
-        "PHONE_HASH_KEY": "k",
-        "FLASK_APP": "server",
-    }
-    flask = [sys.executable, "-m", "flask"]
+    flask, env = _migration_cli(app, tmp_path)
     subprocess.run([*flask, "db", "upgrade", "c4a8d2f61b30"], env=env, check=True, capture_output=True)
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.begin() as conn:
