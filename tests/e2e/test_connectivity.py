@@ -22,7 +22,8 @@ def net_state(page) -> tuple[str, str]:
     return page.get_attribute("#status", "data-connection"), page.inner_text("#net-state")
 
 
-def arrived(session, base, wo):
+def arrived(wo):
+    """A check of the server's changes: the phone's queued `accepted` event for `wo` is there."""
     return lambda cs: any(
         c["entity"] == "visit_event"
         and c["fields"].get("work_order_id") == wo
@@ -69,7 +70,8 @@ def test_server_errors_show_server_unreachable_and_the_queue_goes_when_it_is_bac
     took = time.monotonic() - back
     assert took < 12, took
     office = api_session(base)
-    assert arrived(office, base, wo)(on_server(office, base, arrived(office, base, wo), timeout=5))
+    check = arrived(wo)
+    assert check(on_server(office, base, check, timeout=5))
     assert page.evaluate("window.__onlineEvents") == 0
     assert net_state(page) == ("online", "在线")
     assert browser.errors == []
@@ -99,7 +101,8 @@ def test_offline_is_worded_offline_and_coming_back_syncs(live, browser):
     wait_synced(page, timeout=15_000)
     assert page.inner_text("#net-state") == "在线"
     office = api_session(base)
-    assert arrived(office, base, wo)(on_server(office, base, arrived(office, base, wo), timeout=5))
+    check = arrived(wo)
+    assert check(on_server(office, base, check, timeout=5))
     assert browser.errors == []
 
 
@@ -133,7 +136,8 @@ def test_lie_fi_is_shown_offline_quickly_and_recovers_quickly(live, browser):
     assert time.monotonic() - back < 10
     assert page.evaluate("window.__onlineEvents") == 0
     office = api_session(base)
-    assert arrived(office, base, wo)(on_server(office, base, arrived(office, base, wo), timeout=5))
+    check = arrived(wo)
+    assert check(on_server(office, base, check, timeout=5))
     assert browser.errors == []
 
 
