@@ -128,6 +128,9 @@ def from_environment() -> dict:
         "JSON_MAX_KEY": 256,
         "JSON_MAX_ITEMS": 1_000,
         "BLOB_DIR": os.environ.get("BLOB_DIR", str(INSTANCE_DIR / "blobs")),
+        # Seed 000 §三(三)1: service records are kept 3 years; `flask retention` archives then purges.
+        "RETENTION_MONTHS": int(os.environ.get("RETENTION_MONTHS", 36)),
+        "ARCHIVE_DIR": os.environ.get("ARCHIVE_DIR", str(INSTANCE_DIR / "archive")),
         "BLOB_MAX_BYTES": int(os.environ.get("BLOB_MAX_BYTES", 10 * 1024 * 1024)),
         "SYNC_PULL_MAX_LIMIT": 1000,
         "SYNC_PUSH_MAX_MUTATIONS": 500,
