@@ -8,14 +8,13 @@ from flask_login import current_user
 
 from ...domain.errors import NotFound
 from ...extensions import db
+from ...i18n import label
 from ...models import Conflict, User
 from ...services import review as service
 from ...wire.review import ConflictSettleIn, RejectedSettleIn
-from ...i18n import label
 from .. import safe_view
 from ..blueprint import bp, fmt_iso
 from ..forms import form_payload, record_or_404, submit, uuid_or_none
-
 
 WORD_GROUPS = {"status": "status", "outcome": "outcome", "priority": "priority"}
 
