@@ -105,6 +105,10 @@ def from_environment() -> dict:
             if o.strip()
         ],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # The tracking page's wrong answers (last four phone digits): per address, and per ticket.
+        "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "10 per hour"),
+        "TRACK_TICKET_RATE_LIMIT": os.environ.get("TRACK_TICKET_RATE_LIMIT", "5 per 15 minutes;20 per day"),
+        "TRACK_SESSION_MINUTES": int(os.environ.get("TRACK_SESSION_MINUTES", 30)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Shared state for several workers (pending passkey challenges); defaults to the
         # limiter's Redis when that is one. Without it the database keeps the challenges.
