@@ -116,16 +116,20 @@ REMOTE_RESOLUTION_FROM = frozenset({Status.NEW, Status.ASSIGNED, Status.SCHEDULE
 REMOTE_REOPEN = (Status.COMPLETED, Status.NEW)
 
 
+class RemoteRefusal(TransitionError):
+    """A refused phone resolution: only the office's action raises it, never a sync push."""
+
+
 def check_remote_resolution(current: str, role: str) -> None:
-    """Raise TransitionError unless the office may end a request resolved by phone from `current`."""
+    """Raise RemoteRefusal unless the office may end a request resolved by phone from `current`."""
     if role not in OFFICE:
-        raise TransitionError(
+        raise RemoteRefusal(
             "work_order.remote_office_only",
             M_("Only the office resolves a request by phone; a %(role)s cannot."),
             {"role": role},
         )
     if current not in {s.value for s in REMOTE_RESOLUTION_FROM}:
-        raise TransitionError(
+        raise RemoteRefusal(
             "work_order.remote_not_now",
             M_("Work order is %(status)s: a visit has started, so it cannot be resolved by phone."),
             {"status": current},

@@ -345,7 +345,7 @@ def _check_remote_outcome(current: Mapping, changes: Mapping, role: str) -> None
     )
 
 
-def _remote_refusal(exc: lifecycle.TransitionError) -> Forbidden | Conflict:
+def _remote_refusal(exc: lifecycle.RemoteRefusal) -> Forbidden | Conflict:
     error = Forbidden if exc.code == "work_order.remote_office_only" else Conflict
     return error(exc.code, exc.message, exc.params, {"status": [exc.message]})
 
@@ -361,7 +361,7 @@ def resolve_by_phone(wo: WorkOrder, advice: str | None, actor: User, now: dateti
     advice = (advice or "").strip()
     try:
         lifecycle.check_remote_resolution(wo.status, actor.role)
-    except lifecycle.TransitionError as exc:
+    except lifecycle.RemoteRefusal as exc:
         raise _remote_refusal(exc) from exc
     if not advice:
         raise Invalid(
