@@ -76,6 +76,7 @@ def test_the_work_order_page_shows_the_advice_the_outcome_and_the_check_back_in_
     html = page.get(f"/office/work-orders/{wo_id}").get_data(as_text=True)
     assert ADVICE in html and 'id="phone-resolution"' in html
     assert "电话指导解决" in html and "电话回访" in html  # outcome and check-back, in Chinese
+    assert 'id="wo-flags"' not in html  # nothing to sign without a visit: not an unsigned completion
     assert 'action="/office/work-orders/' + wo_id + '/resolve-by-phone"' not in html  # done: no action any more
     page.get("/office/lang/en")
     english = page.get(f"/office/work-orders/{wo_id}").get_data(as_text=True)
