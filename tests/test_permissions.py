@@ -1119,6 +1119,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, record(), contacted),
         request=with_made(fresh_work_order, "wo_id", json=lambda c: {"note": "已电话联系客户"}),
     ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/resolve-by-phone"): office_api(
+        ok(200, record(), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"advice": "指导客户重启设备，已恢复"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
         ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
     ),

@@ -125,8 +125,8 @@ def check_remote_resolution(current: str, role: str) -> None:
     if role not in OFFICE:
         raise RemoteRefusal(
             "work_order.remote_office_only",
-            M_("Only the office resolves a request by phone; a %(role)s cannot."),
-            {"role": role},
+            M_("Only the office resolves a request by phone."),
+            {},
         )
     if current not in {s.value for s in REMOTE_RESOLUTION_FROM}:
         raise RemoteRefusal(

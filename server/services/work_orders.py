@@ -334,8 +334,8 @@ def _check_remote_outcome(current: Mapping, changes: Mapping, role: str) -> None
     if role == Role.TECHNICIAN.value:
         raise Forbidden(
             "work_order.remote_office_only",
-            M_("Only the office resolves a request by phone; a %(role)s cannot."),
-            {"role": role},
+            M_("Only the office resolves a request by phone."),
+            {},
             {"outcome": [M_("Office only.")]},
         )
     raise Conflict(
@@ -394,8 +394,8 @@ def reopen_for_dispatch(wo: WorkOrder, note: str | None, actor: User, now: datet
     if actor.role not in lifecycle.OFFICE:
         raise Forbidden(
             "work_order.remote_office_only",
-            M_("Only the office resolves a request by phone; a %(role)s cannot."),
-            {"role": actor.role},
+            M_("Only the office resolves a request by phone."),
+            {},
         )
     if (wo.status, wo.outcome) != (Status.COMPLETED.value, RESOLVED_REMOTELY):
         raise Conflict(

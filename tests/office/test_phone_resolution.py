@@ -122,10 +122,23 @@ def test_a_technician_may_not_set_the_outcome_by_rest_or_by_sync(db, people, wor
     )
     result = response.get_json()["results"][0]
     assert result["status"] == "rejected", result
-    assert "office" in result["error"]["message"]
+    assert result["error"]["code"] == "sync.remote_office_only"  # worded on the phone (reason.<code>)
     db.session.expire_all()
     wo = db.session.get(WorkOrder, wo_id)
     assert (wo.status, wo.outcome) == ("scheduled", None)
+
+
+def test_the_office_api_resolves_by_phone_and_refuses_a_technician(db, world, client_for):
+    url = f"/api/office/work-orders/{world['wo2'].id}/resolve-by-phone"
+    assert client_for("tech2").post(url, json={"advice": ADVICE}).status_code == 403
+    missing = client_for("dispatcher").post(url, json={})
+    assert missing.status_code == 422 and "advice" in missing.get_json()["errors"]
+    done = client_for("dispatcher").post(url, json={"advice": ADVICE})
+    assert done.status_code == 200, done.get_json()
+    body = done.get_json()
+    assert (body["status"], body["outcome"], body["technician_id"]) == ("completed", "resolved_remotely", None)
+    again = client_for("dispatcher").post(url, json={"advice": ADVICE})
+    assert again.status_code == 409  # already ended
 
 
 def test_the_office_sets_it_only_with_the_action_not_by_a_plain_change(db, world, client_for):
