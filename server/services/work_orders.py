@@ -401,7 +401,7 @@ def reopen_for_dispatch(wo: WorkOrder, note: str | None, actor: User, now: datet
         raise Conflict(
             "work_order.remote_reopen_not_now",
             M_("Only a request resolved by phone and not yet closed goes back for a visit."),
-            fields={"status": [M_("Not resolved by phone.")]},
+            fields={"outcome": [M_("Only a request resolved by phone and not yet closed goes back for a visit.")]},
         )
     _, back_to = lifecycle.REMOTE_REOPEN
     wo.status, wo.outcome, wo.completed_at, wo.technician_id = back_to.value, None, None, None

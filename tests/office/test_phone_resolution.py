@@ -244,6 +244,23 @@ def test_not_solved_reopens_the_order_for_a_visit_keeping_the_history(app, db, p
     assert ADVICE in html and "仍不制冷" in html and 'id="assign"' in html  # history kept, ready for dispatch
 
 
+def test_not_solved_after_the_office_closed_the_request_says_so_and_changes_nothing(app, db, people, world):
+    page = signed_in(app, people)
+    wo_id = world["wo1"].id
+    resolve_on_page(page, wo_id)
+    wo = db.session.get(WorkOrder, wo_id)
+    wo.status = "closed"
+    db.session.commit()
+    call = check_back_of(db, wo_id)
+    response = page.submit(
+        "/office/follow-ups", f"/office/follow-ups/{call.id}/outcome", {"outcome": "not_solved", "note": "仍不制冷"}
+    )
+    assert response.status_code == 409
+    assert "只有按电话指导解决且尚未关闭的报修才能重新派单上门" in response.get_data(as_text=True)
+    assert check_back_of(db, wo_id).status == "open"
+    assert db.session.get(WorkOrder, wo_id).status == "closed"
+
+
 def test_a_satisfaction_outcome_does_not_fit_a_check_back(app, db, people, world):
     page = signed_in(app, people)
     resolve_on_page(page, world["wo1"].id)
