@@ -131,7 +131,7 @@ def check_remote_resolution(current: str, role: str) -> None:
     if current not in {s.value for s in REMOTE_RESOLUTION_FROM}:
         raise RemoteRefusal(
             "work_order.remote_not_now",
-            M_("Work order is %(status)s: a visit has started, so it cannot be resolved by phone."),
+            M_("Work order is %(status)s: a request is resolved by phone only before any visit starts."),
             {"status": current},
         )
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from server import i18n as languages
 from server.models import FollowUp, VisitEvent, WorkOrder, utcnow
 from server.reports.kpis import CheckBack, kpi_row
 from server.services import followup_queue, phone_resolution
@@ -99,6 +100,9 @@ def test_an_order_already_on_site_cannot_be_resolved_by_phone(app, db, people, w
         db.session.commit()
         response = resolve_on_page(signed_in(app, people), wo.id)
         assert response.status_code == 409, status
+        with app.app_context():
+            worded = languages.label("status", status, "zh-CN")
+        assert f"服务单状态为 {worded}：只有在上门服务开始之前" in response.get_data(as_text=True)
         db.session.expire_all()
         wo = db.session.get(WorkOrder, world["wo1"].id)
         assert (wo.status, wo.outcome, wo.technician_id) == (status, None, people["tech1"].id)
