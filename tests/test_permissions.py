@@ -750,6 +750,11 @@ def contacted(r, c):
     assert fetch(WorkOrder, c.made["id"]).first_response_at is not None
 
 
+def resolved_by_phone(r, c):
+    wo = fetch(WorkOrder, c.made["id"])
+    assert (wo.status, wo.outcome) == ("completed", "resolved_remotely")
+
+
 def follow_up_done(r, c):
     assert fetch(FollowUp, c.made["id"]).status != "open"
 
@@ -1114,6 +1119,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, record(), contacted),
         request=with_made(fresh_work_order, "wo_id", json=lambda c: {"note": "已电话联系客户"}),
     ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/resolve-by-phone"): office_api(
+        ok(200, record(), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"advice": "指导客户重启设备，已恢复"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
         ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
     ),
@@ -1239,6 +1248,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/work-orders/<wo_id>/contact"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), contacted),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"note": "已电话联系客户"}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/resolve-by-phone"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"advice": "指导客户重启设备，已恢复"}),
     ),
     ("POST", "/office/work-orders/<wo_id>/reschedule"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), rescheduled),

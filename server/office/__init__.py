@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         intake,
         kpis,
         people,
+        phone_resolution,
         reconciliation,
         reports,
         session,
