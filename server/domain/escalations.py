@@ -49,6 +49,8 @@ KINDS = (
 SEVERITIES = LEVELS  # urgent, important, normal
 DECISIONS = ("approved", "declined", "rescheduled", "reassigned", "other")
 STATUSES = ("open", "decided")
+# Seed 002 step 1 紧急分级: 紧急 2 h, 重要 4 h, 一般 24 h (config ESCALATION_HOURS overrides).
+DEFAULT_HOURS = {"urgent": 2.0, "important": 4.0, "normal": 24.0}
 
 # The least severity a kind has, whatever the order's priority (see the module's docstring).
 FLOOR = {

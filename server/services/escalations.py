@@ -32,7 +32,7 @@ def _get(event, name: str):
 def hours() -> dict[str, float]:
     """Working hours to decide a case, per severity (config ESCALATION_HOURS; seed 002: 2/4/24 h)."""
     configured = current_app.config.get("ESCALATION_HOURS") or {}
-    return {level: float(configured.get(level, default)) for level, default in zip(rules.SEVERITIES, (2, 4, 24))}
+    return {level: float(configured.get(level, default)) for level, default in rules.DEFAULT_HOURS.items()}
 
 
 def open_for_event(session: Session, work_order: WorkOrder, event) -> Escalation | None:
