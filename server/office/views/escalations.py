@@ -51,7 +51,7 @@ def _event_words(event) -> dict:
     try:
         data = event.data if event is not None and isinstance(event.data, dict) else {}
         return {k: data.get(k) for k in ("reason", "customer_consent", "old_start", "new_start", "new_end", "total")}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.error("office: visit event %s cannot be shown (%s)", getattr(event, "id", "?"), type(exc).__name__)
         return {}
 
