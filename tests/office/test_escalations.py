@@ -199,3 +199,16 @@ def test_technicians_get_403_on_the_office_pages(client_for, world, db):
     assert tech.get(f"/office/escalations/{case.id}").status_code == 403
     assert tech.post(f"/office/escalations/{case.id}/decide", data={"decision": "approved"}).status_code == 403
     assert cases(db)[0].status == "open"
+
+
+def test_a_dispatcher_takes_a_case_from_the_queue(app, client_for, people, world, db):
+    push_event(client_for("tech1"), world["wo1"].id, "new_problem_reported", note="遥控器失灵")
+    page = signed_in(app, people)
+    queue = page.get("/office/escalations").get_data(as_text=True)
+    assert "认领" in queue
+    (case,) = cases(db)
+    taken = page.submit("/office/escalations", f"/office/escalations/{case.id}/take", {"back": "queue"})
+    assert taken.status_code == 302 and taken.headers["Location"].endswith("/office/escalations")
+    assert cases(db)[0].owner_id == people["dispatcher"].id
+    mine = page.get(f"/office/escalations?owner={people['dispatcher'].id}").get_data(as_text=True)
+    assert f'data-case="{case.id}"' in mine and "客服小张" in mine

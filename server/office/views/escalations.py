@@ -84,6 +84,7 @@ def escalation_take(case_id: str):
     """Give the case an owner (the signed-in dispatcher when the form names no one else)."""
     case = record_or_404(Escalation, case_id)
     payload = form_payload(request.form)
+    to_queue = payload.pop("back", None) == "queue"  # taken from the queue's row: back to the queue
     payload.setdefault("owner_id", current_user.id)
 
     def take(data):
@@ -97,7 +98,9 @@ def escalation_take(case_id: str):
         render=lambda errors, status, _e: _render_case(
             case, {"take": errors}, {"take": request.form.to_dict()}, status
         ),
-        done=lambda _r: redirect(url_for("office.escalation", case_id=case.id)),
+        done=lambda _r: redirect(
+            url_for("office.escalations_queue") if to_queue else url_for("office.escalation", case_id=case.id)
+        ),
         message=_("Owner set."),
     )
 
