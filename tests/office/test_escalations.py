@@ -212,3 +212,25 @@ def test_a_dispatcher_takes_a_case_from_the_queue(app, client_for, people, world
     assert cases(db)[0].owner_id == people["dispatcher"].id
     mine = page.get(f"/office/escalations?owner={people['dispatcher'].id}").get_data(as_text=True)
     assert f'data-case="{case.id}"' in mine and "客服小张" in mine
+
+
+def test_the_api_lists_takes_and_decides_through_the_same_service(client_for, people, world, db):
+    push_event(client_for("tech1"), world["wo1"].id, "escalated", note="要求减免")
+    office = client_for("manager")
+    listed = office.get("/api/office/escalations").get_json()
+    assert [(c["kind"], c["severity"], c["ticket_no"]) for c in listed] == [
+        ("fee_dispute", "important", world["wo1"].ticket_no)
+    ]
+    case_id = listed[0]["id"]
+    taken = office.post(f"/api/office/escalations/{case_id}/take", json={"owner_id": people["manager"].id})
+    assert taken.status_code == 200 and taken.get_json()["owner_id"] == people["manager"].id
+    blank = office.post(f"/api/office/escalations/{case_id}/decide", json={"decision": "declined"})
+    assert blank.status_code == 422 and "text" in blank.get_json()["errors"]
+    decided = office.post(
+        f"/api/office/escalations/{case_id}/decide", json={"decision": "declined", "text": "按收费标准收取"}
+    )
+    assert decided.status_code == 200 and decided.get_json()["status"] == "decided"
+    again = office.post(f"/api/office/escalations/{case_id}/decide", json={"decision": "approved", "text": "免"})
+    assert again.status_code == 409 and again.get_json()["reason"] == "escalation.already_decided"
+    assert office.get("/api/office/escalations").get_json() == []
+    assert client_for("tech1").get("/api/office/escalations").status_code == 403
