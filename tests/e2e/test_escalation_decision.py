@@ -35,6 +35,7 @@ def test_fee_dispute_escalated_offline_is_decided_in_the_office_and_the_phone_sh
     assert re.search(r'id="escalation-badge"[^>]*>1<', queue)
     case_id = re.search(r'data-case="([0-9a-f-]{36})"', queue).group(1)
     case_page = office.get(f"{base}/office/escalations/{case_id}").text
+    assert "有争议的报价" in case_page  # the quote the customer refused, beside the technician's note
     token = re.search(r'name="csrf_token" value="([^"]+)"', case_page).group(1)
     answer = office.post(
         f"{base}/office/escalations/{case_id}/decide",
