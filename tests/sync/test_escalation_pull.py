@@ -91,3 +91,22 @@ def test_a_phone_cannot_write_a_case(client_for, world):
     entry = phone.mutation("escalation", {"work_order_id": world["wo1"].id, "status": "decided"})
     result = phone.push([entry]).get_json()["results"][0]
     assert result["status"] == "rejected"
+
+
+def test_a_batch_redone_entry_by_entry_still_opens_one_case(client_for, world, db):
+    """A clash with an older record breaks the fast path's insert; the batch is redone one savepoint
+    per entry, and the escalation in it still opens exactly one case."""
+    phone = SimDevice(client_for("tech1"))
+    first = phone.mutation("visit_event", {"work_order_id": world["wo1"].id, "kind": "arrived"})
+    assert phone.push([first]).get_json()["results"][0]["status"] == "applied"
+    clash = phone.mutation(
+        "visit_event", {"work_order_id": world["wo1"].id, "kind": "departed"}, entity_id=first["entity_id"]
+    )
+    escalated = phone.mutation(
+        "visit_event", {"work_order_id": world["wo1"].id, "kind": "escalated", "note": "客户要求减免"}
+    )
+    results = phone.push([clash, escalated]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    db.session.expire_all()
+    (case,) = db.session.scalars(sa.select(Escalation)).all()
+    assert (case.source_event_id, case.kind) == (escalated["entity_id"], "fee_dispute")
