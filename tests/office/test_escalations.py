@@ -144,6 +144,7 @@ def test_queue_puts_open_cases_first_by_due_time_flags_overdue_and_counts_them(a
     row = html[html.index(f'data-case="{new_problem.id}"') :]
     assert "overdue" in html[html.rindex("<tr", 0, html.index(f'data-case="{new_problem.id}"')) :][:200]
     assert "已逾期" in row[:600]
+    assert "-0h 30m" in row[:600]  # how far past its due time
     # The badge on every page counts the open cases.
     board = page.get("/office/board").get_data(as_text=True)
     assert 'id="escalation-badge"' in board and ">2</span>" in board

@@ -39,6 +39,7 @@ def escalations_queue():
         "office/escalations.html",
         cases=cases,
         overdue={c.id for c in cases if rules.is_overdue(c.status, c.due_at, now)},
+        left={c.id: (c.due_at - now).total_seconds() for c in cases if c.status == "open"},
         owners=escalations.owners(),
         kinds=rules.KINDS,
         severities=rules.SEVERITIES,
