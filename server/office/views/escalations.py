@@ -59,14 +59,12 @@ def _event_words(event) -> dict:
 
 def _render_case(case: Escalation, errors=None, values=None, status=200):
     facts = escalations.facts(case)
-    users = {u.id: u.name for u in db.session.query(User.id, User.name)}
     return render_template(
         "office/escalation.html",
         case=case,
         wo=case.work_order,
         facts=facts,
         words=_event_words(facts.event),
-        users=users,
         owners=escalations.owners(),
         decisions=rules.DECISIONS,
         others=[c for c in escalations.cases_of(case.work_order_id) if c.id != case.id],
