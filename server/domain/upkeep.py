@@ -1,0 +1,19 @@
+"""The office's upkeep of a work order (issue #14): cancel, re-prioritise, edit, close.
+
+Each is an office decision kept as an audit entry (a visit event written by the office
+user: who, when, what, the reason), so the order's page shows its history.
+"""
+
+from __future__ import annotations
+
+ORDER_CANCELLED = "order_cancelled"
+ORDER_REPRIORITISED = "order_reprioritised"
+ORDER_EDITED = "order_edited"
+ORDER_CLOSED = "order_closed"
+UPKEEP_EVENTS = (ORDER_CANCELLED, ORDER_REPRIORITISED, ORDER_EDITED, ORDER_CLOSED)
+
+# What the office may correct on an order after intake (the technician's own notes and the
+# outcome stay theirs; the appointment moves with 改约, services/dispatch.py).
+EDITABLE_FIELDS = ("fault_description", "customer_requirements")
+REASON_MAX = 2000
+TEXT_MAX = 2000  # as at intake (wire/office.py)
