@@ -375,7 +375,7 @@ def _not_when(wo: WorkOrder, code: str, message: str, statuses) -> None:
 _FINISHED = frozenset({Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value})
 
 
-def cancel_order(wo: WorkOrder, actor: User, reason: str | None) -> VisitEvent:
+def cancel_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
     """Cancel a request (a duplicate, withdrawn by the customer): the job leaves the technician's phone."""
     reason = _upkeep_reason(actor, reason)
     if not lifecycle.can_transition(wo.status, Status.CANCELLED.value, actor.role):
@@ -385,11 +385,13 @@ def cancel_order(wo: WorkOrder, actor: User, reason: str | None) -> VisitEvent:
             {"status": wo.status},
         )
     before = wo.status
-    update(wo, {"status": Status.CANCELLED.value}, actor)
+    update(wo, {"status": Status.CANCELLED.value}, actor, expected_version)
     return _audit(wo, upkeep.ORDER_CANCELLED, actor, reason, {"from_status": before})
 
 
-def change_priority(wo: WorkOrder, priority: str | None, actor: User, reason: str | None) -> VisitEvent:
+def change_priority(
+    wo: WorkOrder, priority: str | None, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
     """Re-prioritise with a reason; the SLA deadlines move with it (counted from intake)."""
     reason = _upkeep_reason(actor, reason)
     _not_when(wo, "work_order.priority_not_now", M_("A work order that is %(status)s keeps its priority."), _FINISHED)
@@ -406,11 +408,13 @@ def change_priority(wo: WorkOrder, priority: str | None, actor: User, reason: st
             fields={"priority": [M_("Already this priority.")]},
         )
     before = wo.priority
-    update(wo, {"priority": priority}, actor)
+    update(wo, {"priority": priority}, actor, expected_version)
     return _audit(wo, upkeep.ORDER_REPRIORITISED, actor, reason, {"from_priority": before, "to_priority": priority})
 
 
-def edit_order(wo: WorkOrder, values: Mapping, actor: User, reason: str | None) -> VisitEvent:
+def edit_order(
+    wo: WorkOrder, values: Mapping, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
     """Correct the fault description or the customer's requirements, keeping what they said before."""
     reason = _upkeep_reason(actor, reason)
     _not_when(wo, "work_order.edit_not_now", M_("A work order that is %(status)s can no longer be edited."), _FINISHED)
@@ -430,11 +434,11 @@ def edit_order(wo: WorkOrder, values: Mapping, actor: User, reason: str | None) 
     if not changes:
         raise Invalid("work_order.edit_unchanged", M_("Nothing was changed."))
     before = {name: getattr(wo, name) for name in changes}
-    update(wo, changes, actor)
+    update(wo, changes, actor, expected_version)
     return _audit(wo, upkeep.ORDER_EDITED, actor, reason, {"fields": sorted(changes), "before": before})
 
 
-def close_order(wo: WorkOrder, actor: User, reason: str | None) -> VisitEvent:
+def close_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
     """Close a completed order once every reconciliation flag of it was looked into (seed 000 §三(三))."""
     reason = _upkeep_reason(actor, reason)
     if wo.status != Status.COMPLETED.value:
@@ -450,7 +454,7 @@ def close_order(wo: WorkOrder, actor: User, reason: str | None) -> VisitEvent:
             M_("%(count)s reconciliation flag(s) of this work order are not yet reviewed; review them first."),
             {"count": len(open_flags)},
         )
-    update(wo, {"status": Status.CLOSED.value}, actor)
+    update(wo, {"status": Status.CLOSED.value}, actor, expected_version)
     return _audit(wo, upkeep.ORDER_CLOSED, actor, reason, {})
 
 

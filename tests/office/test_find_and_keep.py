@@ -35,14 +35,15 @@ def _order(db, people, world, *, customer=0, technician="tech1", priority="norma
     return wo
 
 
-def _completed(db, world, client_for, part_serial="PCB-SN-0001") -> WorkOrder:
+def _completed(db, world, client_for, part_serial="PCB-SN-0001", arrived_hours_ago=3) -> WorkOrder:
     """wo1 visited, signed and completed by tech1's phone (taken in the day before, so no time flag)."""
     now = datetime.now(UTC)
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.created_at = now - timedelta(days=1)
-    wo.appointment_start, wo.appointment_end = now - timedelta(hours=3), now - timedelta(hours=2)
+    arrived = now - timedelta(hours=arrived_hours_ago)
+    wo.appointment_start, wo.appointment_end = arrived, arrived + timedelta(hours=1)
     db.session.commit()
-    sync_completed_visit(Phone(client_for("tech1")), wo.id, arrived=now - timedelta(hours=3), part_serial=part_serial)
+    sync_completed_visit(Phone(client_for("tech1")), wo.id, arrived=arrived, part_serial=part_serial)
     wo = db.session.get(WorkOrder, wo.id)
     assert wo.status == "completed"
     return wo
@@ -373,3 +374,30 @@ def test_the_list_and_the_order_page_are_office_pages(app, people, world):
     anonymous = app.test_client()
     for url in ("/office/search?q=1", "/office/work-orders", f"/office/customers/{world['customers'][0].id}"):
         assert anonymous.get(url).status_code == 302
+
+
+def test_a_stale_tab_is_told_the_order_changed_instead_of_overwriting_it(app, people, world, db):
+    wo2 = db.session.get(WorkOrder, world["wo2"].id)
+    page = signed_in(app, people)
+    url = f"/office/work-orders/{wo2.id}"
+    shown = wo2.version
+    service.change_priority(wo2, "important", people["manager"], "主管调整")  # a colleague, meanwhile
+    db.session.commit()
+    stale = page.submit(url, f"{url}/priority", {"priority": "urgent", "reason": "客户催", "version": shown})
+    assert stale.status_code == 409 and 'id="upkeep-error"' in _text(stale) and "已被修改" in _text(stale)
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, wo2.id).priority == "important"
+    current = re.search(r'name="version" value="(\d+)"', _text(stale)).group(1)
+    assert (
+        page.submit(url, f"{url}/priority", {"priority": "urgent", "reason": "客户催", "version": current}).status_code
+        == 302
+    )
+
+
+def test_closing_long_after_the_visit_is_no_late_record(app, people, world, db, client_for):
+    """The office's own entries are not the technician's service record (reconciliation's 4-hour rule)."""
+    wo = _completed(db, world, client_for, arrived_hours_ago=9)
+    assert service.unreviewed_flags(wo) == []
+    service.close_order(wo, people["dispatcher"], "已回访")
+    db.session.commit()
+    assert service.unreviewed_flags(db.session.get(WorkOrder, wo.id)) == []

@@ -43,6 +43,14 @@ def upkeep_for(wo: WorkOrder) -> dict:
 bp.context_processor(lambda: {"upkeep_for": upkeep_for})
 
 
+def _version(data: dict) -> int | None:
+    """The version the page showed (a hidden field): a change made meanwhile is refused, not overwritten."""
+    try:
+        return int(data["version"])
+    except (KeyError, ValueError):
+        return None
+
+
 def _act(wo_id: str, form: str, action, message: str):
     wo = record_or_404(WorkOrder, wo_id)
 
@@ -67,7 +75,7 @@ def cancel_order(wo_id: str):
     return _act(
         wo_id,
         "cancel",
-        lambda wo, data: service.cancel_order(wo, current_user, data.get("reason")),
+        lambda wo, data: service.cancel_order(wo, current_user, data.get("reason"), _version(data)),
         gettext("Work order cancelled; it leaves the technician's phone on the next sync."),
     )
 
@@ -78,7 +86,9 @@ def change_priority(wo_id: str):
     return _act(
         wo_id,
         "priority",
-        lambda wo, data: service.change_priority(wo, data.get("priority"), current_user, data.get("reason")),
+        lambda wo, data: service.change_priority(
+            wo, data.get("priority"), current_user, data.get("reason"), _version(data)
+        ),
         gettext("Priority changed; the SLA deadlines moved with it."),
     )
 
@@ -94,6 +104,7 @@ def edit_order(wo_id: str):
             {name: request.form[name] for name in upkeep.EDITABLE_FIELDS if name in request.form},
             current_user,
             data.get("reason"),
+            _version(data),
         ),
         gettext("Saved; the technician sees the change on the next sync."),
     )
@@ -105,6 +116,6 @@ def close_order(wo_id: str):
     return _act(
         wo_id,
         "close",
-        lambda wo, data: service.close_order(wo, current_user, data.get("reason")),
+        lambda wo, data: service.close_order(wo, current_user, data.get("reason"), _version(data)),
         gettext("Work order closed; it leaves the technician's phone on the next sync."),
     )
