@@ -27,6 +27,7 @@ PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{7,}$")
 class SearchResults:
     query: str
     exact_order: WorkOrder | None = None  # the ticket typed exactly
+    phone_matches: list[str] = field(default_factory=list)  # ids of the customers with the phone typed whole
     work_orders: list[WorkOrder] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
     products: list[Product] = field(default_factory=list)
@@ -61,7 +62,10 @@ def search(query: str | None) -> SearchResults:
         ).unique()
     )
     by_name = _like(Customer.name, text)
-    who = sa.or_(by_name, Customer.phone_is(text)) if PHONE_LIKE.match(text) and phone_digits(text) else by_name
+    who = by_name
+    if PHONE_LIKE.match(text) and phone_digits(text):
+        results.phone_matches = list(db.session.scalars(sa.select(Customer.id).where(Customer.phone_is(text))))
+        who = sa.or_(by_name, Customer.phone_is(text))
     results.customers = list(db.session.scalars(sa.select(Customer).where(who).order_by(Customer.name).limit(LIMIT)))
     results.products = list(
         db.session.scalars(
@@ -101,3 +105,11 @@ def only_order(results: SearchResults) -> WorkOrder | None:
         return None
     others = results.customers or results.products or results.parts
     return exact if not others and [wo.id for wo in results.work_orders] == [exact.id] else None
+
+
+def only_customer(results: SearchResults) -> str | None:
+    """The customer to open straight away: the one whose whole phone number was typed, when nothing else matched
+    (the caller on the line)."""
+    if len(results.phone_matches) != 1 or results.work_orders or results.products or results.parts:
+        return None
+    return results.phone_matches[0] if [c.id for c in results.customers] == results.phone_matches else None

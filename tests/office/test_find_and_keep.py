@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.domain.errors import Conflict, Forbidden, Invalid
-from server.models import PartFitted, VisitEvent, WorkOrder
+from server.models import Customer, PartFitted, VisitEvent, WorkOrder
 from server.services import order_list, reconciliation
 from server.services import work_orders as service
 from server.services.work_orders import create_work_order
@@ -73,16 +73,23 @@ def test_a_ticket_typed_exactly_opens_its_order_and_part_of_one_lists_it(app, pe
     assert 'id="found-orders"' in listed and wo1.ticket_no in listed and world["wo2"].ticket_no in listed
 
 
-def test_a_phone_is_found_by_its_keyed_hash_typed_whole_in_any_format(app, people, world):
+def test_a_phone_is_found_by_its_keyed_hash_typed_whole_in_any_format(app, people, world, db):
     page = signed_in(app, people)
+    c1 = world["customers"][0]
     for typed in ("13800000001", "138-0000 0001", "+86 138 0000 0001"):
-        html = _text(page.get("/office/search", query_string={"q": typed}))
-        assert 'id="found-customers"' in html, typed
-        assert "张伟" in html and "138****0001" in html  # listed masked; the full number is on the customer page
-        assert "Anna Li" not in html
+        response = page.get("/office/search", query_string={"q": typed})
+        assert response.status_code == 302, typed  # the caller on the line: straight to their page
+        assert response.headers["Location"].endswith(f"/office/customers/{c1.id}")
     # stored encrypted: a part of the number cannot be looked up
     html = _text(page.get("/office/search", query_string={"q": "1380000"}))
     assert 'id="found-customers"' not in html and 'id="no-results"' in html
+    # two records with one number (a household): both listed, masked
+    db.session.add(Customer(name="张伟妻子", phone="138 0000 0001", address="上海"))
+    db.session.commit()
+    html = _text(page.get("/office/search", query_string={"q": "13800000001"}))
+    found = html[html.index('id="found-customers"') :]
+    assert "张伟" in found and "张伟妻子" in found and "138****0001" in found and "13800000001" not in found
+    assert "Anna Li" not in html
 
 
 def test_product_and_fitted_part_serials_are_found(app, people, world, db):
@@ -196,6 +203,8 @@ def test_results_and_orders_link_to_the_customer_page(app, people, world):
     page = signed_in(app, people)
     html = _text(page.get("/office/search", query_string={"q": "张伟"}))
     assert f"/office/customers/{world['customers'][0].id}" in html
+    order_page = _text(page.get(f"/office/work-orders/{world['wo1'].id}"))
+    assert f'href="/office/customers/{world["customers"][0].id}" id="wo-customer"' in order_page
 
 
 # ---------------------------------------------------------------- upkeep: cancel
