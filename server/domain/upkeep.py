@@ -6,6 +6,8 @@ user: who, when, what, the reason), so the order's page shows its history.
 
 from __future__ import annotations
 
+from .lifecycle import Status
+
 ORDER_CANCELLED = "order_cancelled"
 ORDER_REPRIORITISED = "order_reprioritised"
 ORDER_EDITED = "order_edited"
@@ -17,3 +19,17 @@ UPKEEP_EVENTS = (ORDER_CANCELLED, ORDER_REPRIORITISED, ORDER_EDITED, ORDER_CLOSE
 EDITABLE_FIELDS = ("fault_description", "customer_requirements")
 REASON_MAX = 2000
 TEXT_MAX = 2000  # as at intake (wire/office.py)
+
+# Once the visit is completed the order's details and priority are what the customer signed
+# and the SLA was judged on; after closing or cancelling nothing changes at all.
+FINISHED = frozenset({Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value})
+
+
+def may_change(status: str) -> bool:
+    """Priority and details can still be corrected."""
+    return status not in FINISHED
+
+
+def may_close(status: str) -> bool:
+    """Only a completed order closes (the lifecycle's completed -> closed)."""
+    return status == Status.COMPLETED.value

@@ -367,12 +367,9 @@ def _audit(wo: WorkOrder, kind: str, actor: User, reason: str, data: dict) -> Vi
     return event
 
 
-def _not_when(wo: WorkOrder, code: str, message: str, statuses) -> None:
-    if wo.status in statuses:
+def _not_when(wo: WorkOrder, code: str, message: str) -> None:
+    if not upkeep.may_change(wo.status):
         raise Conflict(code, message, {"status": wo.status})
-
-
-_FINISHED = frozenset({Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value})
 
 
 def cancel_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
@@ -394,7 +391,7 @@ def change_priority(
 ) -> VisitEvent:
     """Re-prioritise with a reason; the SLA deadlines move with it (counted from intake)."""
     reason = _upkeep_reason(actor, reason)
-    _not_when(wo, "work_order.priority_not_now", M_("A work order that is %(status)s keeps its priority."), _FINISHED)
+    _not_when(wo, "work_order.priority_not_now", M_("A work order that is %(status)s keeps its priority."))
     if priority not in {p.value for p in Priority}:
         raise Invalid(
             "work_order.priority_unknown",
@@ -417,7 +414,7 @@ def edit_order(
 ) -> VisitEvent:
     """Correct the fault description or the customer's requirements, keeping what they said before."""
     reason = _upkeep_reason(actor, reason)
-    _not_when(wo, "work_order.edit_not_now", M_("A work order that is %(status)s can no longer be edited."), _FINISHED)
+    _not_when(wo, "work_order.edit_not_now", M_("A work order that is %(status)s can no longer be edited."))
     changes, errors = {}, {}
     for name in upkeep.EDITABLE_FIELDS:
         if name not in values:
@@ -441,7 +438,7 @@ def edit_order(
 def close_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
     """Close a completed order once every reconciliation flag of it was looked into (seed 000 §三(三))."""
     reason = _upkeep_reason(actor, reason)
-    if wo.status != Status.COMPLETED.value:
+    if not upkeep.may_close(wo.status):
         raise Conflict(
             "work_order.close_not_completed",
             M_("Only a completed work order can be closed; this one is %(status)s."),

@@ -19,8 +19,6 @@ from ..blueprint import bp
 from ..forms import form_payload, record_or_404, submit
 from . import dispatch as order_page
 
-FINISHED = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
-
 
 def upkeep_for(wo: WorkOrder) -> dict:
     """What the order page's upkeep card shows: the actions open now, the audit log, a refused form."""
@@ -28,9 +26,9 @@ def upkeep_for(wo: WorkOrder) -> dict:
     state = g.get("upkeep_refused") or {}
     return {
         "can_cancel": lifecycle.can_transition(wo.status, Status.CANCELLED.value, role),
-        "can_change": wo.status not in FINISHED,
-        "can_close": wo.status == Status.COMPLETED.value,
-        "open_flags": service.unreviewed_flags(wo) if wo.status == Status.COMPLETED.value else [],
+        "can_change": upkeep.may_change(wo.status),
+        "can_close": upkeep.may_close(wo.status),
+        "open_flags": service.unreviewed_flags(wo) if upkeep.may_close(wo.status) else [],
         "priorities": LEVELS,
         "editable": upkeep.EDITABLE_FIELDS,
         "log": service.upkeep_log(wo),
