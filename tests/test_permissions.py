@@ -391,6 +391,15 @@ def fresh_conflict(c: Cell) -> str:
     return conflict.id
 
 
+def order_state(**fields):
+    def check(r, c):
+        wo = fetch(WorkOrder, c.made["id"])
+        for name, want in fields.items():
+            assert getattr(wo, name) == want, (name, getattr(wo, name), want)
+
+    return check
+
+
 def fresh_escalation(c: Cell) -> str:
     """An open case from a fee dispute the technician escalated on wo1 (services/escalations.py)."""
     from server.models import VisitEvent
@@ -1338,6 +1347,34 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/work-orders/<wo_id>/contact"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), contacted),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"note": "已电话联系客户"}),
+    ),
+    # Upkeep (services/work_orders.py): each with its reason, the office only.
+    ("POST", "/office/work-orders/<wo_id>/cancel"): page(
+        ok(302, order_state(status="cancelled")),
+        request=with_made(fresh_work_order, "wo_id", form={"reason": "重复报修"}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/priority"): page(
+        ok(302, order_state(priority="urgent")),
+        request=with_made(fresh_work_order, "wo_id", form={"priority": "urgent", "reason": "客户家中有老人"}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/edit"): page(
+        ok(302, order_state(fault_description="矩阵: 外机不转")),
+        request=with_made(
+            fresh_work_order, "wo_id", form={"fault_description": "矩阵: 外机不转", "reason": "客户补充说明"}
+        ),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/close"): page(
+        Expect(409, order_state(status="new"), "only a completed, reconciled order closes"),
+        request=with_made(fresh_work_order, "wo_id", form={"reason": "已回访"}),
+    ),
+    ("GET", "/office/work-orders"): page(ok(200, html_has("t1", "t2"))),
+    ("GET", "/office/search"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.w['wo1']}")),
+        # (anonymous callers without the query: the sign-in redirect's `next` is checked against the path)
+        request=lambda c: Req("/office/search" + ("" if c.caller == ANON else f"?q={c.w['t1']}")),
+    ),
+    ("GET", "/office/customers/<customer_id>"): page(
+        ok(200, html_has("t1", literal=("张伟",))), request=lambda c: Req(path(c, customer_id=c.w["c1"]))
     ),
     ("POST", "/office/work-orders/<wo_id>/resolve-by-phone"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), resolved_by_phone),
