@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.fees import Adjustment, FeeError, PartIn, QuoteIn, Schedule, canonical_quote, compute_quote
-
 from tests.test_js_units import NODE, ROOT, TRICKY, needs_node
 
 PART_NUMBERS = ["P-100", "P-200", "压缩机-3", "__proto__", "constructor", ""]

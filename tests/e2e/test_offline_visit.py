@@ -30,6 +30,7 @@ def done(page):
 
 def draw_signature(page):
     page.wait_for_selector("#signoff-form[data-ready='true']")
+    page.locator("#signature-pad").scroll_into_view_if_needed()  # the mouse draws only in the viewport
     box = page.locator("#signature-pad").bounding_box()
     x, y = box["x"] + 30, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -94,6 +95,18 @@ def do_visit(page, base, wo_id, photo_path):
     page.set_input_files("#photo-input", str(photo_path))
     page.wait_for_selector("#photos img")
 
+    nav("quote")  # before the repair: plan the parts and the time, price, consent [seed 003 §三(五)2]
+    page.select_option("#f-plan-part", "BLT-10")
+    page.click("#plan-add")
+    page.select_option("#f-plan-part", "PCB-220")
+    page.click("#plan-add")
+    page.wait_for_function("() => document.querySelectorAll('#plan-parts li').length === 2")
+    page.fill("#f-work_minutes", "60")
+    total = page.inner_text("#fee-total")
+    assert "345.50" in total  # call-out 50 + labour 1 h 80 + belt 35.50 + board 180 (out of warranty)
+    page.click("#consent")
+    done(page)
+
     nav("parts")
     page.select_option("#f-part_number", "BLT-10")
     page.click("#part-save")
@@ -108,12 +121,6 @@ def do_visit(page, base, wo_id, photo_path):
     )
     page.click("#part-save")
     page.wait_for_function("() => document.querySelectorAll('#parts-fitted li').length === 2")
-
-    nav("quote")
-    total = page.inner_text("#fee-total")
-    assert "345.50" in total  # call-out 50 + labour 80 + belt 35.50 + board 180 (out of warranty)
-    page.click("#consent")
-    done(page)
 
     nav("checks")
     page.click("#test-run-ok")

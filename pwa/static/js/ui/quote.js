@@ -6,7 +6,7 @@
 // the three-guarantees (三包) explanation: the customer agrees after all, the office is
 // asked, or the visit ends with outcome `refused` and no repair.
 
-import { FeeError, canonicalQuote, computeQuote, describeLines, partCovered, scheduleFrom, visitCovered } from "../fees.js";
+import { FeeError, canonicalQuote, cents, computeQuote, describeLines, money as moneyOfCents, partCovered, scheduleFrom, visitCovered } from "../fees.js";
 import { dismissRejected, rejectedEntries } from "../outbox.js";
 import { live, partsAndStock, recordMany, recordVisit, syncedFeeSchedule, updateWorkOrder, voidRecord } from "../records.js";
 import { locale, money, reason, supported, t } from "../i18n.js";
@@ -57,9 +57,13 @@ export function priced({ plan, schedule, covered, product, describe }) {
   return describeLines(quote, describe);
 }
 
-function sameAs(recorded, plan, quote) {
-  return !!recorded && canonicalQuote(recorded) === canonicalQuote(quote) &&
-    JSON.stringify(planOf(recorded)) === JSON.stringify(plan);
+/** The recorded quote is the plan's quote: same priced lines (parts, trade-ins, adjustments) and times. */
+export function sameAs(recorded, plan, quote) {
+  const norm = (q) => canonicalQuote({
+    lines: (q.lines || []).map((l) => ({ ...l, amount: moneyOfCents(cents(l.amount)) })), total: moneyOfCents(cents(q.total)),
+  });
+  return !!recorded && norm(recorded) === norm(quote) &&
+    (recorded.work_minutes ?? 0) === plan.work_minutes && (recorded.travel_minutes ?? 0) === plan.travel_minutes;
 }
 
 /** The quote screen. */
@@ -245,7 +249,7 @@ export async function render(ctx) {
     h("p", {}, t("quote_rejected_reprice", { reason: reason(rejectedRows.at(-1).error) }))) : null;
 
   return stepPage(bundle, "quote",
-    signed ? sealedNotice() : h("p", { class: "note" }, t(covered ? "quote_hint_warranty" : "quote_hint_charged")),
+    signed ? sealedNotice() : h("p", { class: "note", id: "quote-hint" }, t(covered ? "quote_hint_warranty" : "quote_hint_charged")),
     rejectedNote,
     synced ? h("p", { class: "sub", id: "schedule-revision" }, t("schedule_revision_note", { revision: schedule.revision }))
       : h("p", { class: "sub", id: "schedule-revision" }, t("schedule_not_synced")),
