@@ -160,7 +160,11 @@ def test_out_of_warranty_consent_then_parts_then_payment_with_receipt(live, brow
     page.wait_for_selector("#parts-fitted li")
     page.select_option("#f-part_number", "BLT-10")
     page.click("#part-save")
-    page.wait_for_function("() => document.querySelectorAll('#parts-fitted li').length === 2")
+    try:
+        page.wait_for_function("() => document.querySelectorAll('#parts-fitted li').length === 2")
+    except Exception:
+        print("MAIN:", page.inner_text("main")[:3000])
+        raise
 
     page.goto(f"{base}/app/jobs/{wo}/checks")
     page.click("#test-run-ok")
