@@ -3,7 +3,7 @@
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
-from .parts import BARCODE_FORMATS, Part, VanStock
+from .parts import BARCODE_FORMATS, FeeSchedule, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
@@ -12,6 +12,7 @@ from .visits import (
     Diagnosis,
     FeeQuote,
     PartFitted,
+    Payment,
     Photo,
     VisitEvent,
     VisitRecord,
@@ -33,6 +34,7 @@ __all__ = [
     "Device",
     "Diagnosis",
     "FeeQuote",
+    "FeeSchedule",
     "FollowUp",
     "MutationRecord",
     "OfficeSetting",
@@ -41,6 +43,7 @@ __all__ = [
     "PartFitted",
     "Passkey",
     "PasskeyChallenge",
+    "Payment",
     "SignIn",
     "Photo",
     "Priority",

@@ -129,7 +129,7 @@ export async function render(ctx) {
     } catch (err) {
       if (!(err instanceof FeeError)) throw err;
       current = null;
-      error.textContent = t(`fee_error.${err.code}`);
+      error.textContent = t("quote_cannot_price", { reason: t(`fee_error.${err.code}`) });
     }
     const same = current && sameAs(latest, plan, current);
     replace(table, feeTable(same ? latest : current || { lines: [], total: "0.00" }, loc));
