@@ -241,7 +241,7 @@ def test_quote_priced_from_an_old_schedule_comes_back_and_is_priced_again(live, 
     wait_synced(page, timeout=30_000)  # the new schedule is pulled after the push
     quote_screen(page, base, wo)
     page.wait_for_selector("#quote-rejected")
-    assert re.search(r"收费标准已更新", page.inner_text("#quote-rejected"))
+    assert re.search(r"旧版收费标准.*第 2 版", page.inner_text("#quote-rejected")), "the reason in the phone's words"
     page.wait_for_selector("#fee-total:has-text('95.50')")  # re-priced with the new call-out
     page.click("#consent")
     page.wait_for_selector("#consent-state.okmsg")

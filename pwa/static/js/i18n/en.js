@@ -185,7 +185,7 @@ export default {
   adj_amount_invalid: "Give the discount as an amount like 20 or 20.50.",
   schedule_revision_note: "Priced with fee schedule revision {revision}.",
   schedule_not_synced: "The fee schedule has not synced yet: priced with the phone's copy; if the server's differs, the quote comes back to be priced again.",
-  quote_rejected_reprice: "The server did not accept the last quote: {reason} Price it again below and ask the customer to agree again.",
+  quote_rejected_reprice: "The server did not accept the last quote: {reason}",
   reprice: "Price the quote again",
   end_refused: "Customer still refuses: end the visit without a repair",
   ended_refused: "The customer refused the quote: no repair. The visit ends with outcome Refused; the office follows up.",

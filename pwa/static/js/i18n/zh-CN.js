@@ -185,7 +185,7 @@ export default {
   adj_amount_invalid: "折扣金额须为如 20 或 20.50 的数额。",
   schedule_revision_note: "按第 {revision} 版收费标准报价。",
   schedule_not_synced: "收费标准尚未同步：按本机的收费标准报价；如与服务器不一致，报价会退回重新报价。",
-  quote_rejected_reprice: "服务器未接受上次报价：{reason} 请在下方重新报价，并再次征得客户同意。",
+  quote_rejected_reprice: "服务器未接受上次报价：{reason}",
   reprice: "重新报价",
   end_refused: "客户仍不同意：结束上门，不维修",
   ended_refused: "客户不同意报价：不维修。本次上门结果为“客户拒绝”，由公司跟进。",
