@@ -174,6 +174,7 @@ export async function render(ctx) {
     }
     plan.parts.push({ part_number: v.part_number, quantity, trade_in: !!v.trade_in, serial_removed: v.serial_removed.trim() || null });
     partForm.reset();
+    partForm.querySelector("#f-plan-quantity").value = "1"; // the value is set as a property: reset() empties it
     save();
     draw();
   });
