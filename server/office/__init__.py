@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         board,
         conflicts,
         dispatch,
+        fees,
         followups,
         intake,
         kpis,

@@ -150,6 +150,7 @@ def sync_completed_visit(
     part_serial: str | None = "PCB-SN-0001",
     complete: bool = True,
     declined: str | None = None,
+    adjustments=(),
 ) -> None:
     """A whole visit as the PWA syncs it: on the way, arrived, diagnosis, part, fee, outcome,
     the customer's sign-off (unless ratings is None; `declined`: their refusal with this reason)
@@ -174,7 +175,14 @@ def sync_completed_visit(
         # The quote and the customer's consent come before the repair (seed 003 §三(五)2).
         phone.mutation(
             "fee_quote",
-            fee_quote_fields(wo_id, [("PCB-220", 1)], consented_at=at(arrived + timedelta(minutes=15))),
+            fee_quote_fields(
+                wo_id,
+                [("PCB-220", 1)],
+                work_minutes=40,
+                travel_minutes=25,
+                adjustments=adjustments,
+                consented_at=at(arrived + timedelta(minutes=15)),
+            ),
             when=arrived + timedelta(minutes=15),
         ),
         phone.mutation(

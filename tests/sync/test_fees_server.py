@@ -10,7 +10,7 @@ import pytest
 from quotes import fee_quote_fields, fitted_fields
 
 from server.extensions import db as _db
-from server.models import FeeQuote, Part, Payment, PartFitted
+from server.models import FeeQuote, Part, PartFitted, Payment
 from server.services import fee_schedule
 
 from .device import SimDevice
