@@ -136,6 +136,9 @@ def do_visit(page, base, wo_id, photo_path):
     page.click("#next-step")
     page.wait_for_selector("#handover")
     assert page.get_attribute("#handover", "lang") == "en"  # Anna Li reads English
+    page.select_option("#f-pay-method", "cash")  # the agreed total, paid at hand-over
+    page.click("#payment-save")
+    page.wait_for_selector("#payment-done")
     assert SERIAL_FITTED in page.inner_text("#summary-parts")
     assert "internal" not in page.inner_text("#summary").lower() and "内部备注" not in page.inner_text("#summary")
     page.click("#rate-rating_quality label:has(input[value='5'])")
@@ -233,6 +236,8 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     assert kinds[("visit_event", "departed")] == 1 and kinds[("visit_event", "arrived")] == 1
     assert kinds[("checklist_answer", "kit_id_badge")] == 1
     assert kinds[("part_fitted", None)] == 2 and kinds[("photo", None)] == 1 and kinds[("fee_quote", None)] == 1
+    [paid] = [c["fields"] for c in changes if c["entity"] == "payment"]
+    assert (paid["method"], paid["amount"], paid["receipt"]) == ("cash", "345.50", "none")
     board = next(
         c["fields"] for c in changes if c["entity"] == "part_fitted" and c["fields"]["part_number"] == "PCB-220"
     )

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { STEPS, stepsDone, nextStep, isLate, needsFollowUp, byAppointment, isToday, stepAfter, latestQuote, paymentOf } from "../../pwa/static/js/visit.js";
+import { STEPS, stepsDone, nextStep, isLate, needsFollowUp, byAppointment, isToday, stepAfter, latestQuote, paymentOf, paymentDue } from "../../pwa/static/js/visit.js";
 import { money, addMoney, isoWithOffset, mutation } from "../../pwa/static/js/wire.js";
 
 const ev = (kind, extra = {}) => ({ id: crypto.randomUUID(), entity: "visit_event", kind, ...extra });
@@ -67,6 +67,15 @@ test("a refused quote that ends the visit skips the repair steps", () => {
   const done = stepsDone(wo, records);
   assert.deepEqual([done.quote, done.parts, done.checks, done.outcome], [true, true, true, true]);
   assert.equal(stepsDone({ outcome: null }, records).quote, false, "refused, not ended: the quote step is still open");
+});
+
+test("a payment is due once the customer agreed to pay something, until it is recorded", () => {
+  const quote = { id: "q", entity: "fee_quote", consented: true, total: "320.00" };
+  assert.equal(paymentDue([]), false);
+  assert.equal(paymentDue([{ ...quote, total: "0.00" }]), false, "in warranty: nothing to collect");
+  assert.equal(paymentDue([{ ...quote, consented: false }]), false);
+  assert.equal(paymentDue([quote]), true);
+  assert.equal(paymentDue([quote, { id: "p", entity: "payment", method: "not_collected" }]), false);
 });
 
 test("the visit's payment is the live one", () => {

@@ -70,6 +70,12 @@ export function paymentOf(records) {
   return live(records).filter((r) => r.entity === "payment").pop() || null;
 }
 
+/** True when the customer agreed to pay something and no payment (or "not collected") is recorded yet. */
+export function paymentDue(records) {
+  const quote = consentedQuote(records);
+  return !!quote && Number(quote.total) > 0 && !paymentOf(records);
+}
+
 /** True when the customer refused the quote and the visit ends without a repair. */
 export function endedRefused(wo) {
   return wo.outcome === "refused";

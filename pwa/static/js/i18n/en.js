@@ -172,6 +172,7 @@ export default {
   "reason.sync.unknown_record": "No {entity} with id {id}.",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
   // fees (phone)
+  complete_needs_payment: "Record the payment at hand-over, or that it was not collected with the reason.",
   quote_cannot_price: "Cannot price this quote: {reason}.",
   fee_labour_minutes: "Labour ({minutes} min)", fee_trade_in_line: "Trade-in credit: {name} ×{qty}",
   fee_waiver_line: "Waiver of the {line}: {reason}", fee_discount_line: "Discount: {reason}",

@@ -172,6 +172,7 @@ export default {
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
   "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",
   // fees (phone)
+  complete_needs_payment: "请在交接步骤记录收款，或记录未收款及原因。",
   quote_cannot_price: "无法报价：{reason}。",
   fee_labour_minutes: "工时费（{minutes} 分钟）", fee_trade_in_line: "以旧换新抵扣：{name} ×{qty}",
   fee_waiver_line: "减免{line}：{reason}", fee_discount_line: "折扣：{reason}",
