@@ -55,7 +55,7 @@ export function paymentCard(ctx, wo, records) {
   const form = h("form", { class: "card", id: "payment-form" },
     h("h2", {}, t("payment_title")),
     h("label", { class: "field", for: "f-pay-method" }, h("span", {}, t("pay_method")),
-      h("select", { name: "method", id: "f-pay-method", required: true },
+      h("select", { name: "method", id: "f-pay-method" },
         h("option", { value: "" }, t("pay_method_choose")),
         METHODS.map((m) => h("option", { value: m }, t(`pay_method_${m}`))))),
     h("label", { class: "field", for: "f-pay-amount" }, h("span", {}, t("pay_amount")), amount),
