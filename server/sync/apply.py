@@ -382,11 +382,10 @@ def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: d
     if entity == "fee_quote":
         money.check_fee_quote(session, cache, wo, data, at)
         return False
-    state = _order_money(session, wo.id)
     if entity == "payment":
-        money.check_payment(state, data)
+        money.check_payment(_order_money(session, wo.id), data)
         return False
-    return money.check_part_fitted(session, cache, state, wo, data, at)
+    return money.check_part_fitted(session, cache, lambda: _order_money(session, wo.id), wo, data, at)
 
 
 def _order_money(session: Session, wo_id: str) -> money.OrderMoney:

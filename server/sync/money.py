@@ -17,6 +17,7 @@ quote earlier in the same batch counts without a flush per record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -185,11 +186,18 @@ def stored_quote_inputs(data: dict) -> None:
 
 
 def check_part_fitted(
-    session: Session, cache: MoneyCache | None, state: OrderMoney, wo: WorkOrder, data: dict, at: datetime
+    session: Session,
+    cache: MoneyCache | None,
+    state_of: Callable[[], OrderMoney],
+    wo: WorkOrder,
+    data: dict,
+    at: datetime,
 ) -> bool:
     """The catalogue price (0.00 when covered) and, for a chargeable part, the customer's consent.
 
-    Returns whether the part is chargeable (counted against the consented quantity).
+    `state_of` reads the order's money state, only for a chargeable part (a covered one, the
+    common case on a push, needs no read back of the batch). Returns whether the part is
+    chargeable (counted against the consented quantity).
     """
     number, quantity = data["part_number"], data.get("quantity", 1)
     cov = coverage(session, cache, wo, at)
@@ -204,6 +212,7 @@ def check_part_fitted(
         )
     if free:
         return False
+    state = state_of()
     needed = state.fitted.get(number, 0) + quantity
     if state.consented_quantity(number) < needed:
         raise MutationRejected(
