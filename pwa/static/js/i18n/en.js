@@ -175,7 +175,7 @@ export default {
   complete_needs_payment: "Record the payment at hand-over, or that it was not collected with the reason.",
   quote_cannot_price: "Cannot price this quote: {reason}.",
   fee_labour_minutes: "Labour ({minutes} min)", fee_trade_in_line: "Trade-in credit: {name} ×{qty}",
-  fee_waiver_line: "Waiver of the {line}: {reason}", fee_discount_line: "Discount: {reason}",
+  fee_waiver_line: "{line} waived: {reason}", fee_discount_line: "Discount: {reason}",
   planned_parts: "Parts to replace (quoted before the repair)", plan_add: "Add to the quote", plan_remove: "Remove", plan_none: "No parts planned",
   plan_stock_note: "The van holds fewer than this: the part may need ordering.",
   trade_in: "Trade in the old part (credit from the fee schedule)", trade_in_short: "Old part traded in",
