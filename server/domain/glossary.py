@@ -205,6 +205,8 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "photo": N_("entity", "Photo"),
         "sign_off": N_("entity", "Customer sign-off"),
         "escalation": N_("entity", "Escalation"),
+        "payment": N_("entity", "Payment"),
+        "fee_schedule": N_("entity", "Fee schedule"),
     },
     "op": {
         "create": N_("op", "New"),
@@ -217,6 +219,23 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "labour": N_("fee_kind", "Labour"),
         "part": N_("fee_kind", "Part"),
         "other": N_("fee_kind", "Other"),
+        "trade_in": N_("fee_kind", "Trade-in credit"),
+        "waiver": N_("fee_kind", "Waiver"),
+        "discount": N_("fee_kind", "Discount"),
+    },
+    # How the customer paid (sync entity `payment`), and the paper they asked for.
+    "payment_method": {
+        "cash": N_("payment_method", "Cash"),
+        "wechat": N_("payment_method", "WeChat Pay"),
+        "alipay": N_("payment_method", "Alipay"),
+        "card": N_("payment_method", "Bank card"),
+        "bank_transfer": N_("payment_method", "Bank transfer"),
+        "not_collected": N_("payment_method", "Not collected"),
+    },
+    "receipt": {
+        "none": N_("receipt", "None"),
+        "receipt": N_("receipt", "Receipt"),
+        "invoice": N_("receipt", "Invoice"),
     },
     # Back office: SLA clocks, follow-up calls, reconciliation flags, report channels.
     "sla_clock": {

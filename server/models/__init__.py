@@ -4,7 +4,7 @@ from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .escalations import Decision, Escalation, EscalationKind, EscalationStatus, Severity
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
-from .parts import BARCODE_FORMATS, Part, VanStock
+from .parts import BARCODE_FORMATS, FeeSchedule, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
@@ -13,6 +13,7 @@ from .visits import (
     Diagnosis,
     FeeQuote,
     PartFitted,
+    Payment,
     Photo,
     VisitEvent,
     VisitRecord,
@@ -38,6 +39,7 @@ __all__ = [
     "EscalationKind",
     "EscalationStatus",
     "FeeQuote",
+    "FeeSchedule",
     "FollowUp",
     "MutationRecord",
     "OfficeSetting",
@@ -47,6 +49,7 @@ __all__ = [
     "Passkey",
     "PasskeyChallenge",
     "Severity",
+    "Payment",
     "SignIn",
     "Photo",
     "Priority",

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         customers,
         dispatch,
         escalations,
+        fees,
         followups,
         intake,
         kpis,

@@ -22,6 +22,7 @@ from .names import JOB_RECORDS, MODEL_BY_ENTITY
 from .serialize import FAST, record_fields
 
 CURSOR_PREFIX = "v1:"
+CATALOGUE = ("part", "fee_schedule")  # read by every signed-in user
 
 
 def encode_cursor(seq: int) -> str:
@@ -105,7 +106,8 @@ def _audience(user: User):
         return ChangeLogEntry.audience_user_id.is_(None)
     return sa.or_(
         ChangeLogEntry.audience_user_id == user.id,
-        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity == "part"),
+        # The catalogue and the fee schedule: everyone reads the staff-wide rows.
+        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity.in_(CATALOGUE)),
     )
 
 
@@ -171,4 +173,5 @@ def _visible(user: User, entity: str):
         "product": permissions.product_filter,
         "van_stock": permissions.van_stock_filter,
         "part": lambda u: sa.true(),
+        "fee_schedule": lambda u: sa.true(),
     }[entity](user)

@@ -192,7 +192,7 @@ def part(phone: SimDevice, wo_id: str, quantity: int) -> dict:
             "work_order_id": wo_id,
             "part_number": "PCB-220",
             "quantity": quantity,
-            "unit_price": "180.00",
+            "unit_price": "0.00",
             "under_warranty": True,
         },
     )

@@ -13,7 +13,7 @@ from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority, queue_rank, schedule_warnings
 from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
-from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
+from ...models import Customer, Diagnosis, FeeQuote, Payment, User, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
 from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
@@ -51,6 +51,7 @@ def _render_work_order(
         job=job,
         diagnoses=live(Diagnosis),
         fees=live(FeeQuote),
+        payments=live(Payment),
         sign_off_verifies=verifies,
         flags=flags_for(job, verifies),
         wo=wo,
