@@ -1306,6 +1306,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(302, redirects_to("/office/conflicts"), settled_by_caller(MutationRecord, "settled_by_id")),
         request=with_made(fresh_rejected, "mutation_id", form={"note": "已与技术员核对"}),
     ),
+    # The fee schedule (services/fee_schedule.py): the office reads it, a manager changes it.
+    ("GET", "/office/settings/fees"): page(ok(200, html_has(literal=('name="call_out"',)))),
+    ("POST", "/office/settings/fees"): page(
+        PAGE_FORBIDDEN,
+        manager=ok(302, redirects_to("/office/settings/fees")),
+        request=lambda c: Req(path(c), form={"call_out": "50.00", "labour_per_hour": "80.00"}),
+    ),
     ("GET", "/office/settings"): page(ok(200, html_has(literal=('name="response_urgent"',)))),
     ("POST", "/office/settings"): page(
         PAGE_FORBIDDEN,
