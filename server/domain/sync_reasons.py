@@ -52,4 +52,7 @@ REASONS: dict[str, str] = {
         "The time of this entry (%(at)s) is later than the server received it, even after correcting "
         "for the phone's clock; check the phone's date and time and record it again."
     ),
+    "sync.photo_required": M_(
+        "Human damage needs a photo of it taken on this visit: take the photo, then record it again."
+    ),
 }

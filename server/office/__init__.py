@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         reports,
         session,
         settings,
+        warranty,
     )
     from .views.verify import verify_bp
 

@@ -13,10 +13,11 @@ from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority, queue_rank, schedule_warnings
 from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
-from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
+from ...models import Customer, Diagnosis, FeeQuote, Photo, User, VisitEvent, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
 from ...services import dispatch
 from ...services import job_facts as facts
+from ...services.coverage import WARRANTY_VOID, coverage_of
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
 from ...wire.office import ContactIn, DispatchAssignIn, RescheduleIn
@@ -28,7 +29,9 @@ def _work_order_or_404(wo_id: str) -> WorkOrder:
     return record_or_404(WorkOrder, wo_id)
 
 
-def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200):
+def _render_work_order(
+    wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200, warranty_errors=None
+):
     now = utcnow()
     product = wo.product
     sign_off = sign_off_of(db.session, wo.id)
@@ -70,6 +73,10 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         sign_off=sign_off,
         assign_errors=assign_errors or {},
         reschedule_errors=reschedule_errors or {},
+        warranty=coverage_of(db.session, wo, now),
+        warranty_voids=[e for e in live(VisitEvent) if e.kind == WARRANTY_VOID],
+        photos={p.id: p for p in live(Photo)},
+        warranty_errors=warranty_errors or {},
         values=values,
     ), status
 

@@ -171,4 +171,5 @@ export default {
   "reason.sync.van_stock_short": "Not applied: {quantity} of part {part_number} fitted but the van holds {in_van}; sync the van stock or ask the office.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
+  "reason.sync.photo_required": "Human damage needs a photo of it taken on this visit: take the photo, then record it again.",
 };
