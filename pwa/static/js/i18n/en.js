@@ -28,6 +28,11 @@ export default {
   name: "Name", open_maps: "Open in maps",
   
   in_warranty_until: "In warranty (until {date})",
+  warranty_not_covered: "Not covered ({reason})", warranty_office_decision: "Office decision: {decision}",
+  warranty_void_title: "Not covered: human damage / consumable", warranty_void_note: "What you saw",
+  warranty_void_hint: "In warranty the repair is free, unless the damage was caused by people or the part is a consumable. Human damage needs a photo of it; the office reviews it and may decide otherwise.",
+  warranty_void_photo: "Photo of the damage", warranty_void_photo_needed: "Take a photo of the damage first.",
+  warranty_void_reason_required: "Choose human damage or consumable.", record_warranty_void: "Record: not covered", photo_taken: "Photo taken",
   notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
   visit_steps: "The visit",
 
