@@ -13,6 +13,7 @@ from server.domain.service_day import today
 from server.domain.warranty import add_months
 from server.models import VisitEvent, WorkOrder
 from server.services.coverage import coverage_of
+from server.sync import event_data
 
 from .device import SimDevice
 from .test_sign_off_and_blobs import PNG
@@ -139,6 +140,7 @@ def test_only_the_office_decides_and_always_with_a_reason(client_for, world, db)
     assert c.covered and c.decision == "covered"
     event = db.session.scalar(sa.select(VisitEvent).where(VisitEvent.kind == "warranty_overridden"))
     assert event.data == {"decision": "covered", "previous": None, "reason": "滤芯属正常损耗范围外，公司同意免费"}
+    event_data.check(event.kind, event.data)  # what the office writes fits its kind
 
     # the phone gets the decision in its pull, and the office's event
     pulled = {(c["entity"], c["id"]): c for c in phone.pull_all()}
