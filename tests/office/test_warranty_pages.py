@@ -60,6 +60,8 @@ def test_the_office_reviews_human_damage_and_decides_with_a_reason(app, people, 
     html = page.get(url).get_data(as_text=True)
     card = html[html.index('id="wo-coverage"') :]
     assert "保修免费" in card[:400] and "公司裁定" in card[:400]
+    log = html[html.index('id="warranty-log"') :]
+    assert "公司裁定保修" in log and "照片看不出人为损坏" in log  # who decided, why, kept on the page
 
     # back to the rule: human damage recorded, so chargeable again
     assert page.submit(url, f"{url}/warranty", {"decision": "rule", "reason": "复核后按规则"}).status_code == 302

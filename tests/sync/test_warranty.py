@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from server.domain.service_day import today
 from server.domain.warranty import add_months
 from server.models import VisitEvent, WorkOrder
+from server.services import job_facts
 from server.services.coverage import coverage_of
 from server.sync import event_data
 
@@ -141,6 +142,8 @@ def test_only_the_office_decides_and_always_with_a_reason(client_for, world, db)
     event = db.session.scalar(sa.select(VisitEvent).where(VisitEvent.kind == "warranty_overridden"))
     assert event.data == {"decision": "covered", "previous": None, "reason": "滤芯属正常损耗范围外，公司同意免费"}
     event_data.check(event.kind, event.data)  # what the office writes fits its kind
+    # the office's decision is not the technician's record (the 4-hour record rule, seed 000 §三(三)1)
+    assert job_facts.load([wo_id])[0].last_record_at < event.corrected_at
 
     # the phone gets the decision in its pull, and the office's event
     pulled = {(c["entity"], c["id"]): c for c in phone.pull_all()}

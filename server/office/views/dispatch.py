@@ -18,6 +18,7 @@ from ...reports.reconciliation import flags_for
 from ...services import dispatch
 from ...services import job_facts as facts
 from ...services.coverage import WARRANTY_VOID, coverage_of
+from ...services.work_orders import WARRANTY_OVERRIDDEN
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
 from ...wire.office import ContactIn, DispatchAssignIn, RescheduleIn
@@ -74,7 +75,7 @@ def _render_work_order(
         assign_errors=assign_errors or {},
         reschedule_errors=reschedule_errors or {},
         warranty=coverage_of(db.session, wo, now),
-        warranty_voids=[e for e in live(VisitEvent) if e.kind == WARRANTY_VOID],
+        warranty_log=[e for e in live(VisitEvent) if e.kind in (WARRANTY_VOID, WARRANTY_OVERRIDDEN)],
         photos={p.id: p for p in live(Photo)},
         warranty_errors=warranty_errors or {},
         values=values,
