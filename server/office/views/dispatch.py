@@ -18,9 +18,9 @@ from ...reports.reconciliation import flags_for
 from ...services import dispatch
 from ...services import job_facts as facts
 from ...services.coverage import WARRANTY_VOID, coverage_of
-from ...services.work_orders import WARRANTY_OVERRIDDEN
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
+from ...services.work_orders import WARRANTY_OVERRIDDEN
 from ...wire.office import ContactIn, DispatchAssignIn, RescheduleIn
 from ..blueprint import bp
 from ..forms import form_payload, parse_day, record_or_404, submit
