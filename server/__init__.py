@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     log_privacy.install()
 
-    from . import api, cli, db_setup, errors, office, pwa_views, request_limits, security_headers, sync
+    from . import api, cli, compression, db_setup, errors, office, pwa_views, request_limits, security_headers, sync
     from .auth import csrf, session
     from .extensions import db, limiter, migrate
     from .sync import changelog, idle_pull
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     request_limits.init_app(app)  # body size, NUL in path/query/form, the checked JSON loader
     security_headers.init_app(app)
+    compression.init_app(app)
     api.init_app(app)
     sync.init_app(app)
     pwa_views.init_app(app)

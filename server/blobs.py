@@ -23,6 +23,8 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def delete(self, sha256: str) -> None: ...
+
 
 class FileSystemBlobStore:
     """Blobs as files under root/ab/cd/<sha256>, written atomically (temp file + rename)."""
@@ -55,6 +57,10 @@ class FileSystemBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
+
+    def delete(self, sha256: str) -> None:
+        """Remove the bytes (retention); a blob already gone is no error."""
+        self._path(sha256).unlink(missing_ok=True)
 
 
 def blob_store() -> BlobStore:

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     init_sync_commands(app)
     init_key_commands(app)
     init_sign_in_commands(app)
+    init_retention_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -168,3 +169,33 @@ def init_key_commands(app: Flask) -> None:
         db.session.commit()
         if unreadable:
             raise SystemExit(f"{unreadable} rows do not decrypt; see above.")
+
+
+def init_retention_commands(app: Flask) -> None:
+    """Archive then purge records past the retention period (services/retention.py)."""
+
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Report what would be purged; change nothing.")
+    @click.option(
+        "--months", type=click.IntRange(min=1), default=None, help="Retention period (default: RETENTION_MONTHS)."
+    )
+    def retention(dry_run: bool, months: int | None):
+        """Archive, then delete, work orders whose handling ended before the retention period."""
+        from pathlib import Path
+
+        from .domain.service_day import today
+        from .services import retention as service
+
+        report = service.purge(
+            db.session,
+            months=months or app.config["RETENTION_MONTHS"],
+            today=today(),
+            archive_dir=Path(app.config["ARCHIVE_DIR"]),
+            dry_run=dry_run,
+        )
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        for line in report.lines():
+            click.echo(line)

@@ -105,6 +105,10 @@ def from_environment() -> dict:
             if o.strip()
         ],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # The tracking page's wrong answers (last four phone digits): per address, and per ticket.
+        "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "10 per hour"),
+        "TRACK_TICKET_RATE_LIMIT": os.environ.get("TRACK_TICKET_RATE_LIMIT", "5 per 15 minutes;20 per day"),
+        "TRACK_SESSION_MINUTES": int(os.environ.get("TRACK_SESSION_MINUTES", 30)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Shared state for several workers (pending passkey challenges); defaults to the
         # limiter's Redis when that is one. Without it the database keeps the challenges.
@@ -128,6 +132,9 @@ def from_environment() -> dict:
         "JSON_MAX_KEY": 256,
         "JSON_MAX_ITEMS": 1_000,
         "BLOB_DIR": os.environ.get("BLOB_DIR", str(INSTANCE_DIR / "blobs")),
+        # Seed 000 §三(三)1: service records are kept 3 years; `flask retention` archives then purges.
+        "RETENTION_MONTHS": int(os.environ.get("RETENTION_MONTHS", 36)),
+        "ARCHIVE_DIR": os.environ.get("ARCHIVE_DIR", str(INSTANCE_DIR / "archive")),
         "BLOB_MAX_BYTES": int(os.environ.get("BLOB_MAX_BYTES", 10 * 1024 * 1024)),
         "SYNC_PULL_MAX_LIMIT": 1000,
         "SYNC_PUSH_MAX_MUTATIONS": 500,

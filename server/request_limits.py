@@ -36,6 +36,7 @@ from marshmallow import missing
 from webargs.core import is_json
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
+from . import request_bodies
 from .error_bodies import ENTRY_MAX_MESSAGES, KEY_MAX_CHARS, bound_errors, clip
 from .errors import ApiError, error_response
 
@@ -270,6 +271,10 @@ def init_app(app: Flask) -> None:
         return _too_large(request.max_content_length)
 
     def _limits_first():
+        problem = request.environ.get(request_bodies.PROBLEM)
+        if problem is not None:  # a compressed body that could not be inflated (request_bodies.py)
+            status, message = problem
+            return error_response(status, message, {"body": [message]})
         view = app.view_functions.get(request.endpoint or "")
         key = getattr(view, "body_limit_key", None)
         if key:
@@ -299,3 +304,4 @@ def init_app(app: Flask) -> None:
 
     # First of all before-request functions: nothing may read the body before its limit is set.
     app.before_request_funcs.setdefault(None, []).insert(0, _limits_first)
+    app.wsgi_app = request_bodies.InflateRequests(app.wsgi_app, lambda: app.config["MAX_CONTENT_LENGTH"])

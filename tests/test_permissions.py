@@ -754,6 +754,11 @@ def warranty_decided(r, c):
     assert fetch(WorkOrder, c.made["id"]).warranty_decision == "chargeable"
 
 
+def resolved_by_phone(r, c):
+    wo = fetch(WorkOrder, c.made["id"])
+    assert (wo.status, wo.outcome) == ("completed", "resolved_remotely")
+
+
 def follow_up_done(r, c):
     assert fetch(FollowUp, c.made["id"]).status != "open"
 
@@ -1129,6 +1134,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, record(), warranty_decided),
         request=with_made(fresh_work_order, "wo_id", json=lambda c: {"decision": "chargeable", "reason": "矩阵"}),
     ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/resolve-by-phone"): office_api(
+        ok(200, record(), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"advice": "指导客户重启设备，已恢复"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
         ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
     ),
@@ -1260,6 +1269,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"decision": "chargeable", "reason": "矩阵"}),
     ),
     ("GET", "/office/serials"): page(ok(200, html_has(literal=('name="serial"',)))),
+    ("POST", "/office/work-orders/<wo_id>/resolve-by-phone"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"advice": "指导客户重启设备，已恢复"}),
+    ),
     ("POST", "/office/work-orders/<wo_id>/reschedule"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), rescheduled),
         request=with_made(

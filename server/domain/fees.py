@@ -43,7 +43,8 @@ class FeeError(ValueError):
 
 @dataclass(frozen=True)
 class Schedule:
-    """The fee schedule as the phone syncs it: revision, call-out, hourly labour rate, and per part its price and trade-in credit."""
+    """The fee schedule as the phone syncs it: revision, call-out, hourly labour rate,
+    and per part its price and trade-in credit."""
 
     revision: int
     call_out: Decimal

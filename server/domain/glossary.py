@@ -106,6 +106,8 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "awaiting_parts": N_("outcome", "Awaiting parts"),
         "refused": N_("outcome", "Refused by customer"),
         "not_fixed": N_("outcome", "Not fixed"),
+        # Solved by the office's phone guidance, no visit [seed 003 §三(一)3]; never set by the phone.
+        "resolved_remotely": N_("outcome", "Resolved by phone"),
     },
     # Visit event kinds (sync schema VISIT_EVENT_KINDS).
     "event": {
@@ -144,6 +146,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "service_card_given": N_("event", "Service card given"),
         "sign_off_declined": N_("event", "Customer declined to sign"),
         "completed": N_("event", "Completed"),
+        # Office-written [seed 003 §三(一)3]: solved by phone guidance, and sent for a visit after all.
+        "resolved_remotely": N_("event", "Resolved by phone"),
+        "reopened": N_("event", "Reopened for a visit"),
         "warranty_void": N_("event", "Not covered by warranty"),
         "warranty_overridden": N_("event", "Warranty decided by the office"),
     },
@@ -233,6 +238,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "not_fixed": N_("followup_kind", "Not-fixed call-back"),
         "satisfaction": N_("followup_kind", "Satisfaction call"),
         "recovery": N_("followup_kind", "Recovery call"),
+        "check_back": N_("followup_kind", "Check-back call"),
     },
     "followup_reason": {
         "not_fixed": N_("followup_reason", "Not fully fixed"),
@@ -241,12 +247,15 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "low_rating": N_("followup_reason", "Low rating"),
         "complaint": N_("followup_reason", "Complaint"),
         "still_dissatisfied": N_("followup_reason", "Still dissatisfied; keep going"),
+        "resolved_remotely": N_("followup_reason", "Resolved by phone"),
     },
     "followup_outcome": {
         "satisfied": N_("followup_outcome", "Satisfied"),
         "dissatisfied": N_("followup_outcome", "Dissatisfied"),
         "unreachable": N_("followup_outcome", "Unreachable"),
         "resolved": N_("followup_outcome", "Problem resolved"),
+        "solved": N_("followup_outcome", "Solved"),
+        "not_solved": N_("followup_outcome", "Not solved: send a technician"),
     },
     "recon_flag": {
         "unsigned_completion": N_("recon_flag", "Completed without a customer sign-off"),

@@ -48,6 +48,8 @@ REASONS: dict[str, str] = {
         "sync the van stock or ask the office."
     ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
+    # A phone never sets the phone-resolution outcome [seed 003 §三(一)3] (services/work_orders.py).
+    "sync.remote_office_only": M_("Only the office resolves a request by phone."),
     "sync.time_in_future": M_(
         "The time of this entry (%(at)s) is later than the server received it, even after correcting "
         "for the phone's clock; check the phone's date and time and record it again."

@@ -21,15 +21,18 @@ def init_app(app: Flask) -> None:
         intake,
         kpis,
         people,
+        phone_resolution,
         reconciliation,
         reports,
         session,
         settings,
         warranty,
     )
+    from .views.track import track_bp
     from .views.verify import verify_bp
 
     i18n.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(track_bp)
     cli.init_app(app)

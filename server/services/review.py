@@ -16,11 +16,18 @@ import sqlalchemy as sa
 from ..auth.access import UUID
 from ..domain import errors
 from ..domain.errors import M_, Invalid, NotFound
+from ..domain.service_day import format_local
 from ..extensions import db
 from ..models import Conflict, MutationRecord, User, WorkOrder, utcnow
 from . import work_orders as service
 
 DATETIME_FIELDS = ("appointment_start", "appointment_end")
+# How a settled conflict was settled, for the answer to a second settle (from a stale page).
+SETTLED_AS = {
+    "keep": M_("Already settled by %(name)s at %(time)s: the value in force was kept. %(note)s"),
+    "apply_other": M_("Already settled by %(name)s at %(time)s: the other value was put in force. %(note)s"),
+    "": M_("Already settled by %(name)s at %(time)s: %(note)s"),
+}
 
 
 def _value(field: str, raw):
@@ -37,7 +44,16 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
     """Keep the value in force ("keep"), put the other one in force ("apply_other"), or
     (no action) record the decision as written; either way the conflict is settled."""
     if conflict.resolved_at is not None:
-        raise errors.Conflict("conflict.already_settled", M_("This conflict is already settled."))
+        # A second settle comes from a stale page: say who settled it, when and how.
+        by = db.session.get(User, conflict.resolved_by_id) if conflict.resolved_by_id else None
+        action, _, text = (conflict.resolution or "").partition(": ")
+        if action not in SETTLED_AS:
+            action, text = "", conflict.resolution or ""
+        raise errors.Conflict(
+            "conflict.already_settled",
+            SETTLED_AS[action],
+            params={"name": by.name if by else "?", "time": format_local(conflict.resolved_at), "note": text},
+        )
     if not action and not (note or "").strip():
         raise Invalid(
             "conflict.decision_required",
@@ -77,7 +93,12 @@ def settle_conflict(conflict: Conflict, action: str | None, note: str | None, us
 def settle_rejected(row: MutationRecord, note: str | None, user: User) -> MutationRecord:
     """Mark a rejected entry dealt with, saying how."""
     if row.settled_at is not None:
-        raise errors.Conflict("rejected.already_settled", M_("This entry is already settled."))
+        by = db.session.get(User, row.settled_by_id) if row.settled_by_id else None
+        raise errors.Conflict(
+            "rejected.already_settled",
+            SETTLED_AS[""],
+            params={"name": by.name if by else "?", "time": format_local(row.settled_at), "note": row.settlement},
+        )
     if not (note or "").strip():
         raise Invalid(
             "rejected.note_required", M_("Say how the entry was dealt with."), fields={"note": [M_("Required.")]}

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain import lifecycle, sla, tickets
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
-from ..domain.lifecycle import Status
+from ..domain.lifecycle import RESOLVED_REMOTELY, Status
 from ..domain.service_day import service_date
 from ..domain.warranty import WARRANTY_DECISIONS
 from ..extensions import db
@@ -215,6 +215,7 @@ def check_change(
                 {"fields": ", ".join(forbidden)},
                 {f: [M_("Office only.")] for f in forbidden},
             )
+    _check_remote_outcome(current, changes, role)
     status = current.get("status")
     outcome = changes.get("outcome", current.get("outcome"))
     if "outcome" in changes and changes["outcome"] != current.get("outcome") and facts.signed:
@@ -237,6 +238,11 @@ def check_change(
 def _check_completion(status: str, outcome: str | None, facts: VisitFacts) -> None:
     # Seed 003 §三(十一): the customer rates and signs the form at completion; a customer
     # who will not sign leaves a recorded refusal with its reason, reviewed by the office.
+    if outcome == RESOLVED_REMOTELY and status in _REMOTE_FROM:
+        # The one exception: solved by phone guidance, there was no visit and no form to sign
+        # [seed 003 §三(一)3]; the advice recorded and the check-back call within 2 hours
+        # stand in for the sign-off. Only resolve_by_phone completes with this outcome.
+        return
     allowed = COMPLETING_OUTCOMES | (_COMPLETES_RETURNED if status == Status.RETURNED_TO_FACTORY.value else set())
     if outcome not in allowed:
         raise Conflict(
@@ -361,6 +367,106 @@ def decide_warranty(wo: WorkOrder, decision: str | None, reason: str, actor: Use
         device_at=now,
         corrected_at=now,
         data={"decision": decision, "previous": previous, "reason": reason},
+    )
+    db.session.add(event)
+    return event
+
+
+# ---------------------------------------------------------------- phone resolution [seed 003 §三(一)3]
+#
+# 客服电话指引: the office guides the customer by phone; solved, there is no visit, and the
+# office checks back within 2 hours (services/phone_resolution.py plans that call). Ending
+# the request and reopening it after a failed check-back are the two use cases here.
+
+_REMOTE_FROM = frozenset(s.value for s in lifecycle.REMOTE_RESOLUTION_FROM)
+
+
+def _check_remote_outcome(current: Mapping, changes: Mapping, role: str) -> None:
+    """The phone-resolution outcome is never set by a plain change: only by resolve_by_phone."""
+    if changes.get("outcome") != RESOLVED_REMOTELY or current.get("outcome") == RESOLVED_REMOTELY:
+        return
+    if role == Role.TECHNICIAN.value:
+        raise Forbidden(
+            "work_order.remote_office_only",
+            M_("Only the office resolves a request by phone."),
+            {},
+            {"outcome": [M_("Office only.")]},
+        )
+    raise Conflict(
+        "work_order.remote_use_action",
+        M_("A request solved by phone is ended with 'Resolved by phone' on its page, with the advice given."),
+        fields={"outcome": [M_("Use 'Resolved by phone'.")]},
+    )
+
+
+def _remote_refusal(exc: lifecycle.RemoteRefusal) -> Forbidden | Conflict:
+    error = Forbidden if exc.code == "work_order.remote_office_only" else Conflict
+    return error(exc.code, exc.message, exc.params, {"status": [exc.message]})
+
+
+def resolve_by_phone(wo: WorkOrder, advice: str | None, actor: User, now: datetime | None = None) -> VisitEvent:
+    """End a request solved by phone guidance, before any visit: what was advised is required.
+
+    The order is completed with outcome `resolved_remotely` at the server's time; whoever held
+    it loses it (their phone drops the job on its next pull, by the change log's revoke rows)
+    and is named in the event. The guidance call is a contact with the customer [seed 000 §二(二)1].
+    """
+    now = now or utcnow()
+    advice = (advice or "").strip()
+    try:
+        lifecycle.check_remote_resolution(wo.status, actor.role)
+    except lifecycle.RemoteRefusal as exc:
+        raise _remote_refusal(exc) from exc
+    if not advice:
+        raise Invalid(
+            "work_order.remote_advice_required",
+            M_("Record what the customer was advised."),
+            fields={"advice": [M_("Required.")]},
+        )
+    _check_completion(wo.status, RESOLVED_REMOTELY, VisitFacts())
+    previous = wo.technician_id
+    wo.status, wo.outcome, wo.technician_id = Status.COMPLETED.value, RESOLVED_REMOTELY, None
+    wo.completed_at = now
+    note_contact(wo, now)
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind=RESOLVED_REMOTELY,
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=advice,
+        data={"from_technician_id": previous},
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def reopen_for_dispatch(wo: WorkOrder, note: str | None, actor: User, now: datetime | None = None) -> VisitEvent:
+    """The check-back found the problem not solved: back to `new` for a visit, the history kept."""
+    now = now or utcnow()
+    if actor.role not in lifecycle.OFFICE:
+        raise Forbidden(
+            "work_order.remote_office_only",
+            M_("Only the office resolves a request by phone."),
+            {},
+        )
+    if (wo.status, wo.outcome) != (Status.COMPLETED.value, RESOLVED_REMOTELY):
+        raise Conflict(
+            "work_order.remote_reopen_not_now",
+            M_("Only a request resolved by phone and not yet closed goes back for a visit."),
+            fields={"outcome": [M_("Only a request resolved by phone and not yet closed goes back for a visit.")]},
+        )
+    _, back_to = lifecycle.REMOTE_REOPEN
+    wo.status, wo.outcome, wo.completed_at, wo.technician_id = back_to.value, None, None, None
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind="reopened",
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=(note or "").strip() or None,
+        data={"after": "check_back_not_solved"},
     )
     db.session.add(event)
     return event

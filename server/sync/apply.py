@@ -290,6 +290,7 @@ FROM_SERVICE = {
     "work_order.sign_off_required": "sync.sign_off_required",
     "work_order.outcome_not_completing": "sync.outcome_not_completing",
     "visit_event.office_only": "sync.office_only",
+    "work_order.remote_office_only": "sync.remote_office_only",
 }
 
 

@@ -126,15 +126,19 @@ def test_a_domain_error_becomes_form_errors_by_its_msgids_in_the_pages_language(
         {"status": "on_site"},
         {"technician_id": [M_("Not while the work order is %(status)s.")]},
     )
-    without = Conflict("conflict.already_settled", M_("This conflict is already settled."))
+    without = Conflict(
+        "conflict.already_settled",
+        M_("Already settled by %(name)s at %(time)s: %(note)s"),
+        {"name": "张丽", "time": "2026-11-30 14:02", "note": "已核对"},
+    )
     with app.test_request_context():
         with force_locale("zh_Hans_CN"):
             assert form_errors(with_fields) == {"technician_id": ["服务单状态为“在现场”时不可以。"]}
-            assert form_errors(without) == {"_schema": ["该冲突已处理。"]}
+            assert form_errors(without) == {"_schema": ["已由张丽于2026-11-30 14:02处理：已核对"]}
     with app.test_request_context():
         from flask import session
 
         session["office_lang"] = "en"
         with force_locale("en"):
             assert form_errors(with_fields) == {"technician_id": ["Not while the work order is On site."]}
-            assert form_errors(without) == {"_schema": ["This conflict is already settled."]}
+            assert form_errors(without) == {"_schema": ["Already settled by 张丽 at 2026-11-30 14:02: 已核对"]}

@@ -136,7 +136,9 @@ def test_conflicts_page_shows_both_values_and_puts_the_other_in_force(app, peopl
     conflict = _conflict(db, wo, people)
     page = signed_in(app, people)
     html = page.get("/office/conflicts").get_data(as_text=True)
-    assert wo.ticket_no in html and "2026-11-24T06:00:00+00:00" in html and "2026-11-24T02:00:00+00:00" in html
+    # Both values in service-area time (UTC+8), not as raw JSON in mixed zones.
+    assert wo.ticket_no in html and "2026-11-24 14:00" in html and "2026-11-24 10:00" in html
+    assert "+00:00" not in html
     assert "王师傅" in html
     response = page.submit(
         "/office/conflicts",
@@ -161,6 +163,21 @@ def test_conflicts_page_names_fields_rules_and_actions_with_the_glossarys_words(
     page.get("/office/lang/en")
     html = page.get("/office/conflicts?settled=1").get_data(as_text=True)
     assert "Appointment start" in html and "Last arrival wins" in html and "Keep current value: 已核对" in html
+
+
+def test_a_second_settle_from_a_stale_page_says_who_settled_it_when_and_how(app, people, world, db):
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    conflict = _conflict(db, wo, people, field="status", kept="scheduled", other="assigned")
+    first, stale = signed_in(app, people), signed_in(app, people)
+    stale_form = stale.get("/office/conflicts").get_data(as_text=True)
+    assert "已预约" in stale_form and ">scheduled<" not in stale_form  # the status in words
+    first.submit("/office/conflicts", f"/office/conflicts/{conflict.id}/settle", {"action": "keep", "note": "已核对"})
+    settled_at = db.session.get(Conflict, conflict.id).resolved_at
+    local = (settled_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    again = stale.submit("/office/conflicts", f"/office/conflicts/{conflict.id}/settle", {"action": "apply_other"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert people["dispatcher"].name in html and local in html and "已核对" in html and "保留了当前值" in html
 
 
 def test_a_conflict_overtaken_by_a_newer_change_is_not_overwritten(app, people, world, db, client_for):

@@ -15,7 +15,7 @@ from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, Photo, User, VisitEvent, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
-from ...services import dispatch
+from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
 from ...services.coverage import WARRANTY_VOID, coverage_of
 from ...services.sign_off import sign_off_of, verify_sign_off
@@ -31,7 +31,13 @@ def _work_order_or_404(wo_id: str) -> WorkOrder:
 
 
 def _render_work_order(
-    wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200, warranty_errors=None
+    wo: WorkOrder,
+    assign_errors=None,
+    reschedule_errors=None,
+    values=None,
+    status=200,
+    phone_errors=None,
+    warranty_errors=None,
 ):
     now = utcnow()
     product = wo.product
@@ -43,6 +49,7 @@ def _render_work_order(
             if getattr(wo, name)
         }
     job = facts.load([wo.id])[0]
+    resolutions = phone_resolution.history(wo)  # resolved by phone: advice and check-back [seed 003 §三(一)3]
     verifies = verify_sign_off(db.session, sign_off) if sign_off else None
     live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)
@@ -78,6 +85,11 @@ def _render_work_order(
         warranty_log=[e for e in live(VisitEvent) if e.kind in (WARRANTY_VOID, WARRANTY_OVERRIDDEN)],
         photos={p.id: p for p in live(Photo)},
         warranty_errors=warranty_errors or {},
+        phone_errors=phone_errors or {},
+        phone_resolutions=resolutions,
+        check_back_states={
+            r.check_back.id: followup_queue.call_state(r.check_back, now) for r in resolutions if r.check_back
+        },
         values=values,
     ), status
 

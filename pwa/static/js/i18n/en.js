@@ -177,4 +177,6 @@ export default {
   "reason.sync.unknown_record": "No {entity} with id {id}.",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
   "reason.sync.photo_required": "Human damage needs a photo of it taken on this visit: take the photo, then record it again.",
+  // phone resolution
+  "reason.sync.remote_office_only": "Only the office resolves a request by phone; this outcome is not recorded on the phone.",
 };

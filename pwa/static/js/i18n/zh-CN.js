@@ -177,4 +177,6 @@ export default {
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
   "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",
   "reason.sync.photo_required": "人为损坏需要本次上门拍的照片：先拍照，再重新记录。",
+  // phone resolution
+  "reason.sync.remote_office_only": "只有客服可以按“电话指导解决”结单；手机上不能记录这个结果。",
 };
