@@ -719,6 +719,20 @@ def staff_to_deactivate(c: Cell) -> Req:
     return Req(path(c, user_id=user.id), form={})
 
 
+def badge_of(expected):
+    def check(r, c):
+        assert fetch(User, c.made["id"]).badge_no == expected
+
+    return check
+
+
+def staff_badge_request(c: Cell) -> Req:
+    user = make_user(f"{unique('badge')}@test.onsite", "technician")
+    _db.session.commit()
+    c.made["id"] = user.id
+    return Req(path(c, user_id=user.id), form={"badge_no": "SH-7"})
+
+
 def account_active(active: bool):
     def check(r, c):
         assert fetch(User, c.made["id"]).active is active
@@ -824,6 +838,21 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, html_has("t3", literal=("张*",), absent=("张伟", "13800000001")), says="masked signer")
     ),
     ("GET", "/report/<token>"): public(ok(200, pdf)),
+    # The customer's tracking page: nothing before the last four phone digits (tests/office/test_tracking.py)
+    ("GET", "/track/<ticket_no>"): public(
+        ok(200, html_has("t3", literal=('name="digits"',), absent=("张伟", "13800000001"))),
+        request=lambda c: Req(path(c, ticket_no=c.w["t3"])),
+    ),
+    ("POST", "/track/<ticket_no>"): public(
+        Expect(401, html_has(absent=("张伟", "13800000001")), "wrong digits: nothing shown"),
+        request=lambda c: Req(path(c, ticket_no=c.w["t3"]), form={"digits": "9999"}),
+    ),
+    ("GET", "/track/<ticket_no>/technician.jpg"): public(
+        Expect(404, None, "digits not given"), request=lambda c: Req(path(c, ticket_no=c.w["t3"]))
+    ),
+    ("GET", "/track/<ticket_no>/report.pdf"): public(
+        Expect(404, None, "digits not given"), request=lambda c: Req(path(c, ticket_no=c.w["t3"]))
+    ),
     ("GET", "/office/lang/<code>"): public(
         ok(302, redirects_to("/office/board")), clone=True, request=lambda c: Req("/office/lang/en?next=/office/board")
     ),
@@ -901,6 +930,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         office=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
         manager=ok(302, account_active(False)),
         request=staff_to_deactivate,
+    ),
+    ("POST", "/office/people/<user_id>/badge"): api(
+        anonymous=Expect(302, all_of(to_login, badge_of(None)), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, badge_of(None)), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, badge_of(None)), "refusal page"),
+        manager=ok(302, badge_of("SH-7")),
+        request=staff_badge_request,
     ),
     # --- passkeys: sign-in is open; the list and removal are one's own only
     ("POST", "/api/auth/passkeys/login/options"): public(

@@ -4,7 +4,7 @@ Issue #13, seed 000 §二(一)1: a technician may record human damage or a consu
 office reviews it and may decide who pays. Existing orders keep null (the rule decides).
 
 Revision ID: f7a9c3e1b2d8
-Revises: f1a2b3c4d5e6
+Revises: f7a1c3e5b9d2
 Create Date: 2026-11-30 11:50:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7a9c3e1b2d8'
-down_revision = 'f1a2b3c4d5e6'  # was e5f1a2b3c4d6; linearised after main's staff badge migration
+down_revision = 'f7a1c3e5b9d2'  # was e5f1a2b3c4d6; linearised after main's migrations (staff badge, escalations)
 branch_labels = None
 depends_on = None
 

@@ -211,6 +211,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "fee_quote": N_("entity", "Fee quote"),
         "photo": N_("entity", "Photo"),
         "sign_off": N_("entity", "Customer sign-off"),
+        "escalation": N_("entity", "Escalation"),
     },
     "op": {
         "create": N_("op", "New"),
@@ -266,6 +267,33 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "part_without_serial": N_("recon_flag", "Part fitted without a serial"),
         "implausible_time": N_("recon_flag", "A record's device time was implausible (counted at receipt)"),
     },
+    # Escalations: what a technician reports to the company, how severe it is, what was decided
+    # (seed 003 §三(七)2 报回公司, 依照公司批示解决; severities: 000 §三(二)1 紧急/重要/一般).
+    "escalation_kind": {
+        "fee_dispute": N_("escalation_kind", "Fee dispute"),
+        "refused": N_("escalation_kind", "Customer refused the repair"),
+        "new_problem": N_("escalation_kind", "New problem"),
+        "no_one_home": N_("escalation_kind", "No one home (note left)"),
+        "reassign_request": N_("escalation_kind", "Reassignment request"),
+        "reschedule_request": N_("escalation_kind", "Reschedule request"),
+        "sign_off_declined": N_("escalation_kind", "Customer declined to sign"),
+    },
+    "severity": {
+        "urgent": N_("severity", "Urgent"),
+        "important": N_("severity", "Important"),
+        "normal": N_("severity", "Normal"),
+    },
+    "escalation_status": {
+        "open": N_("escalation_status", "Awaiting decision"),
+        "decided": N_("escalation_status", "Decided"),
+    },
+    "escalation_decision": {
+        "approved": N_("escalation_decision", "Approved"),
+        "declined": N_("escalation_decision", "Declined"),
+        "rescheduled": N_("escalation_decision", "Rescheduled"),
+        "reassigned": N_("escalation_decision", "Reassigned"),
+        "other": N_("escalation_decision", "Other instruction"),
+    },
     "send_channel": {
         "sms": N_("send_channel", "SMS"),
         "wechat": N_("send_channel", "WeChat"),
@@ -289,4 +317,8 @@ PWA_PREFIXES = {
     "warranty_decision": "warranty_decision_",
     "entity": "entity_",
     "op": "op_",
+    "escalation_kind": "esc_kind_",
+    "severity": "severity_",
+    "escalation_status": "esc_status_",
+    "escalation_decision": "esc_decision_",
 }

@@ -2,6 +2,7 @@
 
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
+from .escalations import Decision, Escalation, EscalationKind, EscalationStatus, Severity
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .parts import BARCODE_FORMATS, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
@@ -30,8 +31,12 @@ __all__ = [
     "Customer",
     "CustomerSignOff",
     "CustomerTier",
+    "Decision",
     "Device",
     "Diagnosis",
+    "Escalation",
+    "EscalationKind",
+    "EscalationStatus",
     "FeeQuote",
     "FollowUp",
     "MutationRecord",
@@ -41,6 +46,7 @@ __all__ = [
     "PartFitted",
     "Passkey",
     "PasskeyChallenge",
+    "Severity",
     "SignIn",
     "Photo",
     "Priority",

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         board,
         conflicts,
         dispatch,
+        escalations,
         followups,
         intake,
         kpis,

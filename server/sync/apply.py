@@ -43,7 +43,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import work_orders
+from ..services import escalations, work_orders
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
 from . import changelog
@@ -364,6 +364,8 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         batch.add(entity, {**record, "deleted": False, "created_at": now, "updated_at": now})
         if entity == "sign_off":
             batch.signed[wo.id] = True
+    if entity == "visit_event":
+        escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
         # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
         note_contact(wo, judged.corrected)

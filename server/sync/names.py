@@ -7,6 +7,7 @@ from ..models import (
     Customer,
     CustomerSignOff,
     Diagnosis,
+    Escalation,
     FeeQuote,
     Part,
     PartFitted,
@@ -30,6 +31,7 @@ MODEL_BY_ENTITY = {
     "fee_quote": FeeQuote,
     "photo": Photo,
     "sign_off": CustomerSignOff,
+    "escalation": Escalation,
 }
 ENTITY_BY_MODEL = {model: name for name, model in MODEL_BY_ENTITY.items()}
 # Records a device creates during a visit: append-only, keyed to a work order.
@@ -42,6 +44,9 @@ VISIT_ENTITIES = (
     "photo",
     "sign_off",
 )
+# Records keyed to a work order that its technician sees: the visit records, and the office's
+# answers to the technician's escalations (read-only for devices; issue #14).
+JOB_RECORDS = (*VISIT_ENTITIES, "escalation")
 
 
 def entity_of(obj) -> str | None:

@@ -18,7 +18,7 @@ from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
 from .isolation import isolate_changes
-from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
+from .names import JOB_RECORDS, MODEL_BY_ENTITY
 from .serialize import FAST, record_fields
 
 CURSOR_PREFIX = "v1:"
@@ -164,7 +164,7 @@ def _visible(user: User, entity: str):
     model = MODEL_BY_ENTITY[entity]
     if entity == "work_order":
         return permissions.work_order_filter(user)
-    if entity in VISIT_ENTITIES:
+    if entity in JOB_RECORDS:
         return model.work_order_id.in_(sa.select(WorkOrder.id).where(permissions.held_by(user.id)))
     return {
         "customer": permissions.customer_filter,

@@ -64,6 +64,22 @@ class SignOffOut(VisitRecordOut):
     summary_sha256 = fields.String()
 
 
+class EscalationOut(Schema):
+    """The office's answer to a technician's escalation (issue #14): read-only on the phone."""
+
+    work_order_id = fields.String()
+    source_event_id = fields.String()
+    kind = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    owner_name = fields.Function(lambda r: r.owner.name if r.owner else None)
+    decision = fields.String(allow_none=True)
+    decision_text = fields.String(allow_none=True)
+    decided_by_name = fields.Function(lambda r: r.decided_by.name if r.decided_by else None)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
 SCHEMAS = {
     "customer": CustomerOut(),
     "part": PartOut(),
@@ -75,6 +91,7 @@ SCHEMAS = {
     "fee_quote": FeeQuoteOut(),
     "photo": PhotoOut(),
     "sign_off": SignOffOut(),
+    "escalation": EscalationOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
 

@@ -5,6 +5,9 @@
 export const VISIT_ENTITIES = [
   "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "photo", "sign_off",
 ];
+/** Records keyed to a job that the phone keeps with its visit records: those, and the office's
+ * answers to the technician's escalations (read-only; issue #14). */
+export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation"];
 /** Fields of a record that refer to an uploaded blob. */
 export const BLOB_FIELDS = ["blob_sha256", "signature_sha256"];
 /** Push results that mean the server has the entry. */

@@ -175,6 +175,9 @@ export default {
   "reason.sync.outcome_not_completing": "A visit with outcome '{outcome}' is not completed; use its own status.",
   "reason.sync.van_stock_short": "Not applied: {quantity} of part {part_number} fitted but the van holds {in_van}; sync the van stock or ask the office.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
+  // escalations: the office's decisions on what the technician reported (job screen)
+  escalations_title: "Escalations and the company's decisions", escalation_waiting: "Waiting for the company's decision", escalation_decided_by: "{name} · {time}",
+  escalation_owner: "Handled by {name}",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
   "reason.sync.photo_required": "Human damage needs a photo of it taken on this visit: take the photo, then record it again.",
   // phone resolution

@@ -175,6 +175,9 @@ export default {
   "reason.sync.outcome_not_completing": "处理结果为“{outcome}”的上门不算完工；请用对应的状态。",
   "reason.sync.van_stock_short": "未应用：配件 {part_number} 记为更换 {quantity} 个，但车载库存只有 {in_van} 个；请同步车载库存或联系客服。",
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
+  // escalations: the office's decisions on what the technician reported (job screen)
+  escalations_title: "上报与公司批示", escalation_waiting: "等待公司批示", escalation_decided_by: "{name} · {time}",
+  escalation_owner: "处理人：{name}",
   "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",
   "reason.sync.photo_required": "人为损坏需要本次上门拍的照片：先拍照，再重新记录。",
   // phone resolution
