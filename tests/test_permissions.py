@@ -391,6 +391,37 @@ def fresh_conflict(c: Cell) -> str:
     return conflict.id
 
 
+def fresh_escalation(c: Cell) -> str:
+    """An open case from a fee dispute the technician escalated on wo1 (services/escalations.py)."""
+    from server.models import VisitEvent
+    from server.services import escalations
+
+    event = VisitEvent(
+        id=str(uuid.uuid4()),
+        work_order_id=c.w["wo1"],
+        kind="escalated",
+        note="客户对费用有异议",
+        created_by_id=c.w["tech1"],
+    )
+    _db.session.add(event)
+    _db.session.flush()
+    case = escalations.open_for_event(_db.session, fetch(WorkOrder, c.w["wo1"]), event)
+    _db.session.commit()
+    return case.id
+
+
+def escalation_state(**fields):
+    def check(r, c):
+        from server.models import Escalation
+
+        case = fetch(Escalation, c.made["id"])
+        for name, want in fields.items():
+            want = want(c) if callable(want) else want
+            assert getattr(case, name) == want, (name, getattr(case, name), want)
+
+    return check
+
+
 _seqs = itertools.count(1_000_000)
 
 
@@ -1217,6 +1248,29 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/complaints"): page(
         ok(302, redirects_to("/office/follow-ups"), complaint_recorded),
         request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")}),
+    ),
+    ("GET", "/office/escalations"): page(ok(200, html_has(literal=('id="escalations"',)))),
+    ("GET", "/office/escalations/<case_id>"): page(
+        ok(200, html_has("t1", literal=("客户对费用有异议",))), request=with_made(fresh_escalation, "case_id")
+    ),
+    ("POST", "/office/escalations/<case_id>/take"): page(
+        ok(302, escalation_state(owner_id=caller_id)), request=with_made(fresh_escalation, "case_id", form={})
+    ),
+    ("POST", "/office/escalations/<case_id>/decide"): page(
+        ok(302, redirects_to("/office/escalations"), escalation_state(status="decided", decided_by_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", form={"decision": "approved", "text": "按公司规定减免上门费"}),
+    ),
+    ("GET", "/api/office/escalations"): office_api(ok(200, lambda r, c: isinstance(r.get_json(), (list, dict)))),
+    ("GET", "/api/office/escalations/<case_id>"): office_api(
+        ok(200, record(kind="fee_dispute")), request=with_made(fresh_escalation, "case_id")
+    ),
+    ("POST", "/api/office/escalations/<case_id>/take"): office_api(
+        ok(200, escalation_state(owner_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", json=lambda c: {"owner_id": c.user_id}),
+    ),
+    ("POST", "/api/office/escalations/<case_id>/decide"): office_api(
+        ok(200, escalation_state(status="decided", decided_by_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", json={"decision": "declined", "text": "费用按收费标准收取"}),
     ),
     ("GET", "/office/conflicts"): page(ok(200, html_has("conflict", "t1"))),
     ("POST", "/office/conflicts/<conflict_id>/settle"): page(

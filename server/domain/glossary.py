@@ -125,6 +125,11 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "door_answered": N_("event", "Door answered"),
         "phoned_customer": N_("event", "Phoned the customer"),
         "customer_contacted": N_("event", "Office contacted the customer"),
+        # office upkeep (domain/upkeep.py, issue #14)
+        "order_cancelled": N_("event", "Work order cancelled"),
+        "order_reprioritised": N_("event", "Priority changed"),
+        "order_edited": N_("event", "Work order details corrected"),
+        "order_closed": N_("event", "Work order closed"),
         "neighbour_asked": N_("event", "Asked a neighbour"),
         "no_one_home": N_("event", "No one home"),
         "note_left": N_("event", "Note left"),

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from .views import (  # noqa: F401  (each module adds its routes to bp)
         board,
         conflicts,
+        customers,
         dispatch,
         escalations,
         followups,
@@ -25,9 +26,12 @@ def init_app(app: Flask) -> None:
         phone_resolution,
         reconciliation,
         reports,
+        search,
         session,
         settings,
+        upkeep,
         warranty,
+        work_order_list,
     )
     from .views.track import track_bp
     from .views.verify import verify_bp

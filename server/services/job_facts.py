@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..domain.device_time import CONTACT_EVENTS
+from ..domain.upkeep import UPKEEP_EVENTS
 from ..extensions import db
 from ..models import (
     Blob,
@@ -29,7 +30,7 @@ END_EVENTS = ("completed", "awaiting_parts", "returned_to_factory", "refused")
 RECORD_MODELS = (ChecklistAnswer, VisitEvent, Diagnosis, PartFitted, FeeQuote, Photo, CustomerSignOff)
 # Written by the office, not part of the technician's service record.
 # (The office's warranty decision may come days later: it is no late record of the technician's.)
-OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted", "warranty_overridden")
+OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted", "warranty_overridden", *UPKEEP_EVENTS)
 
 
 def _at(record) -> datetime:

@@ -10,13 +10,26 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..domain import lifecycle, sla, tickets
+from ..domain import lifecycle, sla, tickets, upkeep
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import RESOLVED_REMOTELY, Status
 from ..domain.service_day import service_date
 from ..domain.warranty import WARRANTY_DECISIONS
 from ..extensions import db
-from ..models import Customer, CustomerSignOff, Product, Role, TicketCounter, User, VisitEvent, WorkOrder, utcnow
+from ..models import (
+    Customer,
+    CustomerSignOff,
+    Priority,
+    Product,
+    ReconciliationReview,
+    Role,
+    TicketCounter,
+    User,
+    VisitEvent,
+    WorkOrder,
+    utcnow,
+)
+from . import job_facts, reconciliation
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -470,3 +483,153 @@ def reopen_for_dispatch(wo: WorkOrder, note: str | None, actor: User, now: datet
     )
     db.session.add(event)
     return event
+
+
+# ---------------------------------------------------------------- office upkeep (issue #14: find and keep orders)
+#
+# Cancel (a duplicate, a withdrawn request), re-prioritise, edit and close: office decisions,
+# each with its reason, each through `update` above, each kept as an audit entry (a visit event
+# by the office user) shown on the order's page. Closing and cancelling end the technician's
+# hold on the job: the change log revokes it, and its customer when no other job of theirs
+# remains with that technician, from the phone on the next pull (seed 004: access ends when
+# handling ends).
+
+
+def _upkeep_reason(actor: User, reason: str | None) -> str:
+    """Only the office keeps orders; every upkeep action says why."""
+    if actor.role not in (Role.DISPATCHER.value, Role.MANAGER.value):
+        raise Forbidden("work_order.upkeep_office_only", M_("Only dispatchers and managers may do this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("work_order.reason_required", M_("Give the reason."), fields={"reason": [M_("Required.")]})
+    if len(reason) > upkeep.REASON_MAX:
+        raise Invalid(
+            "work_order.reason_too_long",
+            M_("The reason is too long."),
+            {"max": upkeep.REASON_MAX},
+            {"reason": [M_("At most %(max)s characters.")]},
+        )
+    return reason
+
+
+def _audit(wo: WorkOrder, kind: str, actor: User, reason: str, data: dict) -> VisitEvent:
+    now = utcnow()
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind=kind,
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=reason,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def _not_when(wo: WorkOrder, code: str, message: str) -> None:
+    if not upkeep.may_change(wo.status):
+        raise Conflict(code, message, {"status": wo.status})
+
+
+def cancel_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
+    """Cancel a request (a duplicate, withdrawn by the customer): the job leaves the technician's phone."""
+    reason = _upkeep_reason(actor, reason)
+    if not lifecycle.can_transition(wo.status, Status.CANCELLED.value, actor.role):
+        raise Conflict(
+            "work_order.cancel_not_now",
+            M_("A work order that is %(status)s cannot be cancelled."),
+            {"status": wo.status},
+        )
+    before = wo.status
+    update(wo, {"status": Status.CANCELLED.value}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_CANCELLED, actor, reason, {"from_status": before})
+
+
+def change_priority(
+    wo: WorkOrder, priority: str | None, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
+    """Re-prioritise with a reason; the SLA deadlines move with it (counted from intake)."""
+    reason = _upkeep_reason(actor, reason)
+    _not_when(wo, "work_order.priority_not_now", M_("A work order that is %(status)s keeps its priority."))
+    if priority not in {p.value for p in Priority}:
+        raise Invalid(
+            "work_order.priority_unknown",
+            M_("Choose a priority."),
+            fields={"priority": [M_("Choose a priority.")]},
+        )
+    if priority == wo.priority:
+        raise Conflict(
+            "work_order.priority_unchanged",
+            M_("The work order already has this priority."),
+            fields={"priority": [M_("Already this priority.")]},
+        )
+    before = wo.priority
+    update(wo, {"priority": priority}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_REPRIORITISED, actor, reason, {"from_priority": before, "to_priority": priority})
+
+
+def edit_order(
+    wo: WorkOrder, values: Mapping, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
+    """Correct the fault description or the customer's requirements, keeping what they said before."""
+    reason = _upkeep_reason(actor, reason)
+    _not_when(wo, "work_order.edit_not_now", M_("A work order that is %(status)s can no longer be edited."))
+    changes, errors = {}, {}
+    for name in upkeep.EDITABLE_FIELDS:
+        if name not in values:
+            continue
+        value = (values[name] or "").strip() or None
+        if name == "fault_description" and value is None:
+            errors[name] = [M_("Required.")]
+        elif value is not None and len(value) > upkeep.TEXT_MAX:
+            errors[name] = [M_("At most %(max)s characters.")]
+        elif value != getattr(wo, name):
+            changes[name] = value
+    if errors:
+        raise Invalid("work_order.edit_invalid", M_("Check the fields marked."), {"max": upkeep.TEXT_MAX}, errors)
+    if not changes:
+        raise Invalid("work_order.edit_unchanged", M_("Nothing was changed."))
+    before = {name: getattr(wo, name) for name in changes}
+    update(wo, changes, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_EDITED, actor, reason, {"fields": sorted(changes), "before": before})
+
+
+def close_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
+    """Close a completed order once every reconciliation flag of it was looked into (seed 000 §三(三))."""
+    reason = _upkeep_reason(actor, reason)
+    if not upkeep.may_close(wo.status):
+        raise Conflict(
+            "work_order.close_not_completed",
+            M_("Only a completed work order can be closed; this one is %(status)s."),
+            {"status": wo.status},
+        )
+    open_flags = unreviewed_flags(wo)
+    if open_flags:
+        raise Conflict(
+            "work_order.close_unreconciled",
+            M_("%(count)s reconciliation flag(s) of this work order are not yet reviewed; review them first."),
+            {"count": len(open_flags)},
+        )
+    update(wo, {"status": Status.CLOSED.value}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_CLOSED, actor, reason, {})
+
+
+def unreviewed_flags(wo: WorkOrder) -> list[str]:
+    """The reconciliation flags of this order nobody has marked as looked into yet."""
+    flags = {flag.code for flag in reconciliation.flag_jobs(job_facts.load([wo.id]))}
+    reviewed = set(
+        db.session.scalars(sa.select(ReconciliationReview.flag).where(ReconciliationReview.work_order_id == wo.id))
+    )
+    return sorted(flags - reviewed)
+
+
+def upkeep_log(wo: WorkOrder) -> list[VisitEvent]:
+    """The order's upkeep audit entries, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(VisitEvent)
+            .where(VisitEvent.work_order_id == wo.id, VisitEvent.kind.in_(upkeep.UPKEEP_EVENTS))
+            .order_by(VisitEvent.created_at.desc())
+        )
+    )
