@@ -44,6 +44,7 @@ from ..models import (
     utcnow,
 )
 from ..services import escalations, work_orders
+from ..services.coverage import WARRANTY_VOID
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
 from . import changelog, money
@@ -369,8 +370,8 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         if entity == "sign_off":
             batch.signed[wo.id] = True
         money.note_added(batch.money.orders.get(wo.id), entity, data, chargeable)
-        if entity == "visit_event":
-            batch.money.coverage.pop(wo.id, None)  # e.g. a warranty void: coverage is decided again
+        if entity == "visit_event" and data["kind"] == WARRANTY_VOID:
+            batch.money.coverage.pop(wo.id, None)  # coverage is decided again (with this row flushed first)
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
@@ -388,6 +389,8 @@ def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: d
         return False
     batch = _batch(session)
     cache = batch.money if batch else None
+    if batch is not None and wo.id not in batch.money.coverage:
+        flush(session)  # coverage reads the order's records: a warranty void kept in this batch included
     if entity == "fee_quote":
         money.check_fee_quote(session, cache, wo, data, at)
         return False

@@ -259,3 +259,25 @@ def test_a_technician_looks_up_only_what_they_may_see(client_for, world, db):
 
 def test_part_warranty_end_is_the_fit_day_plus_the_catalogue_months():
     assert add_months(date(2026, 1, 31), 3) == date(2026, 4, 30)
+
+
+def test_a_consumable_void_earlier_in_the_same_push_makes_the_quote_chargeable(client_for, world, db):
+    """The push's fast path keeps rows unwritten until needed: coverage must see this push's void."""
+    from tests.quotes import fee_quote_fields
+
+    wo_id = world["wo1"].id  # in warranty by date
+    phone = SimDevice(client_for("tech1"))
+    free = fee_quote_fields(wo_id, [("PCB-220", 1)])  # priced while covered
+    assert free["total"] == "0.00"
+    chargeable = {
+        **free,
+        "lines": [
+            {**line, "amount": amount} for line, amount in zip(free["lines"], ("50.00", "0.00", "180.00"), strict=True)
+        ],
+        "total": "230.00",
+    }
+    results = phone.push(
+        [void(phone, wo_id, "consumable"), phone.mutation("fee_quote", free), phone.mutation("fee_quote", chargeable)]
+    ).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"], results
+    assert results[1]["error"]["code"] == "sync.quote_mismatch"
