@@ -15,12 +15,28 @@ export function voidReason(records) {
   return reasons.includes("human_damage") ? "human_damage" : reasons[0];
 }
 
-/** {covered, why, decision, reason}: why is "decision" | "human_damage" | "consumable" | "in_warranty" | "out_of_warranty". */
-export function warrantyState(wo, product, records) {
-  const reason = voidReason(records);
+/** The service area's day (UTC+8, server/domain/service_day.py) as an ISO date. */
+export function serviceDay(now = new Date()) {
+  return new Date(now.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/** The product is in warranty on the service day (its end date, as the server judges; else the pull's flag). */
+export function productInWarranty(product, now = new Date()) {
+  const end = product?.warranty_end;
+  if (end) return serviceDay(now) <= end;
+  return !!product?.in_warranty; // an older pull without the end date
+}
+
+/**
+ * {covered, why, decision, reason}: why is "decision" | "human_damage" | "consumable" |
+ * "in_warranty" | "out_of_warranty". The one rule the badge, the diagnosis screen and the
+ * prices (fees.js visitCovered) share.
+ */
+export function warrantyState(wo, product, records, now = new Date()) {
+  const reason = voidReason(records || []);
   const decision = wo?.warranty_decision || null;
   if (decision) return { covered: decision === "covered", why: "decision", decision, reason };
-  if (!product?.in_warranty) return { covered: false, why: "out_of_warranty", decision, reason };
+  if (!productInWarranty(product, now)) return { covered: false, why: "out_of_warranty", decision, reason };
   if (reason) return { covered: false, why: reason, decision, reason };
   return { covered: true, why: "in_warranty", decision, reason };
 }
