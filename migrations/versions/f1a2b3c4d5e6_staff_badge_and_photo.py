@@ -21,6 +21,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("photo_sha256")
-        batch.drop_column("badge_no")
+    # Plain DROP COLUMNs (SQLite has them since 3.35): batch mode would copy and drop `users`,
+    # which most tables refer to (foreign keys are on).
+    op.drop_column("users", "photo_sha256")
+    op.drop_column("users", "badge_no")

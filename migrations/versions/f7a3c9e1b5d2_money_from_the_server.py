@@ -78,12 +78,9 @@ def downgrade():
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_work_order_id'))
     op.drop_table('payments')
-    with op.batch_alter_table('fee_quotes', schema=None) as batch_op:
-        batch_op.drop_column('adjustments')
-        batch_op.drop_column('parts')
-        batch_op.drop_column('travel_minutes')
-        batch_op.drop_column('work_minutes')
-        batch_op.drop_column('schedule_revision')
-    with op.batch_alter_table('parts', schema=None) as batch_op:
-        batch_op.drop_column('trade_in_credit')
+    # Plain DROP COLUMNs (SQLite has them since 3.35): batch mode would copy and drop `parts`,
+    # which van stock rows refer to (foreign keys are on).
+    for column in ('adjustments', 'parts', 'travel_minutes', 'work_minutes', 'schedule_revision'):
+        op.drop_column('fee_quotes', column)
+    op.drop_column('parts', 'trade_in_credit')
     op.drop_table('fee_schedules')

@@ -25,5 +25,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.drop_column('warranty_decision')
+    # A plain DROP COLUMN (SQLite has it since 3.35): batch mode would copy and drop the
+    # work_orders table, which rows of other tables refer to (foreign keys are on).
+    op.drop_column('work_orders', 'warranty_decision')
