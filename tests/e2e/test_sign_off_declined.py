@@ -60,9 +60,14 @@ def test_customer_declines_to_sign_offline_then_synced(live, browser):
     changes = on_server(
         office,
         base,
-        lambda cs: any(c["fields"].get("kind") == "sign_off_declined" for c in cs),
+        lambda cs: any(c["entity"] == "visit_event" and c["fields"].get("kind") == "sign_off_declined" for c in cs),
     )
-    declined = [c["fields"] for c in changes if c["fields"].get("kind") == "sign_off_declined"]
+    # The visit event itself (the escalation case it opened has the same kind: issue #14).
+    declined = [
+        c["fields"] for c in changes if c["entity"] == "visit_event" and c["fields"].get("kind") == "sign_off_declined"
+    ]
+    cases = [c["fields"] for c in changes if c["entity"] == "escalation"]
+    assert [case["kind"] for case in cases] == ["sign_off_declined"]
     assert len(declined) == 1 and declined[0]["data"] == {"reason": REASON}
     assert api_session(base, "tech1@e2e.onsite").get(f"{base}/api/sync/rejected").json() == []
     order = office.get(f"{base}/api/work-orders/{wo}").json()
