@@ -2,6 +2,7 @@
 
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
+from .notifications import Notification, NotificationStatus
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .parts import BARCODE_FORMATS, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
@@ -35,6 +36,8 @@ __all__ = [
     "FeeQuote",
     "FollowUp",
     "MutationRecord",
+    "Notification",
+    "NotificationStatus",
     "OfficeSetting",
     "Outcome",
     "Part",

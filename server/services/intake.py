@@ -16,6 +16,7 @@ from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
+from . import notifications
 from . import work_orders as service
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
@@ -137,6 +138,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         now=now,
     )
     db.session.flush()
+    notifications.ticket_created(db.session, wo)  # seed 000 §三(一)1: the ticket number to the customer at once
     return IntakeResult(
         work_order=wo,
         customer_created=customer_created,

@@ -16,6 +16,7 @@ from ..domain.lifecycle import Status
 from ..domain.service_day import service_date
 from ..extensions import db
 from ..models import Customer, CustomerSignOff, Product, Role, TicketCounter, User, VisitEvent, WorkOrder, utcnow
+from . import notifications
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -278,6 +279,7 @@ def update(wo: WorkOrder, changes: dict, actor: User, expected_version: int | No
             M_("Invalid input in: appointment_end"),
             fields={"appointment_end": [M_("Must be after appointment_start.")]},
         )
+    notifications.work_order_changed(db.session, wo)  # appointment confirmed or moved, completed
     return wo
 
 
@@ -296,6 +298,7 @@ def change_status(wo: WorkOrder, target: str, actor: User) -> None:
     facts = visit_facts(db.session, wo.id) if needs_facts(current, changes) else VisitFacts()
     check_change(current, changes, actor.role, facts)
     _set_status(wo, target)
+    notifications.work_order_changed(db.session, wo)  # appointment confirmed, completed
 
 
 def _set_status(wo: WorkOrder, target: str) -> None:
