@@ -51,3 +51,13 @@ class Notification(db.Model):
 
     work_order = relationship("WorkOrder")
     customer = relationship("Customer")
+
+
+def _attach() -> None:
+    """`work_order.notifications` (read-only, oldest first) for the office's work-order page."""
+    from .work_orders import WorkOrder
+
+    WorkOrder.notifications = relationship(Notification, viewonly=True, order_by=Notification.created_at, lazy="select")
+
+
+_attach()

@@ -25,6 +25,8 @@ from ..models import Notification, WorkOrder, utcnow
 from .notify_channels import Attachment, DeliveryError, Outgoing, channel
 
 log = logging.getLogger(__name__)
+# Why a row was skipped (the office words them: office/_notifications.html).
+SKIP_OPTED_OUT, SKIP_NO_ADDRESS = "opted_out", "no_address"
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def deliver(notification_id: str, now: datetime | None = None) -> Result:
     row = db.session.get(Notification, notification_id, populate_existing=True)
     if row.customer.notify_opt_out or not row.recipient:
         row.status, row.claimed_at = "skipped", None
-        row.last_error = "opted out" if row.customer.notify_opt_out else "no address for this channel"
+        row.last_error = SKIP_OPTED_OUT if row.customer.notify_opt_out else SKIP_NO_ADDRESS
         db.session.commit()
         return Result(notification_id, "skipped")
     try:
