@@ -176,8 +176,11 @@ def from_environment() -> dict:
         # Customer notifications (issue #16; seed 000 §二(二)2, §三(一)1): server/services/notifications.py
         # queues them with the change, server/services/delivery.py sends them.
         # NOTIFY_QUEUE: inline (a thread in this process after commit), rq (Redis job queue, run
-        # `flask notify worker`), or manual (only `flask notify deliver-due`). rq when REDIS_URL is set.
-        "NOTIFY_QUEUE": os.environ.get("NOTIFY_QUEUE") or ("rq" if os.environ.get("REDIS_URL") else "inline"),
+        # `flask notify worker`), or manual (only `flask notify deliver-due`). rq when there is a Redis (REDIS_URL).
+        "NOTIFY_QUEUE": os.environ.get("NOTIFY_QUEUE")
+        or (
+            "rq" if os.environ.get("REDIS_URL") or _redis_of(os.environ.get("RATELIMIT_STORAGE_URI", "")) else "inline"
+        ),
         "NOTIFY_RQ_QUEUE": os.environ.get("NOTIFY_RQ_QUEUE", "onsite-notify"),
         # Channels tried in order; a customer gets the first one they have an address for.
         "NOTIFY_CHANNELS": [c.strip() for c in os.environ.get("NOTIFY_CHANNELS", "console").split(",") if c.strip()],
