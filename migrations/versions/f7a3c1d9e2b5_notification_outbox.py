@@ -22,9 +22,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('notify_opt_out', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (SQLite has it): a batch copy of `customers` would drop a table others reference.
+    op.add_column('customers', sa.Column('email', sa.Text(), nullable=True))
+    op.add_column('customers', sa.Column('notify_opt_out', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         'notifications',
         sa.Column('id', sa.String(length=36), nullable=False),
@@ -63,6 +63,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_customer_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_work_order_id'))
     op.drop_table('notifications')
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.drop_column('notify_opt_out')
-        batch_op.drop_column('email')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it), again without copying `customers`.
+    op.execute('ALTER TABLE customers DROP COLUMN notify_opt_out')
+    op.execute('ALTER TABLE customers DROP COLUMN email')
