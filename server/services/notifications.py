@@ -144,6 +144,8 @@ def _url_context():
 def ticket_created(session: Session, wo: WorkOrder) -> None:
     """Intake: the ticket number goes to the customer at once (seed 000 §三(一)1)."""
     queue(session, wo, "ticket_created", wo.id)
+    if wo.status == Status.SCHEDULED.value and wo.appointment_start:  # booked while the customer was on the line
+        queue(session, wo, "appointment_confirmed", wo.appointment_start.isoformat())
 
 
 def _changed(wo: WorkOrder, name: str) -> tuple[bool, object]:

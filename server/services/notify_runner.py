@@ -56,8 +56,14 @@ def rq_queue(app: Flask):
 
 def deliver_job(notification_id: str) -> str:
     """The RQ job: deliver one row; a retry or a quiet-hour wait is scheduled for its time."""
+    from ..extensions import db
+
     app = current_app._get_current_object()  # the worker runs inside the app (flask notify worker)
-    result = delivery.deliver(notification_id)
+    try:
+        result = delivery.deliver(notification_id)
+    except Exception:
+        db.session.rollback()  # the worker's session serves the next job; the row waits for the sweep
+        raise
     if result.retry_at is not None:
         rq_queue(app).enqueue_at(result.retry_at, deliver_job, notification_id)
     return result.outcome

@@ -157,3 +157,30 @@ def test_sent_rows_are_counted_once_by_status(app, world, db, receiver):
     delivery.deliver_due(NOON)
     statuses = db.session.scalars(sa.select(Notification.status)).all()
     assert statuses == ["sent", "sent"] and len(receiver.accepted) == 2
+
+
+def test_concurrent_sweeps_send_each_message_once(app, world, db, receiver):
+    import threading
+
+    ids = [_queue(db, world["wo1"].id, trigger=f"c{i}").id for i in range(8)]
+    db.session.remove()
+    results: list = []
+    errors: list = []
+
+    def sweep():
+        try:
+            with app.app_context():
+                results.extend(delivery.deliver_due(NOON))
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.notification_id for r in results if r.outcome == "sent") == sorted(ids)
+    assert sorted(p["id"] for p in receiver.accepted) == sorted(ids)  # one request per message
+    assert {n.status for n in rows()} == {"sent"} and {n.attempts for n in rows()} == {1}

@@ -127,3 +127,16 @@ def test_a_planned_follow_up_call_is_announced(world, client_for, db):
     followup_queue.plan()  # planning again adds no call and no message
     db.session.commit()
     assert len(rows("follow_up_scheduled")) == len(calls)
+
+
+def test_a_request_booked_at_intake_also_confirms_the_appointment(client_for, db, people):
+    start = datetime.now(CST).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    body = request_body(
+        technician_id=people["tech1"].id,
+        appointment_start=start.isoformat(),
+        appointment_end=(start + timedelta(hours=2)).isoformat(),
+    )
+    response = client_for("dispatcher").post("/api/office/intake", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert [n.template for n in rows()] == ["ticket_created", "appointment_confirmed"]
+    assert start.strftime("%Y-%m-%d 10:00-12:00") in rows("appointment_confirmed")[0].body
