@@ -99,3 +99,10 @@ def test_manual_mode_leaves_rows_for_the_sweep(app, client_for, db, receiver):
     result = app.test_cli_runner().invoke(args=["notify", "deliver-due"])
     assert result.exit_code == 0 and "sent: 1" in result.output
     assert rows()[0].status == "sent"
+
+
+def test_the_worker_command_runs_the_queue(rq_app, app, client_for, db, receiver):
+    client_for("dispatcher").post("/api/office/intake", json=request_body())
+    result = app.test_cli_runner().invoke(args=["notify", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert rows()[0].status == "sent" and len(receiver.accepted) == 1
