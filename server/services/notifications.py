@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..domain.lifecycle import Status
 from ..domain.notify_messages import TEMPLATES, language_of, render
@@ -28,7 +28,6 @@ from ..domain.service_day import format_local
 from ..models import Customer, FollowUp, Notification, ReportShare, WorkOrder, utcnow
 
 PENDING_IDS = "onsite_notifications_to_deliver"
-_LISTENING = "onsite_notifications_listening"
 # Travel time assumed for the ETA when the job has no appointment to arrive by.
 DEFAULT_TRAVEL = timedelta(minutes=30)
 REPORT_LINK_DAYS = 30  # like a report link the office sends (services/service_report.SHARE_DAYS)
@@ -210,11 +209,12 @@ def follow_up_planned(session: Session, call) -> None:
 
 
 def _note(session: Session, notification_id: str) -> None:
-    session.info.setdefault(PENDING_IDS, []).append(notification_id)
-    if not session.info.get(_LISTENING):
-        event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_soft_rollback", _after_rollback)
-        session.info[_LISTENING] = True
+    # The Session itself, not db.session's proxy: listening on the proxy would add class-wide listeners.
+    real = session.registry() if isinstance(session, scoped_session) else session
+    real.info.setdefault(PENDING_IDS, []).append(notification_id)
+    if not event.contains(real, "after_commit", _after_commit):
+        event.listen(real, "after_commit", _after_commit)
+        event.listen(real, "after_soft_rollback", _after_rollback)
 
 
 def _after_commit(session: Session) -> None:

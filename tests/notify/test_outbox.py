@@ -140,3 +140,17 @@ def test_a_request_booked_at_intake_also_confirms_the_appointment(client_for, db
     assert response.status_code == 201, response.get_json()
     assert [n.template for n in rows()] == ["ticket_created", "appointment_confirmed"]
     assert start.strftime("%Y-%m-%d 10:00-12:00") in rows("appointment_confirmed")[0].body
+
+
+def test_the_after_commit_hook_is_put_on_each_session_once(app, world, db, committed):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    for i in range(3):
+        notifications.queue(db.session, wo, "ticket_created", f"again-{i}")
+        db.session.commit()
+    assert len(committed) == 3
+    assert event.contains(db.session(), "after_commit", notifications._after_commit)
+    assert not event.contains(db.session, "after_commit", notifications._after_commit)  # never on every session
+    assert not event.contains(Session, "after_commit", notifications._after_commit)
