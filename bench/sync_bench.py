@@ -313,6 +313,25 @@ def _visit_script(part_number: str) -> list[tuple[str, dict]]:
                 "customer_visible": True,
             },
         ),
+        # The quote and the consent before the repair; the bench's products are in warranty, so
+        # fees.compute_quote prices every line at 0.00 and the part is free (issue #13).
+        (
+            "fee_quote",
+            {
+                "schedule_revision": 1,
+                "work_minutes": 30,
+                "travel_minutes": 20,
+                "parts": [{"part_number": part_number, "quantity": 1}],
+                "lines": [
+                    {"kind": "call_out", "ref": "", "quantity": 1, "description": "上门费", "amount": "0.00"},
+                    {"kind": "labour", "ref": "", "quantity": 30, "description": "工时费", "amount": "0.00"},
+                    {"kind": "part", "ref": part_number, "quantity": 1, "description": "主控板", "amount": "0.00"},
+                ],
+                "total": "0.00",
+                "consented": True,
+                "consented_at": datetime.now(CST).isoformat(),
+            },
+        ),
         (
             "part_fitted",
             {
@@ -320,20 +339,8 @@ def _visit_script(part_number: str) -> list[tuple[str, dict]]:
                 "serial_fitted": "SN-NEW-0001",
                 "serial_removed": "SN-OLD-0001",
                 "quantity": 1,
-                "unit_price": "180.00",
-                "under_warranty": False,
-            },
-        ),
-        (
-            "fee_quote",
-            {
-                "lines": [
-                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
-                    {"kind": "part", "description": "主控板", "amount": "180.00"},
-                ],
-                "total": "230.00",
-                "consented": True,
-                "consented_at": datetime.now(CST).isoformat(),
+                "unit_price": "0.00",
+                "under_warranty": True,
             },
         ),
         ev("fee_consented"),

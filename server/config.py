@@ -105,6 +105,10 @@ def from_environment() -> dict:
             if o.strip()
         ],
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # The tracking page's wrong answers (last four phone digits): per address, and per ticket.
+        "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "10 per hour"),
+        "TRACK_TICKET_RATE_LIMIT": os.environ.get("TRACK_TICKET_RATE_LIMIT", "5 per 15 minutes;20 per day"),
+        "TRACK_SESSION_MINUTES": int(os.environ.get("TRACK_SESSION_MINUTES", 30)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Shared state for several workers (pending passkey challenges); defaults to the
         # limiter's Redis when that is one. Without it the database keeps the challenges.
@@ -139,6 +143,9 @@ def from_environment() -> dict:
         "SLA_RESPONSE_HOURS": _sla_hours("SLA_RESPONSE_HOURS", {"urgent": 0.25, "important": 0.25, "normal": 0.5}),
         # Resolution: seed 001 §四3 (technical faults: 緊急 4 h, 普通 24 h).
         "SLA_RESOLUTION_HOURS": _sla_hours("SLA_RESOLUTION_HOURS", {"urgent": 4, "important": 24, "normal": 24}),
+        # Escalations (server/services/escalations.py): a case is due this many working hours after it
+        # reaches the office, by severity. Seed 002 step 1 紧急分级: 紧急 2 h, 重要 4 h, 一般 24 h.
+        "ESCALATION_HOURS": _sla_hours("ESCALATION_HOURS", {"urgent": 2, "important": 4, "normal": 24}),
         # Seed 000 §二(二)1: a request outside working hours is answered within 8 h of the next working day
         # (urgent ones within their own limit from the next opening: 000 §二(一)1).
         "SLA_AFTER_HOURS_RESPONSE_HOURS": float(os.environ.get("SLA_AFTER_HOURS_RESPONSE_HOURS", 8)),

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template
 
+from .services import fee_schedule
+
 bp = Blueprint("pwa", __name__)
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,6 @@ def app_paths(source: str | None = None) -> dict:
 
 APP_PATHS = app_paths()
 APP_PREFIX = APP_PATHS["prefix"]  # "/app/"
-DEFAULT_FEES = {"call_out": "50.00", "labour": "80.00"}
 NO_CACHE = "no-cache, max-age=0, must-revalidate"
 # What the worker precaches without a build: only what is rendered here (the modules are
 # fetched network first in that mode).
@@ -75,11 +76,17 @@ DEV_PRECACHE = {"version": "dev", "shell": [], "lazy": [], "dev": True}
 
 def shell_config() -> dict:
     """Values the shell hands to the app: the service phone, the fee schedule and the on-time grace
-    (the same number the KPIs judge arrivals by: one on-time rule for phone and office)."""
+    (the same number the KPIs judge arrivals by: one on-time rule for phone and office).
+
+    The fee schedule is the server's own (services/fee_schedule.py), the copy a phone has
+    before its first pull; the pulled `fee_schedule` entity replaces it. `labour` repeats
+    `labour_per_hour` for phones built before the schedule was synced.
+    """
     cfg = current_app.config
+    fees = fee_schedule.as_wire()
     return {
         "service_phone": cfg.get("SERVICE_PHONE", "400-820-1234"),
-        "fees": {**DEFAULT_FEES, **(cfg.get("FEE_SCHEDULE") or {})},
+        "fees": {**fees, "labour": fees["labour_per_hour"]},
         "on_time_grace_minutes": int(cfg.get("ON_TIME_GRACE_MINUTES", 0)),
     }
 

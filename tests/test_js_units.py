@@ -56,6 +56,7 @@ TRICKY = [
 ]
 text = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
 money = st.integers(0, 10**7).map(lambda c: f"{c // 100}.{c % 100:02d}")
+signed_money = st.integers(1, 10**6).map(lambda c: f"-{c // 100}.{c % 100:02d}")
 summary = st.fixed_dictionaries(
     {
         "v": st.just(1),
@@ -88,15 +89,22 @@ summary = st.fixed_dictionaries(
                     "id": st.uuids().map(str),
                     "total": money,
                     "consented": st.booleans(),
+                    # Lines as fees.compute_quote makes them (ref, quantity; reason on waivers and
+                    # discounts; credits negative) plus the description: both sides copy every key.
                     "lines": st.lists(
                         st.fixed_dictionaries(
                             {
-                                "kind": st.sampled_from(["call_out", "labour", "part"]),
+                                "kind": st.sampled_from(
+                                    ["call_out", "labour", "part", "trade_in", "waiver", "discount"]
+                                ),
+                                "ref": text,
+                                "quantity": st.integers(0, 1440),
                                 "description": text,
-                                "amount": money,
-                            }
+                                "amount": st.one_of(money, signed_money),
+                            },
+                            optional={"reason": text},
                         ),
-                        max_size=3,
+                        max_size=4,
                     ),
                 }
             ),

@@ -391,6 +391,46 @@ def fresh_conflict(c: Cell) -> str:
     return conflict.id
 
 
+def order_state(**fields):
+    def check(r, c):
+        wo = fetch(WorkOrder, c.made["id"])
+        for name, want in fields.items():
+            assert getattr(wo, name) == want, (name, getattr(wo, name), want)
+
+    return check
+
+
+def fresh_escalation(c: Cell) -> str:
+    """An open case from a fee dispute the technician escalated on wo1 (services/escalations.py)."""
+    from server.models import VisitEvent
+    from server.services import escalations
+
+    event = VisitEvent(
+        id=str(uuid.uuid4()),
+        work_order_id=c.w["wo1"],
+        kind="escalated",
+        note="客户对费用有异议",
+        created_by_id=c.w["tech1"],
+    )
+    _db.session.add(event)
+    _db.session.flush()
+    case = escalations.open_for_event(_db.session, fetch(WorkOrder, c.w["wo1"]), event)
+    _db.session.commit()
+    return case.id
+
+
+def escalation_state(**fields):
+    def check(r, c):
+        from server.models import Escalation
+
+        case = fetch(Escalation, c.made["id"])
+        for name, want in fields.items():
+            want = want(c) if callable(want) else want
+            assert getattr(case, name) == want, (name, getattr(case, name), want)
+
+    return check
+
+
 _seqs = itertools.count(1_000_000)
 
 
@@ -719,6 +759,20 @@ def staff_to_deactivate(c: Cell) -> Req:
     return Req(path(c, user_id=user.id), form={})
 
 
+def badge_of(expected):
+    def check(r, c):
+        assert fetch(User, c.made["id"]).badge_no == expected
+
+    return check
+
+
+def staff_badge_request(c: Cell) -> Req:
+    user = make_user(f"{unique('badge')}@test.onsite", "technician")
+    _db.session.commit()
+    c.made["id"] = user.id
+    return Req(path(c, user_id=user.id), form={"badge_no": "SH-7"})
+
+
 def account_active(active: bool):
     def check(r, c):
         assert fetch(User, c.made["id"]).active is active
@@ -748,6 +802,11 @@ def rescheduled(r, c):
 
 def contacted(r, c):
     assert fetch(WorkOrder, c.made["id"]).first_response_at is not None
+
+
+def resolved_by_phone(r, c):
+    wo = fetch(WorkOrder, c.made["id"])
+    assert (wo.status, wo.outcome) == ("completed", "resolved_remotely")
 
 
 def follow_up_done(r, c):
@@ -815,6 +874,21 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, html_has("t3", literal=("张*",), absent=("张伟", "13800000001")), says="masked signer")
     ),
     ("GET", "/report/<token>"): public(ok(200, pdf)),
+    # The customer's tracking page: nothing before the last four phone digits (tests/office/test_tracking.py)
+    ("GET", "/track/<ticket_no>"): public(
+        ok(200, html_has("t3", literal=('name="digits"',), absent=("张伟", "13800000001"))),
+        request=lambda c: Req(path(c, ticket_no=c.w["t3"])),
+    ),
+    ("POST", "/track/<ticket_no>"): public(
+        Expect(401, html_has(absent=("张伟", "13800000001")), "wrong digits: nothing shown"),
+        request=lambda c: Req(path(c, ticket_no=c.w["t3"]), form={"digits": "9999"}),
+    ),
+    ("GET", "/track/<ticket_no>/technician.jpg"): public(
+        Expect(404, None, "digits not given"), request=lambda c: Req(path(c, ticket_no=c.w["t3"]))
+    ),
+    ("GET", "/track/<ticket_no>/report.pdf"): public(
+        Expect(404, None, "digits not given"), request=lambda c: Req(path(c, ticket_no=c.w["t3"]))
+    ),
     ("GET", "/office/lang/<code>"): public(
         ok(302, redirects_to("/office/board")), clone=True, request=lambda c: Req("/office/lang/en?next=/office/board")
     ),
@@ -892,6 +966,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         office=Expect(403, all_of(forbidden_page, account_active(True)), "refusal page"),
         manager=ok(302, account_active(False)),
         request=staff_to_deactivate,
+    ),
+    ("POST", "/office/people/<user_id>/badge"): api(
+        anonymous=Expect(302, all_of(to_login, badge_of(None)), "to sign-in"),
+        own=Expect(403, all_of(forbidden_page, badge_of(None)), "refusal page"),
+        office=Expect(403, all_of(forbidden_page, badge_of(None)), "refusal page"),
+        manager=ok(302, badge_of("SH-7")),
+        request=staff_badge_request,
     ),
     # --- passkeys: sign-in is open; the list and removal are one's own only
     ("POST", "/api/auth/passkeys/login/options"): public(
@@ -1114,6 +1195,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(200, record(), contacted),
         request=with_made(fresh_work_order, "wo_id", json=lambda c: {"note": "已电话联系客户"}),
     ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/resolve-by-phone"): office_api(
+        ok(200, record(), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"advice": "指导客户重启设备，已恢复"}),
+    ),
     ("GET", "/api/office/work-orders/<string:wo_id>/dispatch-log"): office_api(
         ok(200, lambda r, c: "rescheduled" in {e["kind"] for e in r.get_json()})
     ),
@@ -1158,6 +1243,29 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(302, redirects_to("/office/follow-ups"), complaint_recorded),
         request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")}),
     ),
+    ("GET", "/office/escalations"): page(ok(200, html_has(literal=('id="escalations"',)))),
+    ("GET", "/office/escalations/<case_id>"): page(
+        ok(200, html_has("t1", literal=("客户对费用有异议",))), request=with_made(fresh_escalation, "case_id")
+    ),
+    ("POST", "/office/escalations/<case_id>/take"): page(
+        ok(302, escalation_state(owner_id=caller_id)), request=with_made(fresh_escalation, "case_id", form={})
+    ),
+    ("POST", "/office/escalations/<case_id>/decide"): page(
+        ok(302, redirects_to("/office/escalations"), escalation_state(status="decided", decided_by_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", form={"decision": "approved", "text": "按公司规定减免上门费"}),
+    ),
+    ("GET", "/api/office/escalations"): office_api(ok(200, lambda r, c: isinstance(r.get_json(), (list, dict)))),
+    ("GET", "/api/office/escalations/<case_id>"): office_api(
+        ok(200, record(kind="fee_dispute")), request=with_made(fresh_escalation, "case_id")
+    ),
+    ("POST", "/api/office/escalations/<case_id>/take"): office_api(
+        ok(200, escalation_state(owner_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", json=lambda c: {"owner_id": c.user_id}),
+    ),
+    ("POST", "/api/office/escalations/<case_id>/decide"): office_api(
+        ok(200, escalation_state(status="decided", decided_by_id=caller_id)),
+        request=with_made(fresh_escalation, "case_id", json={"decision": "declined", "text": "费用按收费标准收取"}),
+    ),
     ("GET", "/office/conflicts"): page(ok(200, html_has("conflict", "t1"))),
     ("POST", "/office/conflicts/<conflict_id>/settle"): page(
         ok(302, redirects_to("/office/conflicts"), settled_by_caller(Conflict, "resolved_by_id")),
@@ -1197,6 +1305,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/rejected/<mutation_id>/settle"): page(
         ok(302, redirects_to("/office/conflicts"), settled_by_caller(MutationRecord, "settled_by_id")),
         request=with_made(fresh_rejected, "mutation_id", form={"note": "已与技术员核对"}),
+    ),
+    # The fee schedule (services/fee_schedule.py): the office reads it, a manager changes it.
+    ("GET", "/office/settings/fees"): page(ok(200, html_has(literal=('name="call_out"',)))),
+    ("POST", "/office/settings/fees"): page(
+        PAGE_FORBIDDEN,
+        manager=ok(302, redirects_to("/office/settings/fees")),
+        request=lambda c: Req(path(c), form={"call_out": "50.00", "labour_per_hour": "80.00"}),
     ),
     ("GET", "/office/settings"): page(ok(200, html_has(literal=('name="response_urgent"',)))),
     ("POST", "/office/settings"): page(
@@ -1239,6 +1354,38 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/work-orders/<wo_id>/contact"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), contacted),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"note": "已电话联系客户"}),
+    ),
+    # Upkeep (services/work_orders.py): each with its reason, the office only.
+    ("POST", "/office/work-orders/<wo_id>/cancel"): page(
+        ok(302, order_state(status="cancelled")),
+        request=with_made(fresh_work_order, "wo_id", form={"reason": "重复报修"}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/priority"): page(
+        ok(302, order_state(priority="urgent")),
+        request=with_made(fresh_work_order, "wo_id", form={"priority": "urgent", "reason": "客户家中有老人"}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/edit"): page(
+        ok(302, order_state(fault_description="矩阵: 外机不转")),
+        request=with_made(
+            fresh_work_order, "wo_id", form={"fault_description": "矩阵: 外机不转", "reason": "客户补充说明"}
+        ),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/close"): page(
+        Expect(409, order_state(status="new"), "only a completed, reconciled order closes"),
+        request=with_made(fresh_work_order, "wo_id", form={"reason": "已回访"}),
+    ),
+    ("GET", "/office/work-orders"): page(ok(200, html_has("t1", "t2"))),
+    ("GET", "/office/search"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.w['wo1']}")),
+        # (anonymous callers without the query: the sign-in redirect's `next` is checked against the path)
+        request=lambda c: Req("/office/search" + ("" if c.caller == ANON else f"?q={c.w['t1']}")),
+    ),
+    ("GET", "/office/customers/<customer_id>"): page(
+        ok(200, html_has("t1", literal=("张伟",))), request=lambda c: Req(path(c, customer_id=c.w["c1"]))
+    ),
+    ("POST", "/office/work-orders/<wo_id>/resolve-by-phone"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), resolved_by_phone),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"advice": "指导客户重启设备，已恢复"}),
     ),
     ("POST", "/office/work-orders/<wo_id>/reschedule"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), rescheduled),

@@ -31,7 +31,8 @@ def test_shell_carries_the_service_phone_and_fee_schedule(app, client):
     # the on-time grace is the KPIs' own number: one on-time rule for phone and office
     assert config == {
         "service_phone": "400-000-0000",
-        "fees": {"call_out": "60.00", "labour": "80.00"},
+        # the server's schedule (config defaults until a manager edits it), revision included
+        "fees": {"revision": 1, "call_out": "60.00", "labour_per_hour": "80.00", "labour": "80.00"},
         "on_time_grace_minutes": 2,
     }
 

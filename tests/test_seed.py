@@ -192,3 +192,39 @@ def test_reset_replaces_the_data_with_a_fresh_copy(app):
     assert db.session.scalar(sa.select(sa.func.min(ChangeLogEntry.seq))) > last_seq
     assert not old_ids & set(db.session.scalars(sa.select(WorkOrder.id)))
     assert ApiClient(app).login("tech1@demo.onsite", "onsite-demo").status_code == 200
+
+
+def test_seeded_quotes_parts_and_payments_pass_the_servers_money_rules(app):
+    """Every seeded quote is what the server would compute; chargeable parts follow a consented
+    quote listing them, at catalogue price; payments equal the quote (issue #13)."""
+    from server.domain import fees
+    from server.models import FeeQuote, FeeSchedule, Payment
+    from server.services import fee_schedule
+    from server.services.coverage import coverage_of
+
+    seed(app)
+    assert count(FeeSchedule) == 1 and fee_schedule.header()[0] == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Part).where(Part.trade_in_credit > 0)) >= 3
+    quotes = db.session.scalars(sa.select(FeeQuote)).all()
+    assert quotes and any(q.adjustments for q in quotes) and any(float(q.total) > 0 for q in quotes)
+    for q in quotes:
+        wo = db.session.get(WorkOrder, q.work_order_id)
+        cov = coverage_of(db.session, wo, q.device_at)
+        schedule = fee_schedule.schedule(db.session, [p["part_number"] for p in q.parts])
+        expected = fees.compute_quote(
+            schedule,
+            fees.QuoteIn(
+                cov.covered,
+                q.work_minutes,
+                tuple(fees.PartIn(p["part_number"], p["quantity"], p["trade_in"]) for p in q.parts),
+                tuple(fees.Adjustment(a["kind"], a["reason"], a["line"]) for a in q.adjustments),
+            ),
+        )
+        sent = fees.Quote([{k: v for k, v in line.items() if k != "description"} for line in q.lines], f"{q.total:.2f}")
+        assert fees.canonical_quote(sent) == fees.canonical_quote(expected)
+        for f in db.session.scalars(sa.select(PartFitted).where(PartFitted.work_order_id == wo.id)):
+            price = db.session.scalar(sa.select(Part.price).where(Part.part_number == f.part_number))
+            assert f.under_warranty == cov.covered and f.unit_price == (0 if cov.covered else price)
+            assert q.consented and q.device_at < f.device_at
+        paid = db.session.scalar(sa.select(Payment).where(Payment.work_order_id == wo.id))
+        assert paid.amount == q.total and (paid.receipt_no is None) == (paid.receipt == "none")

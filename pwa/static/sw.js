@@ -39,7 +39,10 @@ async function precache() {
       const response = await (await caches.open(prior.name)).match(url);
       if (response) return cache.put(url, response);
     }
-    const response = await fetch(new Request(url, { cache: "reload", credentials: "same-origin" }));
+    // "no-cache", not "reload": the page has usually just loaded the shell's files, so the
+    // browser revalidates its copy (a 304, no body) instead of downloading each twice; a
+    // changed file still comes fresh, since the server's validators change with it.
+    const response = await fetch(new Request(url, { cache: "no-cache", credentials: "same-origin" }));
     if (!response.ok) throw new Error(`precache ${url}: HTTP ${response.status}`);
     return cache.put(url, response);
   }));

@@ -17,7 +17,7 @@ from ..domain.warranty import in_warranty, warranty_end
 from ..extensions import db
 from ..models import Customer, FollowUp, User, WorkOrder, utcnow
 from ..reports.kpis import kpi_csv
-from ..services import dispatch, followup_queue, intake, kpis, reconciliation, service_report
+from ..services import dispatch, followup_queue, intake, kpis, phone_resolution, reconciliation, service_report
 from ..services import review as conflicts
 from ..services import sla_board as board_module
 from ..services import sla_settings as settings
@@ -41,6 +41,7 @@ from ..wire.office import (
     KpiQuery,
     MonthlyOut,
     MonthQuery,
+    PhoneResolutionIn,
     ReconciliationOut,
     ReconciliationQuery,
     RecoveryCaseOut,
@@ -225,6 +226,18 @@ def contact(body, wo_id):
     """Log that the office reached the customer; the first contact is the first response [seed 000 §二(二)1]."""
     wo = get_or_404(WorkOrder, wo_id, "work order")
     dispatch.log_customer_contact(wo, current_user, body.get("note"))
+    db.session.commit()
+    return wo
+
+
+@blp.route("/work-orders/<string:wo_id>/resolve-by-phone", methods=["POST"])
+@blp.arguments(PhoneResolutionIn)
+@blp.response(200, WorkOrderOut)
+def resolve_by_phone(body, wo_id):
+    """Solved by phone guidance before any visit: completed as resolved remotely, with the advice,
+    and a check-back call due 2 hours later [seed 003 §三(一)3]."""
+    wo = get_or_404(WorkOrder, wo_id, "work order")
+    phone_resolution.resolve(wo, body.get("advice"), current_user)
     db.session.commit()
     return wo
 

@@ -105,6 +105,8 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "awaiting_parts": N_("outcome", "Awaiting parts"),
         "refused": N_("outcome", "Refused by customer"),
         "not_fixed": N_("outcome", "Not fixed"),
+        # Solved by the office's phone guidance, no visit [seed 003 §三(一)3]; never set by the phone.
+        "resolved_remotely": N_("outcome", "Resolved by phone"),
     },
     # Visit event kinds (sync schema VISIT_EVENT_KINDS).
     "event": {
@@ -122,6 +124,11 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "door_answered": N_("event", "Door answered"),
         "phoned_customer": N_("event", "Phoned the customer"),
         "customer_contacted": N_("event", "Office contacted the customer"),
+        # office upkeep (domain/upkeep.py, issue #14)
+        "order_cancelled": N_("event", "Work order cancelled"),
+        "order_reprioritised": N_("event", "Priority changed"),
+        "order_edited": N_("event", "Work order details corrected"),
+        "order_closed": N_("event", "Work order closed"),
         "neighbour_asked": N_("event", "Asked a neighbour"),
         "no_one_home": N_("event", "No one home"),
         "note_left": N_("event", "Note left"),
@@ -143,6 +150,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "service_card_given": N_("event", "Service card given"),
         "sign_off_declined": N_("event", "Customer declined to sign"),
         "completed": N_("event", "Completed"),
+        # Office-written [seed 003 §三(一)3]: solved by phone guidance, and sent for a visit after all.
+        "resolved_remotely": N_("event", "Resolved by phone"),
+        "reopened": N_("event", "Reopened for a visit"),
     },
     # Checklist items: the kit list before departure and the checks on entering.
     "checklist": {
@@ -194,6 +204,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "fee_quote": N_("entity", "Fee quote"),
         "photo": N_("entity", "Photo"),
         "sign_off": N_("entity", "Customer sign-off"),
+        "escalation": N_("entity", "Escalation"),
+        "payment": N_("entity", "Payment"),
+        "fee_schedule": N_("entity", "Fee schedule"),
     },
     "op": {
         "create": N_("op", "New"),
@@ -206,6 +219,23 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "labour": N_("fee_kind", "Labour"),
         "part": N_("fee_kind", "Part"),
         "other": N_("fee_kind", "Other"),
+        "trade_in": N_("fee_kind", "Trade-in credit"),
+        "waiver": N_("fee_kind", "Waiver"),
+        "discount": N_("fee_kind", "Discount"),
+    },
+    # How the customer paid (sync entity `payment`), and the paper they asked for.
+    "payment_method": {
+        "cash": N_("payment_method", "Cash"),
+        "wechat": N_("payment_method", "WeChat Pay"),
+        "alipay": N_("payment_method", "Alipay"),
+        "card": N_("payment_method", "Bank card"),
+        "bank_transfer": N_("payment_method", "Bank transfer"),
+        "not_collected": N_("payment_method", "Not collected"),
+    },
+    "receipt": {
+        "none": N_("receipt", "None"),
+        "receipt": N_("receipt", "Receipt"),
+        "invoice": N_("receipt", "Invoice"),
     },
     # Back office: SLA clocks, follow-up calls, reconciliation flags, report channels.
     "sla_clock": {
@@ -221,6 +251,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "not_fixed": N_("followup_kind", "Not-fixed call-back"),
         "satisfaction": N_("followup_kind", "Satisfaction call"),
         "recovery": N_("followup_kind", "Recovery call"),
+        "check_back": N_("followup_kind", "Check-back call"),
     },
     "followup_reason": {
         "not_fixed": N_("followup_reason", "Not fully fixed"),
@@ -229,12 +260,15 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "low_rating": N_("followup_reason", "Low rating"),
         "complaint": N_("followup_reason", "Complaint"),
         "still_dissatisfied": N_("followup_reason", "Still dissatisfied; keep going"),
+        "resolved_remotely": N_("followup_reason", "Resolved by phone"),
     },
     "followup_outcome": {
         "satisfied": N_("followup_outcome", "Satisfied"),
         "dissatisfied": N_("followup_outcome", "Dissatisfied"),
         "unreachable": N_("followup_outcome", "Unreachable"),
         "resolved": N_("followup_outcome", "Problem resolved"),
+        "solved": N_("followup_outcome", "Solved"),
+        "not_solved": N_("followup_outcome", "Not solved: send a technician"),
     },
     "recon_flag": {
         "unsigned_completion": N_("recon_flag", "Completed without a customer sign-off"),
@@ -244,6 +278,33 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "late_record": N_("recon_flag", "Record completed over 4 hours after the end of the service"),
         "part_without_serial": N_("recon_flag", "Part fitted without a serial"),
         "implausible_time": N_("recon_flag", "A record's device time was implausible (counted at receipt)"),
+    },
+    # Escalations: what a technician reports to the company, how severe it is, what was decided
+    # (seed 003 §三(七)2 报回公司, 依照公司批示解决; severities: 000 §三(二)1 紧急/重要/一般).
+    "escalation_kind": {
+        "fee_dispute": N_("escalation_kind", "Fee dispute"),
+        "refused": N_("escalation_kind", "Customer refused the repair"),
+        "new_problem": N_("escalation_kind", "New problem"),
+        "no_one_home": N_("escalation_kind", "No one home (note left)"),
+        "reassign_request": N_("escalation_kind", "Reassignment request"),
+        "reschedule_request": N_("escalation_kind", "Reschedule request"),
+        "sign_off_declined": N_("escalation_kind", "Customer declined to sign"),
+    },
+    "severity": {
+        "urgent": N_("severity", "Urgent"),
+        "important": N_("severity", "Important"),
+        "normal": N_("severity", "Normal"),
+    },
+    "escalation_status": {
+        "open": N_("escalation_status", "Awaiting decision"),
+        "decided": N_("escalation_status", "Decided"),
+    },
+    "escalation_decision": {
+        "approved": N_("escalation_decision", "Approved"),
+        "declined": N_("escalation_decision", "Declined"),
+        "rescheduled": N_("escalation_decision", "Rescheduled"),
+        "reassigned": N_("escalation_decision", "Reassigned"),
+        "other": N_("escalation_decision", "Other instruction"),
     },
     "send_channel": {
         "sms": N_("send_channel", "SMS"),
@@ -266,4 +327,8 @@ PWA_PREFIXES = {
     "fee_kind": "fee_",
     "entity": "entity_",
     "op": "op_",
+    "escalation_kind": "esc_kind_",
+    "severity": "severity_",
+    "escalation_status": "esc_status_",
+    "escalation_decision": "esc_decision_",
 }

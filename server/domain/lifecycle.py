@@ -103,6 +103,39 @@ def check_transition(current: str, target: str, role: str) -> None:
         )
 
 
+# ---------------------------------------------------------------- phone resolution
+# Seed 003 §三(一)3: for a consultation or a simple fault the office first guides the customer
+# by phone and checks back within 2 hours; a request solved that way needs no visit. These
+# two moves are not in TRANSITIONS on purpose: they are made only by the office's phone
+# resolution and its check-back (services/work_orders.py resolve_by_phone / reopen_for_dispatch),
+# never by a plain status change.
+RESOLVED_REMOTELY = "resolved_remotely"  # the outcome of such a request
+# No visit has started: nobody is on the way or at the door yet.
+REMOTE_RESOLUTION_FROM = frozenset({Status.NEW, Status.ASSIGNED, Status.SCHEDULED})
+# A check-back that finds the problem not solved sends the request back for dispatch.
+REMOTE_REOPEN = (Status.COMPLETED, Status.NEW)
+
+
+class RemoteRefusal(TransitionError):
+    """A refused phone resolution: only the office's action raises it, never a sync push."""
+
+
+def check_remote_resolution(current: str, role: str) -> None:
+    """Raise RemoteRefusal unless the office may end a request resolved by phone from `current`."""
+    if role not in OFFICE:
+        raise RemoteRefusal(
+            "work_order.remote_office_only",
+            M_("Only the office resolves a request by phone."),
+            {},
+        )
+    if current not in {s.value for s in REMOTE_RESOLUTION_FROM}:
+        raise RemoteRefusal(
+            "work_order.remote_not_now",
+            M_("Work order is %(status)s: a request is resolved by phone only before any visit starts."),
+            {"status": current},
+        )
+
+
 _HOLDING_VALUES = frozenset(s.value for s in TECHNICIAN_HOLDS)
 
 

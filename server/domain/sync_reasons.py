@@ -48,8 +48,29 @@ REASONS: dict[str, str] = {
         "sync the van stock or ask the office."
     ),
     "sync.unknown_record": M_("No %(entity)s with id %(id)s."),
+    # A phone never sets the phone-resolution outcome [seed 003 §三(一)3] (services/work_orders.py).
+    "sync.remote_office_only": M_("Only the office resolves a request by phone."),
     "sync.time_in_future": M_(
         "The time of this entry (%(at)s) is later than the server received it, even after correcting "
         "for the phone's clock; check the phone's date and time and record it again."
     ),
+    # Money and consent (issue #13): the server prices every quote from its fee schedule.
+    "sync.fee_schedule_stale": M_(
+        "This quote was priced from an older fee schedule (revision %(revision)s is current); "
+        "sync, price it again and ask the customer again."
+    ),
+    "sync.quote_mismatch": M_(
+        "This quote does not match the fee schedule (the server computes a total of %(total)s); "
+        "sync, price it again and ask the customer again."
+    ),
+    "sync.quote_invalid": M_("This quote cannot be priced (%(reason)s): check its parts, waivers and discounts."),
+    "sync.consent_required": M_(
+        "Not yet consented: this is chargeable, so the customer must first agree to a quote that lists it "
+        "(%(what)s); show them the quote and record their consent, then record this again."
+    ),
+    "sync.price_mismatch": M_(
+        "Part %(part_number)s is priced %(price)s on this visit (free when under warranty); record it at that price."
+    ),
+    "sync.payment_mismatch": M_("The payment must equal the consented quote's total, %(total)s."),
+    "sync.already_paid": M_("This visit already has a payment; void it first to record another."),
 }

@@ -2,9 +2,10 @@
 
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
+from .escalations import Decision, Escalation, EscalationKind, EscalationStatus, Severity
 from .notifications import Notification, NotificationStatus
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
-from .parts import BARCODE_FORMATS, Part, VanStock
+from .parts import BARCODE_FORMATS, FeeSchedule, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
@@ -13,6 +14,7 @@ from .visits import (
     Diagnosis,
     FeeQuote,
     PartFitted,
+    Payment,
     Photo,
     VisitEvent,
     VisitRecord,
@@ -31,9 +33,14 @@ __all__ = [
     "Customer",
     "CustomerSignOff",
     "CustomerTier",
+    "Decision",
     "Device",
     "Diagnosis",
+    "Escalation",
+    "EscalationKind",
+    "EscalationStatus",
     "FeeQuote",
+    "FeeSchedule",
     "FollowUp",
     "MutationRecord",
     "Notification",
@@ -44,6 +51,8 @@ __all__ = [
     "PartFitted",
     "Passkey",
     "PasskeyChallenge",
+    "Severity",
+    "Payment",
     "SignIn",
     "Photo",
     "Priority",

@@ -28,6 +28,23 @@ class Part(Versioned, db.Model):
     serialised: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     abc_class: Mapped[str] = mapped_column(sa.String(1), nullable=False, default="C")
     warranty_months: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=3)
+    # What the customer is credited for handing over the old part (旧件折费, seed 003 §三(七)1).
+    trade_in_credit: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False, default=0, server_default="0")
+
+
+class FeeSchedule(Versioned, db.Model):
+    """The one fee schedule: call-out and hourly labour rate, and its revision.
+
+    One row. `revision` goes up by one whenever the call-out, the labour rate or any part's
+    price or trade-in credit changes (services/fee_schedule.py is the only writer), so a
+    phone that priced a quote from an older copy is told to re-price.
+    """
+
+    __tablename__ = "fee_schedules"
+
+    revision: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    call_out: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False)
+    labour_per_hour: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False)
 
 
 class VanStock(Versioned, db.Model):

@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     locale: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="zh-CN")
+    # 上岗证: the badge number and photo a customer checks at the door [seed 003 §三(四)3],
+    # shown on the tracking page; the photo's bytes live in the blob store.
+    badge_no: Mapped[str | None] = mapped_column(sa.String(20))
+    photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     # Random per-user handle for WebAuthn (never the email: privacy of the authenticator).

@@ -83,14 +83,40 @@ class PartFitted(VisitRecord, db.Model):
 
 
 class FeeQuote(VisitRecord, db.Model):
-    """The fees shown to the customer before work starts, and their consent."""
+    """The fees shown to the customer before work starts, and their consent.
+
+    The server recomputes every quote from the fee schedule (server/domain/fees.py); the
+    inputs are kept beside the lines so the office and the PDF can show labour time,
+    trade-ins and the reasons for waivers and discounts.
+    """
 
     __tablename__ = "fee_quotes"
 
     lines: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    schedule_revision: Mapped[int | None] = mapped_column(sa.Integer)  # null: a quote from before schedules
+    work_minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    travel_minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    parts: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # the parts quoted, planned
+    adjustments: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # waivers and discounts
     total: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False)
     consented: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Payment(VisitRecord, db.Model):
+    """How the customer paid the consented quote (or why nothing was collected), and the receipt.
+
+    Not sealed by the sign-off: customers often pay after signing.
+    """
+
+    __tablename__ = "payments"
+
+    method: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False)
+    receipt: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="none")
+    invoice_title: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    receipt_no: Mapped[str | None] = mapped_column(sa.String(40))  # "R-" + ticket no., given by the server
 
 
 class Photo(VisitRecord, db.Model):

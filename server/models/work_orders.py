@@ -45,6 +45,9 @@ class Outcome(str, enum.Enum):
     AWAITING_PARTS = "awaiting_parts"
     REFUSED = "refused"
     NOT_FIXED = "not_fixed"
+    # Solved by phone guidance, no visit [seed 003 §三(一)3]: set only by the office's phone
+    # resolution (services/work_orders.py resolve_by_phone), never by a technician's phone.
+    RESOLVED_REMOTELY = "resolved_remotely"
 
 
 class WorkOrder(Versioned, db.Model):

@@ -16,19 +16,28 @@ def init_app(app: Flask) -> None:
     from .views import (  # noqa: F401  (each module adds its routes to bp)
         board,
         conflicts,
+        customers,
         dispatch,
+        escalations,
+        fees,
         followups,
         intake,
         kpis,
         people,
+        phone_resolution,
         reconciliation,
         reports,
+        search,
         session,
         settings,
+        upkeep,
+        work_order_list,
     )
+    from .views.track import track_bp
     from .views.verify import verify_bp
 
     i18n.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(track_bp)
     cli.init_app(app)

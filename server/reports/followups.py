@@ -2,6 +2,7 @@
 
 - A visit not fully fixed (or flagged by the technician): call back 3 hours later.
 - A completed, fixed job: a satisfaction call 1 to 3 days after completion.
+- A request resolved by phone guidance: a check-back call within 2 hours [003 §三(一)3].
 - A rating at or below the threshold, or a complaint: a recovery case with calls at 3
   and 7 days, and another 7 days later each time the customer is still dissatisfied.
 Each planned call has a key naming what caused it, so planning again adds nothing twice.
@@ -20,6 +21,12 @@ SATISFACTION_FROM, SATISFACTION_UNTIL = timedelta(days=1), timedelta(days=3)
 RECOVERY_CALLS = (("3d", timedelta(days=3)), ("7d", timedelta(days=7)))
 KEEP_GOING_AFTER = timedelta(days=7)
 OUTCOMES = ("satisfied", "dissatisfied", "unreachable", "resolved")
+# Seed 003 §三(一)3: "2小时内跟踪回访" after phone guidance. The seed says 2 hours, not
+# working hours: the wall clock, so an evening resolution is checked back that evening.
+CHECK_BACK_WITHIN = timedelta(hours=2)
+CHECK_BACK = "check_back"
+CHECK_BACK_OUTCOMES = ("solved", "not_solved", "unreachable")
+REMOTE_OUTCOME = "resolved_remotely"
 MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(hours=2)
 
@@ -28,8 +35,8 @@ RETRY_AFTER = timedelta(hours=2)
 class PlannedCall:
     plan_key: str
     work_order_id: str
-    kind: str  # not_fixed | satisfaction | recovery
-    reason: str  # not_fixed | flagged | completed | low_rating | complaint | still_dissatisfied
+    kind: str  # not_fixed | satisfaction | recovery | check_back
+    reason: str  # not_fixed | flagged | completed | low_rating | complaint | still_dissatisfied | resolved_remotely
     due_at: datetime
     latest_at: datetime | None = None
 
@@ -73,7 +80,8 @@ def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall
         calls.append(
             PlannedCall(f"flagged:{event_id}", job.work_order_id, "not_fixed", "flagged", flagged_at + CALL_BACK_AFTER)
         )
-    fixed = job.outcome not in NOT_FIXED_OUTCOMES
+    # A phone resolution has its own check-back call (check_back_call), not a satisfaction call.
+    fixed = job.outcome not in NOT_FIXED_OUTCOMES and job.outcome != REMOTE_OUTCOME
     if job.is_completed and job.completed_at and fixed and low_rating_case_key(job, threshold) is None:
         done = job.visit_ended_at or job.completed_at
         calls.append(
@@ -87,6 +95,29 @@ def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall
             )
         )
     return calls
+
+
+def check_back_key(resolution_key: str) -> str:
+    """The plan key of the check-back owed after one phone resolution (its visit event's id)."""
+    return f"check_back:{resolution_key}"
+
+
+def check_back_call(work_order_id: str, resolution_key: str, resolved_at: datetime) -> PlannedCall:
+    """The check-back owed after a phone resolution: due, at the latest, 2 hours after it."""
+    due = resolved_at + CHECK_BACK_WITHIN
+    return PlannedCall(check_back_key(resolution_key), work_order_id, CHECK_BACK, REMOTE_OUTCOME, due, due)
+
+
+def outcomes_for(kind: str) -> tuple[str, ...]:
+    """The outcomes a call of this kind can have (a check-back asks whether the problem is solved)."""
+    return CHECK_BACK_OUTCOMES if kind == CHECK_BACK else ("satisfied", "resolved", "dissatisfied", "unreachable")
+
+
+def check_back_on_time(due_at: datetime, done_at: datetime | None, now: datetime) -> bool | None:
+    """Made by its 2-hour deadline; None while still inside it and not yet made."""
+    if done_at is not None:
+        return done_at <= due_at
+    return False if now > due_at else None
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,8 @@ def record_outcome(outcome: str, attempts: int, in_case: bool, open_calls_left: 
     if outcome == "unreachable":
         if attempts < MAX_ATTEMPTS:
             return CallResult("open", now + RETRY_AFTER, False, None, False)
+        return CallResult("done", None, False, None, False)
+    if outcome == "not_solved":  # the caller reopens the request for a visit
         return CallResult("done", None, False, None, False)
     if outcome == "dissatisfied":
         if in_case:

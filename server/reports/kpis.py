@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from .facts import JobFacts
+from .followups import REMOTE_OUTCOME, check_back_on_time
 
 # Arriving by the appointment time plus this grace is on time. One rule for the phone and the
 # KPIs: the caller passes the configured grace (server/config.py ON_TIME_GRACE_MINUTES, seed 003
@@ -42,6 +43,21 @@ class KpiRow:
     sla_response_judged: int
     sla_resolution_rate: float | None
     sla_resolution_judged: int
+    # Resolved by phone guidance, no visit [seed 003 §三(一)3]: how many, their share of the
+    # requests, and the check-back calls made within their 2 hours.
+    resolved_remotely: int = 0
+    resolved_remotely_share: float | None = None
+    check_back_on_time_rate: float | None = None
+    check_back_judged: int = 0
+
+
+@dataclass(frozen=True)
+class CheckBack:
+    """A check-back call after a phone resolution: its 2-hour deadline and when it was done."""
+
+    work_order_id: str
+    due_at: datetime
+    done_at: datetime | None
 
 
 CSV_FIELDS = list(KpiRow.__dataclass_fields__)
@@ -55,8 +71,9 @@ def first_response_at(job: JobFacts) -> datetime | None:
 
 
 def arrived_on_time(job: JobFacts, grace: timedelta = ON_TIME_GRACE) -> bool | None:
-    """The last arrival (corrected device time) against the appointment; None when it cannot be judged."""
-    if not job.arrivals or job.appointment_start is None:
+    """The last arrival (corrected device time) against the appointment; None when it cannot be judged
+    (no arrival, or resolved by phone: there was no visit to be on time for)."""
+    if resolved_remotely(job) or not job.arrivals or job.appointment_start is None:
         return None
     return job.arrivals[-1] <= job.appointment_start + grace
 
@@ -66,9 +83,14 @@ def _hours_since_intake(job: JobFacts, when: datetime) -> float:
     return max(0.0, (when - job.created_at).total_seconds() / 3600)
 
 
+def resolved_remotely(job: JobFacts) -> bool:
+    """Ended by phone guidance with no visit (a reopened one is a visit job again)."""
+    return job.is_completed and job.outcome == REMOTE_OUTCOME
+
+
 def fixed_first_time(job: JobFacts) -> bool | None:
-    """A completed job fixed in one visit; None while not completed."""
-    if not job.is_completed:
+    """A completed job fixed in one visit; None while not completed, or resolved by phone (no visit)."""
+    if not job.is_completed or resolved_remotely(job):
         return None
     return job.outcome == "fixed" and len(job.arrivals) <= 1
 
@@ -98,10 +120,20 @@ def _mean(values: list[float]) -> float | None:
 
 
 def kpi_row(
-    jobs: list[JobFacts], now: datetime, technician_id=None, technician_name=None, grace: timedelta = ON_TIME_GRACE
+    jobs: list[JobFacts],
+    now: datetime,
+    technician_id=None,
+    technician_name=None,
+    grace: timedelta = ON_TIME_GRACE,
+    check_backs: list[CheckBack] = (),
 ) -> KpiRow:
-    """The KPIs of one group of jobs."""
+    """The KPIs of one group of jobs (`check_backs`: the check-back calls of any jobs; those of this group count)."""
     jobs = [j for j in jobs if j.status != "cancelled"]
+    ids = {j.work_order_id for j in jobs}
+    remote = sum(resolved_remotely(j) for j in jobs)
+    check_back, check_back_n = _rate(
+        [check_back_on_time(c.due_at, c.done_at, now) for c in check_backs if c.work_order_id in ids]
+    )
     response_hours = [_hours_since_intake(j, first_response_at(j)) for j in jobs if first_response_at(j)]
     completed = [j for j in jobs if j.is_completed]
     ratings = [j.sign_off for j in jobs if j.sign_off is not None]
@@ -129,6 +161,10 @@ def kpi_row(
         sla_response_judged=response_n,
         sla_resolution_rate=resolution,
         sla_resolution_judged=resolution_n,
+        resolved_remotely=remote,
+        resolved_remotely_share=round(remote / len(jobs), 4) if jobs else None,
+        check_back_on_time_rate=check_back,
+        check_back_judged=check_back_n,
     )
 
 
@@ -138,17 +174,20 @@ class KpiReport:
     technicians: list[KpiRow]
 
 
-def kpi_report(jobs: list[JobFacts], now: datetime, grace: timedelta = ON_TIME_GRACE) -> KpiReport:
-    """Overall and per-technician KPIs (technicians by name; unassigned jobs only in overall)."""
+def kpi_report(
+    jobs: list[JobFacts], now: datetime, grace: timedelta = ON_TIME_GRACE, check_backs: list[CheckBack] = ()
+) -> KpiReport:
+    """Overall and per-technician KPIs (technicians by name; unassigned jobs, such as those resolved
+    by phone, only in overall)."""
     groups: dict[str, list[JobFacts]] = defaultdict(list)
     names: dict[str, str] = {}
     for job in jobs:
         if job.technician_id:
             groups[job.technician_id].append(job)
             names[job.technician_id] = job.technician_name or job.technician_id
-    per_tech = [kpi_row(group, now, tid, names[tid], grace) for tid, group in groups.items()]
+    per_tech = [kpi_row(group, now, tid, names[tid], grace, check_backs) for tid, group in groups.items()]
     per_tech.sort(key=lambda row: row.technician_name or "")
-    return KpiReport(kpi_row(jobs, now, grace=grace), per_tech)
+    return KpiReport(kpi_row(jobs, now, grace=grace, check_backs=check_backs), per_tech)
 
 
 def kpi_csv(report: KpiReport) -> str:

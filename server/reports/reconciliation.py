@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .facts import JobFacts
+from .followups import REMOTE_OUTCOME
 
 FLAGS = (
     "unsigned_completion",
@@ -56,7 +57,8 @@ def flags_for(job: JobFacts, sign_off_verifies: bool | None) -> list[Flag]:
         found.append(Flag(job.work_order_id, job.ticket_no, job.technician_name, code, detail))
 
     sign_off = job.sign_off
-    if job.is_completed and sign_off is None:
+    # Resolved by phone there was no visit and nothing to sign [seed 003 §三(一)3]: not unsigned.
+    if job.is_completed and sign_off is None and job.outcome != REMOTE_OUTCOME:
         if job.sign_off_declined is not None:
             # The customer would not sign and the technician recorded why (seed 003 §三(十一)):
             # the job completes, and the office reviews the refusal with the technician.

@@ -107,6 +107,8 @@ class ServiceReport:
     verify_url: str
     service_phone: str
     notes: list[str] = field(default_factory=list)
+    fee_facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value): work and travel time
+    payment: list[tuple[str, str]] = field(default_factory=list)  # (label, value): method, amount, receipt no.
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -259,6 +261,7 @@ def _plain_story(report: ServiceReport, font: str) -> list:
     texts += [f"{d}: {a}" for d, a in report.fee_lines] + (
         [f"{L['total']}: {report.fee_total}"] if report.fee_lines else []
     )
+    texts += [f"{k}: {v}" for k, v in (*report.fee_facts, *report.payment)]
     texts += [f"{L['outcome']}: {report.outcome}", *[f"{k}: {v}" for k, v in report.ratings]]
     texts += [
         f"{L['comment']}: {report.comment}",
@@ -354,6 +357,15 @@ def _story(report: ServiceReport, font: str) -> list:
         story.append(P(L["fees"], "h2"))
         rows = [[C(d), C(a)] for d, a in report.fee_lines] + [[P(L["total"]), C(report.fee_total)]]
         story.append(_table(rows, [usable - 35 * mm, 35 * mm], font, header=False))
+        story += after_table()
+        if report.fee_facts:
+            story.append(
+                _table([[P(k), C(v)] for k, v in report.fee_facts], [45 * mm, usable - 45 * mm], font, header=False)
+            )
+            story += after_table()
+    if report.payment:
+        story.append(P(L["payment"], "h2"))
+        story.append(_table([[P(k), C(v)] for k, v in report.payment], [45 * mm, usable - 45 * mm], font, header=False))
         story += after_table()
     story += [P(L["outcome"], "h2"), *_flowing(report.outcome, st["base"])]
     story.append(P(L["ratings"], "h2"))

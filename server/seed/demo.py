@@ -18,14 +18,16 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ..auth.passwords import hash_password
-from ..domain import warranty
+from ..domain import fees, warranty
 from ..domain.service_day import SERVICE_TZ, service_date
 from ..extensions import db
 from ..models import (
     Customer,
     Diagnosis,
+    FeeQuote,
     Part,
     PartFitted,
+    Payment,
     Product,
     Role,
     SyncState,
@@ -35,6 +37,8 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
+from ..services import fee_schedule
+from ..services.coverage import coverage_of
 from ..services.work_orders import create_work_order
 
 DEMO_PASSWORD = "onsite-demo"
@@ -79,6 +83,15 @@ PARTS = (
     ("GEN-HOSE-15", "进水管 1.5米", "Inlet hose 1.5 m", "22.00", ("ean_13",), False, "A", 3),
 )
 SAFETY_STOCK = {"A": 3, "B": 2, "C": 1}
+# Trade-in credit for the old part handed over (旧件折费, seed 003 §三(七)1): boards, motors, compressors.
+TRADE_IN = {
+    "AC-PCB-35": "30.00",
+    "AC-COMP-1P5": "150.00",
+    "WM-INV-BD": "40.00",
+    "RF-PCB-MAIN": "35.00",
+    "RH-MOTOR-220": "25.00",
+}
+PAYMENT_METHODS = ("wechat", "wechat", "alipay", "cash", "card")
 
 
 def ean_check_digit(digits: str) -> str:
@@ -666,6 +679,8 @@ class _Seeder:
                 db.session.add(user)
             elif user.role != role.value:
                 raise RuntimeError(f"{email} exists as a {user.role}; the demo needs a {role.value}.")
+            if role == Role.TECHNICIAN and not user.badge_no:
+                user.badge_no = f"SH-{int(phone[-4:]):04d}"  # 上岗证 no., shown on the tracking page
             self.users[email.split("@")[0]] = user
 
     def catalogue(self) -> None:
@@ -682,9 +697,11 @@ class _Seeder:
                     serialised=serialised,
                     abc_class=abc,
                     warranty_months=months,
+                    trade_in_credit=Decimal(TRADE_IN.get(number, "0.00")),
                 )
                 db.session.add(part)
             self.parts[number] = part
+        fee_schedule.ensure()
 
     # -- customers and products
 
@@ -989,22 +1006,87 @@ class _Seeder:
         if job.status == "returned_to_factory":
             self.record(VisitEvent(kind="returned_to_factory", note=wo.technician_notes), wo, tech, diagnosed)
         if job.status in ("completed", "closed") and fault and fault.part and job.outcome is None:
-            self.part_fitted(wo, plan, tech, diagnosed + timedelta(minutes=20))
+            # The quote and the customer's consent before the repair (seed 003 §三(五)2, §三(七)1).
+            serials = self.serials_for(self.parts[fault.part])
+            self.fee_quote(wo, plan, tech, diagnosed + timedelta(minutes=5), serials[1])
+            self.part_fitted(wo, plan, tech, diagnosed + timedelta(minutes=20), serials)
 
-    def part_fitted(self, wo: WorkOrder, plan: dict, tech: User, at: datetime) -> None:
+    def serials_for(self, part: Part) -> tuple[str | None, str | None]:
+        if not part.serialised:
+            return (None, None)
+        return tuple(f"{part.part_number.split('-')[1]}{self.rng.randrange(10**8):08d}" for _ in range(2))
+
+    def fee_quote(self, wo: WorkOrder, plan: dict, tech: User, at: datetime, serial_removed: str | None) -> None:
+        """A quote priced as the phone prices it (domain/fees.py), consented, and paid after the repair."""
         part = self.parts[plan["fault"].part]
-        product = plan["product"]
-        serials = (None, None)
-        if part.serialised:
-            serials = tuple(f"{part.part_number.split('-')[1]}{self.rng.randrange(10**8):08d}" for _ in range(2))
-        covered = warranty.in_warranty(product.purchase_date, product.warranty_months, service_date(at))
+        covered = coverage_of(db.session, wo, at).covered
+        trade_in = Decimal(part.trade_in_credit or 0) > 0
+        parts = [
+            {"part_number": part.part_number, "quantity": 1, "trade_in": trade_in, "serial_removed": serial_removed}
+        ]
+        adjustments = []
+        if not covered and plan["customer"].tier == "vip":
+            adjustments.append({"kind": "waiver", "line": "call_out", "amount": None, "reason": "VIP 客户免上门费"})
+        work_minutes = self.rng.choice((20, 30, 45, 60))
+        schedule = fee_schedule.schedule(db.session, [part.part_number])
+        quote = fees.compute_quote(
+            schedule,
+            fees.QuoteIn(
+                covered=covered,
+                work_minutes=work_minutes,
+                parts=(fees.PartIn(part.part_number, 1, trade_in),),
+                adjustments=tuple(fees.Adjustment(a["kind"], a["reason"], a["line"]) for a in adjustments),
+            ),
+        )
+        words = {"call_out": "上门费", "labour": f"工时费（{work_minutes} 分钟）", "waiver": "减免上门费"}
+        lines = [
+            {
+                **line,
+                "description": words.get(line["kind"])
+                or (f"以旧换新抵扣 {part.name}" if line["kind"] == "trade_in" else part.name),
+            }
+            for line in quote.lines
+        ]
+        self.record(
+            FeeQuote(
+                schedule_revision=schedule.revision,
+                work_minutes=work_minutes,
+                travel_minutes=self.rng.randint(15, 50),
+                parts=parts,
+                adjustments=adjustments,
+                lines=lines,
+                total=Decimal(quote.total),
+                consented=True,
+                consented_at=at,
+            ),
+            wo,
+            tech,
+            at,
+        )
+        receipt = self.rng.choice(("none", "receipt", "receipt", "invoice"))
+        self.record(
+            Payment(
+                method=self.rng.choice(PAYMENT_METHODS),
+                amount=Decimal(quote.total),
+                receipt=receipt,
+                invoice_title=f"{plan['customer'].name}" if receipt == "invoice" else None,
+                receipt_no=f"R-{wo.ticket_no}" if receipt != "none" else None,
+            ),
+            wo,
+            tech,
+            at + timedelta(minutes=60),
+        )
+
+    def part_fitted(self, wo: WorkOrder, plan: dict, tech: User, at: datetime, serials) -> None:
+        part = self.parts[plan["fault"].part]
+        covered = coverage_of(db.session, wo, at).covered
         self.record(
             PartFitted(
                 part_number=part.part_number,
                 serial_fitted=serials[0],
                 serial_removed=serials[1],
                 quantity=1,
-                unit_price=part.price,
+                unit_price=Decimal("0.00") if covered else part.price,  # the catalogue price, free under warranty
                 under_warranty=covered,
             ),
             wo,

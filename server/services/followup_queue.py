@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..reports import followups as rules
 from . import job_facts as facts
-from . import notifications
+from . import notifications, work_orders
 from . import sla_settings as settings
 
 # Visits older than this are not planned any more (their calls are long done or moot).
@@ -122,13 +122,40 @@ def open_complaint(wo: WorkOrder, description: str, user: User, now: datetime | 
     return case
 
 
+def plan_check_back(resolution: VisitEvent) -> FollowUp:
+    """The check-back call owed 2 hours after a phone resolution [seed 003 §三(一)3] (caller commits)."""
+    planned = rules.check_back_call(resolution.work_order_id, resolution.id, resolution.corrected_at)
+    call = _call(planned)
+    _add_once(call)
+    return call
+
+
+def _check_outcome(follow_up: FollowUp, outcome: str, note: str | None) -> None:
+    if outcome not in rules.outcomes_for(follow_up.kind):
+        raise Invalid(
+            "follow_up.outcome_not_for_kind",
+            M_("This outcome does not fit this call."),
+            fields={"outcome": [M_("Not an outcome of this call.")]},
+        )
+    if outcome == "not_solved" and not (note or "").strip():
+        raise Invalid(
+            "follow_up.note_required",
+            M_("Say what is still wrong: the request goes back for a visit."),
+            fields={"note": [M_("Required when the problem is not solved.")]},
+        )
+
+
 def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now: datetime | None = None) -> FollowUp:
-    """Record one call's outcome and do what it calls for: retry, escalate, keep going or close."""
+    """Record one call's outcome and do what it calls for: retry, escalate, keep going, close or reopen."""
     now = now or utcnow()
     if follow_up.status != "open":
         raise Conflict(
             "follow_up.done", M_("This call is already done."), fields={"outcome": [M_("Already recorded.")]}
         )
+    _check_outcome(follow_up, outcome, note)
+    if outcome == "not_solved":
+        # Phone guidance did not hold: the request goes back for dispatch, a visit this time.
+        work_orders.reopen_for_dispatch(follow_up.work_order, note, user, now)
     case = follow_up.recovery_case
     open_left = 0
     if case is not None:

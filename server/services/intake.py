@@ -16,7 +16,7 @@ from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
-from . import notifications
+from . import notifications, phone_resolution
 from . import work_orders as service
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
@@ -121,6 +121,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         raise duplicate_error(duplicates)
     if duplicates:
         warnings.append("duplicate:" + ",".join(o.ticket_no for o in duplicates))
+    by_phone = bool(data.get("resolved_by_phone"))
     wo = service.create_work_order(
         {
             "customer_id": customer.id,
@@ -130,15 +131,18 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
             "priority": data["priority"],
             "fault_description": data["fault_description"].strip(),
             "customer_requirements": data.get("customer_requirements") or None,
-            "technician_id": data.get("technician_id") or None,
-            "appointment_start": data.get("appointment_start"),
-            "appointment_end": data.get("appointment_end"),
+            # Solved on the intake call, nobody is sent [seed 003 §三(一)3].
+            "technician_id": None if by_phone else data.get("technician_id") or None,
+            "appointment_start": None if by_phone else data.get("appointment_start"),
+            "appointment_end": None if by_phone else data.get("appointment_end"),
         },
         user,
         now=now,
     )
     db.session.flush()
     notifications.ticket_created(db.session, wo)  # seed 000 §三(一)1: the ticket number to the customer at once
+    if by_phone:
+        phone_resolution.resolve(wo, data.get("advice"), user, now)
     return IntakeResult(
         work_order=wo,
         customer_created=customer_created,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..domain.device_time import CONTACT_EVENTS
+from ..domain.upkeep import UPKEEP_EVENTS
 from ..extensions import db
 from ..models import (
     Blob,
@@ -28,7 +29,7 @@ from ..reports.facts import JobFacts, PartFacts, SignOffFacts
 END_EVENTS = ("completed", "awaiting_parts", "returned_to_factory", "refused")
 RECORD_MODELS = (ChecklistAnswer, VisitEvent, Diagnosis, PartFitted, FeeQuote, Photo, CustomerSignOff)
 # Written by the office, not part of the technician's service record.
-OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted")
+OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted", *UPKEEP_EVENTS)
 
 
 def _at(record) -> datetime:

@@ -13,7 +13,8 @@ from ..domain.service_day import day_bounds
 from ..extensions import db
 from ..models import FollowUp, WorkOrder
 from ..reports.facts import JobFacts
-from ..reports.kpis import KpiReport, count_by, kpi_report
+from ..reports.followups import CHECK_BACK
+from ..reports.kpis import CheckBack, KpiReport, count_by, kpi_report
 from . import job_facts as facts
 from . import reconciliation
 
@@ -29,9 +30,24 @@ def on_time_grace() -> timedelta:
     return timedelta(minutes=current_app.config.get("ON_TIME_GRACE_MINUTES", 0))
 
 
+def check_backs(jobs: list[JobFacts]) -> list[CheckBack]:
+    """The check-back calls after phone resolutions of these jobs [seed 003 §三(一)3]."""
+    ids = [j.work_order_id for j in jobs]
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(FollowUp.work_order_id, FollowUp.due_at, FollowUp.latest_at, FollowUp.done_at).where(
+            FollowUp.kind == CHECK_BACK, FollowUp.work_order_id.in_(ids)
+        )
+    )
+    # latest_at keeps the 2-hour deadline; due_at moves on when the customer was unreachable.
+    return [CheckBack(wo_id, latest or due, done) for wo_id, due, latest, done in rows]
+
+
 def report(first: date, last: date, now: datetime) -> KpiReport:
     """KPIs of the jobs taken in during first..last."""
-    return kpi_report(jobs_taken_in(first, last), now, on_time_grace())
+    jobs = jobs_taken_in(first, last)
+    return kpi_report(jobs, now, on_time_grace(), check_backs(jobs))
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -58,7 +74,7 @@ def monthly_summary(month: str, now: datetime) -> dict:
         "month": month,
         "from": first,
         "to": last,
-        "kpis": kpi_report(jobs, now, on_time_grace()),
+        "kpis": kpi_report(jobs, now, on_time_grace(), check_backs(jobs)),
         "by_channel": count_by(jobs, "channel"),
         "by_type": count_by(jobs, "type"),
         "follow_ups": [{"kind": kind, "outcome": outcome, "count": n} for kind, outcome, n in calls],

@@ -42,6 +42,7 @@ from ..models import (
     MutationRecord,
     Photo,
     Product,
+    User,
     WorkOrder,
 )
 
@@ -170,6 +171,7 @@ def _blobs_only_these_use(session, wo_ids) -> set[str]:
         col = getattr(model, column)
         mine |= set(session.scalars(sa.select(col).where(model.work_order_id.in_(wo_ids))))
         others |= set(session.scalars(sa.select(col).where(col.in_(mine), model.work_order_id.not_in(wo_ids))))
+    others |= set(session.scalars(sa.select(User.photo_sha256).where(User.photo_sha256.in_(mine))))  # badge photos
     return mine - others
 
 

@@ -9,7 +9,8 @@ REST endpoint and its conflicts page, with their input and output in server/wire
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ from ..domain import errors
 from ..domain.errors import M_, Invalid, NotFound
 from ..domain.service_day import format_local
 from ..extensions import db
-from ..models import Conflict, MutationRecord, User, WorkOrder, utcnow
+from ..models import Conflict, FeeQuote, MutationRecord, Payment, User, WorkOrder, utcnow
 from . import work_orders as service
 
 DATETIME_FIELDS = ("appointment_start", "appointment_end")
@@ -125,6 +126,61 @@ def open_rejected(include_settled: bool = False, limit: int = 200, user_id: str 
         stmt = stmt.where(MutationRecord.settled_at.is_(None))
     order = (MutationRecord.settled_at.is_not(None), MutationRecord.received_at.desc(), MutationRecord.seq.desc())
     return list(db.session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+@dataclass(frozen=True)
+class MoneyItem:
+    """A quote with a waiver or discount, or a payment not collected: the office reviews the reason."""
+
+    work_order_id: str
+    ticket_no: str
+    kind: str  # "quote" | "payment"
+    at: datetime | None  # the trusted device time of the record
+    created_by_id: str | None
+    reasons: list[tuple[str, str, str]]  # (line kind, amount, reason); for a payment ("not_collected", total, note)
+
+
+def money_to_review(limit: int = 200) -> list[MoneyItem]:
+    """Live consented quotes with waivers or discounts, and payments not collected, newest first [issue #13]."""
+    quotes = db.session.execute(
+        sa.select(FeeQuote, WorkOrder.ticket_no)
+        .join(WorkOrder, WorkOrder.id == FeeQuote.work_order_id)
+        .where(FeeQuote.deleted.is_(False), FeeQuote.consented.is_(True))
+        .order_by(FeeQuote.created_at.desc())
+        .limit(limit * 4)
+    ).all()
+    items = [
+        MoneyItem(
+            q.work_order_id,
+            ticket,
+            "quote",
+            q.corrected_at or q.device_at,
+            q.created_by_id,
+            [(line["kind"], line["amount"], line.get("reason", "")) for line in q.lines if line.get("reason")],
+        )
+        for q, ticket in quotes
+        if q.adjustments
+    ]
+    payments = db.session.execute(
+        sa.select(Payment, WorkOrder.ticket_no)
+        .join(WorkOrder, WorkOrder.id == Payment.work_order_id)
+        .where(Payment.deleted.is_(False), Payment.method == "not_collected")
+        .order_by(Payment.created_at.desc())
+        .limit(limit)
+    ).all()
+    items += [
+        MoneyItem(
+            p.work_order_id,
+            ticket,
+            "payment",
+            p.corrected_at or p.device_at,
+            p.created_by_id,
+            [("not_collected", f"{p.amount:.2f}", p.note or "")],
+        )
+        for p, ticket in payments
+    ]
+    items.sort(key=lambda i: i.at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return items[:limit]
 
 
 def conflict(conflict_id: str) -> Conflict:

@@ -22,7 +22,7 @@ from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty
 from ..extensions import db
 from ..i18n import label, word
-from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, ReportShare, User, WorkOrder, utcnow
+from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, Payment, ReportShare, User, WorkOrder, utcnow
 from ..reports.service_report_pdf import ReportPart, ServiceReport, render
 from .sign_off import sign_off_of, verify_sign_off
 
@@ -89,6 +89,16 @@ def labels(lang: str) -> dict[str, str]:
             "yes": gettext("Yes"),
             "no": gettext("No"),
             "full_text": gettext("Full text (continued from the table above)"),
+            "reason": gettext("Reason"),
+            "work_time": gettext("Work time"),
+            "travel_time": gettext("Travel time"),
+            "payment": label("entity", "payment", lang),
+            "minutes": gettext("%(minutes)s min"),
+            "payment_method": gettext("Payment method"),
+            "amount": gettext("Amount (CNY)"),
+            "receipt": gettext("Receipt or invoice"),
+            "invoice_title": gettext("Invoice title"),
+            "receipt_no": gettext("Receipt no."),
         }
 
 
@@ -155,11 +165,10 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
             )
             for p in parts
         ],
-        fee_lines=[
-            (line.get("description") or label("fee_kind", line.get("kind"), lang), money(line.get("amount") or 0))
-            for line in (fee.lines if fee else [])
-        ],
+        fee_lines=[_fee_line(line, L, lang) for line in (fee.lines if fee else [])],
         fee_total=money(fee.total) if fee else "",
+        fee_facts=_fee_facts(fee, L, lang),
+        payment=_payment(live(Payment), L, lang),
         outcome=label("outcome", wo.outcome, lang) if wo.outcome else "",
         ratings=[
             (L["rating_quality"], f"{sign_off.rating_quality} / 5"),
@@ -174,6 +183,45 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         service_phone=current_app.config["SERVICE_PHONE"],
         notes=[] if verifies else [L["changed_note"]],
     )
+
+
+def _minutes(n: int, L: dict) -> str:
+    return L["minutes"] % {"minutes": n}
+
+
+def _fee_line(line: dict, L: dict, lang: str) -> tuple[str, str]:
+    """(text, amount): the description (else the kind's word), labour time, a waiver's or discount's reason."""
+    kind = line.get("kind")
+    text = line.get("description") or label("fee_kind", kind, lang)
+    if kind == "labour" and line.get("quantity"):
+        text += f" ({_minutes(line['quantity'], L)})"
+    elif kind in ("part", "trade_in") and (line.get("quantity") or 1) > 1:
+        text += f" ×{line['quantity']}"
+    if line.get("reason"):
+        text += f" ({L['reason']}: {line['reason']})"
+    return text, money(line.get("amount") or 0)
+
+
+def _fee_facts(fee: FeeQuote | None, L: dict, lang: str) -> list[tuple[str, str]]:
+    if fee is None or fee.schedule_revision is None:  # a quote from before labour time was recorded
+        return []
+    return [(L["work_time"], _minutes(fee.work_minutes, L)), (L["travel_time"], _minutes(fee.travel_minutes, L))]
+
+
+def _payment(payments: list[Payment], L: dict, lang: str) -> list[tuple[str, str]]:
+    if not payments:
+        return []
+    p = payments[-1]
+    rows = [
+        (L["payment_method"], label("payment_method", p.method, lang)),
+        (L["amount"], money(p.amount)),
+        (L["receipt"], label("receipt", p.receipt, lang)),
+    ]
+    if p.invoice_title:
+        rows.append((L["invoice_title"], p.invoice_title))
+    if p.receipt_no:
+        rows.append((L["receipt_no"], p.receipt_no))
+    return rows
 
 
 def pdf(wo: WorkOrder, lang: str | None = None) -> bytes:

@@ -10,13 +10,25 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..domain import lifecycle, sla, tickets
+from ..domain import lifecycle, sla, tickets, upkeep
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
-from ..domain.lifecycle import Status
+from ..domain.lifecycle import RESOLVED_REMOTELY, Status
 from ..domain.service_day import service_date
 from ..extensions import db
-from ..models import Customer, CustomerSignOff, Product, Role, TicketCounter, User, VisitEvent, WorkOrder, utcnow
-from . import notifications
+from ..models import (
+    Customer,
+    CustomerSignOff,
+    Priority,
+    Product,
+    ReconciliationReview,
+    Role,
+    TicketCounter,
+    User,
+    VisitEvent,
+    WorkOrder,
+    utcnow,
+)
+from . import job_facts, notifications, reconciliation
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -213,6 +225,7 @@ def check_change(
                 {"fields": ", ".join(forbidden)},
                 {f: [M_("Office only.")] for f in forbidden},
             )
+    _check_remote_outcome(current, changes, role)
     status = current.get("status")
     outcome = changes.get("outcome", current.get("outcome"))
     if "outcome" in changes and changes["outcome"] != current.get("outcome") and facts.signed:
@@ -235,6 +248,11 @@ def check_change(
 def _check_completion(status: str, outcome: str | None, facts: VisitFacts) -> None:
     # Seed 003 §三(十一): the customer rates and signs the form at completion; a customer
     # who will not sign leaves a recorded refusal with its reason, reviewed by the office.
+    if outcome == RESOLVED_REMOTELY and status in _REMOTE_FROM:
+        # The one exception: solved by phone guidance, there was no visit and no form to sign
+        # [seed 003 §三(一)3]; the advice recorded and the check-back call within 2 hours
+        # stand in for the sign-off. Only resolve_by_phone completes with this outcome.
+        return
     allowed = COMPLETING_OUTCOMES | (_COMPLETES_RETURNED if status == Status.RETURNED_TO_FACTORY.value else set())
     if outcome not in allowed:
         raise Conflict(
@@ -313,3 +331,253 @@ def _set_status(wo: WorkOrder, target: str) -> None:
         wo.technician_id = None  # back to the pool: "new" means nobody holds it
     if target == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
+
+
+# ---------------------------------------------------------------- phone resolution [seed 003 §三(一)3]
+#
+# 客服电话指引: the office guides the customer by phone; solved, there is no visit, and the
+# office checks back within 2 hours (services/phone_resolution.py plans that call). Ending
+# the request and reopening it after a failed check-back are the two use cases here.
+
+_REMOTE_FROM = frozenset(s.value for s in lifecycle.REMOTE_RESOLUTION_FROM)
+
+
+def _check_remote_outcome(current: Mapping, changes: Mapping, role: str) -> None:
+    """The phone-resolution outcome is never set by a plain change: only by resolve_by_phone."""
+    if changes.get("outcome") != RESOLVED_REMOTELY or current.get("outcome") == RESOLVED_REMOTELY:
+        return
+    if role == Role.TECHNICIAN.value:
+        raise Forbidden(
+            "work_order.remote_office_only",
+            M_("Only the office resolves a request by phone."),
+            {},
+            {"outcome": [M_("Office only.")]},
+        )
+    raise Conflict(
+        "work_order.remote_use_action",
+        M_("A request solved by phone is ended with 'Resolved by phone' on its page, with the advice given."),
+        fields={"outcome": [M_("Use 'Resolved by phone'.")]},
+    )
+
+
+def _remote_refusal(exc: lifecycle.RemoteRefusal) -> Forbidden | Conflict:
+    error = Forbidden if exc.code == "work_order.remote_office_only" else Conflict
+    return error(exc.code, exc.message, exc.params, {"status": [exc.message]})
+
+
+def resolve_by_phone(wo: WorkOrder, advice: str | None, actor: User, now: datetime | None = None) -> VisitEvent:
+    """End a request solved by phone guidance, before any visit: what was advised is required.
+
+    The order is completed with outcome `resolved_remotely` at the server's time; whoever held
+    it loses it (their phone drops the job on its next pull, by the change log's revoke rows)
+    and is named in the event. The guidance call is a contact with the customer [seed 000 §二(二)1].
+    """
+    now = now or utcnow()
+    advice = (advice or "").strip()
+    try:
+        lifecycle.check_remote_resolution(wo.status, actor.role)
+    except lifecycle.RemoteRefusal as exc:
+        raise _remote_refusal(exc) from exc
+    if not advice:
+        raise Invalid(
+            "work_order.remote_advice_required",
+            M_("Record what the customer was advised."),
+            fields={"advice": [M_("Required.")]},
+        )
+    _check_completion(wo.status, RESOLVED_REMOTELY, VisitFacts())
+    previous = wo.technician_id
+    wo.status, wo.outcome, wo.technician_id = Status.COMPLETED.value, RESOLVED_REMOTELY, None
+    wo.completed_at = now
+    note_contact(wo, now)
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind=RESOLVED_REMOTELY,
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=advice,
+        data={"from_technician_id": previous},
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def reopen_for_dispatch(wo: WorkOrder, note: str | None, actor: User, now: datetime | None = None) -> VisitEvent:
+    """The check-back found the problem not solved: back to `new` for a visit, the history kept."""
+    now = now or utcnow()
+    if actor.role not in lifecycle.OFFICE:
+        raise Forbidden(
+            "work_order.remote_office_only",
+            M_("Only the office resolves a request by phone."),
+            {},
+        )
+    if (wo.status, wo.outcome) != (Status.COMPLETED.value, RESOLVED_REMOTELY):
+        raise Conflict(
+            "work_order.remote_reopen_not_now",
+            M_("Only a request resolved by phone and not yet closed goes back for a visit."),
+            fields={"outcome": [M_("Only a request resolved by phone and not yet closed goes back for a visit.")]},
+        )
+    _, back_to = lifecycle.REMOTE_REOPEN
+    wo.status, wo.outcome, wo.completed_at, wo.technician_id = back_to.value, None, None, None
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind="reopened",
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=(note or "").strip() or None,
+        data={"after": "check_back_not_solved"},
+    )
+    db.session.add(event)
+    return event
+
+
+# ---------------------------------------------------------------- office upkeep (issue #14: find and keep orders)
+#
+# Cancel (a duplicate, a withdrawn request), re-prioritise, edit and close: office decisions,
+# each with its reason, each through `update` above, each kept as an audit entry (a visit event
+# by the office user) shown on the order's page. Closing and cancelling end the technician's
+# hold on the job: the change log revokes it, and its customer when no other job of theirs
+# remains with that technician, from the phone on the next pull (seed 004: access ends when
+# handling ends).
+
+
+def _upkeep_reason(actor: User, reason: str | None) -> str:
+    """Only the office keeps orders; every upkeep action says why."""
+    if actor.role not in (Role.DISPATCHER.value, Role.MANAGER.value):
+        raise Forbidden("work_order.upkeep_office_only", M_("Only dispatchers and managers may do this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("work_order.reason_required", M_("Give the reason."), fields={"reason": [M_("Required.")]})
+    if len(reason) > upkeep.REASON_MAX:
+        raise Invalid(
+            "work_order.reason_too_long",
+            M_("The reason is too long."),
+            {"max": upkeep.REASON_MAX},
+            {"reason": [M_("At most %(max)s characters.")]},
+        )
+    return reason
+
+
+def _audit(wo: WorkOrder, kind: str, actor: User, reason: str, data: dict) -> VisitEvent:
+    now = utcnow()
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind=kind,
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        note=reason,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def _not_when(wo: WorkOrder, code: str, message: str) -> None:
+    if not upkeep.may_change(wo.status):
+        raise Conflict(code, message, {"status": wo.status})
+
+
+def cancel_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
+    """Cancel a request (a duplicate, withdrawn by the customer): the job leaves the technician's phone."""
+    reason = _upkeep_reason(actor, reason)
+    if not lifecycle.can_transition(wo.status, Status.CANCELLED.value, actor.role):
+        raise Conflict(
+            "work_order.cancel_not_now",
+            M_("A work order that is %(status)s cannot be cancelled."),
+            {"status": wo.status},
+        )
+    before = wo.status
+    update(wo, {"status": Status.CANCELLED.value}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_CANCELLED, actor, reason, {"from_status": before})
+
+
+def change_priority(
+    wo: WorkOrder, priority: str | None, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
+    """Re-prioritise with a reason; the SLA deadlines move with it (counted from intake)."""
+    reason = _upkeep_reason(actor, reason)
+    _not_when(wo, "work_order.priority_not_now", M_("A work order that is %(status)s keeps its priority."))
+    if priority not in {p.value for p in Priority}:
+        raise Invalid(
+            "work_order.priority_unknown",
+            M_("Choose a priority."),
+            fields={"priority": [M_("Choose a priority.")]},
+        )
+    if priority == wo.priority:
+        raise Conflict(
+            "work_order.priority_unchanged",
+            M_("The work order already has this priority."),
+            fields={"priority": [M_("Already this priority.")]},
+        )
+    before = wo.priority
+    update(wo, {"priority": priority}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_REPRIORITISED, actor, reason, {"from_priority": before, "to_priority": priority})
+
+
+def edit_order(
+    wo: WorkOrder, values: Mapping, actor: User, reason: str | None, expected_version: int | None = None
+) -> VisitEvent:
+    """Correct the fault description or the customer's requirements, keeping what they said before."""
+    reason = _upkeep_reason(actor, reason)
+    _not_when(wo, "work_order.edit_not_now", M_("A work order that is %(status)s can no longer be edited."))
+    changes, errors = {}, {}
+    for name in upkeep.EDITABLE_FIELDS:
+        if name not in values:
+            continue
+        value = (values[name] or "").strip() or None
+        if name == "fault_description" and value is None:
+            errors[name] = [M_("Required.")]
+        elif value is not None and len(value) > upkeep.TEXT_MAX:
+            errors[name] = [M_("At most %(max)s characters.")]
+        elif value != getattr(wo, name):
+            changes[name] = value
+    if errors:
+        raise Invalid("work_order.edit_invalid", M_("Check the fields marked."), {"max": upkeep.TEXT_MAX}, errors)
+    if not changes:
+        raise Invalid("work_order.edit_unchanged", M_("Nothing was changed."))
+    before = {name: getattr(wo, name) for name in changes}
+    update(wo, changes, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_EDITED, actor, reason, {"fields": sorted(changes), "before": before})
+
+
+def close_order(wo: WorkOrder, actor: User, reason: str | None, expected_version: int | None = None) -> VisitEvent:
+    """Close a completed order once every reconciliation flag of it was looked into (seed 000 §三(三))."""
+    reason = _upkeep_reason(actor, reason)
+    if not upkeep.may_close(wo.status):
+        raise Conflict(
+            "work_order.close_not_completed",
+            M_("Only a completed work order can be closed; this one is %(status)s."),
+            {"status": wo.status},
+        )
+    open_flags = unreviewed_flags(wo)
+    if open_flags:
+        raise Conflict(
+            "work_order.close_unreconciled",
+            M_("%(count)s reconciliation flag(s) of this work order are not yet reviewed; review them first."),
+            {"count": len(open_flags)},
+        )
+    update(wo, {"status": Status.CLOSED.value}, actor, expected_version)
+    return _audit(wo, upkeep.ORDER_CLOSED, actor, reason, {})
+
+
+def unreviewed_flags(wo: WorkOrder) -> list[str]:
+    """The reconciliation flags of this order nobody has marked as looked into yet."""
+    flags = {flag.code for flag in reconciliation.flag_jobs(job_facts.load([wo.id]))}
+    reviewed = set(
+        db.session.scalars(sa.select(ReconciliationReview.flag).where(ReconciliationReview.work_order_id == wo.id))
+    )
+    return sorted(flags - reviewed)
+
+
+def upkeep_log(wo: WorkOrder) -> list[VisitEvent]:
+    """The order's upkeep audit entries, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(VisitEvent)
+            .where(VisitEvent.work_order_id == wo.id, VisitEvent.kind.in_(upkeep.UPKEEP_EVENTS))
+            .order_by(VisitEvent.created_at.desc())
+        )
+    )

@@ -41,10 +41,10 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import notifications, work_orders
+from ..services import escalations, notifications, work_orders
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
-from . import changelog
+from . import changelog, money
 from .bulk import insert_rows
 from .isolation import text_keys
 from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
@@ -53,7 +53,7 @@ from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
 log = logging.getLogger(__name__)
 
-READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock")
+READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock", "fee_schedule")
 # Records whose content the customer's signature covers.
 SEALED_ENTITIES = ("part_fitted", "fee_quote")
 _work_order_change = WorkOrderChange()
@@ -95,7 +95,7 @@ class BatchCache:
     def __init__(self, session: Session, user: User, mutations: list[dict]):
         self.work_orders: dict[str, WorkOrder | None] = {}
         self.signed: dict[str, bool] = {}
-        self.parts: dict[str, bool] = {}
+        self.money = money.MoneyCache()  # fee schedule, prices, coverage and each order's money state
         self.van: dict[tuple[str, str], VanStock | None] = {}
         self.taken: set[tuple[str, str]] = set()  # records created earlier in this batch
         self.rows: dict[str, list[dict]] = {}  # entity -> new visit records, not yet inserted
@@ -289,6 +289,7 @@ FROM_SERVICE = {
     "work_order.sign_off_required": "sync.sign_off_required",
     "work_order.outcome_not_completing": "sync.outcome_not_completing",
     "visit_event.office_only": "sync.office_only",
+    "work_order.remote_office_only": "sync.remote_office_only",
 }
 
 
@@ -336,8 +337,12 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         if batch is not None:
             flush(session)  # the seal is checked against this batch's records too
         _check_seal(session, wo, data["summary_sha256"], signed)
+    chargeable = _check_money(session, wo, entity, data, judged.corrected)
     if entity == "fee_quote":
-        data["lines"] = [{**line, "amount": f"{line['amount']:.2f}"} for line in data["lines"]]
+        data["lines"] = money.stored_lines(data)
+        money.stored_quote_inputs(data)
+    if entity == "payment" and data["receipt"] != "none":
+        data["receipt_no"] = f"R-{wo.ticket_no}"  # one live payment per order: the ticket makes it unique
     if entity == "part_fitted":
         _take_from_van(session, user.id, data["part_number"], data.get("quantity", 1))
     record = dict(
@@ -358,11 +363,46 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         batch.add(entity, {**record, "deleted": False, "created_at": now, "updated_at": now})
         if entity == "sign_off":
             batch.signed[wo.id] = True
+        money.note_added(batch.money.orders.get(wo.id), entity, data, chargeable)
+        if entity == "visit_event":
+            batch.money.coverage.pop(wo.id, None)  # e.g. a warranty void: coverage is decided again
+    if entity == "visit_event":
+        escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
         # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
         note_contact(wo, judged.corrected)
     notifications.visit_record(session, wo, entity, data, m["entity_id"], judged.corrected)  # on the way
     return Applied("applied", 1)
+
+
+MONEY_ENTITIES = ("fee_quote", "part_fitted", "payment")
+
+
+def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: datetime) -> bool:
+    """The money and consent rules (sync/money.py); True for a chargeable fitted part."""
+    if entity not in MONEY_ENTITIES:
+        return False
+    batch = _batch(session)
+    cache = batch.money if batch else None
+    if entity == "fee_quote":
+        money.check_fee_quote(session, cache, wo, data, at)
+        return False
+    if entity == "payment":
+        money.check_payment(_order_money(session, wo.id), data)
+        return False
+    return money.check_part_fitted(session, cache, lambda: _order_money(session, wo.id), wo, data, at)
+
+
+def _order_money(session: Session, wo_id: str) -> money.OrderMoney:
+    """The order's consented quotes, chargeable parts fitted and payment, this batch's included."""
+    batch = _batch(session)
+    if batch is None:
+        session.flush()
+        return money.order_money(session, wo_id)
+    if wo_id not in batch.money.orders:
+        flush(session)  # records this batch kept for the order are read back with the rest
+        batch.money.orders[wo_id] = money.order_money(session, wo_id)
+    return batch.money.orders[wo_id]
 
 
 def _trusted_time(session: Session, at: datetime, wo: WorkOrder) -> device_time.Judged:
@@ -420,12 +460,7 @@ def _take_from_van(session: Session, technician_id: str, part_number: str, quant
 def _check_references(session: Session, user: User, entity: str, data: dict) -> None:
     if entity == "part_fitted":
         batch = _batch(session)
-        if batch is not None and data["part_number"] in batch.parts:
-            known = batch.parts[data["part_number"]]
-        else:
-            known = session.scalar(sa.select(Part.id).where(Part.part_number == data["part_number"])) is not None
-            if batch is not None:
-                batch.parts[data["part_number"]] = known
+        known = money.prices(session, batch.money if batch else None, [data["part_number"]])
         if not known:
             raise MutationRejected(
                 "sync.unknown_part",
@@ -472,6 +507,9 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
             "sync.unknown_record", {"entity": entity, "id": m["entity_id"]}, {"entity_id": ["Unknown record."]}
         )
     wo = _visible_work_order(session, user, record.work_order_id)
+    if (batch := _batch(session)) is not None:
+        batch.money.orders.pop(wo.id, None)  # read again when next needed
+        batch.money.coverage.pop(wo.id, None)
     if entity == "sign_off" or (
         sign_off_of(session, wo.id)
         and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))

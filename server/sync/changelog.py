@@ -39,7 +39,7 @@ from ..models import (
 )
 from . import planner_stats
 from .bulk import insert_ignore, insert_rows
-from .names import MODEL_BY_ENTITY, VISIT_ENTITIES, entity_of
+from .names import JOB_RECORDS, MODEL_BY_ENTITY, entity_of
 
 PENDING = "onsite_pending_changes"
 # session.info key: the device whose mutation is being flushed (absent: the office, a service).
@@ -222,7 +222,7 @@ def _technicians_who_see(session: Session, entity: str, obj, holders: dict) -> s
     if entity == "work_order":
         holder = _holder(obj.technician_id, obj.status)
         return {holder} if holder else set()
-    if entity in VISIT_ENTITIES:
+    if entity in JOB_RECORDS:
         if obj.work_order_id not in holders:
             wo = session.get(WorkOrder, obj.work_order_id)
             holders[obj.work_order_id] = wo and _holder(wo.technician_id, wo.status)
@@ -248,9 +248,10 @@ def _technicians_who_see(session: Session, entity: str, obj, holders: dict) -> s
 def _access_rows(session: Session, wo: WorkOrder, tech: str, op: str) -> list[dict]:
     """Rows giving (put) or taking away (delete) a work order and all it brings."""
     rows = [_row("work_order", wo.id, op, tech)]
-    for entity in VISIT_ENTITIES:
+    for entity in JOB_RECORDS:
         model = MODEL_BY_ENTITY[entity]
-        for rid, deleted in session.execute(sa.select(model.id, model.deleted).where(model.work_order_id == wo.id)):
+        gone = model.deleted if hasattr(model, "deleted") else sa.false()  # escalations are never voided
+        for rid, deleted in session.execute(sa.select(model.id, gone).where(model.work_order_id == wo.id)):
             rows.append(_row(entity, rid, "delete" if deleted else op, tech))
     still_sees_customer = op == "put" or session.scalar(
         sa.select(sa.func.count()).select_from(WorkOrder).where(held_by(tech), WorkOrder.customer_id == wo.customer_id)

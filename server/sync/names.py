@@ -7,9 +7,12 @@ from ..models import (
     Customer,
     CustomerSignOff,
     Diagnosis,
+    Escalation,
     FeeQuote,
+    FeeSchedule,
     Part,
     PartFitted,
+    Payment,
     Photo,
     Product,
     VanStock,
@@ -22,14 +25,17 @@ MODEL_BY_ENTITY = {
     "customer": Customer,
     "product": Product,
     "part": Part,
+    "fee_schedule": FeeSchedule,
     "van_stock": VanStock,
     "checklist_answer": ChecklistAnswer,
     "visit_event": VisitEvent,
     "diagnosis": Diagnosis,
     "part_fitted": PartFitted,
     "fee_quote": FeeQuote,
+    "payment": Payment,
     "photo": Photo,
     "sign_off": CustomerSignOff,
+    "escalation": Escalation,
 }
 ENTITY_BY_MODEL = {model: name for name, model in MODEL_BY_ENTITY.items()}
 # Records a device creates during a visit: append-only, keyed to a work order.
@@ -39,9 +45,13 @@ VISIT_ENTITIES = (
     "diagnosis",
     "part_fitted",
     "fee_quote",
+    "payment",
     "photo",
     "sign_off",
 )
+# Records keyed to a work order that its technician sees: the visit records, and the office's
+# answers to the technician's escalations (read-only for devices; issue #14).
+JOB_RECORDS = (*VISIT_ENTITIES, "escalation")
 
 
 def entity_of(obj) -> str | None:

@@ -18,10 +18,11 @@ from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
 from .isolation import isolate_changes
-from .names import MODEL_BY_ENTITY, VISIT_ENTITIES
+from .names import JOB_RECORDS, MODEL_BY_ENTITY
 from .serialize import FAST, record_fields
 
 CURSOR_PREFIX = "v1:"
+CATALOGUE = ("part", "fee_schedule")  # read by every signed-in user
 
 
 def encode_cursor(seq: int) -> str:
@@ -105,7 +106,8 @@ def _audience(user: User):
         return ChangeLogEntry.audience_user_id.is_(None)
     return sa.or_(
         ChangeLogEntry.audience_user_id == user.id,
-        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity == "part"),
+        # The catalogue and the fee schedule: everyone reads the staff-wide rows.
+        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity.in_(CATALOGUE)),
     )
 
 
@@ -164,11 +166,12 @@ def _visible(user: User, entity: str):
     model = MODEL_BY_ENTITY[entity]
     if entity == "work_order":
         return permissions.work_order_filter(user)
-    if entity in VISIT_ENTITIES:
+    if entity in JOB_RECORDS:
         return model.work_order_id.in_(sa.select(WorkOrder.id).where(permissions.held_by(user.id)))
     return {
         "customer": permissions.customer_filter,
         "product": permissions.product_filter,
         "van_stock": permissions.van_stock_filter,
         "part": lambda u: sa.true(),
+        "fee_schedule": lambda u: sa.true(),
     }[entity](user)

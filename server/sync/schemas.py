@@ -266,25 +266,86 @@ class PartFittedFields(VisitFields):
     under_warranty = fields.Boolean(required=True)
 
 
+FEE_LINE_KINDS = ("call_out", "labour", "part", "trade_in", "waiver", "discount")
+PAYMENT_METHODS = ("cash", "wechat", "alipay", "card", "bank_transfer", "not_collected")
+RECEIPTS = ("none", "receipt", "invoice")
+
+
+def LineAmount(**kw) -> fields.Decimal:
+    """A quote line's amount: like Money, but credits, waivers and discounts are negative."""
+
+    def in_range(value) -> None:
+        if not -1_000_000 <= value <= 1_000_000:
+            raise ValidationError("Must be between -1000000 and 1000000.")
+
+    metadata = {"minimum": -1_000_000, "maximum": 1_000_000, **kw.pop("metadata", {})}
+    return fields.Decimal(places=2, as_string=True, validate=in_range, metadata=metadata, **kw)
+
+
+class QuotedPart(StrictSchema):
+    """A part the customer is asked to pay for, quoted before the repair (planned)."""
+
+    part_number = Required(40)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    trade_in = fields.Boolean(load_default=False)
+    serial_removed = Text(80, allow_none=True, load_default=None)
+
+
+class FeeAdjustment(StrictSchema):
+    """A waiver (of the call-out or labour) or a discount, with the reason the office reviews."""
+
+    kind = Choice(["waiver", "discount"], required=True)
+    line = Choice(["call_out", "labour"], allow_none=True, load_default=None)
+    amount = Money(allow_none=True, load_default=None)
+    reason = Required(200)
+
+
 class FeeLine(StrictSchema):
-    kind = Choice(["call_out", "labour", "part", "other"], required=True)
-    description = Required(200)
-    amount = Money(required=True)
+    """One line of server/domain/fees.compute_quote, plus the words shown to the customer."""
+
+    kind = Choice(FEE_LINE_KINDS, required=True)
+    ref = Text(40, required=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    amount = LineAmount(required=True)
+    description = Text(200, required=True)
+    reason = Text(200)  # on waiver and discount lines only
 
 
 class FeeQuoteFields(VisitFields):
-    lines = fields.List(fields.Nested(FeeLine), required=True, validate=validate.Length(max=50))
+    """A quote priced on the phone from its copy of the fee schedule; the server recomputes it."""
+
+    schedule_revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    work_minutes = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1440))
+    travel_minutes = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1440))
+    parts = fields.List(fields.Nested(QuotedPart), load_default=list, validate=validate.Length(max=50))
+    adjustments = fields.List(fields.Nested(FeeAdjustment), load_default=list, validate=validate.Length(max=5))
+    lines = fields.List(fields.Nested(FeeLine), required=True, validate=validate.Length(max=60))
     total = Money(required=True)
     consented = fields.Boolean(required=True)
     consented_at = Moment(allow_none=True)
 
     @validates_schema
-    def _total_adds_up(self, data, **kwargs):
-        lines = data.get("lines") or []
-        if "total" in data and sum(line["amount"] for line in lines) != data["total"]:
-            raise ValidationError("Must equal the sum of the lines.", "total")
+    def _consent_has_a_time(self, data, **kwargs):
         if data.get("consented") and not data.get("consented_at"):
             raise ValidationError("Required when consented is true.", "consented_at")
+
+
+class PaymentFields(VisitFields):
+    """How the customer paid the consented quote, and whether they want a receipt or an invoice."""
+
+    method = Choice(PAYMENT_METHODS, required=True)
+    amount = Money(required=True)
+    receipt = Choice(RECEIPTS, load_default="none")
+    invoice_title = Text(200, allow_none=True, load_default=None)
+    note = Text(2000, allow_none=True, load_default=None)
+
+    @validates_schema
+    def _not_collected_says_why(self, data, **kwargs):
+        if data.get("method") == "not_collected":
+            if data.get("amount") not in (None, 0):
+                raise ValidationError("Must be 0.00 when nothing was collected.", "amount")
+            if not (data.get("note") or "").strip():
+                raise ValidationError("Say why nothing was collected.", "note")
 
 
 class PhotoFields(VisitFields):
@@ -307,6 +368,7 @@ CREATE_SCHEMAS: dict[str, type[Schema]] = {
     "diagnosis": DiagnosisFields,
     "part_fitted": PartFittedFields,
     "fee_quote": FeeQuoteFields,
+    "payment": PaymentFields,
     "photo": PhotoFields,
     "sign_off": SignOffFields,
 }

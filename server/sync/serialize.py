@@ -44,10 +44,32 @@ class PartFittedOut(VisitRecordOut):
 
 
 class FeeQuoteOut(VisitRecordOut):
+    schedule_revision = fields.Integer(allow_none=True)
+    work_minutes = fields.Integer()
+    travel_minutes = fields.Integer()
+    parts = fields.List(fields.Dict())
+    adjustments = fields.List(fields.Dict())
     lines = fields.List(fields.Dict())
     total = fields.Function(lambda r: money(r.total))
     consented = fields.Boolean()
     consented_at = fields.DateTime(allow_none=True)
+
+
+class PaymentOut(VisitRecordOut):
+    method = fields.String()
+    amount = fields.Function(lambda r: money(r.amount))
+    receipt = fields.String()
+    invoice_title = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    receipt_no = fields.String(allow_none=True)  # given by the server: the phone learns it from the pull
+
+
+class FeeScheduleOut(Schema):
+    """The fee schedule as phones copy it (read-only); parts carry their own price and credit."""
+
+    revision = fields.Integer()
+    call_out = fields.Function(lambda r: money(r.call_out))
+    labour_per_hour = fields.Function(lambda r: money(r.labour_per_hour))
 
 
 class PhotoOut(VisitRecordOut):
@@ -63,17 +85,36 @@ class SignOffOut(VisitRecordOut):
     summary_sha256 = fields.String()
 
 
+class EscalationOut(Schema):
+    """The office's answer to a technician's escalation (issue #14): read-only on the phone."""
+
+    work_order_id = fields.String()
+    source_event_id = fields.String()
+    kind = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    owner_name = fields.Function(lambda r: r.owner.name if r.owner else None)
+    decision = fields.String(allow_none=True)
+    decision_text = fields.String(allow_none=True)
+    decided_by_name = fields.Function(lambda r: r.decided_by.name if r.decided_by else None)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
 SCHEMAS = {
     "customer": CustomerOut(),
     "part": PartOut(),
+    "fee_schedule": FeeScheduleOut(),
     "van_stock": VanStockOut(),
     "checklist_answer": ChecklistAnswerOut(),
     "visit_event": VisitEventOut(),
     "diagnosis": DiagnosisOut(),
     "part_fitted": PartFittedOut(),
     "fee_quote": FeeQuoteOut(),
+    "payment": PaymentOut(),
     "photo": PhotoOut(),
     "sign_off": SignOffOut(),
+    "escalation": EscalationOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
 

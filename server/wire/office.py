@@ -35,6 +35,13 @@ class IntakeIn(StrictSchema):
         load_default=False,
         metadata={"description": "Take in even though the product has an open work order (answered 409 otherwise)"},
     )
+    # Solved by the intake call's phone guidance [seed 003 §三(一)3]: ended at once, no visit.
+    resolved_by_phone = fields.Boolean(
+        load_default=False, metadata={"description": "Resolved by phone guidance: no visit, a check-back in 2 h"}
+    )
+    advice = Text(
+        2000, allow_none=True, metadata={"description": "What the customer was advised (with resolved_by_phone)"}
+    )
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -45,6 +52,12 @@ class IntakeIn(StrictSchema):
             raise ValidationError("Must be after appointment_start.", "appointment_end")
         if start and not data.get("technician_id"):
             raise ValidationError("An appointment needs a technician.", "technician_id")
+
+
+class PhoneResolutionIn(StrictSchema):
+    """The office's 'Resolved by phone' action on a work order no visit has started for."""
+
+    advice = Text(2000, allow_none=True)
 
 
 class IntakeCheckQuery(StrictSchema):
@@ -244,7 +257,8 @@ class FollowUpOut(StrictSchema):
 
 
 class FollowUpOutcomeIn(StrictSchema):
-    outcome = Choice(["satisfied", "dissatisfied", "unreachable", "resolved"], required=True)
+    # solved / not_solved: a check-back after a phone resolution [seed 003 §三(一)3]
+    outcome = Choice(["satisfied", "dissatisfied", "unreachable", "resolved", "solved", "not_solved"], required=True)
     note = Text(2000, load_default=None, allow_none=True)
 
     @validates_schema
@@ -350,6 +364,10 @@ class KpiRowOut(StrictSchema):
     sla_response_judged = fields.Integer()
     sla_resolution_rate = fields.Float(allow_none=True)
     sla_resolution_judged = fields.Integer()
+    resolved_remotely = fields.Integer()
+    resolved_remotely_share = fields.Float(allow_none=True)
+    check_back_on_time_rate = fields.Float(allow_none=True)
+    check_back_judged = fields.Integer()
 
 
 class KpiGroupsOut(StrictSchema):

@@ -73,6 +73,9 @@ class PartOut(StrictSchema):
     price = fields.Decimal(
         places=2, as_string=True, metadata={"type": "string", "format": "decimal", "example": "180.00"}
     )
+    trade_in_credit = fields.Decimal(
+        places=2, as_string=True, metadata={"type": "string", "format": "decimal", "example": "20.00"}
+    )
     barcode = fields.String(allow_none=True)
     barcode_formats = fields.List(fields.String())
     serialised = fields.Boolean()

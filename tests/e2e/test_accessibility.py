@@ -17,8 +17,8 @@ STEPS = [
     "door",
     "enter",
     "diagnosis",
-    "parts",
     "quote",
+    "parts",
     "checks",
     "outcome",
     "handover",
@@ -109,6 +109,28 @@ def test_every_screen_has_no_axe_violations(live, browser):
     page.click("#signoff-submit")  # empty: the refusal message
     page.wait_for_selector("#signoff-error:not(:empty)")
     found += axe_violations(page, "handover/refused-empty")
+    # Out of warranty: a planned part, a discount with its reason, consent; then the payment form.
+    paid = live.seed.wo_out_of_warranty
+    page.goto(f"{base}/app/jobs/{paid}/quote")
+    page.select_option("#f-plan-part", "BLT-10")
+    page.click("#plan-add")
+    page.select_option("#f-adj-kind", "discount")
+    page.fill("#f-adj-amount", "5")
+    page.fill("#f-adj-reason", "老客户")
+    page.click("#adj-add")
+    page.wait_for_selector("#plan-adjustments li")
+    found += axe_violations(page, "quote/planned")
+    page.click("#consent")
+    page.wait_for_selector("#consent-state")
+    page.goto(f"{base}/app/jobs/{paid}/outcome")
+    page.check("#outcome-fixed")
+    page.click("#outcome-save")
+    page.wait_for_selector("#current-outcome")
+    page.goto(f"{base}/app/jobs/{paid}/handover")
+    page.wait_for_selector("#payment-form")
+    page.click("#payment-save")  # no method: the message
+    page.wait_for_selector("#payment-error:not(:empty)")
+    found += axe_violations(page, "handover/payment")
     page.goto(f"{base}/app/jobs/{wo}/parts")
     page.click("#scan-serial_fitted")  # no camera in this browser: the scanner says so
     page.wait_for_selector("#scanner[open]")

@@ -30,6 +30,7 @@ def done(page):
 
 def draw_signature(page):
     page.wait_for_selector("#signoff-form[data-ready='true']")
+    page.locator("#signature-pad").scroll_into_view_if_needed()  # the mouse draws only in the viewport
     box = page.locator("#signature-pad").bounding_box()
     x, y = box["x"] + 30, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -94,6 +95,18 @@ def do_visit(page, base, wo_id, photo_path):
     page.set_input_files("#photo-input", str(photo_path))
     page.wait_for_selector("#photos img")
 
+    nav("quote")  # before the repair: plan the parts and the time, price, consent [seed 003 §三(五)2]
+    page.select_option("#f-plan-part", "BLT-10")
+    page.click("#plan-add")
+    page.select_option("#f-plan-part", "PCB-220")
+    page.click("#plan-add")
+    page.wait_for_function("() => document.querySelectorAll('#plan-parts li').length === 2")
+    page.fill("#f-work_minutes", "60")
+    total = page.inner_text("#fee-total")
+    assert "345.50" in total  # call-out 50 + labour 1 h 80 + belt 35.50 + board 180 (out of warranty)
+    page.click("#consent")
+    done(page)
+
     nav("parts")
     page.select_option("#f-part_number", "BLT-10")
     page.click("#part-save")
@@ -109,12 +122,6 @@ def do_visit(page, base, wo_id, photo_path):
     page.click("#part-save")
     page.wait_for_function("() => document.querySelectorAll('#parts-fitted li').length === 2")
 
-    nav("quote")
-    total = page.inner_text("#fee-total")
-    assert "345.50" in total  # call-out 50 + labour 80 + belt 35.50 + board 180 (out of warranty)
-    page.click("#consent")
-    done(page)
-
     nav("checks")
     page.click("#test-run-ok")
     page.wait_for_selector("#test-run-ok:disabled")
@@ -129,6 +136,9 @@ def do_visit(page, base, wo_id, photo_path):
     page.click("#next-step")
     page.wait_for_selector("#handover")
     assert page.get_attribute("#handover", "lang") == "en"  # Anna Li reads English
+    page.select_option("#f-pay-method", "cash")  # the agreed total, paid at hand-over
+    page.click("#payment-save")
+    page.wait_for_selector("#payment-done")
     assert SERIAL_FITTED in page.inner_text("#summary-parts")
     assert "internal" not in page.inner_text("#summary").lower() and "内部备注" not in page.inner_text("#summary")
     page.click("#rate-rating_quality label:has(input[value='5'])")
@@ -226,6 +236,8 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     assert kinds[("visit_event", "departed")] == 1 and kinds[("visit_event", "arrived")] == 1
     assert kinds[("checklist_answer", "kit_id_badge")] == 1
     assert kinds[("part_fitted", None)] == 2 and kinds[("photo", None)] == 1 and kinds[("fee_quote", None)] == 1
+    [paid] = [c["fields"] for c in changes if c["entity"] == "payment"]
+    assert (paid["method"], paid["amount"], paid["receipt"]) == ("cash", "345.50", "none")
     board = next(
         c["fields"] for c in changes if c["entity"] == "part_fitted" and c["fields"]["part_number"] == "PCB-220"
     )

@@ -613,11 +613,15 @@ def visit_script(wo_id: str, rng: random.Random) -> list[tuple[str, dict, bytes 
             "fee_quote",
             {
                 "work_order_id": wo_id,
+                # In warranty (bought 200 days ago, 12 months): quoted at 0.00, as fees.compute_quote prices it.
+                "schedule_revision": 1,
+                "parts": [{"part_number": PART_NUMBER, "quantity": 1}],
                 "lines": [
-                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
-                    {"kind": "part", "description": "主控板 PCB-220", "amount": "180.00"},
+                    {"kind": "call_out", "ref": "", "quantity": 1, "description": "上门费", "amount": "0.00"},
+                    {"kind": "labour", "ref": "", "quantity": 0, "description": "工时费", "amount": "0.00"},
+                    {"kind": "part", "ref": PART_NUMBER, "quantity": 1, "description": "主控板", "amount": "0.00"},
                 ],
-                "total": "230.00",
+                "total": "0.00",
                 "consented": True,
                 "consented_at": now_iso(),
             },
@@ -631,7 +635,7 @@ def visit_script(wo_id: str, rng: random.Random) -> list[tuple[str, dict, bytes 
                 "serial_fitted": f"SN-{tag}",
                 "serial_removed": f"OLD-{tag}",
                 "quantity": 1,
-                "unit_price": "180.00",
+                "unit_price": "0.00",
                 "under_warranty": True,
             },
             None,

@@ -32,7 +32,12 @@ test("every key the code asks for is in the catalogue", () => {
     ...["repair", "replacement", "installation", "consultation"].map((p) => `type_${p}`),
     ...["vip", "key", "normal"].map((p) => `tier_${p}`),
     ...["housekeeper_only", "product_elsewhere", "power_cut", "customer_busy"].flatMap((c) => [`case_${c}`, `case_${c}_hint`]),
-    ...["work_order", "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "photo", "sign_off"].map((e) => `entity_${e}`),
+    ...["work_order", "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "payment", "photo", "sign_off"].map((e) => `entity_${e}`),
+    // fees (phone): keys chosen by value
+    ...["cash", "wechat", "alipay", "card", "bank_transfer", "not_collected"].map((m) => `pay_method_${m}`),
+    ...["none", "receipt", "invoice"].map((r) => `pay_receipt_${r}`), "adj_waiver_call_out", "adj_waiver_labour",
+    ...["unknown_part", "bad_quantity", "reason_required", "bad_waiver", "bad_discount", "bad_adjustment", "negative_total"].map((c) => `fee_error.fees.${c}`),
+    "fee_labour_minutes", "fee_trade_in_line", "fee_waiver_line", "fee_discount_line", "fee_call_out", "fee_labour",
     ...["create", "update", "delete"].map((o) => `op_${o}`),
     "locale_zh_CN", "locale_en", "nav_ready", "nav_sync", "nav_settings", "sla_overdue", "sla_due",
   ];

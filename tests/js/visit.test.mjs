@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { STEPS, stepsDone, nextStep, isLate, needsFollowUp, byAppointment, isToday, stepAfter } from "../../pwa/static/js/visit.js";
-import { partPrice, quoteLines, lineAmount, sameQuote } from "../../pwa/static/js/fees.js";
+import { STEPS, stepsDone, nextStep, isLate, needsFollowUp, byAppointment, isToday, stepAfter, latestQuote, paymentOf, paymentDue } from "../../pwa/static/js/visit.js";
 import { money, addMoney, isoWithOffset, mutation } from "../../pwa/static/js/wire.js";
 
 const ev = (kind, extra = {}) => ({ id: crypto.randomUUID(), entity: "visit_event", kind, ...extra });
@@ -51,26 +50,37 @@ test("late arrival, follow-up and today's order", () => {
   assert.equal(isToday(new Date(now.getTime() - 86400000 * 2).toISOString(), now), false);
 });
 
-test("warranty decides the price of a part", () => {
-  const part = { price: "180.00" };
-  assert.deepEqual(partPrice(part, { in_warranty: true }), { unit_price: "0.00", under_warranty: true });
-  assert.deepEqual(partPrice(part, { in_warranty: false }), { unit_price: "180.00", under_warranty: false });
-  assert.deepEqual(partPrice(part, null), { unit_price: "180.00", under_warranty: false });
+test("the quote comes before the parts: consent before the repair", () => {
+  assert.ok(STEPS.indexOf("diagnosis") < STEPS.indexOf("quote"));
+  assert.equal(stepAfter("quote"), "parts");
+  assert.equal(stepAfter("parts"), "checks");
+  const wo = { outcome: null };
+  const base = [ev("accepted"), ev("kit_checked"), ev("arrived"), ev("door_answered"), ev("entered"), { id: "d", entity: "diagnosis" }];
+  assert.equal(nextStep(wo, base), "quote");
+  assert.equal(nextStep(wo, [...base, { id: "q", entity: "fee_quote", consented: true }]), "parts");
 });
 
-test("the fee quote: call-out, labour and parts out of warranty; all free in warranty; totals in cents", () => {
-  const text = (k, p) => (k === "fee_part_line" ? `${p.name} x${p.qty}` : k);
-  const parts = [{ part_number: "A", unit_price: "35.50", quantity: 3 }, { part_number: "B", unit_price: "0.10", quantity: 3 }];
-  const charged = quoteLines({ inWarranty: false, parts, schedule: { call_out: "50", labour: "80.00" }, partName: (n) => `part ${n}`, text });
-  assert.deepEqual(charged.lines.map((l) => [l.kind, l.description, l.amount]), [
-    ["call_out", "fee_call_out", "50.00"], ["labour", "fee_labour", "80.00"], ["part", "part A x3", "106.50"], ["part", "part B x3", "0.30"],
-  ]);
-  assert.equal(charged.total, "236.80");
-  const free = quoteLines({ inWarranty: true, parts: [{ part_number: "A", unit_price: "0.00", quantity: 1 }], schedule: { call_out: "50", labour: "80" }, partName: (n) => n, text });
-  assert.equal(free.total, "0.00");
-  assert.ok(sameQuote(charged, structuredClone(charged)));
-  assert.ok(!sameQuote(charged, free));
-  assert.equal(lineAmount("0.10", 3), "0.30");
+test("a refused quote that ends the visit skips the repair steps", () => {
+  const wo = { outcome: "refused" };
+  const records = [{ id: "q", entity: "fee_quote", consented: false }, ev("fee_refused")];
+  assert.equal(latestQuote(records).consented, false);
+  const done = stepsDone(wo, records);
+  assert.deepEqual([done.quote, done.parts, done.checks, done.outcome], [true, true, true, true]);
+  assert.equal(stepsDone({ outcome: null }, records).quote, false, "refused, not ended: the quote step is still open");
+});
+
+test("a payment is due once the customer agreed to pay something, until it is recorded", () => {
+  const quote = { id: "q", entity: "fee_quote", consented: true, total: "320.00" };
+  assert.equal(paymentDue([]), false);
+  assert.equal(paymentDue([{ ...quote, total: "0.00" }]), false, "in warranty: nothing to collect");
+  assert.equal(paymentDue([{ ...quote, consented: false }]), false);
+  assert.equal(paymentDue([quote]), true);
+  assert.equal(paymentDue([quote, { id: "p", entity: "payment", method: "not_collected" }]), false);
+});
+
+test("the visit's payment is the live one", () => {
+  assert.equal(paymentOf([{ id: "p", entity: "payment", deleted: true }]), null);
+  assert.equal(paymentOf([{ id: "p", entity: "payment", method: "cash" }]).method, "cash");
 });
 
 test("wire helpers: money strings, device time with its offset, mutation checks", () => {

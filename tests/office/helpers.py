@@ -8,6 +8,8 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from quotes import fee_quote_fields, fitted_fields
+
 from server.domain import sla
 from server.domain.signed_summary import summary_sha256
 from server.domain.work_calendar import SEED_HOURS, WorkCalendar
@@ -148,6 +150,7 @@ def sync_completed_visit(
     part_serial: str | None = "PCB-SN-0001",
     complete: bool = True,
     declined: str | None = None,
+    adjustments=(),
 ) -> None:
     """A whole visit as the PWA syncs it: on the way, arrived, diagnosis, part, fee, outcome,
     the customer's sign-off (unless ratings is None; `declined`: their refusal with this reason)
@@ -169,32 +172,23 @@ def sync_completed_visit(
             },
             when=arrived + timedelta(minutes=10),
         ),
-        phone.mutation(
-            "part_fitted",
-            {
-                "work_order_id": wo_id,
-                "part_number": "PCB-220",
-                "serial_fitted": part_serial,
-                "serial_removed": "OLD-SN-0001",
-                "quantity": 1,
-                "unit_price": "180.00",
-                "under_warranty": False,
-            },
-            when=arrived + timedelta(minutes=20),
-        ),
+        # The quote and the customer's consent come before the repair (seed 003 §三(五)2).
         phone.mutation(
             "fee_quote",
-            {
-                "work_order_id": wo_id,
-                "lines": [
-                    {"kind": "call_out", "description": "上门费", "amount": "50.00"},
-                    {"kind": "part", "description": "主控板", "amount": "180.00"},
-                ],
-                "total": "230.00",
-                "consented": True,
-                "consented_at": at(arrived + timedelta(minutes=15)),
-            },
+            fee_quote_fields(
+                wo_id,
+                [("PCB-220", 1)],
+                work_minutes=40,
+                travel_minutes=25,
+                adjustments=adjustments,
+                consented_at=at(arrived + timedelta(minutes=15)),
+            ),
             when=arrived + timedelta(minutes=15),
+        ),
+        phone.mutation(
+            "part_fitted",
+            fitted_fields(wo_id, "PCB-220", serial_fitted=part_serial, serial_removed="OLD-SN-0001"),
+            when=arrived + timedelta(minutes=20),
         ),
     )
     phone.update(wo_id, outcome=outcome, when=finished - timedelta(minutes=5))

@@ -22,7 +22,7 @@ def test_a_push_applies_each_mutation_and_a_replay_changes_nothing(client_for, w
                 "serial_fitted": "SN123",
                 "serial_removed": "SN007",
                 "quantity": 1,
-                "unit_price": "180.00",
+                "unit_price": "0.00",
                 "under_warranty": True,
             },
         ),
@@ -163,7 +163,7 @@ def test_a_fitted_part_leaves_the_van_and_a_voided_one_returns(client_for, world
             "part_number": "PCB-220",
             "serial_fitted": "SN9",
             "quantity": 2,
-            "unit_price": "180.00",
+            "unit_price": "0.00",
             "under_warranty": True,
         },
     )
@@ -232,7 +232,7 @@ def test_a_pulled_product_carries_its_repair_history_with_the_parts_fitted(clien
         "work_order_id": world["wo1"].id,
         "part_number": "PCB-220",
         "quantity": 1,
-        "unit_price": "180.00",
+        "unit_price": "0.00",
         "under_warranty": True,
     }
     first = phone.mutation("part_fitted", {**fields, "serial_fitted": "SN-A", "serial_removed": "SN-OLD"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
+from quotes import fee_quote_fields
 
 from server.domain.signed_summary import summary_sha256
 from server.models import Blob, CustomerSignOff, WorkOrder
@@ -37,20 +38,11 @@ def record_visit(phone: SimDevice, wo_id: str) -> list[dict]:
                 "serial_fitted": "SN-NEW-1",
                 "serial_removed": "SN-OLD-1",
                 "quantity": 1,
-                "unit_price": "180.00",
+                "unit_price": "0.00",
                 "under_warranty": True,
             },
         ),
-        phone.mutation(
-            "fee_quote",
-            {
-                "work_order_id": wo_id,
-                "lines": [{"kind": "call_out", "description": "上门费", "amount": "0.00"}],
-                "total": "0.00",
-                "consented": True,
-                "consented_at": "2026-11-23T10:00:00+08:00",
-            },
-        ),
+        phone.mutation("fee_quote", fee_quote_fields(wo_id, [("PCB-220", 1)])),
     ]
 
 

@@ -34,7 +34,8 @@ export function t(key, params = {}, loc = current) {
 }
 
 // Parameter values that are codes the catalogue has words for (entity and status names).
-const PARAM_WORDS = { entity: "entity_", current: "status_", target: "status_" };
+// A fee quote refused as unpriceable names the pricing rule's reason (fees.*): fee_error.<code>.
+const PARAM_WORDS = { entity: "entity_", current: "status_", target: "status_", reason: "fee_error." };
 
 /**
  * Why the server rejected an entry, in the UI language: the catalogue's `reason.<code>` with

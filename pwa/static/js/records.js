@@ -159,3 +159,11 @@ export function partsAndStock() {
     return { parts, stock, usedLocally };
   });
 }
+
+/** The synced fee schedule (the newest revision pulled), or null before the first pull of it. */
+export function syncedFeeSchedule() {
+  return tx(["records"], "readonly", async (t) => {
+    const rows = live(await t.byIndex("records", "entity", "fee_schedule"));
+    return rows.sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0] || null;
+  });
+}

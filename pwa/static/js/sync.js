@@ -134,7 +134,7 @@ async function applyPull(page) {
     let pendingByWo = null;
     for (const change of page.changes) {
       const store = MIRROR.includes(change.entity) ? change.entity
-        : wire.VISIT_ENTITIES.includes(change.entity) ? "records" : null;
+        : wire.JOB_RECORDS.includes(change.entity) || wire.SETTINGS_ENTITIES.includes(change.entity) ? "records" : null;
       if (!store) continue; // an entity this client does not know yet
       if (change.op === "delete") {
         await t.del(store, change.id);

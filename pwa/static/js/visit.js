@@ -3,9 +3,10 @@
 
 import { live } from "./records.js";
 
-/** The visit's steps in order; each is a screen under /app/jobs/<id>/<step>. */
+/** The visit's steps in order; each is a screen under /app/jobs/<id>/<step>. The quote and
+ * the customer's consent come before the repair [seed 003 §三(五)2, §三(七)1; issue #13]. */
 export const STEPS = [
-  "accept", "kit", "travel", "door", "enter", "diagnosis", "parts", "quote", "checks", "outcome", "handover", "complete",
+  "accept", "kit", "travel", "door", "enter", "diagnosis", "quote", "parts", "checks", "outcome", "handover", "complete",
 ];
 
 /** The standard kit list checked before departure [003]. */
@@ -59,6 +60,27 @@ export function consentedQuote(records) {
   return live(records).filter((r) => r.entity === "fee_quote" && r.consented).pop() || null;
 }
 
+/** The latest live fee quote (consented or refused), or null. */
+export function latestQuote(records) {
+  return live(records).filter((r) => r.entity === "fee_quote").pop() || null;
+}
+
+/** The live payment of the visit, or null. */
+export function paymentOf(records) {
+  return live(records).filter((r) => r.entity === "payment").pop() || null;
+}
+
+/** True when the customer agreed to pay something and no payment (or "not collected") is recorded yet. */
+export function paymentDue(records) {
+  const quote = consentedQuote(records);
+  return !!quote && Number(quote.total) > 0 && !paymentOf(records);
+}
+
+/** True when the customer refused the quote and the visit ends without a repair. */
+export function endedRefused(wo) {
+  return wo.outcome === "refused";
+}
+
 /** step -> done? for one visit. */
 export function stepsDone(wo, records) {
   const rows = live(records);
@@ -71,9 +93,10 @@ export function stepsDone(wo, records) {
     door: DOOR_OUTCOMES.some((k) => has(records, k)),
     enter: has(records, "entered"),
     diagnosis: any("diagnosis"),
-    parts: any("part_fitted") || a.parts_none?.value === "none",
-    quote: !!consentedQuote(records) || has(records, "escalated"),
-    checks: has(records, "test_run_ok") && has(records, "training_done"),
+    // A refused quote ends the visit with outcome `refused`: no repair, so no parts or test run.
+    quote: !!consentedQuote(records) || has(records, "escalated") || endedRefused(wo),
+    parts: any("part_fitted") || a.parts_none?.value === "none" || endedRefused(wo),
+    checks: (has(records, "test_run_ok") && has(records, "training_done")) || endedRefused(wo),
     outcome: !!wo.outcome,
     handover: any("sign_off") || has(records, "sign_off_declined"),
     complete: has(records, "completed"),

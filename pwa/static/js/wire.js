@@ -3,8 +3,14 @@
 
 /** Entities a device creates during a visit (append-only on the server). */
 export const VISIT_ENTITIES = [
-  "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "photo", "sign_off",
+  "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "payment", "photo", "sign_off",
 ];
+/** Records keyed to a job that the phone keeps with its visit records: those, and the office's
+ * answers to the technician's escalations (read-only; issue #14). */
+export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation"];
+/** Read-only settings the server syncs to every device, kept in the records store by entity
+ * (no store of their own: no schema step needed). */
+export const SETTINGS_ENTITIES = ["fee_schedule"];
 /** Fields of a record that refer to an uploaded blob. */
 export const BLOB_FIELDS = ["blob_sha256", "signature_sha256"];
 /** Push results that mean the server has the entry. */

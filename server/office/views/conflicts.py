@@ -44,6 +44,7 @@ def _render(errors=None, status=200):
         conflicts=conflicts,
         rejected=rejected,
         tickets=service.tickets_for(conflicts, rejected),
+        money=service.money_to_review(),
         users={u.id: u.name for u in db.session.scalars(sa.select(User))},
         include_settled=include_settled,
         as_json=safe_view.as_json,

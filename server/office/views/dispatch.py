@@ -13,9 +13,9 @@ from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority, queue_rank, schedule_warnings
 from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
-from ...models import Customer, Diagnosis, FeeQuote, User, WorkOrder, utcnow
+from ...models import Customer, Diagnosis, FeeQuote, Payment, User, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
-from ...services import dispatch
+from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
@@ -28,7 +28,9 @@ def _work_order_or_404(wo_id: str) -> WorkOrder:
     return record_or_404(WorkOrder, wo_id)
 
 
-def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200):
+def _render_work_order(
+    wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200, phone_errors=None
+):
     now = utcnow()
     product = wo.product
     sign_off = sign_off_of(db.session, wo.id)
@@ -39,6 +41,7 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
             if getattr(wo, name)
         }
     job = facts.load([wo.id])[0]
+    resolutions = phone_resolution.history(wo)  # resolved by phone: advice and check-back [seed 003 §三(一)3]
     verifies = verify_sign_off(db.session, sign_off) if sign_off else None
     live = lambda model: db.session.scalars(
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)
@@ -48,6 +51,7 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         job=job,
         diagnoses=live(Diagnosis),
         fees=live(FeeQuote),
+        payments=live(Payment),
         sign_off_verifies=verifies,
         flags=flags_for(job, verifies),
         wo=wo,
@@ -70,6 +74,11 @@ def _render_work_order(wo: WorkOrder, assign_errors=None, reschedule_errors=None
         sign_off=sign_off,
         assign_errors=assign_errors or {},
         reschedule_errors=reschedule_errors or {},
+        phone_errors=phone_errors or {},
+        phone_resolutions=resolutions,
+        check_back_states={
+            r.check_back.id: followup_queue.call_state(r.check_back, now) for r in resolutions if r.check_back
+        },
         values=values,
     ), status
 

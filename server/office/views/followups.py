@@ -7,12 +7,11 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import FollowUp, WorkOrder, utcnow
+from ...reports.followups import outcomes_for
 from ...services import followup_queue
 from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ..blueprint import bp
 from ..forms import form_payload, record_or_404, submit
-
-OUTCOMES = ("satisfied", "resolved", "dissatisfied", "unreachable")
 
 
 def _render(errors=None, values=None, status=200):
@@ -27,7 +26,7 @@ def _render(errors=None, values=None, status=200):
         ratings=followup_queue.ratings_of([c.work_order_id for c in calls]),
         states={call.id: followup_queue.call_state(call, now) for call in calls},
         include_done=include_done,
-        outcomes=OUTCOMES,
+        outcomes_for=outcomes_for,
         errors=errors or {},
         values=values or {},
     ), status

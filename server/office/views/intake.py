@@ -44,7 +44,9 @@ def intake():
 
     return submit(
         IntakeIn(),
-        form_payload(request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate",)),
+        form_payload(
+            request.form, ("appointment_start", "appointment_end"), ("confirm_duplicate", "resolved_by_phone")
+        ),
         lambda data: intake_service.take_in(data, current_user),
         render=again,
         done=_opened,
@@ -59,4 +61,6 @@ def _opened(result):
         kind, _, detail = warning.partition(":")
         flash(("model_differs|" if kind == "model_differs" else "duplicate_warning|") + detail, "warning")
     flash(f"created_title|{wo.ticket_no}", "success")
+    if wo.outcome == "resolved_remotely":
+        flash("resolved_by_phone_ok", "success")
     return redirect(url_for("office.work_order", wo_id=wo.id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...auth import sign_ins
@@ -11,7 +11,9 @@ from ...auth.access import get_or_404
 from ...domain.errors import NotFound
 from ...extensions import db
 from ...models import User
+from ...services import staff
 from ..blueprint import bp
+from ..forms import submit
 
 
 def _managers_only():
@@ -37,14 +39,39 @@ def people():
     return render_template("office/people.html", users=users, devices=devices)
 
 
+def _render_person(user: User, errors=None, status=200):
+    return render_template(
+        "office/person.html",
+        person=user,
+        sign_ins=sign_ins.live_sign_ins(user),
+        tokens=sign_ins.live_tokens(user),
+        errors=errors or {},
+    ), status
+
+
 @bp.route("/people/<user_id>")
 def person(user_id: str):
     """One account's signed-in browsers and phones and its API tokens."""
     if (refused := _managers_only()) is not None:
         return refused
+    return _render_person(_person(user_id))
+
+
+@bp.route("/people/<user_id>/badge", methods=["POST"])
+def badge(user_id: str):
+    """The badge number and photo a customer checks at the door (shown on the tracking page)."""
+    if (refused := _managers_only()) is not None:
+        return refused
     user = _person(user_id)
-    return render_template(
-        "office/person.html", person=user, sign_ins=sign_ins.live_sign_ins(user), tokens=sign_ins.live_tokens(user)
+    upload = request.files.get("photo")
+    photo = upload.read(staff.PHOTO_MAX_BYTES + 1) if upload and upload.filename else None
+    return submit(
+        None,
+        {"badge_no": request.form.get("badge_no")},
+        lambda data: staff.set_badge(user, data["badge_no"], photo, current_user),
+        render=lambda errors, status, _: _render_person(user, errors, status),
+        done=lambda _: redirect(url_for("office.person", user_id=user.id)),
+        message="saved",
     )
 
 

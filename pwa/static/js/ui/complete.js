@@ -3,7 +3,7 @@
 
 import { recordMany, recordVisit, updateWorkOrder } from "../records.js";
 import { t } from "../i18n.js";
-import { STATUS_AFTER, has, needsFollowUp } from "../visit.js";
+import { STATUS_AFTER, has, needsFollowUp, paymentDue } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { h } from "./dom.js";
 import { actionButton, loadJob, stepPage } from "./visitkit.js";
@@ -26,7 +26,9 @@ export async function render(ctx) {
     note: t("follow_up_note", { outcome: t(`outcome_${wo.outcome}`) }),
     data: { due: isoWithOffset(new Date(Date.now() + FOLLOW_UP_HOURS * 3600 * 1000)), outcome: wo.outcome },
   });
-  const blockers = [!wo.outcome && t("complete_needs_outcome"), !signed && !declined && t("complete_needs_signoff")].filter(Boolean);
+  // The money is accounted for before the job closes: paid, or "not collected" with its reason for the office.
+  const blockers = [!wo.outcome && t("complete_needs_outcome"), !signed && !declined && t("complete_needs_signoff"),
+    paymentDue(records) && t("complete_needs_payment")].filter(Boolean);
   return stepPage(bundle, "complete",
     h("div", { class: "card", id: "service-card" },
       h("h2", {}, t("service_card")),

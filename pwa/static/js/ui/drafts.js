@@ -62,3 +62,14 @@ export function clearDraft(key) {
   flushers.delete(key);
   return del("drafts", key);
 }
+
+/** A screen's own draft value (not a form's fields), e.g. the quote being planned. */
+export async function loadValue(key) {
+  const draft = await get("drafts", key);
+  return draft && draft.value !== undefined ? draft.value : null;
+}
+
+/** Keep a screen's draft value (written at once: it changes on taps, not keystrokes). */
+export function saveValue(key, value) {
+  return put("drafts", { key, value, saved_at: Date.now() }).catch((err) => console.warn("draft not saved", err));
+}

@@ -1,14 +1,16 @@
-// Step 11: customer hand-over. The phone shows the customer what was done (customer-visible
+// Step 11: customer hand-over. The payment of the consented total first (ui/payment.js,
+// also after signing), then the phone shows the customer what was done (customer-visible
 // diagnosis, parts and serials, fees, outcome) in the customer's language; they rate repair
 // quality and service attitude (1-5), comment and sign with a finger. The sign-off carries
 // the SHA-256 of exactly the summary shown; empty signatures are refused.
 
 import { partsAndStock, recordVisit } from "../records.js";
-import { money, supported, t } from "../i18n.js";
+import { locale, money, supported, t } from "../i18n.js";
 import { buildSummary, sha256Hex, summarySha256 } from "../summary.js";
 import { get } from "../db.js";
 import { formValues, h } from "./dom.js";
 import { feeTable } from "./quote.js";
+import { paymentCard } from "./payment.js";
 import { act, field, loadJob } from "./visitkit.js";
 import { events } from "../visit.js";
 
@@ -71,6 +73,7 @@ export async function render(ctx) {
       signed.comment ? h("p", {}, tc("comment"), ": ", signed.comment) : null,
       h("img", { class: "sigimg", src, alt: tc("signature") }),
       h("p", { class: "sub" }, tc("summary_hash"), ": ", h("code", { id: "summary-hash" }, signed.summary_sha256.slice(0, 16))),
+      h("div", { lang: locale() }, paymentCard(ctx, wo, records)),
       back);
   }
 
@@ -90,6 +93,7 @@ export async function render(ctx) {
     return h("section", { class: "screen", id: "handover" },
       h("h1", { tabindex: "-1" }, t("event_sign_off_declined")),
       h("p", { class: "warnbox", id: "sign-off-declined" }, t("sign_off_declined_notice", { reason: declined.data?.reason || "" })),
+      paymentCard(ctx, wo, records),
       back);
   }
 
@@ -165,6 +169,7 @@ export async function render(ctx) {
 
   return h("section", { class: "screen", id: "handover", lang: loc },
     h("h1", { tabindex: "-1" }, tc("handover_title")),
+    h("div", { lang: locale() }, paymentCard(ctx, wo, records)),
     h("p", { class: "note" }, tc("handover_hint")),
     summaryView(summary, names, loc),
     form,

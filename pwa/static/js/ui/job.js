@@ -11,6 +11,22 @@ function facts(pairs) {
     .map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
+// escalations: what the technician reported to the company and its decision (seed 003 §三(七)2:
+// 依照公司批示解决), pulled read-only from the office; shown in the phone's language.
+function escalationsCard(records) {
+  const cases = records.filter((r) => r.entity === "escalation");
+  if (!cases.length) return null;
+  return h("div", { class: "card", id: "escalations" },
+    h("h2", {}, t("escalations_title")),
+    h("ul", { class: "records" }, cases.map((c) => h("li", { "data-escalation": c.id, "data-status": c.status },
+      h("strong", {}, t(`esc_kind_${c.kind}`)), " ",
+      h("span", { class: ["badge", c.status === "decided" && "ok"] }, t(`esc_status_${c.status}`)),
+      c.status === "decided"
+        ? [h("div", { class: "decision" }, h("strong", {}, t(`esc_decision_${c.decision}`)), ": ", c.decision_text),
+          h("div", { class: "sub" }, t("escalation_decided_by", { name: c.decided_by_name || "", time: dateTime(c.decided_at) }))]
+        : h("div", { class: "sub" }, c.owner_name ? t("escalation_owner", { name: c.owner_name }) : t("escalation_waiting"))))));
+}
+
 /** The job detail screen. */
 export async function render(ctx) {
   const bundle = await loadJob(ctx);
@@ -30,6 +46,7 @@ export async function render(ctx) {
       [t("sla_resolution"), dateTime(wo.resolution_due)],
     ]),
     h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
+    escalationsCard(records),
     customer ? h("div", { class: "card", id: "customer" },
       h("h2", {}, t("customer")),
       facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), customer.address]]),

@@ -6,6 +6,7 @@ import { syncStatus } from "../sync.js";
 import { dateTime, reason, t } from "../i18n.js";
 import { errorText } from "./chrome.js";
 import { h } from "./dom.js";
+import { REPRICE_CODES } from "./quote.js";
 import { act, notify } from "./visitkit.js";
 
 const CONN_WORDS = { online: "online", auth: "online", offline: "offline", server: "conn_server", refused: "conn_refused" };
@@ -82,6 +83,9 @@ export async function render(ctx) {
       return h("li", { "data-id": row.id },
         h("strong", {}, describe(row.entry)),
         h("p", { class: "error" }, reason(row.error)),
+        // A stale or mismatched quote is fixed by pricing it again on the quote step.
+        row.entry.entity === "fee_quote" && REPRICE_CODES.has(row.error?.code) && row.entry.fields?.work_order_id
+          ? h("a", { class: "btn primary block reprice", href: `/app/jobs/${row.entry.fields.work_order_id}/quote` }, t("reprice")) : null,
         fieldErrors(row.error).map((e) => h("p", { class: "sub" }, e)),
         h("div", { class: "actions two" },
           h("button", { type: "button", class: "btn", onclick: () => { form.hidden = !form.hidden; } }, t("fix")),

@@ -1,11 +1,13 @@
-// Step 7: parts. The serials of the part removed and the part fitted, scanned with the
-// camera or typed; checked offline against the catalogue and the van stock; the product's
-// warranty decides the price.
+// Step 8: parts, after the customer's consent. The serials of the part removed and the part
+// fitted, scanned with the camera or typed; checked offline against the catalogue and the
+// van stock; warranty decides the price (the visit's coverage, or the replaced part's own
+// warranty). A chargeable part must be on the consented quote, in that quantity [seed 003
+// §三(五)2: consent before the repair]; the server refuses it otherwise (sync.consent_required).
 
-import { partPrice } from "../fees.js";
+import { partCovered, partPrice, visitCovered, withinConsent } from "../fees.js";
 import { live, partsAndStock, recordVisit, voidRecord } from "../records.js";
 import { locale, money, t } from "../i18n.js";
-import { answers } from "../visit.js";
+import { answers, consentedQuote } from "../visit.js";
 import { formValues, h } from "./dom.js";
 import { bindDraft, clearDraft } from "./drafts.js";
 import { act, field, loadJob, notify, sealedNotice, stepPage } from "./visitkit.js";
@@ -53,6 +55,8 @@ export async function render(ctx) {
   const byId = new Map(parts.map((p) => [p.id, p]));
   const stockByNumber = new Map(stock.map((s) => [s.part_number || byId.get(s.part_id)?.part_number, s]));
   const fitted = live(records).filter((r) => r.entity === "part_fitted");
+  const covered = visitCovered(wo, product, records);
+  const consent = consentedQuote(records);
   const vanParts = stock.map((s) => byId.get(s.part_id) || byNumber.get(s.part_number)).filter(Boolean);
   const otherParts = parts.filter((p) => !vanParts.includes(p));
   const error = h("p", { class: "error", role: "alert", id: "parts-error" });
@@ -65,8 +69,8 @@ export async function render(ctx) {
   const priceNote = h("p", { class: "note", id: "price-note", "aria-live": "polite" });
   const showPrice = () => {
     const part = byNumber.get(select.value);
-    if (!part) return (priceNote.textContent = product?.in_warranty ? t("price_in_warranty") : t("price_out_of_warranty"));
-    const price = partPrice(part, product);
+    if (!part) return (priceNote.textContent = covered ? t("price_in_warranty") : t("price_out_of_warranty"));
+    const price = partPrice(part, { covered, partIsCovered: partCovered(product, form.querySelector("#f-serial_removed")?.value.trim()) });
     priceNote.textContent = price.under_warranty ? t("price_free_warranty", { price: money(part.price) }) : t("price_charged", { price: money(price.unit_price) });
     return null;
   };
@@ -106,18 +110,28 @@ export async function render(ctx) {
     const serialRemoved = v.serial_removed.trim() || null;
     const problems = checkPart({ part, stockRow: part && stockByNumber.get(part.part_number), usedLocally, quantity, serialFitted });
     if (problems.length) return (error.textContent = problems.join(" "));
+    const price = partPrice(part, { covered, partIsCovered: partCovered(product, serialRemoved) });
+    if (!price.under_warranty && !withinConsent(consent, part.part_number, quantity, fitted)) {
+      error.replaceChildren(t("part_needs_consent", { part: `${partLabel(part)} · ${part.part_number}` }), " ",
+        h("a", { href: `/app/jobs/${wo.id}/quote`, id: "to-quote" }, t("step_quote")));
+      return null;
+    }
     error.textContent = "";
-    act(ctx, async () => {
+    return act(ctx, async () => {
       await recordVisit(wo.id, "part_fitted", {
-        part_number: part.part_number, serial_fitted: serialFitted, serial_removed: serialRemoved, quantity, ...partPrice(part, product),
+        part_number: part.part_number, serial_fitted: serialFitted, serial_removed: serialRemoved, quantity, ...price,
       });
       await clearDraft(key);
     }, { button: form.querySelector("#part-save") });
   });
 
+  form.querySelector("#f-serial_removed").addEventListener("input", showPrice);
   const none = answers(records).parts_none;
+  const agreed = (consent?.parts || []).map((p) => `${partLabel(byNumber.get(p.part_number) || { name: p.part_number })} ×${p.quantity}`);
   return stepPage(bundle, "parts",
     signed ? sealedNotice() : null,
+    !covered && !signed ? h("p", { class: "note", id: "consented-parts" },
+      consent ? t("consented_parts", { list: agreed.join("、") || t("none") }) : t("no_consent_yet")) : null,
     fitted.length ? h("ul", { class: "records", id: "parts-fitted" }, fitted.map((p) => h("li", { "data-id": p.id },
       h("strong", {}, `${partLabel(byNumber.get(p.part_number) || { name: p.part_number })} · ${p.part_number} ×${p.quantity}`),
       h("div", {}, t("serial_removed"), ": ", h("span", { class: "serial-removed" }, p.serial_removed || "—")),
