@@ -14,6 +14,7 @@ a thread in this process, an RQ job, or nobody (`flask notify deliver-due` sweep
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -22,10 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
-from ..domain.lifecycle import Status
+from ..domain.errors import M_, Forbidden, Invalid
+from ..domain.lifecycle import OFFICE, Status
 from ..domain.notify_messages import TEMPLATES, language_of, render
 from ..domain.service_day import format_local
-from ..models import Customer, FollowUp, Notification, ReportShare, WorkOrder, utcnow
+from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, utcnow
 
 PENDING_IDS = "onsite_notifications_to_deliver"
 # Travel time assumed for the ETA when the job has no appointment to arrive by.
@@ -203,6 +205,23 @@ def follow_up_planned(session: Session, call) -> None:
     wo = session.get(WorkOrder, call.work_order_id)
     if wo is not None:
         queue(session, wo, "follow_up_scheduled", call.plan_key, call_at=format_local(call.due_at))
+
+
+# ---------------------------------------------------------------- the customer's choices
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor: User) -> Customer:
+    """The office records the customer's wish to get no notifications, and their e-mail (caller commits)."""
+    if actor.role not in OFFICE:
+        raise Forbidden("customer.notify_office_only", M_("Only dispatchers and managers may do this."))
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+        message = M_("Enter an e-mail address like name@example.com.")
+        raise Invalid("customer.email_invalid", message, fields={"email": [message]})
+    customer.notify_opt_out, customer.email = bool(opt_out), email
+    return customer
 
 
 # ---------------------------------------------------------------- after commit

@@ -51,3 +51,38 @@ def test_the_office_sets_opt_out_and_email_from_the_command_line(app, world, db)
     db.session.refresh(customer)
     assert customer.notify_opt_out is False
     assert runner.invoke(args=["notify", "customer", "13999999999", "--opt-out"]).exit_code != 0
+
+
+def test_the_office_records_opt_out_and_email_on_the_customer_page(app, world, people, db):
+    page = signed_in(app, people)
+    customer_id = world["customers"][0].id
+    url = f"/office/customers/{customer_id}"
+    html = page.get(url).get_data(as_text=True)
+    assert 'id="customer-notifications"' in html and "客户已选择不接收通知" in html
+    bad = page.submit(url, f"{url}/notifications", {"notify_opt_out": "on", "email": "not-an-address"})
+    assert bad.status_code == 422 and "请输入电子邮件地址" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Customer, customer_id).notify_opt_out is False  # nothing saved
+    done = page.submit(url, f"{url}/notifications", {"notify_opt_out": "on", "email": "zw@example.test"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    customer = db.session.get(Customer, customer_id)
+    assert customer.notify_opt_out is True and customer.email == "zw@example.test"
+    assert "通知设置已保存" in page.get(url).get_data(as_text=True)
+    page.submit(url, f"{url}/notifications", {"email": ""})  # unticked: notifications on again
+    db.session.expire_all()
+    assert db.session.get(Customer, customer_id).notify_opt_out is False
+    assert db.session.get(Customer, customer_id).email is None
+
+
+def test_technicians_cannot_change_a_customers_notifications(world, people, db):
+    from server.domain.errors import Forbidden
+    from server.services.notifications import set_preferences
+
+    customer = db.session.get(Customer, world["customers"][0].id)
+    try:
+        set_preferences(customer, True, None, people["tech1"])
+    except Forbidden as exc:
+        assert exc.code == "customer.notify_office_only"
+    else:
+        raise AssertionError("a technician changed the customer's notifications")
