@@ -804,6 +804,10 @@ def contacted(r, c):
     assert fetch(WorkOrder, c.made["id"]).first_response_at is not None
 
 
+def warranty_decided(r, c):
+    assert fetch(WorkOrder, c.made["id"]).warranty_decision == "chargeable"
+
+
 def resolved_by_phone(r, c):
     wo = fetch(WorkOrder, c.made["id"])
     assert (wo.status, wo.outcome) == ("completed", "resolved_remotely")
@@ -1076,6 +1080,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         other=HIDDEN,
         office=ok(200, record("p1", serial_no="AC3K-0001")),
     ),
+    # Look-up by any serial: the product repair history rule (a technician, the customers whose jobs they hold).
+    ("GET", "/api/serials/<path:serial>"): api(
+        own=ok(200, lambda r, c: r.get_json()["product"]["id"] == c.w["p1"]),
+        other=HIDDEN,
+        office=ok(200, lambda r, c: r.get_json()["product"]["id"] == c.w["p1"]),
+        request=lambda c: Req(f"/api/serials/{'AC3K-0001' if c.mine else 'WM8-0002'}"),
+    ),
     # --- the parts catalogue is for everyone to read; van stock a technician sees for their own van
     ("GET", "/api/parts"): api(own=ok(200, lists("part")), office=ok(200, lists("part"))),
     ("POST", "/api/parts"): api(
@@ -1194,6 +1205,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/office/work-orders/<string:wo_id>/contact"): office_api(
         ok(200, record(), contacted),
         request=with_made(fresh_work_order, "wo_id", json=lambda c: {"note": "已电话联系客户"}),
+    ),
+    ("POST", "/api/office/work-orders/<string:wo_id>/warranty"): office_api(
+        ok(200, record(), warranty_decided),
+        request=with_made(fresh_work_order, "wo_id", json=lambda c: {"decision": "chargeable", "reason": "矩阵"}),
     ),
     ("POST", "/api/office/work-orders/<string:wo_id>/resolve-by-phone"): office_api(
         ok(200, record(), resolved_by_phone),
@@ -1392,6 +1407,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         request=lambda c: Req(path(c, customer_id=c.w["c2"]), form={"email": "anna@example.test"}),
     ),
+    ("POST", "/office/work-orders/<wo_id>/warranty"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), warranty_decided),
+        request=with_made(fresh_work_order, "wo_id", form=lambda c: {"decision": "chargeable", "reason": "矩阵"}),
+    ),
+    ("GET", "/office/serials"): page(ok(200, html_has(literal=('name="serial"',)))),
     ("POST", "/office/work-orders/<wo_id>/resolve-by-phone"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), resolved_by_phone),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"advice": "指导客户重启设备，已恢复"}),

@@ -410,8 +410,16 @@ def test_product_detail_has_warranty_status_and_repair_history(db, client_for, p
     assert detail["in_warranty"] is True
     assert detail["warranty_end"] == add_months(p1.purchase_date, 12).isoformat()
     assert [r["ticket_no"] for r in detail["repair_history"]] == [wo1.ticket_no]
+    fitted = today()  # each fitted part carries its own warranty: the fit day + the catalogue's months (3)
     assert detail["repair_history"][0]["parts"] == [
-        {"part_number": "PCB-220", "serial_fitted": "PCB-NEW-1", "serial_removed": "PCB-OLD-9"}
+        {
+            "part_number": "PCB-220",
+            "serial_fitted": "PCB-NEW-1",
+            "serial_removed": "PCB-OLD-9",
+            "fitted_on": fitted.isoformat(),
+            "warranty_end": add_months(fitted, 3).isoformat(),
+            "in_warranty": True,
+        }
     ]
     old = client_for("dispatcher").get(f"/api/products/{world['products'][1].id}").get_json()
     assert old["in_warranty"] is False  # bought 800 days ago with 24 months

@@ -6,7 +6,7 @@ them, then delivered with retries (server/services/delivery.py). Customers get a
 optional e-mail address (encrypted at rest like their phone) and a `notify_opt_out` flag.
 
 Revision ID: f7a3c1d9e2b5
-Revises: f7a3c9e1b5d2
+Revises: f7a9c3e1b2d8
 Create Date: 2026-11-30 12:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7a3c1d9e2b5'
-down_revision = 'f7a3c9e1b5d2'
+down_revision = 'f7a9c3e1b2d8'  # was e5f1a2b3c4d6; linearised after main's migrations
 branch_labels = None
 depends_on = None
 

@@ -14,8 +14,9 @@ from ..domain.errors import M_, Conflict, Invalid
 from ..domain.service_day import today as service_today
 from ..domain.warranty import in_warranty, warranty_end
 from ..extensions import db
-from ..models import Customer, PartFitted, Product, WorkOrder
+from ..models import Customer, Product
 from ..search import ESCAPE, contains_pattern
+from ..services import serials
 from ..wire.fields import PageQuery
 from ..wire.records import CustomerOut
 from .schemas.customers import (
@@ -128,26 +129,6 @@ def create_product(body):
 def get_product(product_id):
     """A product with its warranty status and repair history (every work order on it)."""
     product = visible_or_404(Product, product_id, permissions.product_filter(current_user), "product")
-    orders = db.session.scalars(
-        sa.select(WorkOrder).where(WorkOrder.product_id == product.id).order_by(WorkOrder.created_at.desc())
-    ).all()
-    parts = db.session.scalars(
-        sa.select(PartFitted).where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
-    ).all()
-    history = [
-        {
-            "work_order_id": o.id,
-            "ticket_no": o.ticket_no,
-            "status": o.status,
-            "type": o.type,
-            "created_at": o.created_at,
-            "fault_description": o.fault_description,
-            "parts": [
-                {"part_number": p.part_number, "serial_fitted": p.serial_fitted, "serial_removed": p.serial_removed}
-                for p in parts
-                if p.work_order_id == o.id
-            ],
-        }
-        for o in orders
-    ]
+    # Each fitted part with its own warranty end (services/serials.py, one history for every surface).
+    history = serials.repair_history(db.session, product.id)
     return {**product_out(product), "repair_history": history}

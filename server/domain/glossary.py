@@ -42,6 +42,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "warranty": N_("noun", "Warranty"),
         "in_warranty": N_("noun", "In warranty"),
         "out_of_warranty": N_("noun", "Out of warranty"),
+        "warranty_end": N_("noun", "Warranty until"),
         "appointment": N_("noun", "Appointment"),
         "phone": N_("noun", "Phone"),
         "address": N_("noun", "Service address"),
@@ -153,6 +154,17 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         # Office-written [seed 003 §三(一)3]: solved by phone guidance, and sent for a visit after all.
         "resolved_remotely": N_("event", "Resolved by phone"),
         "reopened": N_("event", "Reopened for a visit"),
+        "warranty_void": N_("event", "Not covered by warranty"),
+        "warranty_overridden": N_("event", "Warranty decided by the office"),
+    },
+    # Why a visit in warranty is not covered after all (seed 000 §二(一)1), and the office's decision.
+    "void_reason": {
+        "human_damage": N_("void_reason", "Human damage"),
+        "consumable": N_("void_reason", "Consumable"),
+    },
+    "warranty_decision": {
+        "covered": N_("warranty_decision", "Covered by warranty"),
+        "chargeable": N_("warranty_decision", "Chargeable"),
     },
     # Checklist items: the kit list before departure and the checks on entering.
     "checklist": {
@@ -325,6 +337,8 @@ PWA_PREFIXES = {
     "event": "event_",
     "checklist": "",
     "fee_kind": "fee_",
+    "void_reason": "void_reason_",
+    "warranty_decision": "warranty_decision_",
     "entity": "entity_",
     "op": "op_",
     "escalation_kind": "esc_kind_",

@@ -73,4 +73,7 @@ REASONS: dict[str, str] = {
     ),
     "sync.payment_mismatch": M_("The payment must equal the consented quote's total, %(total)s."),
     "sync.already_paid": M_("This visit already has a payment; void it first to record another."),
+    "sync.photo_required": M_(
+        "Human damage needs a photo of it taken on this visit: take the photo, then record it again."
+    ),
 }

@@ -73,6 +73,9 @@ class WorkOrder(Versioned, db.Model):
     resolution_due: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who pays, decided by the office over the warranty rule (server/domain/warranty.py):
+    # "covered" | "chargeable"; null leaves it to the rule. Read-only for devices.
+    warranty_decision: Mapped[str | None] = mapped_column(sa.String(20))
     created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
     # Record version at which each mutable field last changed: lets a stale device
     # write be told apart from a concurrent change of the same field (see domain.merge).

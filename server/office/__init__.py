@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         session,
         settings,
         upkeep,
+        warranty,
         work_order_list,
     )
     from .views.track import track_bp

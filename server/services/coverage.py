@@ -1,34 +1,145 @@
 """Whether a visit and each part on it are covered by warranty: the one place that decides.
 
 Fees (server/domain/fees.py), the sync checks on fitted parts and the PDF all ask here, so
-the phone's price and the server's agree on one rule. Today: the product's own warranty
-from its purchase date [seed 003 §三(五)2]; the human-damage / consumable exception, the
-office's override and fitted parts' own warranty extend this module (issue #13).
+the phone's price and the server's agree on one rule (money_contract.md "Coverage"; the
+pure rules are server/domain/warranty.py):
+- the visit: the office's `warranty_decision` if it made one; else the product in warranty
+  on the service day [seed 003 §三(五)2] and no live `warranty_void` (human damage or a
+  consumable, seed 000 §二(一)1) on the order;
+- a part: also free when the part it replaces (`serial_removed`) was fitted earlier (any
+  work order, live record) and is still inside its own warranty, `Part.warranty_months`
+  from the day it was fitted [seed 000 §二(一)1: 保修延续性].
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..domain.service_day import today
-from ..domain.warranty import in_warranty
-from ..models import WorkOrder
+from ..domain.service_day import service_date
+from ..domain.service_day import today as service_today
+from ..domain.warranty import in_warranty, part_warranty_end, visit_covered, void_reason
+from ..models import Part, PartFitted, VisitEvent, WorkOrder
+
+WARRANTY_VOID = "warranty_void"
+
+
+@dataclass(frozen=True)
+class FittedPart:
+    """A live fitted-part record and its own warranty."""
+
+    id: str
+    work_order_id: str
+    part_number: str
+    serial_fitted: str | None
+    serial_removed: str | None
+    fit_day: date
+    warranty_end: date | None  # None: the part is not in the catalogue (no warranty known)
+
+    def in_warranty_on(self, day: date) -> bool:
+        return self.warranty_end is not None and day <= self.warranty_end
 
 
 @dataclass(frozen=True)
 class Coverage:
     covered: bool  # the visit (call-out, labour, parts) is free under warranty
+    day: date | None = None  # the service day it was decided for
+    product_in_warranty: bool = False
+    decision: str | None = None  # the office's, when it made one
+    void_reason: str | None = None  # "human_damage" | "consumable" when a live warranty_void is recorded
+    _session: Session | None = field(default=None, repr=False, compare=False)
 
     def part_covered(self, serial_removed: str | None) -> bool:
-        """True when the part replaces a fitted part still inside its own warranty."""
-        return False
+        """True when the part replaces a fitted part still inside its own warranty on the service day."""
+        if not serial_removed or self._session is None or self.day is None:
+            return False
+        return any(f.in_warranty_on(self.day) for f in fitted_with_serial(self._session, serial_removed))
 
 
 def coverage_of(session: Session, wo: WorkOrder, now: datetime | None = None) -> Coverage:
     """The warranty coverage of a work order's visit on the service day of `now`."""
+    day = service_today(now)
     product = wo.product
-    covered = product is not None and in_warranty(product.purchase_date, product.warranty_months, today(now))
-    return Coverage(covered=covered)
+    product_ok = product is not None and in_warranty(product.purchase_date, product.warranty_months, day)
+    reasons = void_reasons(session, wo.id)
+    return Coverage(
+        covered=visit_covered(wo.warranty_decision, product_ok, bool(reasons)),
+        day=day,
+        product_in_warranty=product_ok,
+        decision=wo.warranty_decision,
+        void_reason=void_reason(reasons),
+        _session=session,
+    )
+
+
+def void_reasons(session: Session, work_order_id: str) -> list[str]:
+    """The reasons of the order's live `warranty_void` events, oldest first."""
+    rows = session.scalars(
+        sa.select(VisitEvent.data)
+        .where(
+            VisitEvent.work_order_id == work_order_id,
+            VisitEvent.kind == WARRANTY_VOID,
+            VisitEvent.deleted.is_(False),
+        )
+        .order_by(VisitEvent.created_at)
+    ).all()
+    return [d["reason"] for d in rows if isinstance(d, dict) and d.get("reason")]
+
+
+def fit_day(corrected_at: datetime | None, created_at: datetime) -> date:
+    """The service day a part was fitted: its trusted time, else when the server got the record."""
+    return service_date(corrected_at or created_at)
+
+
+def part_end(fitted_on: date, warranty_months: int | None) -> date | None:
+    return None if warranty_months is None else part_warranty_end(fitted_on, warranty_months)
+
+
+def fitted_query():
+    """Live fitted parts with their catalogue warranty (outer join: a part gone from the catalogue has none)."""
+    return (
+        sa.select(
+            PartFitted.id,
+            PartFitted.work_order_id,
+            PartFitted.part_number,
+            PartFitted.serial_fitted,
+            PartFitted.serial_removed,
+            PartFitted.corrected_at,
+            PartFitted.created_at,
+            Part.warranty_months,
+        )
+        .outerjoin(Part, Part.part_number == PartFitted.part_number)
+        .where(PartFitted.deleted.is_(False))
+        .order_by(PartFitted.created_at, PartFitted.id)
+    )
+
+
+def fitted_from_row(row) -> FittedPart:
+    day = fit_day(row.corrected_at, row.created_at)
+    return FittedPart(
+        id=row.id,
+        work_order_id=row.work_order_id,
+        part_number=row.part_number,
+        serial_fitted=row.serial_fitted,
+        serial_removed=row.serial_removed,
+        fit_day=day,
+        warranty_end=part_end(day, row.warranty_months),
+    )
+
+
+def fitted_with_serial(session: Session, serial: str) -> list[FittedPart]:
+    """Live fitted parts whose fitted serial is `serial` (the unit now in the product)."""
+    return [fitted_from_row(r) for r in session.execute(fitted_query().where(PartFitted.serial_fitted == serial))]
+
+
+def fitted_on_orders(session: Session, work_order_ids: list[str]) -> dict[str, list[FittedPart]]:
+    """work order id -> its live fitted parts with their own warranty end, in fitting order."""
+    out: dict[str, list[FittedPart]] = {}
+    if not work_order_ids:
+        return out
+    for row in session.execute(fitted_query().where(PartFitted.work_order_id.in_(work_order_ids))):
+        out.setdefault(row.work_order_id, []).append(fitted_from_row(row))
+    return out

@@ -29,7 +29,8 @@ from ..reports.facts import JobFacts, PartFacts, SignOffFacts
 END_EVENTS = ("completed", "awaiting_parts", "returned_to_factory", "refused")
 RECORD_MODELS = (ChecklistAnswer, VisitEvent, Diagnosis, PartFitted, FeeQuote, Photo, CustomerSignOff)
 # Written by the office, not part of the technician's service record.
-OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted", *UPKEEP_EVENTS)
+# (The office's warranty decision may come days later: it is no late record of the technician's.)
+OFFICE_EVENTS = ("reassigned", "rescheduled", "customer_contacted", "warranty_overridden", *UPKEEP_EVENTS)
 
 
 def _at(record) -> datetime:

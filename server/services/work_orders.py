@@ -14,6 +14,7 @@ from ..domain import lifecycle, sla, tickets, upkeep
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import RESOLVED_REMOTELY, Status
 from ..domain.service_day import service_date
+from ..domain.warranty import WARRANTY_DECISIONS
 from ..extensions import db
 from ..models import (
     Customer,
@@ -163,11 +164,13 @@ RESCHEDULE_FIELDS = frozenset({"appointment_start", "appointment_end"})
 COMPLETING_OUTCOMES = frozenset({"fixed", "refused", "not_fixed"})
 # A returned product is completed by the office once exchanged or refunded (lifecycle).
 _COMPLETES_RETURNED = frozenset({"return_to_factory"})
+WARRANTY_OVERRIDDEN = "warranty_overridden"
 # Visit events only the office writes (services/dispatch.py): a phone may ask for a
 # reassignment (`reassignment_requested`), never record one. Its own 改约 (`rescheduled`,
 # seed 003 §三(一)1 and (四): with the customer's consent) stays the technician's.
-OFFICE_ONLY_EVENTS = frozenset({"reassigned"})
+OFFICE_ONLY_EVENTS = frozenset({"reassigned", WARRANTY_OVERRIDDEN})
 SIGN_OFF_DECLINED = "sign_off_declined"
+WARRANTY_VOID = "warranty_void"
 
 
 def check_visit_event(kind: str, role: str) -> None:
@@ -331,6 +334,57 @@ def _set_status(wo: WorkOrder, target: str) -> None:
         wo.technician_id = None  # back to the pool: "new" means nobody holds it
     if target == Status.COMPLETED.value and wo.completed_at is None:
         wo.completed_at = utcnow()
+
+
+def decide_warranty(wo: WorkOrder, decision: str | None, reason: str, actor: User) -> VisitEvent:
+    """The office decides who pays (`covered` | `chargeable`; None hands it back to the rule), with a reason.
+
+    Seed 000 §二(一)1: human damage and consumables are not free in warranty, and the
+    technician's call on site is reviewed by the office, which may decide either way
+    (seed 003 §三(七)2: the company decides when the customer disputes a charge). The
+    decision is recorded as an office-only `warranty_overridden` event (who, when, why),
+    which a phone may not send; devices get the field in the pull and cannot change it.
+    """
+    if actor.role == Role.TECHNICIAN.value:
+        raise Forbidden(
+            "work_order.office_fields",
+            M_("Technicians may not change these fields."),
+            {"fields": "warranty_decision"},
+            {"warranty_decision": [M_("Office only.")]},
+        )
+    if decision is not None and decision not in WARRANTY_DECISIONS:
+        raise Invalid(
+            "work_order.warranty_decision",
+            M_("Unknown warranty decision."),
+            fields={"decision": [M_("Covered, chargeable, or left to the warranty rule.")]},
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(
+            "work_order.warranty_reason_required",
+            M_("A warranty decision needs its reason."),
+            fields={"reason": [M_("Required.")]},
+        )
+    if visit_facts(db.session, wo.id).signed:
+        # Who pays is part of what the customer signed (the quote and the parts' prices).
+        raise Conflict(
+            "work_order.warranty_sealed",
+            M_("The customer has signed off this visit; who pays can no longer change."),
+            fields={"decision": [M_("Sealed by the customer's signature.")]},
+        )
+    previous = wo.warranty_decision
+    wo.warranty_decision = decision
+    now = utcnow()
+    event = VisitEvent(
+        work_order_id=wo.id,
+        kind=WARRANTY_OVERRIDDEN,
+        created_by_id=actor.id,
+        device_at=now,
+        corrected_at=now,
+        data={"decision": decision, "previous": previous, "reason": reason},
+    )
+    db.session.add(event)
+    return event
 
 
 # ---------------------------------------------------------------- phone resolution [seed 003 §三(一)3]

@@ -28,6 +28,7 @@ from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
 from ..domain.signed_summary import summary_sha256
 from ..domain.sync_reasons import REASONS
+from ..domain.warranty import VOID_NEEDS_PHOTO
 from ..models import (
     UUID_RE,
     Blob,
@@ -36,12 +37,14 @@ from ..models import (
     Device,
     MutationRecord,
     Part,
+    Photo,
     User,
     VanStock,
     WorkOrder,
     utcnow,
 )
 from ..services import escalations, notifications, work_orders
+from ..services.coverage import WARRANTY_VOID
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
 from . import changelog, money
@@ -333,6 +336,10 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     if signed and entity == "visit_event" and data["kind"] == work_orders.SIGN_OFF_DECLINED:
         raise MutationRejected("sync.already_signed", {}, {"work_order_id": ["Already signed off."]})
     _check_references(session, user, entity, data)
+    if entity == "visit_event" and data["kind"] == work_orders.WARRANTY_VOID:
+        if signed:  # who pays is part of what the customer signed
+            raise MutationRejected("sync.sealed", {}, {"work_order_id": ["Sealed by the customer's signature."]})
+        _check_void_photo(session, wo, data["data"])
     if entity == "sign_off":
         if batch is not None:
             flush(session)  # the seal is checked against this batch's records too
@@ -364,8 +371,8 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         if entity == "sign_off":
             batch.signed[wo.id] = True
         money.note_added(batch.money.orders.get(wo.id), entity, data, chargeable)
-        if entity == "visit_event":
-            batch.money.coverage.pop(wo.id, None)  # e.g. a warranty void: coverage is decided again
+        if entity == "visit_event" and data["kind"] == WARRANTY_VOID:
+            batch.money.coverage.pop(wo.id, None)  # coverage is decided again (with this row flushed first)
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
@@ -384,6 +391,8 @@ def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: d
         return False
     batch = _batch(session)
     cache = batch.money if batch else None
+    if batch is not None and wo.id not in batch.money.coverage:
+        flush(session)  # coverage reads the order's records: a warranty void kept in this batch included
     if entity == "fee_quote":
         money.check_fee_quote(session, cache, wo, data, at)
         return False
@@ -478,6 +487,27 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
             )
 
 
+def _check_void_photo(session: Session, wo: WorkOrder, data: dict) -> None:
+    """Human damage needs its photo: a live photo record of this work order [seed 000 §二(一)1].
+
+    The office decides on that evidence (it may override); a consumable needs none. The
+    photo may come earlier in the same push (the phone records it first), so the batch's
+    kept rows are written out before looking.
+    """
+    photo_id = data.get("photo_id")
+    if data["reason"] not in VOID_NEEDS_PHOTO and photo_id is None:
+        return
+    if photo_id is not None and _batch(session) is not None:
+        flush(session)
+    photo = session.get(Photo, photo_id) if photo_id is not None else None
+    if photo is None or photo.deleted or photo.work_order_id != wo.id:
+        raise MutationRejected(
+            "sync.photo_required",
+            {"reason": data["reason"]},
+            {"fields": {"data": {"photo_id": ["A live photo of this work order."]}}},
+        )
+
+
 def _check_seal(session: Session, wo: WorkOrder, summary_hash: str, existing) -> None:
     """A sign-off must be the first, and must match what the server's records add up to."""
     if existing is not None:
@@ -512,7 +542,11 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
         batch.money.coverage.pop(wo.id, None)
     if entity == "sign_off" or (
         sign_off_of(session, wo.id)
-        and (entity in SEALED_ENTITIES or (entity == "diagnosis" and record.customer_visible))
+        and (
+            entity in SEALED_ENTITIES
+            or (entity == "diagnosis" and record.customer_visible)
+            or (entity == "visit_event" and record.kind == work_orders.WARRANTY_VOID)
+        )
     ):
         raise MutationRejected("sync.sealed", {}, {"entity_id": ["Sealed by the customer's signature."]})
     if not record.deleted:

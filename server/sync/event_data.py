@@ -13,6 +13,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain.errors import M_
+from ..domain.warranty import WARRANTY_DECISIONS, WARRANTY_VOID_REASONS
 from ..models import Outcome
 from ..wire.fields import Choice, Id, Moment, Money, Required, StrictSchema, Text
 
@@ -78,6 +79,26 @@ class SignOffDeclined(StrictSchema):
     reason = Required(2000)
 
 
+class WarrantyVoid(StrictSchema):
+    """In warranty, not covered after all: human damage (with a photo of it) or a consumable.
+
+    Seed 000 §二(一)1: free replacement in warranty only for damage not caused by people;
+    wearing parts (consumables) may be charged. Human damage needs the photo of a photo
+    record on the same order (checked in server/sync/apply.py); the office may override.
+    """
+
+    reason = Choice(WARRANTY_VOID_REASONS, required=True)
+    photo_id = Id(allow_none=True, load_default=None)
+
+
+class WarrantyOverridden(StrictSchema):
+    """The office's decision on who pays (services/work_orders.py `decide_warranty`)."""
+
+    decision = Choice(WARRANTY_DECISIONS, allow_none=True)
+    previous = Choice(WARRANTY_DECISIONS, allow_none=True)
+    reason = Required(500)
+
+
 class FollowUpFlagged(StrictSchema):
     due = Moment(allow_none=True)
     outcome = Choice(Outcome, allow_none=True)
@@ -98,10 +119,12 @@ SCHEMAS: dict[str, Schema] = {
     "reassigned": Reassigned(),
     "follow_up_flagged": FollowUpFlagged(),
     "sign_off_declined": SignOffDeclined(),
+    "warranty_void": WarrantyVoid(),
+    "warranty_overridden": WarrantyOverridden(),
 }
 
 # Kinds whose data must be there (the refusal to sign needs its reason).
-DATA_REQUIRED = frozenset({"sign_off_declined"})
+DATA_REQUIRED = frozenset({"sign_off_declined", "warranty_void", "warranty_overridden"})
 
 
 def check(kind: str, data) -> None:

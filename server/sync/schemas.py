@@ -232,6 +232,8 @@ VISIT_EVENT_KINDS = (
     "service_card_given",
     "sign_off_declined",
     "completed",
+    "warranty_void",  # human damage / consumable: not covered after all (seed 000 §二(一)1)
+    "warranty_overridden",  # the office's decision on who pays (office only)
 )
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import PartFitted, Product, User, WorkOrder
+from ..models import Product, User, WorkOrder
+from ..services.coverage import fitted_on_orders
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 
 
@@ -187,23 +188,12 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
         if ids
         else []
     )
-    parts = (
-        session.execute(
-            sa.select(
-                PartFitted.work_order_id, PartFitted.part_number, PartFitted.serial_fitted, PartFitted.serial_removed
-            )
-            .where(PartFitted.work_order_id.in_([o.id for o in orders]), PartFitted.deleted.is_(False))
-            .order_by(PartFitted.created_at, PartFitted.id)
-        ).all()
-        if orders
-        else []
-    )
+    # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
+    # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
+    parts_of = fitted_on_orders(session, [o.id for o in orders])
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
-    parts_of: dict[str, list] = {}
-    for f in parts:
-        parts_of.setdefault(f.work_order_id, []).append(f)
     out = {}
     for p in products:
         out[p.id] = {
@@ -226,6 +216,7 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                             "part_number": f.part_number,
                             "serial_fitted": f.serial_fitted,
                             "serial_removed": f.serial_removed,
+                            "warranty_end": f.warranty_end.isoformat() if f.warranty_end else None,
                         }
                         for f in parts_of.get(o.id, ())
                     ],

@@ -34,6 +34,9 @@ class WorkOrderOut(StrictSchema):
     resolution_due = fields.DateTime()
     first_response_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    warranty_decision = fields.String(
+        allow_none=True, metadata={"description": "The office's decision on who pays: covered | chargeable | null"}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     allowed_statuses = fields.Method(

@@ -87,7 +87,7 @@ test("coverage: the office's decision, else the warranty on the service day and 
   assert.equal(visitCovered({}, { warranty_end: null }, [], now), false, "no proof of purchase");
   assert.equal(visitCovered({ warranty_decision: "chargeable" }, product, [], now), false);
   assert.equal(visitCovered({ warranty_decision: "covered" }, { warranty_end: "2020-01-01" }, [], now), true);
-  const voidEvent = { id: "v", entity: "visit_event", kind: "warranty_void" };
+  const voidEvent = { id: "v", entity: "visit_event", kind: "warranty_void", data: { reason: "consumable", photo_id: null } };
   assert.equal(visitCovered({}, product, [voidEvent], now), false);
   assert.equal(visitCovered({}, product, [{ ...voidEvent, deleted: true }], now), true, "a voided void does not count");
   const history = { repair_history: [{ parts: [{ part_number: "P-1", serial_fitted: "S1", warranty_end: "2026-12-01" }, { serial_fitted: "S2", warranty_end: "2026-11-30" }] }] };

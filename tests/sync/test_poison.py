@@ -58,6 +58,7 @@ PWA_EVENTS = [
     ("departed", None),
     ("departed", {}),
     ("knock_started", None),
+    ("warranty_void", {"reason": "consumable", "photo_id": None}),  # ui/diagnosis.js (human damage: test_warranty.py)
 ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from server.domain.service_day import today
+from server.domain.warranty import add_months
 from server.models import ChangeLogEntry, ChecklistAnswer, Conflict, MutationRecord, PartFitted, WorkOrder
 
 from .device import SimDevice
@@ -244,7 +246,8 @@ def test_a_pulled_product_carries_its_repair_history_with_the_parts_fitted(clien
     [ticket] = product["fields"]["repair_history"]
     assert ticket["ticket_no"] == world["wo1"].ticket_no
     assert ticket["fault_description"] == "不制冷"
+    end = add_months(today(), 3).isoformat()  # each part's own warranty: the fit day + the catalogue's months
     assert ticket["parts"] == [  # in the order fitted; the voided one is not history
-        {"part_number": "PCB-220", "serial_fitted": "SN-A", "serial_removed": "SN-OLD"},
-        {"part_number": "PCB-220", "serial_fitted": "SN-B", "serial_removed": None},
+        {"part_number": "PCB-220", "serial_fitted": "SN-A", "serial_removed": "SN-OLD", "warranty_end": end},
+        {"part_number": "PCB-220", "serial_fitted": "SN-B", "serial_removed": None, "warranty_end": end},
     ]

@@ -7,6 +7,9 @@
 // who pays for the visit and for each part [seed 003 §三(五)2, §三(七)1-2].
 
 import { canonicalJson } from "./summary.js";
+import { serviceDay, warrantyState } from "./warranty.js";
+
+export { serviceDay };
 
 export const LABOUR_UNIT_MINUTES = 15; // labour is billed per started quarter hour
 export const WAIVABLE = ["call_out", "labour"];
@@ -135,23 +138,9 @@ export function scheduleFrom(synced, config, parts) {
 
 // ---- coverage (who pays) ------------------------------------------------------------
 
-/** The service area's day (UTC+8, server/domain/service_day.py) as an ISO date. */
-export function serviceDay(now = new Date()) {
-  return new Date(now.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}
-
-/**
- * The visit is covered: the office's decision when it made one, else the product in
- * warranty on the service day and no live `warranty_void` event on the order.
- */
+/** The visit is covered: the one rule in warranty.js (the office's decision, the product's warranty, a void). */
 export function visitCovered(wo, product, records, now = new Date()) {
-  if (wo?.warranty_decision === "covered") return true;
-  if (wo?.warranty_decision === "chargeable") return false;
-  const voided = (records || []).some((r) => r.entity === "visit_event" && r.kind === "warranty_void" && !r.deleted && !r.rejected);
-  if (voided) return false;
-  const end = product?.warranty_end;
-  if (end) return serviceDay(now) <= end;
-  return !!product?.in_warranty; // an older pull without the end date
+  return warrantyState(wo, product, records, now).covered;
 }
 
 /** A part is free when the part it replaces was fitted earlier and its own warranty has not ended. */

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from ...models import CustomerTier
 from ...wire.fields import Choice, Day, Id, PageQuery, Required, StrictSchema, Text, not_in_future, one_line
+from ...wire.warranty import FittedPartOut
 
 
 class CustomerIn(StrictSchema):
@@ -47,7 +48,7 @@ class RepairOut(StrictSchema):
     type = fields.String()
     created_at = fields.DateTime()
     fault_description = fields.String()
-    parts = fields.List(fields.Dict())
+    parts = fields.List(fields.Nested(FittedPartOut))  # each with its own warranty end
 
 
 class ProductOut(StrictSchema):

@@ -13,12 +13,14 @@ from ...domain.service_day import today as local_today
 from ...domain.sla import effective_priority, queue_rank, schedule_warnings
 from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
-from ...models import Customer, Diagnosis, FeeQuote, Payment, User, WorkOrder, utcnow
+from ...models import Customer, Diagnosis, FeeQuote, Payment, Photo, User, VisitEvent, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
 from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
+from ...services.coverage import WARRANTY_VOID, coverage_of
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
+from ...services.work_orders import WARRANTY_OVERRIDDEN
 from ...wire.office import ContactIn, DispatchAssignIn, RescheduleIn
 from ..blueprint import bp
 from ..forms import form_payload, parse_day, record_or_404, submit
@@ -29,7 +31,13 @@ def _work_order_or_404(wo_id: str) -> WorkOrder:
 
 
 def _render_work_order(
-    wo: WorkOrder, assign_errors=None, reschedule_errors=None, values=None, status=200, phone_errors=None
+    wo: WorkOrder,
+    assign_errors=None,
+    reschedule_errors=None,
+    values=None,
+    status=200,
+    phone_errors=None,
+    warranty_errors=None,
 ):
     now = utcnow()
     product = wo.product
@@ -74,6 +82,10 @@ def _render_work_order(
         sign_off=sign_off,
         assign_errors=assign_errors or {},
         reschedule_errors=reschedule_errors or {},
+        warranty=coverage_of(db.session, wo, now),
+        warranty_log=[e for e in live(VisitEvent) if e.kind in (WARRANTY_VOID, WARRANTY_OVERRIDDEN)],
+        photos={p.id: p for p in live(Photo)},
+        warranty_errors=warranty_errors or {},
         phone_errors=phone_errors or {},
         phone_resolutions=resolutions,
         check_back_states={

@@ -28,6 +28,11 @@ export default {
   name: "Name", open_maps: "Open in maps",
   
   in_warranty_until: "In warranty (until {date})",
+  warranty_not_covered: "Not covered ({reason})", warranty_office_decision: "Office decision: {decision}",
+  warranty_void_title: "Not covered: human damage / consumable", warranty_void_note: "What you saw",
+  warranty_void_hint: "In warranty the repair is free, unless the damage was caused by people or the part is a consumable. Human damage needs a photo of it; the office reviews it and may decide otherwise.",
+  warranty_void_photo: "Photo of the damage", warranty_void_photo_needed: "Take a photo of the damage first.",
+  warranty_void_reason_required: "Choose human damage or consumable.", record_warranty_void: "Record: not covered", photo_taken: "Photo taken",
   notes: "Notes", repair_history: "Repair history", no_history: "No earlier repairs of this product.",
   visit_steps: "The visit",
 
@@ -174,6 +179,7 @@ export default {
   escalations_title: "Escalations and the company's decisions", escalation_waiting: "Waiting for the company's decision", escalation_decided_by: "{name} · {time}",
   escalation_owner: "Handled by {name}",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",
+  "reason.sync.photo_required": "Human damage needs a photo of it taken on this visit: take the photo, then record it again.",
   // phone resolution
   "reason.sync.remote_office_only": "Only the office resolves a request by phone; this outcome is not recorded on the phone.",
   // fees (phone)

@@ -78,6 +78,8 @@ export const zh = {
   "event_test_run_ok": "试机正常",
   "event_three_guarantees_explained": "已解释三包政策",
   "event_training_done": "已培训客户",
+  "event_warranty_overridden": "公司裁定保修",
+  "event_warranty_void": "不在保修范围",
   "fault_cause": "故障原因",
   "fault_description": "故障描述",
   "fee_call_out": "上门费",
@@ -157,7 +159,12 @@ export const zh = {
   "type_installation": "安装",
   "type_repair": "维修",
   "type_replacement": "更换",
+  "void_reason_consumable": "易损耗材",
+  "void_reason_human_damage": "人为损坏",
   "warranty": "保修",
+  "warranty_decision_chargeable": "收费",
+  "warranty_decision_covered": "保修免费",
+  "warranty_end": "保修至",
   "work_order": "服务单"
 };
 export const en = {
@@ -237,6 +244,8 @@ export const en = {
   "event_test_run_ok": "Test run passed",
   "event_three_guarantees_explained": "Three-guarantees policy explained",
   "event_training_done": "Customer trained",
+  "event_warranty_overridden": "Warranty decided by the office",
+  "event_warranty_void": "Not covered by warranty",
   "fault_cause": "Fault cause",
   "fault_description": "Problem description",
   "fee_call_out": "Call-out fee",
@@ -316,6 +325,11 @@ export const en = {
   "type_installation": "Installation",
   "type_repair": "Repair",
   "type_replacement": "Replacement",
+  "void_reason_consumable": "Consumable",
+  "void_reason_human_damage": "Human damage",
   "warranty": "Warranty",
+  "warranty_decision_chargeable": "Chargeable",
+  "warranty_decision_covered": "Covered by warranty",
+  "warranty_end": "Warranty until",
   "work_order": "Work order"
 };

@@ -28,6 +28,11 @@ export default {
   name: "姓名", open_maps: "在地图中打开",
   
   in_warranty_until: "保修期内（至 {date}）",
+  warranty_not_covered: "不在保修范围（{reason}）", warranty_office_decision: "公司裁定：{decision}",
+  warranty_void_title: "不保修：人为损坏 / 易损耗材", warranty_void_note: "现场情况",
+  warranty_void_hint: "保修期内免费维修，但人为损坏或易损耗材除外。人为损坏需要拍下损坏处的照片；公司会复核，可能另行裁定。",
+  warranty_void_photo: "拍下损坏处", warranty_void_photo_needed: "请先拍下损坏处的照片。",
+  warranty_void_reason_required: "请选择人为损坏或易损耗材。", record_warranty_void: "记录：不保修", photo_taken: "已拍照",
   notes: "备注", repair_history: "维修记录", no_history: "该产品没有以往维修记录。",
   visit_steps: "上门服务步骤",
 
@@ -174,6 +179,7 @@ export default {
   escalations_title: "上报与公司批示", escalation_waiting: "等待公司批示", escalation_decided_by: "{name} · {time}",
   escalation_owner: "处理人：{name}",
   "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",
+  "reason.sync.photo_required": "人为损坏需要本次上门拍的照片：先拍照，再重新记录。",
   // phone resolution
   "reason.sync.remote_office_only": "只有客服可以按“电话指导解决”结单；手机上不能记录这个结果。",
   // fees (phone)

@@ -1,5 +1,6 @@
 // Step 6: diagnosis. Fault cause and repair method, each entry internal or shown to the
-// customer; photos from the camera; a new problem reported; can't diagnose -> reschedule.
+// customer; photos from the camera; a new problem reported; can't diagnose -> reschedule;
+// in warranty, "not covered": human damage (with a photo of it) or a consumable [seed 000 §二(一)1].
 
 import { recordVisit, voidRecord, live } from "../records.js";
 import { t, time } from "../i18n.js";
@@ -7,6 +8,48 @@ import { formValues, h } from "./dom.js";
 import { bindDraft, clearDraft } from "./drafts.js";
 import { photoInput, thumbnails } from "./photo.js";
 import { act, check, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
+import { NEEDS_PHOTO, VOID_REASONS, voidEvent, warrantyState } from "../warranty.js";
+
+/** In warranty: record that it is not covered (human damage needs its photo), or undo it before sign-off. */
+function warrantyVoidCard(ctx, { wo, product, records, signed }) {
+  const rows = live(records);
+  const voids = rows.filter((r) => r.entity === "visit_event" && r.kind === "warranty_void");
+  const state = warrantyState(wo, product, records);
+  if (!product?.in_warranty && !voids.length) return null;
+  const list = voids.length ? h("ul", { class: "records", id: "warranty-voids" }, voids.map((v) => h("li", { "data-id": v.id },
+    h("span", { class: "badge bad" }, t(`void_reason_${v.data?.reason}`)), " ", h("span", { class: "sub" }, time(v.at)),
+    v.note ? h("p", {}, v.note) : null,
+    signed ? null : h("button", { type: "button", class: "btn danger", onclick: () => act(ctx, () => voidRecord(v.id)) }, t("void"))))) : null;
+  const decided = state.why === "decision"
+    ? h("p", { class: "note", id: "warranty-decided" }, t("warranty_office_decision", { decision: t(`warranty_decision_${state.decision}`) })) : null;
+  if (signed || voids.length) return h("div", { class: "card", id: "warranty-void-card" }, h("h2", {}, t("warranty_void_title")), decided, list);
+
+  let shot = null;
+  const error = h("p", { class: "error", role: "alert", id: "warranty-void-error" });
+  const taken = h("p", { class: "sub", id: "warranty-photo-taken" });
+  const form = h("form", { class: "card", id: "warranty-void-card" },
+    h("h2", {}, t("warranty_void_title")),
+    h("p", { class: "note" }, t("warranty_void_hint")),
+    decided,
+    h("fieldset", {}, VOID_REASONS.map((reason) => h("label", { class: "check" },
+      h("input", { type: "radio", name: "void_reason", value: reason, id: `void-${reason}` }), " ", t(`void_reason_${reason}`)))),
+    field("void_note", t("warranty_void_note"), { multiline: true, maxlength: 2000 }),
+    photoInput((photo) => { shot = photo; taken.textContent = t("photo_taken"); }, { id: "warranty-photo", label: t("warranty_void_photo") }),
+    taken, error,
+    h("button", { class: "btn block", type: "submit", id: "warranty-void-save" }, t("record_warranty_void")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if (!VOID_REASONS.includes(v.void_reason)) return (error.textContent = t("warranty_void_reason_required"));
+    if (NEEDS_PHOTO.has(v.void_reason) && !shot) return (error.textContent = t("warranty_void_photo_needed"));
+    act(ctx, async () => {
+      // The photo first: the server checks the event's photo is a live photo of this order.
+      const photo = shot ? await recordVisit(wo.id, "photo", { blob_sha256: shot.sha256, caption: t(`void_reason_${v.void_reason}`) }, { blob: shot }) : null;
+      await recordVisit(wo.id, "visit_event", voidEvent(v.void_reason, photo?.id, v.void_note.trim()));
+    }, { button: form.querySelector("#warranty-void-save") });
+  });
+  return form;
+}
 
 /** The diagnosis screen. */
 export async function render(ctx) {
@@ -63,6 +106,7 @@ export async function render(ctx) {
       h("label", { class: "field", for: "photo-caption" }, h("span", {}, t("photo_caption")), captionInput),
       photoInput((photo) => act(ctx, () => recordVisit(wo.id, "photo", { blob_sha256: photo.sha256, caption: captionInput.value.trim() || null }, { blob: photo }))),
       await thumbnails(photos)),
+    warrantyVoidCard(ctx, bundle),
     problemForm,
     h("a", { class: "btn block", href: `/app/jobs/${wo.id}/accept#reschedule` }, t("cannot_diagnose")));
 }

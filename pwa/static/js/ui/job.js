@@ -5,6 +5,17 @@ import { date, dateTime, t } from "../i18n.js";
 import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
 import { callLink, loadJob } from "./visitkit.js";
+import { warrantyState } from "../warranty.js";
+
+/** In warranty, out of it, not covered (human damage / consumable), or the office's decision. */
+function warrantyBadge(wo, product, records) {
+  const state = warrantyState(wo, product, records);
+  const text = state.why === "decision" ? t("warranty_office_decision", { decision: t(`warranty_decision_${state.decision}`) })
+    : state.why === "in_warranty" ? t("in_warranty_until", { date: date(product.warranty_end) })
+      : state.why === "out_of_warranty" ? t("out_of_warranty")
+        : t("warranty_not_covered", { reason: t(`void_reason_${state.why}`) });
+  return h("span", { class: ["badge", state.covered ? "ok" : "bad"], id: "warranty", "data-why": state.why }, text);
+}
 
 function facts(pairs) {
   return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
@@ -59,8 +70,7 @@ export async function render(ctx) {
         [t("model"), [product.model, product.name].filter(Boolean).join(" · ")],
         [t("serial_no"), product.serial_no],
         [t("purchase_date"), product.purchase_date ? date(product.purchase_date) : t("unknown")],
-        [t("warranty"), h("span", { class: ["badge", product.in_warranty ? "ok" : "bad"], id: "warranty" },
-          product.in_warranty ? t("in_warranty_until", { date: date(product.warranty_end) }) : t("out_of_warranty"))],
+        [t("warranty"), warrantyBadge(wo, product, records)],
       ])) : null,
     h("div", { class: "card", id: "fault" },
       h("h2", {}, t("fault_description")),
@@ -72,7 +82,8 @@ export async function render(ctx) {
       history.length ? h("ul", { class: "records" }, history.map((r) => h("li", {},
         h("strong", {}, r.ticket_no), " · ", date(r.created_at), " · ", t(`status_${r.status}`),
         h("div", {}, r.fault_description),
-        (r.parts || []).map((p) => h("div", { class: "sub" }, `${p.part_number} ${p.serial_removed || ""} → ${p.serial_fitted || ""}`)))))
+        (r.parts || []).map((p) => h("div", { class: "sub" }, `${p.part_number} ${p.serial_removed || ""} → ${p.serial_fitted || ""}`,
+          p.warranty_end ? ` · ${t("warranty_end")} ${date(p.warranty_end)}` : "")))))
         : h("p", { class: "sub" }, t("no_history"))),
     h("h2", {}, t("visit_steps")),
     h("ol", { class: "steps", id: "steps" }, STEPS.map((step, i) => h("li", { class: [bundle.done[step] && "done", step === next && "next"] },
