@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     init_key_commands(app)
     init_sign_in_commands(app)
     init_retention_commands(app)
+    init_notify_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -203,3 +204,50 @@ def init_retention_commands(app: Flask) -> None:
             db.session.commit()
         for line in report.lines():
             click.echo(line)
+
+
+def init_notify_commands(app: Flask) -> None:
+    """`flask notify ...`: deliver the customer notification outbox, set a customer's preferences."""
+    notify = click.Group("notify", help="Customer notifications (the outbox, its worker, opt-out).")
+    app.cli.add_command(notify)
+
+    @notify.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst: bool):
+        """Run an RQ worker delivering notifications (NOTIFY_QUEUE=rq; Redis at REDIS_URL)."""
+        from flask import current_app
+
+        from .services import notify_runner
+
+        notify_runner.run_worker(current_app._get_current_object(), burst=burst)
+
+    @notify.command("deliver-due")
+    def deliver_due():
+        """Send every notification that is due (retries, quiet-hour waits, rows no runner took)."""
+        from collections import Counter
+
+        from .services import delivery
+
+        outcomes = Counter(r.outcome for r in delivery.deliver_due())
+        click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing due")
+
+    @notify.command("customer")
+    @click.argument("phone")
+    @click.option("--opt-out/--opt-in", default=None, help="Stop (or resume) every notification to this customer.")
+    @click.option("--email", default=None, help="E-mail address for the email channel ('' removes it).")
+    def customer(phone: str, opt_out: bool | None, email: str | None):
+        """Set a customer's notification preferences (found by phone)."""
+        from .models import Customer
+        from .services.intake import normalise_phone
+
+        found = db.session.scalar(sa.select(Customer).where(Customer.phone_is(normalise_phone(phone))))
+        if found is None:
+            raise click.ClickException("No customer with this phone number.")
+        if opt_out is not None:
+            found.notify_opt_out = opt_out
+        if email is not None:
+            found.email = email.strip() or None
+        db.session.commit()
+        click.echo(
+            f"Notifications {'off' if found.notify_opt_out else 'on'}; e-mail {'set' if found.email else 'none'}."
+        )

@@ -180,6 +180,37 @@ def from_environment() -> dict:
         # mixed into the service worker's version (forces an update prompt without a code change).
         "PWA_USE_SOURCES": False,
         "PWA_VERSION_SALT": "",
+        # Customer notifications (issue #16; seed 000 §二(二)2, §三(一)1): server/services/notifications.py
+        # queues them with the change, server/services/delivery.py sends them.
+        # NOTIFY_QUEUE: inline (a thread in this process after commit), rq (Redis job queue, run
+        # `flask notify worker`), or manual (only `flask notify deliver-due`). rq when there is a Redis (REDIS_URL).
+        "NOTIFY_QUEUE": os.environ.get("NOTIFY_QUEUE")
+        or (
+            "rq" if os.environ.get("REDIS_URL") or _redis_of(os.environ.get("RATELIMIT_STORAGE_URI", "")) else "inline"
+        ),
+        "NOTIFY_RQ_QUEUE": os.environ.get("NOTIFY_RQ_QUEUE", "onsite-notify"),
+        # Channels tried in order; a customer gets the first one they have an address for.
+        "NOTIFY_CHANNELS": [c.strip() for c in os.environ.get("NOTIFY_CHANNELS", "console").split(",") if c.strip()],
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 5)),
+        "NOTIFY_RETRY_SECONDS": float(os.environ.get("NOTIFY_RETRY_SECONDS", 60)),  # doubled after each failure
+        # A row left `sending` this long (its worker died) may be claimed again.
+        "NOTIFY_CLAIM_TIMEOUT_SECONDS": int(os.environ.get("NOTIFY_CLAIM_TIMEOUT_SECONDS", 600)),
+        # No message in these service-area hours: it waits until they end.
+        "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),
+        # The public address links in messages start with (tracking page, signed report).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "Onsite <service@onsite.invalid>"),
+        "SMS_URL": os.environ.get("SMS_URL") or None,
+        "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES", ""),  # "ticket_created=SMS_001,completed=SMS_005"
+        "WECHAT_URL": os.environ.get("WECHAT_URL") or None,
+        "WECHAT_TEMPLATES": os.environ.get("WECHAT_TEMPLATES", ""),
+        "NOTIFY_HTTP_TOKEN": os.environ.get("NOTIFY_HTTP_TOKEN") or None,  # Bearer token for the providers
+        "NOTIFY_HTTP_TIMEOUT": float(os.environ.get("NOTIFY_HTTP_TIMEOUT", 10)),
         "API_TITLE": "Onsite API",
         "API_VERSION": "1.0",
         "OPENAPI_VERSION": "3.0.3",

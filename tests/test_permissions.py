@@ -1398,6 +1398,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/office/customers/<customer_id>"): page(
         ok(200, html_has("t1", literal=("张伟",))), request=lambda c: Req(path(c, customer_id=c.w["c1"]))
     ),
+    # A customer's notification choices (issue #16): the office records them; writes the same e-mail each time.
+    ("POST", "/office/customers/<customer_id>/notifications"): page(
+        ok(
+            302,
+            redirects_to(lambda c: f"/office/customers/{c.w['c2']}"),
+            lambda r, c: fetch(Customer, c.w["c2"]).email == "anna@example.test",
+        ),
+        request=lambda c: Req(path(c, customer_id=c.w["c2"]), form={"email": "anna@example.test"}),
+    ),
     ("POST", "/office/work-orders/<wo_id>/warranty"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), warranty_decided),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"decision": "chargeable", "reason": "矩阵"}),

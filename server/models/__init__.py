@@ -3,6 +3,7 @@
 from .base import UUID_RE, Versioned, new_id, utcnow
 from .customers import Customer, CustomerTier, Product
 from .escalations import Decision, Escalation, EscalationKind, EscalationStatus, Severity
+from .notifications import Notification, NotificationStatus
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .parts import BARCODE_FORMATS, FeeSchedule, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
@@ -42,6 +43,8 @@ __all__ = [
     "FeeSchedule",
     "FollowUp",
     "MutationRecord",
+    "Notification",
+    "NotificationStatus",
     "OfficeSetting",
     "Outcome",
     "Part",

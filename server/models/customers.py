@@ -32,6 +32,9 @@ class Customer(Versioned, db.Model):
     address: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     tier: Mapped[str] = mapped_column(sa.String(10), nullable=False, default=CustomerTier.NORMAL.value)
     locale: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="zh-CN")
+    # Where e-mail notifications go (optional), and the customer's choice to get none (issue #16).
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    notify_opt_out: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     products: Mapped[list[Product]] = relationship(back_populates="customer")
 

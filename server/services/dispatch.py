@@ -16,6 +16,7 @@ from ..domain.lifecycle import Status
 from ..domain.service_day import day_bounds
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
+from . import notifications
 from . import work_orders as service
 from .intake import CLOSED_STATUSES
 
@@ -123,6 +124,7 @@ def reschedule(
         },
         note=reason.strip(),
     )
+    notifications.work_order_changed(db.session, wo)  # the customer hears the new time
     return wo
 
 

@@ -22,8 +22,8 @@ from ..models import (
 )
 from ..reports import followups as rules
 from . import job_facts as facts
+from . import notifications, work_orders
 from . import sla_settings as settings
-from . import work_orders
 
 # Visits older than this are not planned any more (their calls are long done or moot).
 LOOKBACK = timedelta(days=30)
@@ -47,6 +47,7 @@ def _add_once(obj) -> bool:
     try:
         with db.session.begin_nested():
             db.session.add(obj)
+        notifications.follow_up_planned(db.session, obj)  # the customer hears when we will call
         return True
     except IntegrityError:
         return False

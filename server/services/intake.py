@@ -16,7 +16,7 @@ from ..domain.service_day import today
 from ..domain.warranty import in_warranty, warranty_end
 from ..extensions import db
 from ..models import Customer, Product, User, WorkOrder, utcnow
-from . import phone_resolution
+from . import notifications, phone_resolution
 from . import work_orders as service
 
 CLOSED_STATUSES = (Status.COMPLETED.value, Status.CLOSED.value, Status.CANCELLED.value)
@@ -140,6 +140,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         now=now,
     )
     db.session.flush()
+    notifications.ticket_created(db.session, wo)  # seed 000 §三(一)1: the ticket number to the customer at once
     if by_phone:
         phone_resolution.resolve(wo, data.get("advice"), user, now)
     return IntakeResult(

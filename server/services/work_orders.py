@@ -29,7 +29,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from . import job_facts, reconciliation
+from . import job_facts, notifications, reconciliation
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -300,6 +300,7 @@ def update(wo: WorkOrder, changes: dict, actor: User, expected_version: int | No
             M_("Invalid input in: appointment_end"),
             fields={"appointment_end": [M_("Must be after appointment_start.")]},
         )
+    notifications.work_order_changed(db.session, wo)  # appointment confirmed or moved, completed
     return wo
 
 
@@ -318,6 +319,7 @@ def change_status(wo: WorkOrder, target: str, actor: User) -> None:
     facts = visit_facts(db.session, wo.id) if needs_facts(current, changes) else VisitFacts()
     check_change(current, changes, actor.role, facts)
     _set_status(wo, target)
+    notifications.work_order_changed(db.session, wo)  # appointment confirmed, completed
 
 
 def _set_status(wo: WorkOrder, target: str) -> None:

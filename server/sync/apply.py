@@ -43,7 +43,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import escalations, work_orders
+from ..services import escalations, notifications, work_orders
 from ..services.coverage import WARRANTY_VOID
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
@@ -253,6 +253,7 @@ def _update_work_order(session: Session, user: User, device: Device, mutation_id
     for name, value in merged.changes.items():
         setattr(wo, name, value)
     with changelog.writing_device(session, device.id):
+        notifications.work_order_changed(session, wo, mutation_id)  # before the flush: it reads what changed
         session.flush()
     conflict = None
     if merged.conflicts:
@@ -377,6 +378,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
         # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
         note_contact(wo, judged.corrected)
+    notifications.visit_record(session, wo, entity, data, m["entity_id"], judged.corrected)  # on the way
     return Applied("applied", 1)
 
 
