@@ -1,5 +1,6 @@
 // Test helpers: a fresh in-memory IndexedDB per test and a scripted fake fetch.
 import "fake-indexeddb/auto";
+import { gunzipSync } from "node:zlib";
 import { IDBFactory } from "fake-indexeddb";
 import { closeDb } from "../../pwa/static/js/db.js";
 import { setFetch } from "../../pwa/static/js/api.js";
@@ -29,6 +30,10 @@ export function fakeServer(routes) {
     const u = new URL(url, "http://device.test");
     const call = { method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: init.headers || {}, body: init.body };
     if (typeof init.body === "string") call.json = JSON.parse(init.body);
+    // A gzipped JSON body (a large push): inflated as the server does (server/request_bodies.py).
+    if (init.body instanceof Uint8Array && call.headers["Content-Encoding"] === "gzip") {
+      call.json = JSON.parse(gunzipSync(init.body).toString("utf8"));
+    }
     calls.push(call);
     const handler = routes[`${method} ${u.pathname}`] ?? routes[`${method} ${u.pathname.replace(/[0-9a-f]{64}$/, ":sha")}`];
     if (!handler) throw new TypeError("Failed to fetch");

@@ -312,3 +312,21 @@ test("a replaced id is kept, so a retry after a lost response sends the same one
   assert.equal(sent[0].id, repaired.id);
   assert.notEqual(repaired.id, "not-a-uuid");
 });
+
+test("a large push goes gzipped and says so; a small one goes as it is", async () => {
+  await recordVisit(WO, "visit_event", { kind: "accepted" });
+  let server = fakeServer({ ...sessionRoute, ...emptyPull, "POST /api/sync/push": applyingPush() });
+  assert.equal((await syncNow()).ok, true);
+  const small = server.calls.find((c) => c.path === "/api/sync/push");
+  assert.equal(small.headers["Content-Encoding"], undefined);
+  assert.equal(typeof small.body, "string");
+
+  for (let i = 0; i < 20; i++) await recordVisit(WO, "visit_event", { kind: "arrived", note: `小区东门 ${i} 号楼`.repeat(5) });
+  server = fakeServer({ ...sessionRoute, ...emptyPull, "POST /api/sync/push": applyingPush() });
+  assert.equal((await syncNow()).ok, true);
+  const large = server.calls.find((c) => c.path === "/api/sync/push");
+  assert.equal(large.headers["Content-Encoding"], "gzip");
+  assert.ok(large.body.length < JSON.stringify(large.json).length / 3, "sent gzipped");
+  assert.equal(large.json.mutations.length, 20);
+  assert.equal(await pendingCount(), 0);
+});

@@ -105,7 +105,7 @@ export async function push() {
     const entries = await pendingEntries(BATCH);
     if (!entries.length) return totals;
     await uploadBlobs(entries);
-    const res = await api(wire.urls.push, { method: "POST", json: wire.pushBody(device, entries) });
+    const res = await api(wire.urls.push, { method: "POST", json: wire.pushBody(device, entries), compress: true });
     if (res.status === 409 && Number.isInteger(res.body?.expected_seq) && !renumbered) {
       // Our first seq is ahead of the server's: nothing of ours past it was applied.
       await renumberFrom(res.body.expected_seq);
