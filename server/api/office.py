@@ -74,9 +74,17 @@ def _office_only():
 @blp.route("/intake", methods=["POST"])
 @blp.arguments(IntakeIn)
 @blp.response(201, IntakeOut)
-@blp.alt_response(409, schema=DuplicateIntakeError, description="The product has an open work order: confirm it.")
+@blp.alt_response(
+    409,
+    schema=DuplicateIntakeError,
+    description="The product has an open work order: confirm it (`intake.duplicate`); or the customer found by "
+    "phone has a different name, address or tier on record: say what it is with `customer_details` "
+    "(`intake.customer_differs`, the record in `customer`, what differs in `differs`).",
+)
 def take_in(body):
-    """Take in a request from any channel; 409 if the product has an open order (unless confirmed)."""
+    """Take in a request from any channel; 409 if the product has an open order (unless confirmed), or if
+    what was typed differs from the customer on record and `customer_details` does not say what it is.
+    Without a serial number the order is taken in and flagged to complete the record."""
     result = intake.take_in(body, current_user)
     db.session.commit()
     return result

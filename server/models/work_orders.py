@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, Versioned
+from .base import EncryptedText, UTCDateTime, Versioned
 from .customers import Customer, Product
 from .people import User
 
@@ -77,6 +77,13 @@ class WorkOrder(Versioned, db.Model):
     # "covered" | "chargeable"; null leaves it to the rule. Read-only for devices.
     warranty_decision: Mapped[str | None] = mapped_column(sa.String(20))
     created_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Where this visit goes when it is not the customer's address on record (a second home, a new
+    # address given at intake for this order only); encrypted at rest like Customer.address.
+    service_address: Mapped[str | None] = mapped_column(EncryptedText)
+    # The product as typed at intake when no serial number was given (seed 000 §三(一)2: serial if
+    # applicable; incomplete data -> contact the customer to complete it): {"model", "product_name",
+    # "purchase_date", "proof_of_purchase", "warranty_months"}. Set: the record is to be completed.
+    pending_product: Mapped[dict | None] = mapped_column(sa.JSON)
     # Record version at which each mutable field last changed: lets a stale device
     # write be told apart from a concurrent change of the same field (see domain.merge).
     field_versions: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)

@@ -202,3 +202,26 @@ def dispatch_events(wo: WorkOrder) -> list[VisitEvent]:
             .order_by(VisitEvent.created_at.desc())
         )
     )
+
+
+# Waiting for the technician: an appointment in these states whose window has passed was missed.
+BEFORE_ARRIVAL = (Status.ASSIGNED.value, Status.SCHEDULED.value, Status.EN_ROUTE.value)
+
+
+def missed_appointments(orders: list[WorkOrder], now: datetime) -> set[str]:
+    """Ids of the orders whose appointment window has ended with no arrival recorded (issue #14)."""
+    due = {
+        wo.id
+        for wo in orders
+        if wo.status in BEFORE_ARRIVAL
+        and wo.appointment_start is not None
+        and (wo.appointment_end or wo.appointment_start) < now
+    }
+    if not due:
+        return set()
+    arrived = db.session.scalars(
+        sa.select(VisitEvent.work_order_id).where(
+            VisitEvent.work_order_id.in_(due), VisitEvent.kind == "arrived", VisitEvent.deleted.is_(False)
+        )
+    )
+    return due - set(arrived)

@@ -56,11 +56,57 @@ def find_product(serial_no: str) -> Product | None:
     return db.session.scalar(sa.select(Product).where(sa.func.upper(Product.serial_no) == serial_no.strip().upper()))
 
 
-def _customer(data: dict) -> tuple[Customer, bool]:
+def _same(a: str | None, b: str | None) -> bool:
+    """Equal but for case and spacing, so a retyped address is not taken for a new one."""
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
+
+
+def differences(customer: Customer, data: dict) -> list[str]:
+    """What was typed that differs from the customer found by phone: name, address, tier."""
+    found = []
+    if not _same(customer.name, data["customer_name"]):
+        found.append("name")
+    if not _same(customer.address, data["address"]):
+        found.append("address")
+    if data.get("tier") and data["tier"] != customer.tier:
+        found.append("tier")
+    return found
+
+
+def customer_differs_error(customer: Customer, differs: list[str]) -> Conflict:
+    """Nothing typed is dropped silently: the dispatcher says what a difference is (issue #14)."""
+    return Conflict(
+        "intake.customer_differs",
+        M_(
+            "The customer with this phone number has a different %(fields)s on record (%(name)s, %(address)s). "
+            "Choose whether to change the customer's record or to use the typed address for this order only."
+        ),
+        {"fields": ", ".join(differs), "name": customer.name, "address": customer.address},
+        {"customer_details": [M_("Choose: change the customer's record, or this order's service address only.")]},
+        extra={
+            "customer": {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},
+            "differs": differs,
+        },
+    )
+
+
+def _customer(data: dict) -> tuple[Customer, bool, str | None]:
+    """(customer, created, this order's service address if it is not the customer's)."""
     phone = normalise_phone(data["phone"])
     found = db.session.scalar(sa.select(Customer).where(Customer.phone_is(phone)).order_by(Customer.created_at))
     if found:
-        return found, False
+        differs = differences(found, data)
+        if not differs:
+            return found, False, None
+        choice = data.get("customer_details")
+        if choice == "update_customer":
+            found.name, found.address = data["customer_name"].strip(), data["address"].strip()
+            found.tier = data.get("tier") or found.tier
+            return found, False, None
+        if choice == "this_order":
+            # The record stays as it is; the visit goes where the caller said.
+            return found, False, None if "address" not in differs else data["address"].strip()
+        raise customer_differs_error(found, differs)
     customer = Customer(
         name=data["customer_name"].strip(),
         phone=phone,
@@ -70,12 +116,33 @@ def _customer(data: dict) -> tuple[Customer, bool]:
     )
     db.session.add(customer)
     db.session.flush()
-    return customer, True
+    return customer, True, None
 
 
-def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
+def _typed_product(data: dict) -> dict:
+    """The product as typed, kept on the order until its serial number is known."""
+    purchase = data.get("purchase_date")
+    return {
+        "model": data["model"].strip(),
+        "product_name": data.get("product_name") or None,
+        "purchase_date": purchase.isoformat() if purchase else None,
+        "proof_of_purchase": data.get("proof_of_purchase") or None,
+        "warranty_months": data.get("warranty_months"),
+    }
+
+
+def _product(data: dict, customer: Customer) -> tuple[Product | None, bool, list[str]]:
     warnings: list[str] = []
-    product = find_product(data["serial_no"])
+    serial = (data.get("serial_no") or "").strip()
+    if not serial:
+        # Seed 000 §三(一)2: serial "if applicable"; without it, the customer's only unit of this
+        # model is the one, else the order waits for the record to be completed (no product yet).
+        same_model = [p for p in customer.products if _same(p.model, data["model"])]
+        if len(same_model) == 1:
+            return same_model[0], False, warnings
+        warnings.append("serial_missing")
+        return None, False, warnings
+    product = find_product(serial)
     if product is not None:
         if product.customer_id != customer.id:
             raise Invalid(
@@ -90,7 +157,7 @@ def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
         customer_id=customer.id,
         model=data["model"].strip(),
         name=data.get("product_name") or None,
-        serial_no=data["serial_no"].strip(),
+        serial_no=serial,
         purchase_date=data.get("purchase_date"),
         proof_of_purchase=data.get("proof_of_purchase") or None,
         warranty_months=data.get("warranty_months") or 12,
@@ -98,6 +165,11 @@ def _product(data: dict, customer: Customer) -> tuple[Product, bool, list[str]]:
     db.session.add(product)
     db.session.flush()
     return product, True, warnings
+
+
+def record_incomplete(wo: WorkOrder) -> bool:
+    """Taken in without a serial number: someone is to contact the customer and complete the record."""
+    return wo.pending_product is not None and wo.product_id is None
 
 
 def duplicate_error(orders: list[WorkOrder]) -> Conflict:
@@ -114,9 +186,9 @@ def duplicate_error(orders: list[WorkOrder]) -> Conflict:
 def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult:
     """Create the work order (and customer/product if new); the caller commits."""
     now = now or utcnow()
-    customer, customer_created = _customer(data)
+    customer, customer_created, service_address = _customer(data)
     product, product_created, warnings = _product(data, customer)
-    duplicates = [] if product_created else open_orders_for(product.id)
+    duplicates = [] if product_created or product is None else open_orders_for(product.id)
     if duplicates and not data.get("confirm_duplicate"):
         raise duplicate_error(duplicates)
     if duplicates:
@@ -125,7 +197,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
     wo = service.create_work_order(
         {
             "customer_id": customer.id,
-            "product_id": product.id,
+            "product_id": product.id if product else None,
             "channel": data["channel"],
             "type": data["type"],
             "priority": data["priority"],
@@ -139,6 +211,8 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         user,
         now=now,
     )
+    wo.service_address = service_address
+    wo.pending_product = None if product else _typed_product(data)
     db.session.flush()
     notifications.ticket_created(db.session, wo)  # seed 000 §三(一)1: the ticket number to the customer at once
     if by_phone:
@@ -147,7 +221,7 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         work_order=wo,
         customer_created=customer_created,
         product_created=product_created,
-        in_warranty=in_warranty(product.purchase_date, product.warranty_months, today(now)),
-        warranty_end=warranty_end(product.purchase_date, product.warranty_months),
+        in_warranty=bool(product) and in_warranty(product.purchase_date, product.warranty_months, today(now)),
+        warranty_end=warranty_end(product.purchase_date, product.warranty_months) if product else None,
         warnings=warnings,
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import Product, User, WorkOrder
+from ..models import Customer, Product, User, WorkOrder
 from ..services.coverage import fitted_on_orders
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 
@@ -157,6 +157,8 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
     if entity in FAST:
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
+    if entity == "work_order":
+        _load_customers(session, records)
     schema = WorkOrderOut(viewer=viewer) if entity == "work_order" else SCHEMAS[entity]
     out = {}
     for rec in records:
@@ -165,6 +167,14 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
             data.pop(key, None)
         out[rec.id] = data
     return out
+
+
+def _load_customers(session: Session, orders: list[WorkOrder]) -> None:
+    """One query for the customers whose address is an order's `service_address` (no own address),
+    so dumping a page does not load them one by one."""
+    ids = {wo.customer_id for wo in orders if not wo.service_address}
+    if ids:
+        session.scalars(sa.select(Customer).where(Customer.id.in_(ids))).all()
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:

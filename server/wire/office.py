@@ -7,6 +7,8 @@ from ..models import Channel, CustomerTier, Priority, WorkOrderType
 from .errors import ErrorBody
 from .fields import EARLIEST, LATEST, Choice, Day, Id, Moment, Required, StrictSchema, Text, not_in_future
 
+# What a difference between the typed customer and the record found by phone is (issue #14).
+CUSTOMER_DETAILS = ("update_customer", "this_order")
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,30}$", error="Not a phone number.")
 
 
@@ -21,7 +23,8 @@ class IntakeIn(StrictSchema):
     address = Required(300)
     tier = Choice(CustomerTier, load_default=None, allow_none=True)
     model = Required(80)
-    serial_no = Required(80)
+    # Seed 000 §三(一)2: the serial "if applicable"; without it the order is flagged to complete the record.
+    serial_no = Text(80, load_default=None, allow_none=True)
     product_name = Text(120, allow_none=True)
     purchase_date = Day(validate_also=(not_in_future,), allow_none=True)
     proof_of_purchase = Text(80, allow_none=True)
@@ -31,6 +34,17 @@ class IntakeIn(StrictSchema):
     technician_id = Id(allow_none=True)
     appointment_start = Moment(allow_none=True)
     appointment_end = Moment(allow_none=True)
+    customer_details = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(CUSTOMER_DETAILS),
+        metadata={
+            "enum": list(CUSTOMER_DETAILS),
+            "description": "When the phone finds a customer whose name, address or tier on record differ from "
+            "those typed: `update_customer` changes the customer's record; `this_order` keeps the record and "
+            "makes the typed address this order's service address. Missing then: 409 `intake.customer_differs`."
+        },
+    )
     confirm_duplicate = fields.Boolean(
         load_default=False,
         metadata={"description": "Take in even though the product has an open work order (answered 409 otherwise)"},
@@ -76,6 +90,8 @@ class DuplicateIntakeError(ErrorBody):
     """The error body of intake's 409, plus the open work orders to confirm against."""
 
     open_work_orders = fields.List(fields.Nested(OpenOrderOut))
+    customer = fields.Dict(metadata={"description": "intake.customer_differs: the customer on record"})
+    differs = fields.List(fields.String(), metadata={"description": "intake.customer_differs: name, address, tier"})
 
 
 class IntakeCheckOut(StrictSchema):

@@ -29,6 +29,14 @@ class WorkOrderOut(StrictSchema):
     appointment_end = fields.DateTime(allow_none=True)
     fault_description = fields.String()
     customer_requirements = fields.String(allow_none=True)
+    service_address = fields.Function(
+        lambda wo: wo.service_address or wo.customer.address,
+        metadata={
+            "type": "string",
+            "description": "Where the visit goes: this order's own service address when intake gave one "
+            "(issue #14), else the customer's address on record",
+        },
+    )
     technician_notes = fields.String(allow_none=True)
     response_due = fields.DateTime()
     resolution_due = fields.DateTime()

@@ -35,4 +35,29 @@
 
   serial.addEventListener("change", lookup);
   if (serial.value) lookup();
+
+  // A known phone fills in the customer's empty fields and shows the record; a different
+  // name, address or tier typed over it is asked about on submit (customer or this order).
+  var phone = document.getElementById("f-phone");
+  var known = document.getElementById("customer-lookup");
+  function fill(data) {
+    var c = data.customer;
+    if (!c) { known.hidden = true; known.textContent = ""; return; }
+    [["f-customer_name", c.name], ["f-address", c.address], ["f-tier", c.tier]].forEach(function (pair) {
+      var el = document.getElementById(pair[0]);
+      if (el && !el.value) el.value = pair[1];
+    });
+    known.textContent = t.customer + " " + c.name + " · " + c.address;
+    known.hidden = false;
+  }
+  if (phone && known) {
+    phone.addEventListener("change", function () {
+      var value = phone.value.trim();
+      if (!value) { fill({}); return; }
+      fetch("/api/office/intake/check?phone=" + encodeURIComponent(value), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .then(fill)
+        .catch(function () { /* the server checks again on submit */ });
+    });
+  }
 })();

@@ -6,6 +6,7 @@ from flask import render_template, request
 
 from ...models import utcnow
 from ...services import dispatch
+from ...services.intake import record_incomplete
 from ...services.sla_board import board_counts, board_rows
 from ..blueprint import bp
 from ..forms import uuid_or_none
@@ -24,4 +25,6 @@ def board():
         now=now,
         technicians=dispatch.technicians(),
         technician_id=technician_id,
+        missed=dispatch.missed_appointments([r.work_order for r in rows], now),
+        incomplete={r.work_order.id for r in rows if record_incomplete(r.work_order)},
     )

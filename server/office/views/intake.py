@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...models import Channel, CustomerTier, Priority, WorkOrderType
@@ -20,12 +21,13 @@ CHOICES = {
 }
 
 
-def _render(values: dict, errors: dict, duplicates=None, status: int = 200):
+def _render(values: dict, errors: dict, duplicates=None, status: int = 200, on_record=None):
     return render_template(
         "office/intake.html",
         values=values,
         errors=errors,
         duplicates=duplicates or [],
+        on_record=on_record,
         choices=CHOICES,
         technicians=dispatch.technicians(),
     ), status
@@ -39,8 +41,10 @@ def intake():
     values = request.form.to_dict()
 
     def again(errors, status, error):
-        duplicates = error.extra.get("open_work_orders") if error is not None else None
-        return _render(values, errors, duplicates, status=status)
+        extra = error.extra if error is not None else {}
+        # A known phone with a different name, address or tier: show the record next to the choice.
+        on_record = extra if "differs" in extra else None
+        return _render(values, errors, extra.get("open_work_orders"), status=status, on_record=on_record)
 
     return submit(
         IntakeIn(),
@@ -56,9 +60,13 @@ def intake():
 def _opened(result):
     wo = result.work_order
     flash("customer_created" if result.customer_created else "customer_reused", "info")
-    flash("product_created" if result.product_created else "product_reused", "info")
+    if wo.product_id:
+        flash("product_created" if result.product_created else "product_reused", "info")
     for warning in result.warnings:
         kind, _, detail = warning.partition(":")
+        if kind == "serial_missing":
+            flash(gettext("No serial number: contact the customer to complete the record."), "warning")
+            continue
         flash(("model_differs|" if kind == "model_differs" else "duplicate_warning|") + detail, "warning")
     flash(f"created_title|{wo.ticket_no}", "success")
     if wo.outcome == "resolved_remotely":

@@ -44,7 +44,9 @@ export async function render(ctx) {
   const { wo, customer, product, records } = bundle;
   const next = nextStep(wo, records);
   const history = (product?.repair_history || []).filter((r) => r.ticket_no !== wo.ticket_no);
-  const mapsUrl = customer ? `geo:0,0?q=${encodeURIComponent(customer.address)}` : null;
+  // Where the visit goes: the order's `service_address` (intake may give one), else the customer's.
+  const address = wo.service_address || customer?.address;
+  const mapsUrl = address ? `geo:0,0?q=${encodeURIComponent(address)}` : null;
   return h("section", { class: "screen", id: "job" },
     h("h1", { tabindex: "-1" }, wo.ticket_no),
     h("p", {},
@@ -60,7 +62,7 @@ export async function render(ctx) {
     escalationsCard(records),
     customer ? h("div", { class: "card", id: "customer" },
       h("h2", {}, t("customer")),
-      facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), customer.address]]),
+      facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), address]]),
       h("div", { class: "actions" },
         callLink(customer.phone),
         h("a", { class: "btn block", href: mapsUrl, id: "open-maps" }, "⌖ ", t("open_maps")))) : null,
