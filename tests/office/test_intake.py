@@ -65,7 +65,7 @@ def test_every_channel_gets_the_same_ticket_format_in_sequence(client_for):
 
 
 @pytest.mark.parametrize(
-    "missing", ["customer_name", "phone", "address", "model", "serial_no", "fault_description", "channel", "priority"]
+    "missing", ["customer_name", "phone", "address", "model", "fault_description", "channel", "priority"]
 )
 def test_each_required_field_is_named_when_missing(client_for, db, missing):
     office = client_for("dispatcher")
