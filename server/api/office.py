@@ -56,7 +56,7 @@ from ..wire.office import (
     WorkCalendarIO,
 )
 from ..wire.review import ConflictOut, ConflictSettleIn
-from .schemas.office import IntakeOut
+from .schemas.office import DispatchedOut, IntakeOut
 from .schemas.work_orders import WorkOrderOut
 
 blp = Blueprint("office_api", __name__, url_prefix="/api/office", description="Back office")
@@ -200,7 +200,7 @@ def technician_day(q, technician_id):
 
 @blp.route("/work-orders/<string:wo_id>/assign", methods=["POST"])
 @blp.arguments(DispatchAssignIn)
-@blp.response(200, WorkOrderOut)
+@blp.response(200, DispatchedOut)
 def assign(body, wo_id):
     """Assign, or reassign (改派) with a reason and the customer's consent recorded."""
     wo = get_or_404(WorkOrder, wo_id, "work order")
@@ -211,7 +211,7 @@ def assign(body, wo_id):
 
 @blp.route("/work-orders/<string:wo_id>/reschedule", methods=["POST"])
 @blp.arguments(RescheduleIn)
-@blp.response(200, WorkOrderOut)
+@blp.response(200, DispatchedOut)
 def reschedule(body, wo_id):
     """Agree a new appointment (改约) with the customer's consent and the reason."""
     wo = get_or_404(WorkOrder, wo_id, "work order")

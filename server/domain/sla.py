@@ -108,3 +108,63 @@ def schedule_warnings(
 def time_left(due: datetime, now: datetime) -> timedelta:
     """Time until `due` (negative once breached)."""
     return due - now
+
+
+# --- dispatch: warnings on assign and reschedule (issue #14), never refusals ------------------
+
+OVERLAP = "dispatch.overlap"
+OUTSIDE_WORKING_HOURS = "dispatch.outside_working_hours"
+# An appointment given without an end is taken to last this long when looking for overlaps.
+DEFAULT_VISIT = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """Another appointment of the same technician."""
+
+    ticket_no: str
+    start: datetime
+    end: datetime | None
+
+
+def _until(start: datetime, end: datetime | None) -> datetime:
+    return end if end is not None and end > start else start + DEFAULT_VISIT
+
+
+def appointment_warnings(
+    start: datetime | None,
+    end: datetime | None,
+    technician: str | None,
+    bookings: list[Booking],
+    calendar: WorkCalendar | None,
+) -> list[SlaWarning]:
+    """What a dispatcher should see before sending a technician: the slot overlaps the technician's
+    other appointments, or lies outside the working-hours calendar (seed 000 §二(一)2). A customer may
+    agree to an evening visit and a technician may fit two short jobs, so these warn, never refuse."""
+    if start is None:
+        return []
+    found = []
+    stop = _until(start, end)
+    clashes = [b for b in bookings if b.start < stop and start < _until(b.start, b.end)]
+    if clashes and technician:
+        found.append(
+            SlaWarning(
+                OVERLAP,
+                M_("%(technician)s already has an appointment at that time: %(tickets)s."),
+                {
+                    "technician": technician,
+                    "tickets": ", ".join(f"{b.ticket_no} ({format_local(b.start)})" for b in clashes),
+                },
+            )
+        )
+    if calendar is not None:
+        period = calendar.period_on(start.astimezone(calendar.tz).date())
+        if period is None or not (period[0] <= start < period[1] and (end or start) <= period[1]):
+            found.append(
+                SlaWarning(
+                    OUTSIDE_WORKING_HOURS,
+                    M_("The appointment (%(time)s) is outside working hours."),
+                    {"time": format_local(start)},
+                )
+            )
+    return found

@@ -6,7 +6,7 @@ the reason and the customer's consent are kept as a visit event written by the o
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -14,9 +14,10 @@ from sqlalchemy.orm import joinedload
 from ..domain.errors import M_, Conflict, Invalid
 from ..domain.lifecycle import Status
 from ..domain.service_day import day_bounds
+from ..domain.sla import Booking, SlaWarning, appointment_warnings
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
-from . import notifications
+from . import notifications, sla_settings
 from . import work_orders as service
 from .intake import CLOSED_STATUSES
 
@@ -126,6 +127,36 @@ def reschedule(
     )
     notifications.work_order_changed(db.session, wo)  # the customer hears the new time
     return wo
+
+
+def bookings_of(technician_id: str, start: datetime, exclude_id: str | None = None) -> list[Booking]:
+    """The technician's other open appointments around `start` (a day either side)."""
+    rows = db.session.execute(
+        sa.select(WorkOrder.ticket_no, WorkOrder.appointment_start, WorkOrder.appointment_end).where(
+            WorkOrder.technician_id == technician_id,
+            WorkOrder.id != (exclude_id or ""),
+            WorkOrder.status.not_in(CLOSED_STATUSES),
+            WorkOrder.appointment_start.is_not(None),
+            WorkOrder.appointment_start > start - timedelta(days=1),
+            WorkOrder.appointment_start < start + timedelta(days=1),
+        )
+    ).all()
+    return [Booking(*row) for row in rows]
+
+
+def warnings_for(wo: WorkOrder) -> list[SlaWarning]:
+    """Overlap and working-hours warnings for an open order's appointment with its technician (issue #14):
+    shown on assign and reschedule, and on the work-order page while they hold."""
+    if wo.status in CLOSED_STATUSES or wo.appointment_start is None:
+        return []
+    bookings = bookings_of(wo.technician_id, wo.appointment_start, wo.id) if wo.technician_id else []
+    return appointment_warnings(
+        wo.appointment_start,
+        wo.appointment_end,
+        wo.technician.name if wo.technician else None,
+        bookings,
+        sla_settings.work_calendar(),
+    )
 
 
 def log_customer_contact(wo: WorkOrder, actor: User, note: str | None = None) -> VisitEvent:

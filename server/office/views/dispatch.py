@@ -17,6 +17,7 @@ from ...models import Customer, Diagnosis, FeeQuote, Payment, Photo, User, Visit
 from ...reports.reconciliation import flags_for
 from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
+from ...services.intake import record_incomplete
 from ...services.coverage import WARRANTY_VOID, coverage_of
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
@@ -69,7 +70,9 @@ def _render_work_order(
             for w in schedule_warnings(
                 wo.appointment_start, wo.resolution_due, closed=wo.status in ("completed", "closed", "cancelled")
             )
+            + dispatch.warnings_for(wo)  # overlap, outside working hours: after assign and reschedule too
         ],
+        record_incomplete=record_incomplete(wo),
         clock=None
         if wo.status in ("completed", "closed", "cancelled")
         else sla_clock(wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),
@@ -171,6 +174,13 @@ def dispatch_day():
     ).all()
     # Most urgent first: effective priority (VIP raised), then VIP, key, normal (seed 000 §四(一)1).
     waiting = sorted(waiting, key=lambda wo: queue_rank(wo.priority, wo.customer.tier))
+    booked_all = [wo for d in days for wo in d["appointments"]]
     return render_template(
-        "office/dispatch.html", day=day, days=days, waiting=waiting, technicians=dispatch.technicians()
+        "office/dispatch.html",
+        day=day,
+        days=days,
+        waiting=waiting,
+        technicians=dispatch.technicians(),
+        effective=effective_priority,  # VIP raised a level, as on the board (seed 000 §四(一)1)
+        missed=dispatch.missed_appointments(booked_all, utcnow()),
     )
