@@ -78,10 +78,11 @@ def customer_differs_error(customer: Customer, differs: list[str]) -> Conflict:
     return Conflict(
         "intake.customer_differs",
         M_(
-            "The customer with this phone number has a different %(fields)s on record (%(name)s, %(address)s). "
-            "Choose whether to change the customer's record or to use the typed address for this order only."
+            "The customer with this phone number is on record as %(name)s, %(address)s, which differs from what "
+            "was typed. Choose whether to change the customer's record or to use the typed address for this "
+            "order only."
         ),
-        {"fields": ", ".join(differs), "name": customer.name, "address": customer.address},
+        {"name": customer.name, "address": customer.address},
         {"customer_details": [M_("Choose: change the customer's record, or this order's service address only.")]},
         extra={
             "customer": {"id": customer.id, "name": customer.name, "address": customer.address, "tier": customer.tier},

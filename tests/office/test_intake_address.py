@@ -88,7 +88,7 @@ def test_a_difference_without_a_choice_is_refused_with_a_clear_message(client_fo
     assert response.status_code == 409
     error = response.get_json()
     assert error["reason"] == "intake.customer_differs"
-    assert "address" in error["message"] and "上海市浦东新区世纪大道 100 号" in error["message"]
+    assert "上海市浦东新区世纪大道 100 号" in error["message"] and "张伟" in error["message"]
     assert "customer_details" in error["errors"]
     assert error["differs"] == ["address"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == before
