@@ -42,7 +42,7 @@ class IntakeIn(StrictSchema):
             "enum": list(CUSTOMER_DETAILS),
             "description": "When the phone finds a customer whose name, address or tier on record differ from "
             "those typed: `update_customer` changes the customer's record; `this_order` keeps the record and "
-            "makes the typed address this order's service address. Missing then: 409 `intake.customer_differs`."
+            "makes the typed address this order's service address. Missing then: 409 `intake.customer_differs`.",
         },
     )
     confirm_duplicate = fields.Boolean(

@@ -3,8 +3,8 @@
 from flask_babel import gettext
 from marshmallow import fields
 
-from ...wire.fields import StrictSchema
 from ...services import dispatch
+from ...wire.fields import StrictSchema
 from .work_orders import WorkOrderOut
 
 

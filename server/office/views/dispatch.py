@@ -17,8 +17,8 @@ from ...models import Customer, Diagnosis, FeeQuote, Payment, Photo, User, Visit
 from ...reports.reconciliation import flags_for
 from ...services import dispatch, followup_queue, phone_resolution
 from ...services import job_facts as facts
-from ...services.intake import record_incomplete
 from ...services.coverage import WARRANTY_VOID, coverage_of
+from ...services.intake import record_incomplete
 from ...services.sign_off import sign_off_of, verify_sign_off
 from ...services.sla_board import sla_clock
 from ...services.work_orders import WARRANTY_OVERRIDDEN
