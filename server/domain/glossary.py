@@ -181,6 +181,8 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "introduced": N_("checklist", "Introduced myself"),
         "identity_confirmed": N_("checklist", "Customer's identity confirmed"),
         "badge_shown": N_("checklist", "ID badge shown"),
+        # Installation jobs confirm where the unit goes first [seed 003 §三(五)2].
+        "install_location_confirmed": N_("checklist", "Installation location confirmed with the customer"),
     },
     # Sync conflicts: the work-order fields a device changes, the rules that settle them,
     # and what a dispatcher can do about one.

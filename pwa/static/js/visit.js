@@ -18,6 +18,12 @@ export const KIT = [
 /** Checks on entering the home. */
 export const ENTRY_CHECKS = ["introduced", "identity_confirmed", "badge_shown"];
 
+/** The checks on entering for this job: an installation first confirms where the unit goes with
+ * the customer [seed 003 §三(五)2: 安装服务需先确认安装位置]. */
+export function entryChecks(wo) {
+  return wo?.type === "installation" ? [...ENTRY_CHECKS, "install_location_confirmed"] : ENTRY_CHECKS;
+}
+
 /** Outcomes of the visit and the visit event each records. */
 export const OUTCOMES = {
   fixed: "fixed",

@@ -4,7 +4,7 @@
 
 import { recordMany, recordVisit } from "../records.js";
 import { t } from "../i18n.js";
-import { ENTRY_CHECKS, answers, events, has } from "../visit.js";
+import { answers, entryChecks, events, has } from "../visit.js";
 import { formValues, h } from "./dom.js";
 import { rescheduleCard } from "./reschedule.js";
 import { act, actionButton, check, loadJob, stepPage } from "./visitkit.js";
@@ -27,17 +27,18 @@ export async function render(ctx) {
   const lastCase = events(records, "special_case").at(-1);
   const resolved = lastCase && records.some((r) => r.entity === "checklist_answer" && r.step === `case_${lastCase.data?.case}` && r.at >= lastCase.at);
   const error = h("p", { class: "error", role: "alert", id: "enter-error" });
+  const checks = entryChecks(wo);
 
   const form = h("form", { class: "checks", id: "enter-form" },
-    ENTRY_CHECKS.map((step) => check(step, t(step), { checked: a[step]?.value === "yes", disabled: entered })),
+    checks.map((step) => check(step, t(step), { checked: a[step]?.value === "yes", disabled: entered })),
     error,
     entered ? null : h("button", { class: "btn primary block", type: "submit", id: "enter-save" }, t("entered")));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formValues(form);
-    if (!ENTRY_CHECKS.every((k) => v[k])) return (error.textContent = t("entry_checks_required"));
+    if (!checks.every((k) => v[k])) return (error.textContent = t("entry_checks_required"));
     act(ctx, () => recordMany(wo.id, [
-      ...ENTRY_CHECKS.map((step) => ({ entity: "checklist_answer", fields: { step, value: "yes", note: null } })),
+      ...checks.map((step) => ({ entity: "checklist_answer", fields: { step, value: "yes", note: null } })),
       { entity: "visit_event", fields: { kind: "entered", note: null } },
     ]), { button: form.querySelector("#enter-save") });
   });
