@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .areas import city_of, outside_area
 from .errors import M_, _fill
 from .service_day import format_local
 from .work_calendar import WorkCalendar
@@ -114,6 +115,7 @@ def time_left(due: datetime, now: datetime) -> timedelta:
 
 OVERLAP = "dispatch.overlap"
 OUTSIDE_WORKING_HOURS = "dispatch.outside_working_hours"
+OTHER_AREA = "dispatch.other_area"
 # An appointment given without an end is taken to last this long when looking for overlaps.
 DEFAULT_VISIT = timedelta(hours=1)
 
@@ -129,6 +131,20 @@ class Booking:
 
 def _until(start: datetime, end: datetime | None) -> datetime:
     return end if end is not None and end > start else start + DEFAULT_VISIT
+
+
+def area_warning(technician: str, service_area: str | None, address: str | None) -> list[SlaWarning]:
+    """The job's address names a city outside the technician's service area (issue #14: 改派 put a job on
+    a technician in another city without a word). A warning: a technician may cover a neighbour."""
+    if not outside_area(service_area, address):
+        return []
+    return [
+        SlaWarning(
+            OTHER_AREA,
+            M_("The job is in %(city)s, outside %(technician)s's service area (%(area)s)."),
+            {"city": city_of(address), "technician": technician, "area": service_area},
+        )
+    ]
 
 
 def appointment_warnings(

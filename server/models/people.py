@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     # 上岗证: the badge number and photo a customer checks at the door [seed 003 §三(四)3],
     # shown on the tracking page; the photo's bytes live in the blob store.
     badge_no: Mapped[str | None] = mapped_column(sa.String(20))
+    # The cities a technician covers (free text, e.g. "杭州 绍兴"): dispatch warns when a job's address
+    # names another city (issue #14). Empty: no area, no warning.
+    service_area: Mapped[str | None] = mapped_column(sa.String(80))
     photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ..domain.errors import M_, Conflict, Invalid
 from ..domain.lifecycle import Status
 from ..domain.service_day import day_bounds
-from ..domain.sla import Booking, SlaWarning, appointment_warnings
+from ..domain.sla import Booking, SlaWarning, appointment_warnings, area_warning
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
 from . import notifications, sla_settings
@@ -145,15 +145,19 @@ def bookings_of(technician_id: str, start: datetime, exclude_id: str | None = No
 
 
 def warnings_for(wo: WorkOrder) -> list[SlaWarning]:
-    """Overlap and working-hours warnings for an open order's appointment with its technician (issue #14):
+    """Area, overlap and working-hours warnings for an open order and its technician (issue #14):
     shown on assign and reschedule, and on the work-order page while they hold."""
-    if wo.status in CLOSED_STATUSES or wo.appointment_start is None:
+    if wo.status in CLOSED_STATUSES:
         return []
-    bookings = bookings_of(wo.technician_id, wo.appointment_start, wo.id) if wo.technician_id else []
-    return appointment_warnings(
+    tech = wo.technician
+    found = area_warning(tech.name, tech.service_area, wo.service_address or wo.customer.address) if tech else []
+    if wo.appointment_start is None:
+        return found
+    bookings = bookings_of(tech.id, wo.appointment_start, wo.id) if tech else []
+    return found + appointment_warnings(
         wo.appointment_start,
         wo.appointment_end,
-        wo.technician.name if wo.technician else None,
+        tech.name if tech else None,
         bookings,
         sla_settings.work_calendar(),
     )

@@ -188,3 +188,38 @@ def test_a_missed_appointment_is_flagged_until_the_technician_arrives(app, world
     board = page.get("/office/board").get_data(as_text=True)
     row = re.search(rf'<tr[^>]*data-ticket="{wo1.ticket_no}"[^>]*>', board).group(0)
     assert "data-missed" not in row
+
+
+def test_a_job_in_another_city_than_the_technicians_area_warns(client_for, app, world, people, db):
+    # A manager keeps the cities a technician covers on the staff page.
+    page = PageClient(app)
+    assert page.login(people["manager"].email, PASSWORD).status_code == 302
+    url = f"/office/people/{people['tech1'].id}"
+    saved = page.submit(url, f"{url}/badge", {"badge_no": "T-001", "service_area": "杭州 绍兴"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(people["tech1"]), people["tech1"].id).service_area == "杭州 绍兴"
+
+    office = client_for("dispatcher")
+    shanghai = new_order(world, people, db, customer=0)  # 上海市浦东新区…
+    response = office.post(f"/api/office/work-orders/{shanghai.id}/assign", json={"technician_id": people["tech1"].id})
+    assert response.status_code == 200, response.get_json()  # a warning, not a refusal
+    warning = next(w for w in response.get_json()["warnings"] if w["code"] == "dispatch.other_area")
+    assert "上海市" in warning["message"] and "杭州 绍兴" in warning["message"]
+
+    db.session.expire_all()
+    hangzhou = new_order(world, people, db, customer=1)
+    hangzhou.service_address = "浙江省杭州市西湖区文三路 90 号"  # this order's own address counts
+    db.session.commit()
+    response = office.post(f"/api/office/work-orders/{hangzhou.id}/assign", json={"technician_id": people["tech1"].id})
+    assert response.status_code == 200 and "dispatch.other_area" not in codes(response)
+
+
+def test_the_board_and_day_view_show_the_city(app, world, people, db):
+    wo = new_order(world, people, db, customer=1, technician="tech2", start=next_wednesday(time(10)))
+    page = office_page(app, people)
+    board = page.get("/office/board").get_data(as_text=True)
+    row = re.search(rf'data-ticket="{wo.ticket_no}".*?</tr>', board, re.S).group(0)
+    assert '<td class="city">北京市</td>' in row
+    day = page.get(f"/office/dispatch?date={next_wednesday(time(10)).date().isoformat()}").get_data(as_text=True)
+    assert '<strong class="city">北京市</strong>' in day

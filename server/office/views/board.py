@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from ...domain.areas import city_of
 from ...models import utcnow
 from ...services import dispatch
 from ...services.intake import record_incomplete
@@ -26,5 +27,6 @@ def board():
         technicians=dispatch.technicians(),
         technician_id=technician_id,
         missed=dispatch.missed_appointments([r.work_order for r in rows], now),
+        city_of=city_of,
         incomplete={r.work_order.id for r in rows if record_incomplete(r.work_order)},
     )

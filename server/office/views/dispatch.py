@@ -7,6 +7,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from ...domain.areas import city_of
 from ...domain.lifecycle import Status
 from ...domain.service_day import to_local
 from ...domain.service_day import today as local_today
@@ -182,5 +183,6 @@ def dispatch_day():
         waiting=waiting,
         technicians=dispatch.technicians(),
         effective=effective_priority,  # VIP raised a level, as on the board (seed 000 §四(一)1)
+        city_of=city_of,
         missed=dispatch.missed_appointments(booked_all, utcnow()),
     )

@@ -67,8 +67,8 @@ def badge(user_id: str):
     photo = upload.read(staff.PHOTO_MAX_BYTES + 1) if upload and upload.filename else None
     return submit(
         None,
-        {"badge_no": request.form.get("badge_no")},
-        lambda data: staff.set_badge(user, data["badge_no"], photo, current_user),
+        {"badge_no": request.form.get("badge_no"), "service_area": request.form.get("service_area")},
+        lambda data: staff.set_badge(user, data["badge_no"], photo, current_user, data["service_area"]),
         render=lambda errors, status, _: _render_person(user, errors, status),
         done=lambda _: redirect(url_for("office.person", user_id=user.id)),
         message="saved",
