@@ -146,13 +146,15 @@ def init_key_commands(app: Flask) -> None:
         for table, columns, noun in (
             ("customers", ("phone", "address"), "customers"),
             ("report_shares", ("recipient",), "report recipients"),
+            ("work_orders", ("service_address",), "work-order service addresses"),
         ):
             # The raw columns: the ORM type would decrypt, and we need to see which key sealed them.
             digest_col = ("phone_digest",) if table == "customers" else ()
             raw = sa.table(
                 table, sa.column("id"), *(sa.column(c, sa.Text) for c in columns), *(sa.column(c) for c in digest_col)
             )
-            rows = db.session.execute(sa.select(*raw.c)).all()
+            # (an optional column's empty rows have nothing to re-encrypt)
+            rows = db.session.execute(sa.select(*raw.c).where(*(raw.c[c].is_not(None) for c in columns))).all()
             changed = 0
             for row in rows:
                 values = row._mapping

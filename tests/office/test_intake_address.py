@@ -152,3 +152,25 @@ def test_the_intake_page_asks_what_a_different_address_is(app, world, people, db
     assert wo.service_address == NEW_ADDRESS
     html = page.get(done.headers["Location"]).get_data(as_text=True)
     assert NEW_ADDRESS in html and 'id="wo-service-address"' in html
+
+
+def test_the_service_address_is_stored_encrypted_and_rotated_with_the_keys(client_for, world, app, db):
+    from server.crypto import key_id_of, new_key_spec
+
+    body = known_phone_body(world, address=NEW_ADDRESS, customer_details="this_order")
+    wo_id = client_for("dispatcher").post("/api/office/intake", json=body).get_json()["work_order"]["id"]
+    raw = sa.text("SELECT service_address FROM work_orders WHERE id = :id")
+    stored = db.session.execute(raw, {"id": wo_id}).scalar()
+    assert NEW_ADDRESS not in stored and key_id_of(stored)
+
+    old_spec, new_spec = app.config["DATA_KEYS"], new_key_spec("t9")
+    app.config["DATA_KEYS"] = f"{new_spec},{old_spec}"
+    app.extensions.pop("onsite_keyring", None)
+    db.session.rollback()
+    result = app.test_cli_runner().invoke(args=["rotate-keys"])
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted 1 of 1 work-order service addresses" in result.output
+    app.config["DATA_KEYS"] = new_spec  # the old key is gone
+    app.extensions.pop("onsite_keyring", None)
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, wo_id).service_address == NEW_ADDRESS
