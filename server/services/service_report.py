@@ -112,7 +112,11 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         sa.select(model).where(model.work_order_id == wo.id, model.deleted.is_(False)).order_by(model.created_at)
     ).all()
     product = wo.product
-    facts = [(L["customer"], wo.customer.name), (L["phone"], wo.customer.phone), (L["address"], wo.customer.address)]
+    facts = [
+        (L["customer"], wo.customer.name),
+        (L["phone"], wo.customer.phone),
+        (L["address"], wo.service_address or wo.customer.address),
+    ]
     if product:
         covered = in_warranty(product.purchase_date, product.warranty_months, today(wo.completed_at or utcnow()))
         facts += [

@@ -219,7 +219,13 @@ class DayJobOut(StrictSchema):
     appointment_start = fields.DateTime(allow_none=True)
     appointment_end = fields.DateTime(allow_none=True)
     customer_name = fields.String(attribute="customer.name")
-    address = fields.String(attribute="customer.address")
+    address = fields.Function(
+        lambda wo: wo.service_address or wo.customer.address,
+        metadata={
+            "type": "string",
+            "description": "Where the visit goes (the order's service address, else the customer's)",
+        },
+    )
 
 
 class TechnicianDayOut(StrictSchema):
