@@ -375,6 +375,14 @@ def fresh_work_order(c: Cell) -> str:
     return wo.id
 
 
+def fresh_incomplete_order(c: Cell) -> str:
+    """A job taken in without a serial number: its record is to be completed (issue #14)."""
+    wo = fresh_work_order(c)
+    fetch(WorkOrder, wo).pending_product = {"model": "AC-3000"}
+    _db.session.commit()
+    return wo
+
+
 def fresh_conflict(c: Cell) -> str:
     conflict = Conflict(
         id=str(uuid.uuid4()),
@@ -798,6 +806,11 @@ def assigned_to_tech2(r, c):
 
 def rescheduled(r, c):
     assert fetch(WorkOrder, c.made["id"]).appointment_start == local_time(1, 10)
+
+
+def record_completed(r, c):
+    wo = fetch(WorkOrder, c.made["id"])
+    assert wo.pending_product is None and wo.product_id is not None
 
 
 def contacted(r, c):
@@ -1365,6 +1378,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/work-orders/<wo_id>/assign"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), assigned_to_tech2),
         request=with_made(fresh_work_order, "wo_id", form=lambda c: {"technician_id": c.w["tech2"]}),
+    ),
+    ("POST", "/office/work-orders/<wo_id>/complete-record"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), record_completed),
+        request=with_made(fresh_incomplete_order, "wo_id", form=lambda c: {"serial_no": unique("SN")}),
     ),
     ("POST", "/office/work-orders/<wo_id>/contact"): page(
         ok(302, redirects_to(lambda c: f"/office/work-orders/{c.made['id']}"), contacted),

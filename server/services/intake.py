@@ -226,3 +226,25 @@ def take_in(data: dict, user: User, now: datetime | None = None) -> IntakeResult
         warranty_end=warranty_end(product.purchase_date, product.warranty_months) if product else None,
         warnings=warnings,
     )
+
+
+def complete_record(wo: WorkOrder, serial_no: str | None, actor: User) -> Product:
+    """The serial number, once the customer gives it: the product typed at intake is registered (or the
+    one already registered to this customer under that serial is used) and the order gets it."""
+    if not record_incomplete(wo):
+        raise Conflict("intake.record_complete", M_("This work order's record is already complete."))
+    serial = (serial_no or "").strip()
+    if not serial:
+        raise Invalid("intake.serial_required", M_("Give the serial number."), fields={"serial_no": [M_("Required.")]})
+    typed = wo.pending_product or {}
+    data = {
+        "serial_no": serial,
+        "model": typed.get("model") or "",
+        "product_name": typed.get("product_name"),
+        "purchase_date": date.fromisoformat(typed["purchase_date"]) if typed.get("purchase_date") else None,
+        "proof_of_purchase": typed.get("proof_of_purchase"),
+        "warranty_months": typed.get("warranty_months"),
+    }
+    product, _, _ = _product(data, wo.customer)
+    wo.product_id, wo.pending_product = product.id, None
+    return product

@@ -174,3 +174,28 @@ def test_the_service_address_is_stored_encrypted_and_rotated_with_the_keys(clien
     app.extensions.pop("onsite_keyring", None)
     db.session.expire_all()
     assert db.session.get(WorkOrder, wo_id).service_address == NEW_ADDRESS
+
+
+def test_the_serial_given_later_completes_the_record(client_for, world, app, people, db):
+    body = known_phone_body(world, model="DW-90", purchase_date="2026-01-15")
+    del body["serial_no"]
+    wo_id = client_for("dispatcher").post("/api/office/intake", json=body).get_json()["work_order"]["id"]
+    page = PageClient(app)
+    assert page.login(people["dispatcher"].email, PASSWORD).status_code == 302
+    url = f"/office/work-orders/{wo_id}"
+
+    empty = page.submit(url, f"{url}/complete-record", {"serial_no": " "})
+    assert empty.status_code == 422 and 'id="err-serial_no"' in empty.get_data(as_text=True)
+    theirs = page.submit(url, f"{url}/complete-record", {"serial_no": world["products"][1].serial_no})
+    assert theirs.status_code == 422  # registered to another customer
+
+    done = page.submit(url, f"{url}/complete-record", {"serial_no": "DW90-5566"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    wo = db.session.get(WorkOrder, wo_id)
+    assert wo.pending_product is None and wo.product.serial_no == "DW90-5566"
+    assert (wo.product.model, wo.product.purchase_date.isoformat()) == ("DW-90", "2026-01-15")
+    html = page.get(url).get_data(as_text=True)
+    assert 'id="wo-record-incomplete"' not in html and "DW90-5566" in html
+    again = page.submit(url, f"{url}/complete-record", {"serial_no": "DW90-5566"})
+    assert again.status_code == 409

@@ -40,6 +40,7 @@ def _render_work_order(
     status=200,
     phone_errors=None,
     warranty_errors=None,
+    record_errors=None,
 ):
     now = utcnow()
     product = wo.product
@@ -74,6 +75,7 @@ def _render_work_order(
             + dispatch.warnings_for(wo)  # overlap, outside working hours: after assign and reschedule too
         ],
         record_incomplete=record_incomplete(wo),
+        record_errors=record_errors or {},
         clock=None
         if wo.status in ("completed", "closed", "cancelled")
         else sla_clock(wo.created_at, wo.response_due, wo.resolution_due, wo.first_response_at, now),

@@ -6,12 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ...models import Channel, CustomerTier, Priority, WorkOrderType
+from ...extensions import db
+from ...models import Channel, CustomerTier, Priority, WorkOrder, WorkOrderType
 from ...services import dispatch
 from ...services import intake as intake_service
 from ...wire.office import IntakeIn
 from ..blueprint import bp
-from ..forms import form_payload, submit
+from ..forms import form_payload, record_or_404, submit
+from .dispatch import _render_work_order as render_work_order
 
 CHOICES = {
     "channel": [c.value for c in Channel],
@@ -54,6 +56,22 @@ def intake():
         lambda data: intake_service.take_in(data, current_user),
         render=again,
         done=_opened,
+    )
+
+
+@bp.route("/work-orders/<wo_id>/complete-record", methods=["POST"])
+def complete_record(wo_id: str):
+    """The serial number the customer gave later: the record is completed [seed 000 §三(一)2]."""
+    wo = record_or_404(WorkOrder, wo_id)
+    return submit(
+        None,
+        {"serial_no": request.form.get("serial_no")},
+        lambda data: intake_service.complete_record(wo, data["serial_no"], current_user),
+        render=lambda errors, status, _: render_work_order(
+            db.session.get(WorkOrder, wo_id), record_errors=errors, status=status
+        ),
+        done=lambda _: redirect(url_for("office.work_order", wo_id=wo_id)),
+        message="saved",
     )
 
 
