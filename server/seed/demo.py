@@ -665,7 +665,8 @@ class _Seeder:
     def staff(self) -> None:
         # One hash for all: the password is public anyway, and Argon2 is slow by design.
         password_hash = hash_password(DEMO_PASSWORD)
-        for email, name, role, _city, phone in STAFF:
+        areas = {"shanghai": "上海", "beijing": "北京", "hangzhou": "杭州"}
+        for email, name, role, city, phone in STAFF:
             user = db.session.scalar(sa.select(User).where(User.email == email))
             if user is None:
                 user = User(
@@ -681,6 +682,8 @@ class _Seeder:
                 raise RuntimeError(f"{email} exists as a {user.role}; the demo needs a {role.value}.")
             if role == Role.TECHNICIAN and not user.badge_no:
                 user.badge_no = f"SH-{int(phone[-4:]):04d}"  # 上岗证 no., shown on the tracking page
+            if role == Role.TECHNICIAN and not user.service_area:
+                user.service_area = areas[city]  # dispatch warns of a job in another city (issue #14)
             self.users[email.split("@")[0]] = user
 
     def catalogue(self) -> None:
