@@ -15,7 +15,8 @@ NEW_ADDRESS = "杭州市滨江区江南大道 588 号 5 楼"
 def test_the_job_screen_sends_the_technician_to_this_orders_address(live, browser):
     base = live.url
     office = api_session(base)
-    start = datetime.now(CST).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    # Today, late (like the seed's second job), so it is in today's list whenever the test runs.
+    start = datetime.now(CST).replace(hour=23, minute=0, second=0, microsecond=0)
     response = office.post(
         f"{base}/api/office/intake",
         json={
@@ -31,7 +32,7 @@ def test_the_job_screen_sends_the_technician_to_this_orders_address(live, browse
             "fault_description": "新机安装",
             "technician_id": live.seed.tech_id,
             "appointment_start": start.isoformat(),
-            "appointment_end": (start + timedelta(hours=1)).isoformat(),
+            "appointment_end": (start + timedelta(minutes=50)).isoformat(),
         },
     )
     assert response.status_code == 201, response.text
@@ -40,6 +41,9 @@ def test_the_job_screen_sends_the_technician_to_this_orders_address(live, browse
     page = browser.page()
     sign_in(page, base)
     wait_synced(page)
+    ticket = response.json()["work_order"]["ticket_no"]
+    page.wait_for_selector(f"a.job[data-ticket='{ticket}']")
+    assert NEW_ADDRESS in page.inner_text(f"a.job[data-ticket='{ticket}']")  # today's list too
     page.goto(f"{base}/app/jobs/{wo_id}")
     page.wait_for_selector("#customer")
     assert NEW_ADDRESS in page.inner_text("#customer")

@@ -17,7 +17,7 @@ function card(job, now) {
       h("div", { class: "row" },
         h("strong", {}, customer?.name ?? "—"),
         h("span", { class: "badge" }, t(`status_${wo.status}`))),
-      h("div", { class: "sub" }, customer?.address ?? ""),
+      h("div", { class: "sub" }, wo.service_address || customer?.address || ""), // where the visit goes (issue #14)
       h("div", { class: "row sub" },
         h("span", {}, `${wo.ticket_no} · ${product?.model ?? ""}`),
         due ? h("span", { class: overdue ? "overdue" : null }, t(overdue ? "sla_overdue" : "sla_due", { when: dateTime(wo.resolution_due) })) : null)));
