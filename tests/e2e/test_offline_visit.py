@@ -6,7 +6,6 @@ import io
 from collections import Counter
 
 from PIL import Image
-from PIL import Image as PILImage
 
 from . import camera
 from .conftest import Browser
@@ -266,7 +265,7 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     signature = office.get(f"{base}/api/blobs/{sign_off.signature_sha256}")
     assert signature.status_code == 200 and signature.content[:8] == b"\x89PNG\r\n\x1a\n"
     # Stored lean (issue #17): a 1-bit PNG at the pad's CSS size, strokes black on white.
-    image = PILImage.open(io.BytesIO(signature.content))
+    image = Image.open(io.BytesIO(signature.content))
     image.load()  # checks every chunk's CRC
     assert image.mode == "1" and len(signature.content) < 8_000, (image.mode, len(signature.content))
     assert 0 in image.getdata() and 255 in image.getdata()  # ink and paper
