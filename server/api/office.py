@@ -268,7 +268,7 @@ def follow_ups(q):
 def follow_up_outcome(body, follow_up_id):
     """Record a call's outcome: unreachable retries, dissatisfied escalates, satisfied closes."""
     follow_up = get_or_404(FollowUp, follow_up_id, "follow-up")
-    followup_queue.record(follow_up, body["outcome"], body.get("note"), current_user)
+    followup_queue.record(follow_up, body["outcome"], body.get("note"), current_user, score=body.get("score"))
     db.session.commit()
     return follow_up
 

@@ -39,7 +39,7 @@ from ..models import (
 )
 from . import planner_stats
 from .bulk import insert_ignore, insert_rows
-from .names import JOB_RECORDS, MODEL_BY_ENTITY, entity_of
+from .names import JOB_RECORDS, MODEL_BY_ENTITY, TECHNICIAN_TASKS, entity_of
 
 PENDING = "onsite_pending_changes"
 # session.info key: the device whose mutation is being flushed (absent: the office, a service).
@@ -228,7 +228,7 @@ def _technicians_who_see(session: Session, entity: str, obj, holders: dict) -> s
             holders[obj.work_order_id] = wo and _holder(wo.technician_id, wo.status)
         holder = holders[obj.work_order_id]
         return {holder} if holder else set()
-    if entity == "van_stock":
+    if entity == "van_stock" or entity in TECHNICIAN_TASKS:
         return {obj.technician_id}
     if entity in ("customer", "product"):
         customer_id = obj.id if entity == "customer" else obj.customer_id

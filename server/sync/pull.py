@@ -172,6 +172,7 @@ def _visible(user: User, entity: str):
         "customer": permissions.customer_filter,
         "product": permissions.product_filter,
         "van_stock": permissions.van_stock_filter,
+        "call_back": lambda u: model.technician_id == u.id,  # the repairing technician's only
         "part": lambda u: sa.true(),
         "fee_schedule": lambda u: sa.true(),
     }[entity](user)
