@@ -378,6 +378,19 @@ def kpi_figures_csv(q):
     )
 
 
+@blp.route("/kpis/visits.csv", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, content_type="text/csv")
+def kpi_visits_csv(q):
+    """One row per work order taken in during the range: its times, reconciliation flags and rating."""
+    first, last = _kpi_range(q)
+    return Response(
+        "\ufeff" + kpis.visits_csv(first, last),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="visits-{first}-{last}.csv"'},
+    )
+
+
 @blp.route("/kpis/monthly", methods=["GET"])
 @blp.arguments(MonthQuery, location="query")
 @blp.response(200, MonthlyOut)
