@@ -47,6 +47,8 @@ def test_the_call_back_is_made_offline_on_the_phone_and_reaches_the_office(live,
     go_offline(live, browser.context)
     page.wait_for_selector("#net-state.off")
 
+    page.goto(f"{base}/app/jobs")
+    page.wait_for_selector("#jobs .callback-due")  # the job list says a call-back is due
     page.goto(f"{base}/app/jobs/{wo}")
     page.wait_for_selector("#call-backs")
     assert "回访" in page.inner_text("#call-backs")

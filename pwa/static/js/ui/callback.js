@@ -2,6 +2,7 @@
 // pulled read-only from the server onto the repairing technician's phone; the outcome is a
 // `call_back_done` visit event recorded into the outbox, so it works offline like any record.
 
+import { byIndex } from "../db.js";
 import { live, recordVisit } from "../records.js";
 import { dateTime, t } from "../i18n.js";
 import { h, formValues } from "./dom.js";
@@ -15,6 +16,17 @@ export function openCallBacks(records) {
   const answered = new Set(rows.filter((r) => r.entity === "visit_event" && r.kind === "call_back_done")
     .map((r) => r.data?.call_back_id));
   return rows.filter((r) => r.entity === "call_back" && r.status === "open" && !answered.has(r.id));
+}
+
+/** For the job list: work order id -> the earliest due time of its call-backs still to make. */
+export async function dueCallBacks() {
+  const [calls, events] = await Promise.all([byIndex("records", "entity", "call_back"), byIndex("records", "entity", "visit_event")]);
+  const due = new Map();
+  for (const call of openCallBacks([...calls, ...events])) {
+    const prev = due.get(call.work_order_id);
+    if (!prev || call.due_at < prev) due.set(call.work_order_id, call.due_at);
+  }
+  return due;
 }
 
 function answeredHere(records, call) {
