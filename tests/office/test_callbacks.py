@@ -214,3 +214,40 @@ def timedelta_tz(hours):
     from datetime import timezone
 
     return timezone(timedelta(hours=hours))
+
+
+def test_flag_and_outcome_in_one_push_plan_one_call_back(visit, db):
+    phone, wo = visit["phone"], visit["wo"]
+    ended = visit["now"] - timedelta(hours=1)
+    phone.push(
+        phone.mutation("visit_event", {"work_order_id": wo.id, "kind": "follow_up_flagged"}, when=ended),
+        phone.mutation("visit_event", {"work_order_id": wo.id, "kind": "not_fixed"}, when=ended),
+    )
+    db.session.expire_all()
+    (call,) = db.session.scalars(sa.select(FollowUp)).all()
+    assert call.technician_id is not None and call.status == "open"
+
+
+def test_a_phone_outcome_after_the_office_recorded_it_changes_nothing(visit, client_for, db, people):
+    _not_fixed_visit(visit)
+    phone = visit["phone"]
+    (call_id,) = _call_backs(phone.pull()[0])
+    office = client_for("dispatcher")
+    answer = office.post(
+        f"/api/office/follow-ups/{call_id}/outcome", json={"outcome": "satisfied", "note": "客服已回访"}
+    )
+    assert answer.status_code == 200
+    phone.push(  # made offline meanwhile: the event is kept, the office's outcome stands
+        phone.mutation(
+            "visit_event",
+            {
+                "work_order_id": visit["wo"].id,
+                "kind": "call_back_done",
+                "note": "客户不在",
+                "data": {"call_back_id": call_id, "outcome": "unreachable"},
+            },
+        )
+    )
+    db.session.expire_all()
+    call = db.session.get(FollowUp, call_id)
+    assert (call.outcome, call.attempts, call.done_by_id) == ("satisfied", 1, people["dispatcher"].id)
