@@ -31,6 +31,7 @@ from ..domain.lifecycle import technician_holds
 from ..extensions import db
 from ..models import (
     ChangeLogEntry,
+    FollowUp,
     Product,
     SyncState,
     Versioned,
@@ -253,6 +254,9 @@ def _access_rows(session: Session, wo: WorkOrder, tech: str, op: str) -> list[di
         gone = model.deleted if hasattr(model, "deleted") else sa.false()  # escalations are never voided
         for rid, deleted in session.execute(sa.select(model.id, gone).where(model.work_order_id == wo.id)):
             rows.append(_row(entity, rid, "delete" if deleted else op, tech))
+    # The technician's own call-backs on this job (issue #14) come and go with the job.
+    mine = sa.select(FollowUp.id).where(FollowUp.work_order_id == wo.id, FollowUp.technician_id == tech)
+    rows.extend(_row("call_back", rid, op, tech) for rid in session.scalars(mine))
     still_sees_customer = op == "put" or session.scalar(
         sa.select(sa.func.count()).select_from(WorkOrder).where(held_by(tech), WorkOrder.customer_id == wo.customer_id)
     )

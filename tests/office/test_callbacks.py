@@ -251,3 +251,18 @@ def test_a_phone_outcome_after_the_office_recorded_it_changes_nothing(visit, cli
     db.session.expire_all()
     call = db.session.get(FollowUp, call_id)
     assert (call.outcome, call.attempts, call.done_by_id) == ("satisfied", 1, people["dispatcher"].id)
+
+
+def test_reassigning_the_job_takes_the_call_back_off_the_phone(visit, client_for, people):
+    _not_fixed_visit(visit)
+    phone = visit["phone"]
+    changes, cursor = phone.pull()
+    (call_id,) = _call_backs(changes)
+    office = client_for("dispatcher")
+    answer = office.post(
+        f"/api/work-orders/{visit['wo'].id}/assign", json={"technician_id": people["tech2"].id, "reason": "改派"}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    gone, _ = phone.pull(cursor)
+    assert _call_backs(gone)[call_id]["op"] == "delete"
+    assert _call_backs(Phone(client_for("tech2")).pull()[0]) == {}  # not the new technician's call
