@@ -53,6 +53,7 @@ from ..wire.office import (
     SlaSettingsIO,
     TechnicianDayOut,
     TechnicianOut,
+    VisitKpiOut,
     WorkCalendarIO,
 )
 from ..wire.review import ConflictOut, ConflictSettleIn
@@ -376,6 +377,16 @@ def kpi_figures_csv(q):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="kpis-{first}-{last}.csv"'},
     )
+
+
+@blp.route("/kpis/visits", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, VisitKpiOut)
+def kpi_visit_figures(q):
+    """Handling time, utilisation against the working calendar and the reconciliation error rate."""
+    first, last = _kpi_range(q)
+    result = kpis.visit_report(first, last)
+    return {"date_from": first, "date_to": last, "overall": result.overall, "technicians": result.technicians}
 
 
 @blp.route("/kpis/visits.csv", methods=["GET"])

@@ -385,6 +385,28 @@ class KpiOut(KpiGroupsOut):
     date_to = fields.Date(data_key="to")
 
 
+class VisitKpiRowOut(StrictSchema):
+    """Handling time, utilisation and the reconciliation error rate (reports/visit_kpis.py)."""
+
+    technician_id = fields.String(allow_none=True)
+    technician_name = fields.String(allow_none=True)
+    handling_hours_median = fields.Float(allow_none=True)
+    handling_hours_mean = fields.Float(allow_none=True)
+    handling_judged = fields.Integer()
+    on_site_hours = fields.Float()
+    working_hours = fields.Float(allow_none=True)
+    utilisation = fields.Float(allow_none=True)
+    reconciliation_error_rate = fields.Float(allow_none=True)
+    reconciliation_judged = fields.Integer()
+
+
+class VisitKpiOut(StrictSchema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    overall = fields.Nested(VisitKpiRowOut)
+    technicians = fields.List(fields.Nested(VisitKpiRowOut))
+
+
 def _month_in_span(value: str) -> None:
     # Year 0 or 9999 passes the pattern but breaks the date arithmetic (a 500, not a 422).
     # Runs after the pattern check even when that failed, so it reads the year warily.

@@ -101,3 +101,20 @@ def test_the_per_visit_csv_from_synced_visits(world, db, client_for):
     assert row["on_site_minutes"] == "60"  # sync_completed_visit finishes one hour after arriving
     page = office.get("/office/kpis").get_data(as_text=True)
     assert 'id="visits-csv-link"' in page and "/api/office/kpis/visits.csv" in page
+
+
+def test_the_new_figures_as_json(world, db, client_for):
+    from server.models import WorkOrder
+
+    now = datetime.now(UTC)
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    wo.appointment_start, wo.appointment_end = now - timedelta(hours=6), now - timedelta(hours=5)
+    wo.created_at = now - timedelta(hours=8)
+    db.session.commit()
+    phone = Phone(client_for("tech1"))
+    sync_completed_visit(phone, wo.id, arrived=wo.appointment_start, ratings=None)  # completed unsigned: a flag
+    body = client_for("manager").get("/api/office/kpis/visits").get_json()
+    row = next(r for r in body["technicians"] if r["technician_name"] == "王师傅")
+    assert row["on_site_hours"] == 1.0 and row["working_hours"] > 0
+    assert row["utilisation"] == round(1.0 / row["working_hours"], 4)
+    assert row["reconciliation_judged"] == 1 and row["reconciliation_error_rate"] == 1.0
