@@ -7,7 +7,7 @@ intake without a serial number, until the record is completed; `users.service_ar
 cities a technician covers, for dispatch's area warning (issue #14).
 
 Revision ID: a4d8e2f6c1b3
-Revises: f7a3c1d9e2b5
+Revises: c4b7e2a9d1f3
 Create Date: 2026-11-30 12:50:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4d8e2f6c1b3'
-down_revision = 'f7a3c1d9e2b5'
+down_revision = 'c4b7e2a9d1f3'  # linearised after main's call-backs migration
 branch_labels = None
 depends_on = None
 
