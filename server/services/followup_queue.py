@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..reports import followups as rules
 from . import job_facts as facts
-from . import notifications, work_orders
+from . import notifications, recovery, work_orders
 from . import sla_settings as settings
 
 # Visits older than this are not planned any more (their calls are long done or moot).
@@ -115,8 +115,8 @@ def plan(now: datetime | None = None) -> int:
 def open_complaint(wo: WorkOrder, description: str, user: User, now: datetime | None = None) -> RecoveryCase:
     """A complaint opens a recovery case with its calls at 3 and 7 days (caller commits)."""
     now = now or utcnow()
-    key = f"complaint:{new_id()}"
-    case = _case(wo.id, "complaint", key, now, description, user)
+    case = recovery.open_case(wo, description, user, now=now)  # graded, owned, first contact due [002]
+    key = case.source_key
     for call in rules.recovery_calls(wo.id, key, now, "complaint"):
         _add_once(_call(call, case))
     return case

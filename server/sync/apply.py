@@ -375,6 +375,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
             batch.money.coverage.pop(wo.id, None)  # coverage is decided again (with this row flushed first)
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
+    recovery.open_for_sign_off(session, wo, entity, record)  # a low rating opens a recovery case (seed 002)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
         # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
         note_contact(wo, judged.corrected)
