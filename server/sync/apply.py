@@ -43,7 +43,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import escalations, notifications, work_orders
+from ..services import escalations, notifications, recovery, work_orders
 from ..services.coverage import WARRANTY_VOID
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
