@@ -1310,7 +1310,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         ok(302, complaint_recorded),
         request=lambda c: Req(
             path(c),
-            form={"ticket_no": c.w["t3"], "channel": "phone", "severity": "urgent", "description": unique("矩阵: 投诉")},
+            form={
+                "ticket_no": c.w["t3"],
+                "channel": "phone",
+                "severity": "urgent",
+                "description": unique("矩阵: 投诉"),
+            },
         ),
     ),
     ("GET", "/office/recovery/<case_id>"): page(

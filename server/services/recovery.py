@@ -126,9 +126,7 @@ def open_for_sign_off(session: Session, wo: WorkOrder, entity: str, sign_off) ->
 
 def _not_closed(case: RecoveryCase) -> None:
     if case.status == "closed":
-        raise Conflict(
-            "recovery.closed", M_("This case was closed at %(at)s."), {"at": format_local(case.closed_at)}
-        )
+        raise Conflict("recovery.closed", M_("This case was closed at %(at)s."), {"at": format_local(case.closed_at)})
 
 
 def _in_status(case: RecoveryCase, allowed: tuple[str, ...], message: str) -> None:

@@ -162,9 +162,7 @@ def recovery_remedy(case_id: str):
 
 @bp.route("/recovery/<case_id>/resolve", methods=["POST"])
 def recovery_resolve(case_id: str):
-    return _step(
-        case_id, "resolve", None, lambda case, _d: recovery.resolve(case, current_user), _("Case resolved.")
-    )
+    return _step(case_id, "resolve", None, lambda case, _d: recovery.resolve(case, current_user), _("Case resolved."))
 
 
 @bp.route("/recovery/<case_id>/rerating", methods=["POST"])
