@@ -233,12 +233,16 @@ def visit(world, db, client_for):
 
 
 @pytest.mark.parametrize(("ratings", "severity"), [((2, 5), "normal"), ((4, 1), "important")])
-def test_a_low_rating_pushed_by_a_phone_opens_one_case(visit, client_for, db, ratings, severity):
+def test_a_low_rating_pushed_by_a_phone_opens_one_case(app, people, visit, client_for, db, ratings, severity):
     sync_completed_visit(visit["phone"], visit["wo"].id, arrived=visit["appointment"], ratings=ratings)
     (case,) = all_cases(db)
     assert (case.trigger, case.channel, case.severity, case.status) == ("low_rating", "sign_off", severity, "open")
     assert case.work_order_id == visit["wo"].id and case.owner_id is None
     assert case.due_at == case.opened_at + timedelta(hours=rules.DEFAULT_HOURS[severity])
+    page = PageClient(app)
+    assert page.login(people["dispatcher"].email, PASSWORD).status_code == 302
+    quality, attitude = ratings
+    assert f"质量 {quality}/5，态度 {attitude}/5" in page.get("/office/recovery").get_data(as_text=True)
     # The follow-up planner finds the same case (keyed by the sign-off): still one.
     assert client_for("dispatcher").get("/api/office/follow-ups").status_code == 200
     assert len(all_cases(db)) == 1

@@ -34,6 +34,7 @@ def _render_list(errors=None, values=None, status=200):
     return render_template(
         "office/recovery_cases.html",
         cases=cases,
+        ratings=followup_queue.ratings_of([c.work_order_id for c in cases if c.trigger == "low_rating"]),
         overdue={c.id for c in cases if rules.is_overdue(c.status, c.due_at, c.contacted_at, now)},
         owners=escalations.owners(),
         severities=rules.SEVERITIES,
@@ -84,6 +85,7 @@ def _render_case(case: RecoveryCase, errors=None, values=None, status=200):
         "office/recovery_case.html",
         case=case,
         wo=case.work_order,
+        ratings=followup_queue.ratings_of([case.work_order_id] if case.trigger == "low_rating" else []),
         overdue=rules.is_overdue(case.status, case.due_at, case.contacted_at, now),
         late_contact=bool(case.contacted_at and case.due_at and case.contacted_at > case.due_at),
         window=window,
