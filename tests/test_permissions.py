@@ -1313,7 +1313,7 @@ MATRIX: dict[tuple[str, str], Row] = {
             form={
                 "ticket_no": c.w["t3"],
                 "channel": "phone",
-                "severity": "urgent",
+                "severity": "important",
                 "description": unique("矩阵: 投诉"),
             },
         ),

@@ -33,12 +33,19 @@ def hours() -> dict[str, float]:
     return {level: float(configured.get(level, default)) for level, default in rules.DEFAULT_HOURS.items()}
 
 
-def _check_owner(owner: User | None) -> None:
+def _check_owner(owner: User | None, severity: str) -> None:
     if owner is None or not owner.active or not is_office(owner):
         raise Invalid(
             "recovery.owner_not_office",
             M_("Only an active dispatcher or manager can own a complaint."),
             fields={"owner_id": [M_("Choose a dispatcher or manager.")]},
+        )
+    if severity == "urgent" and owner.role != "manager":
+        # Seed 002 步骤1: 紧急 … 由售后主管直接对接 (the after-sales supervisor handles it in person).
+        raise Invalid(
+            "recovery.urgent_needs_manager",
+            M_("An urgent complaint is handled by a manager."),
+            fields={"owner_id": [M_("Choose a manager.")]},
         )
 
 
@@ -55,13 +62,13 @@ def open_case(
     """Take in a complaint (caller commits): the owner is the one named, else whoever took it in."""
     now = now or utcnow()
     owner = db.session.get(User, owner_id) if owner_id else user
-    _check_owner(owner)
     if severity not in rules.SEVERITIES or channel not in rules.CHANNELS:
         raise Invalid(
             "recovery.grading",
             M_("Choose the channel and the severity."),
             fields={"severity": [M_("Choose a severity.")]},
         )
+    _check_owner(owner, severity)
     case = RecoveryCase(
         id=new_id(),
         work_order_id=wo.id,
@@ -151,7 +158,7 @@ def _stamped(old: str | None, text: str, user: User, now: datetime) -> str:
 def assign(case: RecoveryCase, owner: User | None) -> RecoveryCase:
     """Give the case an owner, a dispatcher or manager (000 §三: every complaint has an owner)."""
     _not_closed(case)
-    _check_owner(owner)
+    _check_owner(owner, case.severity)
     case.owner_id = owner.id
     return case
 

@@ -151,8 +151,16 @@ def test_missing_fields_are_named(app, people, world, db):
     # The owner must be a dispatcher or manager.
     technician = take_complaint(page, world["wo1"].ticket_no, owner_id=people["tech1"].id)
     assert technician.status_code == 422 and 'id="err-owner_id"' in technician.get_data(as_text=True)
-    take_complaint(page, world["wo1"].ticket_no)
+    # Seed 002 步骤1: an urgent complaint is the after-sales supervisor's (a manager).
+    urgent = take_complaint(page, world["wo1"].ticket_no, severity="urgent")
+    assert urgent.status_code == 422 and 'id="err-owner_id"' in urgent.get_data(as_text=True)
+    assert (
+        take_complaint(page, world["wo1"].ticket_no, severity="urgent", owner_id=people["manager"].id).status_code
+        == 302
+    )
     (case,) = all_cases(db)
+    assert step(page, case.id, "owner", owner_id=people["dispatcher"].id).status_code == 422
+    assert all_cases(db)[0].owner_id == people["manager"].id
     assert step(page, case.id, "contact").status_code == 422
     step(page, case.id, "contact", note="已联系")
     step(page, case.id, "investigation", notes="查记录")
