@@ -191,8 +191,8 @@ def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now:
                 due_at=now + result.next_call_after,
             )
         )
-    if result.closes_case and case is not None:
-        case.status, case.closed_at = "closed", now
+    if case is not None:  # a call that reached the customer is a contact; satisfied may close the case
+        recovery.after_call(case, outcome, result.closes_case, user, now)
     return follow_up
 
 

@@ -282,6 +282,25 @@ def close(case: RecoveryCase, user: User, now: datetime | None = None) -> Recove
     return case
 
 
+def after_call(case: RecoveryCase, outcome: str, satisfied: bool, user: User, now: datetime) -> None:
+    """A recovery call's outcome recorded in the follow-up queue (services/followup_queue.record).
+
+    A call that reached the customer is the first contact when none was logged. A satisfied
+    customer on the last open call closes a case that needed no remedy (still open or only
+    contacted); a case under investigation or resolved closes on its own page, with the
+    re-rating score [002 步骤4].
+    """
+    if case.status == "closed":
+        return
+    if outcome != "unreachable" and case.contacted_at is None:
+        case.contacted_at = now
+        case.owner_id = case.owner_id or user.id
+        if case.status == "open":
+            case.status = "contacted"
+    if satisfied and case.status in ("open", "contacted"):
+        case.status, case.closed_at = "closed", now
+
+
 # ---------------------------------------------------------------- reading
 
 

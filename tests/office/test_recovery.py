@@ -304,3 +304,30 @@ def test_kpi_rules_count_a_case_past_its_deadline_without_contact_as_missed():
     k = rules.recovery_kpis([waiting, fresh], now)
     assert (k.cases, k.contacted_judged, k.contacted_in_time_rate) == (2, 1, 0.0)
     assert k.rerating_mean is None and k.rerating_target == 4
+
+
+def test_a_recovery_call_in_the_queue_is_a_contact_and_closes_only_a_case_without_a_remedy(
+    app, people, world, db, client_for
+):
+    office = client_for("dispatcher")
+    office.post("/api/office/complaints", json={"ticket_no": world["wo1"].ticket_no, "description": "态度差"})
+    office.post("/api/office/complaints", json={"ticket_no": world["wo2"].ticket_no, "description": "配件未到"})
+    plain, remedied = all_cases(db)
+    calls = {
+        case.id: list(db.session.scalars(sa.select(FollowUp.id).where(FollowUp.recovery_case_id == case.id)))
+        for case in (plain, remedied)
+    }
+    first = office.post(f"/api/office/follow-ups/{calls[plain.id][0]}/outcome", json={"outcome": "satisfied"})
+    assert first.status_code == 200
+    plain = db.session.get(RecoveryCase, plain.id)
+    assert plain.status == "contacted" and plain.contacted_at is not None  # the call reached the customer
+    office.post(f"/api/office/follow-ups/{calls[plain.id][1]}/outcome", json={"outcome": "satisfied"})
+    assert all_cases(db)[0].status == "closed"  # satisfied, nothing to remedy
+
+    page = signed_in(app, people)
+    step(page, remedied.id, "contact", note="已联系")
+    step(page, remedied.id, "investigation", notes="查物流")
+    for call_id in calls[remedied.id]:
+        office.post(f"/api/office/follow-ups/{call_id}/outcome", json={"outcome": "satisfied"})
+    # Under investigation: it closes on its page, after the remedy and the re-rating.
+    assert all_cases(db)[1].status == "diagnosing"
