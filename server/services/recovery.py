@@ -320,8 +320,14 @@ def queue(
     elif owner_id:
         stmt = stmt.where(RecoveryCase.owner_id == owner_id)
     waiting = sa.case((RecoveryCase.status == "open", 0), (RecoveryCase.status == "closed", 2), else_=1)
-    stmt = stmt.order_by(waiting, RecoveryCase.due_at, RecoveryCase.opened_at.desc(), RecoveryCase.id).limit(limit)
-    return list(db.session.scalars(stmt))
+    no_due = sa.case((RecoveryCase.due_at.is_(None), 1), else_=0)  # cases from before deadlines: last
+    stmt = stmt.order_by(waiting, no_due, RecoveryCase.due_at, RecoveryCase.opened_at.desc(), RecoveryCase.id)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def awaiting_contact_count() -> int:
+    """Cases no one has called yet: the office's badge."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCase).where(RecoveryCase.status == "open"))
 
 
 def calls_of(case: RecoveryCase) -> list[FollowUp]:

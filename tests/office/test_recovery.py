@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -225,7 +226,9 @@ def test_the_list_puts_waiting_cases_first_by_due_and_flags_overdue_ones(app, pe
     assert urgent.id in by_owner and normal.id not in by_owner
     by_severity = page.get("/office/recovery?severity=normal").get_data(as_text=True)
     assert normal.id in by_severity and urgent.id not in by_severity
+    assert re.search(r'id="recovery-badge"[^>]*>2<', html)  # two await their first call
     step(page, normal.id, "contact", note="已联系")
+    assert re.search(r'id="recovery-badge"[^>]*>1<', page.get("/office/board").get_data(as_text=True))
     by_status = page.get("/office/recovery?status=contacted").get_data(as_text=True)
     assert normal.id in by_status and urgent.id not in by_status
 

@@ -24,6 +24,12 @@ from ..forms import form_payload, record_or_404, submit, uuid_or_none
 LIST_STATUSES = ("active", *rules.STATUSES, "all")
 
 
+@bp.context_processor
+def _recovery_badge() -> dict:
+    """`awaiting_contact()` for the Complaints link's badge on every page (called only when signed in)."""
+    return {"awaiting_contact": recovery.awaiting_contact_count}
+
+
 def _render_list(errors=None, values=None, status=200):
     args = request.args
     chosen = args.get("status") if args.get("status") in LIST_STATUSES else "active"
