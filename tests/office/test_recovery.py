@@ -71,15 +71,16 @@ def test_the_owner_defaults_to_whoever_took_it_in_and_the_hours_are_configurable
 
 def test_the_old_complaint_form_also_grades_and_owns_the_case(client_for, people, world, db):
     office = client_for("dispatcher")
-    assert (
-        office.post(
-            "/api/office/complaints", json={"ticket_no": world["wo2"].ticket_no, "description": "态度差"}
-        ).status_code
-        == 201
+    response = office.post(
+        "/api/office/complaints", json={"ticket_no": world["wo2"].ticket_no, "description": "态度差"}
     )
+    assert response.status_code == 201
     (case,) = all_cases(db)
     assert case.owner_id == people["dispatcher"].id and case.severity == "normal"
     assert case.due_at == case.opened_at + timedelta(hours=24)
+    body = response.get_json()
+    assert (body["severity"], body["owner_id"], body["rerating_score"]) == ("normal", people["dispatcher"].id, None)
+    assert datetime.fromisoformat(body["due_at"]) == case.due_at
 
 
 def test_every_step_from_contact_to_close(app, people, world, db):
