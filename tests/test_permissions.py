@@ -1282,6 +1282,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/office/kpis"): office_api(ok(200, lambda r, c: r.get_json()["overall"]["jobs"] >= 2)),
     ("GET", "/api/office/kpis.csv"): office_api(ok(200, lambda r, c: r.mimetype == "text/csv" and len(r.data) > 10)),
+    ("GET", "/api/office/kpis/visits"): office_api(
+        ok(200, lambda r, c: r.get_json()["overall"]["reconciliation_judged"] >= 0)
+    ),
+    ("GET", "/api/office/kpis/visits.csv"): office_api(
+        ok(200, lambda r, c: r.mimetype == "text/csv" and "ticket_no" in r.get_data(as_text=True))
+    ),
     ("GET", "/api/office/kpis/monthly"): office_api(
         ok(200, lambda r, c: r.get_json()["month"] == today().strftime("%Y-%m"))
     ),

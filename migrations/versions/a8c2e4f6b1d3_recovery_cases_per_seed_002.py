@@ -1,7 +1,7 @@
 """recovery cases per seed 002: channel, severity, owner, first-contact deadline, steps, re-rating (issue #14)
 
 Revision ID: a8c2e4f6b1d3
-Revises: f7a3c1d9e2b5
+Revises: c4b7e2a9d1f3
 Create Date: 2026-11-30 13:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a8c2e4f6b1d3'
-down_revision = 'f7a3c1d9e2b5'
+down_revision = 'c4b7e2a9d1f3'
 branch_labels = None
 depends_on = None
 

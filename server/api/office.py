@@ -53,6 +53,7 @@ from ..wire.office import (
     SlaSettingsIO,
     TechnicianDayOut,
     TechnicianOut,
+    VisitKpiOut,
     WorkCalendarIO,
 )
 from ..wire.review import ConflictOut, ConflictSettleIn
@@ -268,7 +269,7 @@ def follow_ups(q):
 def follow_up_outcome(body, follow_up_id):
     """Record a call's outcome: unreachable retries, dissatisfied escalates, satisfied closes."""
     follow_up = get_or_404(FollowUp, follow_up_id, "follow-up")
-    followup_queue.record(follow_up, body["outcome"], body.get("note"), current_user)
+    followup_queue.record(follow_up, body["outcome"], body.get("note"), current_user, score=body.get("score"))
     db.session.commit()
     return follow_up
 
@@ -381,6 +382,29 @@ def kpi_figures_csv(q):
         "\ufeff" + body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="kpis-{first}-{last}.csv"'},
+    )
+
+
+@blp.route("/kpis/visits", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, VisitKpiOut)
+def kpi_visit_figures(q):
+    """Handling time, utilisation against the working calendar and the reconciliation error rate."""
+    first, last = _kpi_range(q)
+    result = kpis.visit_report(first, last)
+    return {"date_from": first, "date_to": last, "overall": result.overall, "technicians": result.technicians}
+
+
+@blp.route("/kpis/visits.csv", methods=["GET"])
+@blp.arguments(KpiQuery, location="query")
+@blp.response(200, content_type="text/csv")
+def kpi_visits_csv(q):
+    """One row per work order taken in during the range: its times, reconciliation flags and rating."""
+    first, last = _kpi_range(q)
+    return Response(
+        "\ufeff" + kpis.visits_csv(first, last),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="visits-{first}-{last}.csv"'},
     )
 
 

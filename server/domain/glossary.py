@@ -146,6 +146,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "awaiting_parts": N_("event", "Awaiting parts"),
         "refused": N_("event", "Refused by customer"),
         "not_fixed": N_("event", "Not fixed"),
+        "call_back_done": N_("event", "Call-back made"),
         "new_problem_reported": N_("event", "New problem reported"),
         "follow_up_flagged": N_("event", "Follow-up flagged"),
         "service_card_given": N_("event", "Service card given"),

@@ -1,6 +1,6 @@
 """The back office's own records: settings, follow-up calls, recovery cases, reviews, report links.
 
-None of these sync to devices; they live only on the server.
+They live only on the server, except the technicians' call-backs (FollowUp, see below).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import EncryptedText, UTCDateTime, UUIDStr, new_id, utcnow
+from .base import EncryptedText, UTCDateTime, UUIDStr, Versioned, new_id, utcnow
 from .people import User
 from .work_orders import WorkOrder
 
@@ -66,12 +66,13 @@ class RecoveryCase(db.Model):
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
 
 
-class FollowUp(db.Model):
-    """A call the office owes a customer (call-back, satisfaction call, recovery call)."""
+class FollowUp(Versioned, db.Model):
+    """A call owed to a customer (call-back, satisfaction call, recovery call). The 3-hour call-back
+    after a visit not fully fixed is the repairing technician's (seed 003 §三(九)1): it syncs to
+    their phone as a `call_back` (server/sync/names.py); the others are the office's."""
 
     __tablename__ = "follow_ups"
 
-    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     work_order_id: Mapped[str] = mapped_column(sa.ForeignKey("work_orders.id"), index=True, nullable=False)
     recovery_case_id: Mapped[str | None] = mapped_column(sa.ForeignKey("recovery_cases.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
@@ -87,10 +88,15 @@ class FollowUp(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Whose call it is: the technician who did the visit (call-backs); None for the office's calls.
+    technician_id: Mapped[str | None] = mapped_column(UUIDStr, index=True)
+    # A satisfaction call's score, 1 (very dissatisfied) to 5 (very satisfied).
+    score: Mapped[int | None] = mapped_column(sa.Integer)
 
     work_order: Mapped[WorkOrder] = relationship()
     recovery_case: Mapped[RecoveryCase | None] = relationship()
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+    technician: Mapped[User | None] = relationship(primaryjoin="foreign(FollowUp.technician_id) == User.id")
 
 
 class ReconciliationReview(db.Model):

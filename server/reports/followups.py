@@ -64,22 +64,7 @@ def recovery_calls(work_order_id: str, case_key: str, opened_at: datetime, reaso
 
 def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall]:
     """The routine calls a job calls for (recovery calls are planned with their case)."""
-    calls: list[PlannedCall] = []
-    if job.outcome in NOT_FIXED_OUTCOMES:
-        anchor = job.visit_ended_at or job.completed_at or now
-        calls.append(
-            PlannedCall(
-                f"not_fixed:{job.work_order_id}:{job.visit_ended_event_id or 'outcome'}",
-                job.work_order_id,
-                "not_fixed",
-                "not_fixed",
-                anchor + CALL_BACK_AFTER,
-            )
-        )
-    for event_id, flagged_at in job.flagged:
-        calls.append(
-            PlannedCall(f"flagged:{event_id}", job.work_order_id, "not_fixed", "flagged", flagged_at + CALL_BACK_AFTER)
-        )
+    calls: list[PlannedCall] = []  # the call-back after a visit not fixed: call_back_anchors
     # A phone resolution has its own check-back call (check_back_call), not a satisfaction call.
     fixed = job.outcome not in NOT_FIXED_OUTCOMES and job.outcome != REMOTE_OUTCOME
     if job.is_completed and job.completed_at and fixed and low_rating_case_key(job, threshold) is None:
@@ -97,6 +82,36 @@ def plan_calls(job: JobFacts, threshold: int, now: datetime) -> list[PlannedCall
     return calls
 
 
+# Visit events that owe the 3-hour call-back [seed 003 §三(九)1]: an end not fully fixed, or the flag.
+CALL_BACK_EVENTS = ("not_fixed", "awaiting_parts", "returned_to_factory", "follow_up_flagged")
+CALL_BACK = "not_fixed"  # the FollowUp kind of the technician's call-back
+CALL_BACK_DONE = "call_back_done"  # the visit event the phone records the call's outcome with
+# Seed 003 §三(九)1: a dissatisfied customer gets an apology, the reason written down and the
+# after-sales department takes it over (a recovery case); the reason is required.
+CALL_BACK_OUTCOMES = ("satisfied", "dissatisfied", "unreachable")
+
+
+def call_back_anchors(job: JobFacts) -> list[datetime]:
+    """When the visits owing a call-back ended or were flagged, earliest first."""
+    anchors = [when for _, when in job.flagged]
+    if job.outcome in NOT_FIXED_OUTCOMES and (job.visit_ended_at or job.completed_at):
+        anchors.append(job.visit_ended_at or job.completed_at)
+    return sorted(anchors)
+
+
+def call_back_covered(anchor: datetime, planned_due: list[datetime]) -> bool:
+    """Once per visit: a call-back already due after this moment is the one this visit owes
+    (the flag and the not-fixed outcome of one visit both lead to it)."""
+    return any(due >= anchor for due in planned_due)
+
+
+def call_back_call(work_order_id: str, ordinal: int, anchor: datetime) -> PlannedCall:
+    """The job's `ordinal`-th call-back (0 first), 3 hours after the visit [seed 003 §三(九)1]."""
+    return PlannedCall(
+        f"call_back:{work_order_id}:{ordinal}", work_order_id, CALL_BACK, "not_fixed", anchor + CALL_BACK_AFTER
+    )
+
+
 def check_back_key(resolution_key: str) -> str:
     """The plan key of the check-back owed after one phone resolution (its visit event's id)."""
     return f"check_back:{resolution_key}"
@@ -110,7 +125,11 @@ def check_back_call(work_order_id: str, resolution_key: str, resolved_at: dateti
 
 def outcomes_for(kind: str) -> tuple[str, ...]:
     """The outcomes a call of this kind can have (a check-back asks whether the problem is solved)."""
-    return CHECK_BACK_OUTCOMES if kind == CHECK_BACK else ("satisfied", "resolved", "dissatisfied", "unreachable")
+    if kind == CHECK_BACK:
+        return CHECK_BACK_OUTCOMES
+    if kind == CALL_BACK:
+        return CALL_BACK_OUTCOMES
+    return ("satisfied", "resolved", "dissatisfied", "unreachable")
 
 
 def check_back_on_time(due_at: datetime, done_at: datetime | None, now: datetime) -> bool | None:

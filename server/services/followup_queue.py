@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..domain.errors import M_, Conflict, Invalid
+from ..domain.service_day import format_local
 from ..extensions import db
 from ..models import (
     CustomerSignOff,
@@ -92,6 +93,8 @@ def plan(now: datetime | None = None) -> int:
     jobs = facts.load(_candidates(now - LOOKBACK))
     wanted: list[tuple[rules.PlannedCall, RecoveryCase | None]] = []
     for job in jobs:
+        for anchor in rules.call_back_anchors(job):
+            plan_call_back(job.work_order_id, job.technician_id, anchor)
         wanted.extend((call, None) for call in rules.plan_calls(job, threshold, now))
         case_key = rules.low_rating_case_key(job, threshold)
         if case_key and job.sign_off:
@@ -122,6 +125,50 @@ def open_complaint(wo: WorkOrder, description: str, user: User, now: datetime | 
     return case
 
 
+def plan_call_back(work_order_id: str, technician_id: str | None, anchor: datetime) -> FollowUp | None:
+    """The 3-hour call-back owed by the visit that ended (or was flagged) at `anchor`, on the
+    repairing technician's phone [seed 003 §三(九)1]; once per visit (caller commits)."""
+    planned = list(
+        db.session.scalars(
+            sa.select(FollowUp).where(FollowUp.work_order_id == work_order_id, FollowUp.kind == rules.CALL_BACK)
+        )
+    )
+    planned += [
+        o
+        for o in db.session.new
+        if isinstance(o, FollowUp) and o.work_order_id == work_order_id and o.kind == rules.CALL_BACK
+    ]
+    if rules.call_back_covered(anchor, [c.due_at for c in planned]):
+        return None
+    call = _call(rules.call_back_call(work_order_id, len(planned), anchor))
+    call.technician_id = technician_id
+    return call if _add_once(call) else None
+
+
+def on_visit_event(work_order: WorkOrder, event: dict) -> None:
+    """What a visit event pushed by a phone does to the calls: a visit not fixed (or flagged)
+    plans its call-back; `call_back_done` records the technician's outcome on it."""
+    kind = event.get("kind")
+    at = event.get("corrected_at") or utcnow()
+    if kind in rules.CALL_BACK_EVENTS:
+        plan_call_back(work_order.id, event.get("created_by_id") or work_order.technician_id, at)
+    elif kind == rules.CALL_BACK_DONE:
+        _record_from_phone(work_order, event, at)
+
+
+def _record_from_phone(work_order: WorkOrder, event: dict, at: datetime) -> None:
+    """The outcome the technician recorded offline. The visit event itself is kept either way; a call
+    the office has recorded meanwhile, or not this technician's, is left as it is (the office sees both)."""
+    data = event.get("data") or {}
+    call = db.session.get(FollowUp, data.get("call_back_id"))
+    user = db.session.get(User, event.get("created_by_id"))
+    if call is None or user is None or call.work_order_id != work_order.id or call.technician_id != user.id:
+        return
+    if call.status != "open":
+        return
+    record(call, data["outcome"], event.get("note"), user, at)
+
+
 def plan_check_back(resolution: VisitEvent) -> FollowUp:
     """The check-back call owed 2 hours after a phone resolution [seed 003 §三(一)3] (caller commits)."""
     planned = rules.check_back_call(resolution.work_order_id, resolution.id, resolution.corrected_at)
@@ -130,13 +177,28 @@ def plan_check_back(resolution: VisitEvent) -> FollowUp:
     return call
 
 
-def _check_outcome(follow_up: FollowUp, outcome: str, note: str | None) -> None:
+def _check_outcome(follow_up: FollowUp, outcome: str, note: str | None, score: int | None = None) -> None:
     if outcome not in rules.outcomes_for(follow_up.kind):
         raise Invalid(
             "follow_up.outcome_not_for_kind",
             M_("This outcome does not fit this call."),
             fields={"outcome": [M_("Not an outcome of this call.")]},
         )
+    if outcome == "dissatisfied" and follow_up.kind == rules.CALL_BACK and not (note or "").strip():
+        # Seed 003 §三(九)1: write down why the customer is not satisfied.
+        raise Invalid(
+            "follow_up.reason_required",
+            M_("Write down why the customer is not satisfied."),
+            fields={"note": [M_("Required when the customer is not satisfied.")]},
+        )
+    if score is not None and follow_up.kind != "satisfaction":
+        raise Invalid(
+            "follow_up.score_not_for_kind",
+            M_("Only a satisfaction call carries a score."),
+            fields={"score": [M_("Only for satisfaction calls.")]},
+        )
+    if score is not None and not 1 <= score <= 5:
+        raise Invalid("follow_up.score_range", M_("A score from 1 to 5."), fields={"score": [M_("From 1 to 5.")]})
     if outcome == "not_solved" and not (note or "").strip():
         raise Invalid(
             "follow_up.note_required",
@@ -145,14 +207,21 @@ def _check_outcome(follow_up: FollowUp, outcome: str, note: str | None) -> None:
         )
 
 
-def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now: datetime | None = None) -> FollowUp:
+def record(
+    follow_up: FollowUp,
+    outcome: str,
+    note: str | None,
+    user: User,
+    now: datetime | None = None,
+    score: int | None = None,
+) -> FollowUp:
     """Record one call's outcome and do what it calls for: retry, escalate, keep going, close or reopen."""
     now = now or utcnow()
     if follow_up.status != "open":
         raise Conflict(
             "follow_up.done", M_("This call is already done."), fields={"outcome": [M_("Already recorded.")]}
         )
-    _check_outcome(follow_up, outcome, note)
+    _check_outcome(follow_up, outcome, note, score)
     if outcome == "not_solved":
         # Phone guidance did not hold: the request goes back for dispatch, a visit this time.
         work_orders.reopen_for_dispatch(follow_up.work_order, note, user, now)
@@ -167,8 +236,10 @@ def record(follow_up: FollowUp, outcome: str, note: str | None, user: User, now:
     follow_up.attempts += 1
     result = rules.record_outcome(outcome, follow_up.attempts, case is not None, open_left, now)
     follow_up.outcome, follow_up.last_attempt_at = outcome, now
+    if score is not None:
+        follow_up.score = score
     if note:
-        stamp = now.strftime("%Y-%m-%d %H:%M")
+        stamp = f"{format_local(now)} {user.name}"  # service-area time, as every page shows it
         follow_up.note = f"{follow_up.note}\n{stamp} {note}" if follow_up.note else f"{stamp} {note}"
     follow_up.status = result.status
     if result.status == "done":

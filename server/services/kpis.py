@@ -10,14 +10,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..domain import recovery as recovery_rules
-from ..domain.service_day import day_bounds
+from ..domain.service_day import day_bounds, format_local
 from ..extensions import db
+from ..i18n import label
 from ..models import FollowUp, WorkOrder
+from ..reports import visit_kpis
 from ..reports.facts import JobFacts
 from ..reports.followups import CHECK_BACK
 from ..reports.kpis import CheckBack, KpiReport, count_by, kpi_report
 from . import job_facts as facts
-from . import reconciliation, recovery
+from . import reconciliation, recovery, sla_settings
 
 
 def jobs_taken_in(first: date, last: date) -> list[JobFacts]:
@@ -102,3 +104,32 @@ def monthly_summary(month: str, now: datetime) -> dict:
         "follow_ups": [{"kind": kind, "outcome": outcome, "count": n} for kind, outcome, n in calls],
         "reconciliation_flags": dict(sorted(flags.items())),
     }
+
+
+# ---- handling time, utilisation, reconciliation error rate, per-visit rows (issue #14) ----
+
+
+def _visit_inputs(first: date, last: date) -> tuple[list[JobFacts], list, datetime, datetime]:
+    jobs = jobs_taken_in(first, last)
+    judged = [j for j in jobs if visit_kpis.is_judged(j)]
+    lo, hi = day_bounds(first, last)
+    return jobs, reconciliation.flag_jobs(judged) if judged else [], lo, hi
+
+
+def visit_report(first: date, last: date) -> visit_kpis.VisitKpiReport:
+    """Handling time, utilisation (against the working calendar) and the reconciliation error rate
+    of the jobs taken in during first..last (reports/visit_kpis.py defines each)."""
+    jobs, flags, lo, hi = _visit_inputs(first, last)
+    working = sla_settings.work_calendar().working_between(lo, hi)
+    return visit_kpis.visit_kpi_report(jobs, flags, working, lo, hi)
+
+
+def visits_csv(first: date, last: date) -> str:
+    """One row per job taken in during first..last: its times (service-area), flags and rating."""
+    jobs, flags, _, _ = _visit_inputs(first, last)
+    rows = visit_kpis.visit_rows(jobs, flags, format_local)
+    for row in rows:
+        row["status"] = label("status", row["status"])
+        row["outcome"] = label("outcome", row["outcome"]) if row["outcome"] else ""
+        row["flags"] = "; ".join(label("recon_flag", code) for code in row["flags"].split())
+    return visit_kpis.visits_csv(rows)

@@ -31,6 +31,7 @@ from ..domain.lifecycle import technician_holds
 from ..extensions import db
 from ..models import (
     ChangeLogEntry,
+    FollowUp,
     Product,
     SyncState,
     Versioned,
@@ -39,7 +40,7 @@ from ..models import (
 )
 from . import planner_stats
 from .bulk import insert_ignore, insert_rows
-from .names import JOB_RECORDS, MODEL_BY_ENTITY, entity_of
+from .names import JOB_RECORDS, MODEL_BY_ENTITY, TECHNICIAN_TASKS, entity_of
 
 PENDING = "onsite_pending_changes"
 # session.info key: the device whose mutation is being flushed (absent: the office, a service).
@@ -228,7 +229,7 @@ def _technicians_who_see(session: Session, entity: str, obj, holders: dict) -> s
             holders[obj.work_order_id] = wo and _holder(wo.technician_id, wo.status)
         holder = holders[obj.work_order_id]
         return {holder} if holder else set()
-    if entity == "van_stock":
+    if entity == "van_stock" or entity in TECHNICIAN_TASKS:
         return {obj.technician_id}
     if entity in ("customer", "product"):
         customer_id = obj.id if entity == "customer" else obj.customer_id
@@ -253,6 +254,9 @@ def _access_rows(session: Session, wo: WorkOrder, tech: str, op: str) -> list[di
         gone = model.deleted if hasattr(model, "deleted") else sa.false()  # escalations are never voided
         for rid, deleted in session.execute(sa.select(model.id, gone).where(model.work_order_id == wo.id)):
             rows.append(_row(entity, rid, "delete" if deleted else op, tech))
+    # The technician's own call-backs on this job (issue #14) come and go with the job.
+    mine = sa.select(FollowUp.id).where(FollowUp.work_order_id == wo.id, FollowUp.technician_id == tech)
+    rows.extend(_row("call_back", rid, op, tech) for rid in session.scalars(mine))
     still_sees_customer = op == "put" or session.scalar(
         sa.select(sa.func.count()).select_from(WorkOrder).where(held_by(tech), WorkOrder.customer_id == wo.customer_id)
     )

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..domain.errors import M_
 from ..domain.warranty import WARRANTY_DECISIONS, WARRANTY_VOID_REASONS
 from ..models import Outcome
+from ..reports.followups import CALL_BACK_OUTCOMES
 from ..wire.fields import Choice, Id, Moment, Money, Required, StrictSchema, Text
 
 UNKNOWN_KEY = M_("Not a field of this kind of event.")
@@ -104,6 +105,14 @@ class FollowUpFlagged(StrictSchema):
     outcome = Choice(Outcome, allow_none=True)
 
 
+class CallBackDone(StrictSchema):
+    """The technician's 3-hour call-back, made (seed 003 §三(九)1); the event's note says why a
+    customer is not satisfied (services/followup_queue.py applies it to the call)."""
+
+    call_back_id = Id(required=True)
+    outcome = Choice(CALL_BACK_OUTCOMES, required=True)
+
+
 SCHEMAS: dict[str, Schema] = {
     "appointment_confirmed": AppointmentConfirmed(),
     "arrived": Arrived(),
@@ -121,10 +130,11 @@ SCHEMAS: dict[str, Schema] = {
     "sign_off_declined": SignOffDeclined(),
     "warranty_void": WarrantyVoid(),
     "warranty_overridden": WarrantyOverridden(),
+    "call_back_done": CallBackDone(),
 }
 
 # Kinds whose data must be there (the refusal to sign needs its reason).
-DATA_REQUIRED = frozenset({"sign_off_declined", "warranty_void", "warranty_overridden"})
+DATA_REQUIRED = frozenset({"sign_off_declined", "warranty_void", "warranty_overridden", "call_back_done"})
 
 
 def check(kind: str, data) -> None:

@@ -10,6 +10,7 @@ from ..models import (
     Escalation,
     FeeQuote,
     FeeSchedule,
+    FollowUp,
     Part,
     PartFitted,
     Payment,
@@ -36,6 +37,7 @@ MODEL_BY_ENTITY = {
     "photo": Photo,
     "sign_off": CustomerSignOff,
     "escalation": Escalation,
+    "call_back": FollowUp,
 }
 ENTITY_BY_MODEL = {model: name for name, model in MODEL_BY_ENTITY.items()}
 # Records a device creates during a visit: append-only, keyed to a work order.
@@ -54,6 +56,13 @@ VISIT_ENTITIES = (
 JOB_RECORDS = (*VISIT_ENTITIES, "escalation")
 
 
+# The repairing technician's 3-hour call-backs (seed 003 §三(九)1): read-only on the phone, which
+# answers with a `call_back_done` visit event. Only its own technician pulls one.
+TECHNICIAN_TASKS = ("call_back",)
+
+
 def entity_of(obj) -> str | None:
     """The vocabulary name of a model instance, or None if it does not sync."""
+    if isinstance(obj, FollowUp) and obj.technician_id is None:
+        return None  # the office's own calls stay on the server
     return ENTITY_BY_MODEL.get(type(obj))

@@ -172,6 +172,11 @@ def _visible(user: User, entity: str):
         "customer": permissions.customer_filter,
         "product": permissions.product_filter,
         "van_stock": permissions.van_stock_filter,
+        # the repairing technician's only, while they hold the job
+        "call_back": lambda u: sa.and_(
+            model.technician_id == u.id,
+            model.work_order_id.in_(sa.select(WorkOrder.id).where(permissions.held_by(u.id))),
+        ),
         "part": lambda u: sa.true(),
         "fee_schedule": lambda u: sa.true(),
     }[entity](user)

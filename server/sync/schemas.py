@@ -234,6 +234,7 @@ VISIT_EVENT_KINDS = (
     "completed",
     "warranty_void",  # human damage / consumable: not covered after all (seed 000 §二(一)1)
     "warranty_overridden",  # the office's decision on who pays (office only)
+    "call_back_done",  # the technician's 3-hour call-back, made (seed 003 §三(九)1)
 )
 
 

@@ -102,6 +102,19 @@ class EscalationOut(Schema):
     created_at = fields.DateTime()
 
 
+class CallBackOut(Schema):
+    """A 3-hour call-back the technician owes (seed 003 §三(九)1): read-only on the phone."""
+
+    work_order_id = fields.String()
+    due_at = fields.DateTime()
+    status = fields.String()
+    attempts = fields.Integer()
+    outcome = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
 SCHEMAS = {
     "customer": CustomerOut(),
     "part": PartOut(),
@@ -116,6 +129,7 @@ SCHEMAS = {
     "photo": PhotoOut(),
     "sign_off": SignOffOut(),
     "escalation": EscalationOut(),
+    "call_back": CallBackOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
 

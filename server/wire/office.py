@@ -254,12 +254,17 @@ class FollowUpOut(StrictSchema):
     outcome = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     done_at = fields.DateTime(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    # A call-back on the repairing technician's phone (seed 003 §三(九)1): whose it is.
+    on_phone_of = fields.Function(lambda f: f.technician.name if f.technician else None)
 
 
 class FollowUpOutcomeIn(StrictSchema):
     # solved / not_solved: a check-back after a phone resolution [seed 003 §三(一)3]
     outcome = Choice(["satisfied", "dissatisfied", "unreachable", "resolved", "solved", "not_solved"], required=True)
     note = Text(2000, load_default=None, allow_none=True)
+    # A satisfaction call's score, 1-5 (services/followup_queue.py refuses it on other calls).
+    score = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
 
     @validates_schema
     def _reason_when_dissatisfied(self, data, **kwargs):
@@ -386,6 +391,28 @@ class KpiGroupsOut(StrictSchema):
 class KpiOut(KpiGroupsOut):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
+
+
+class VisitKpiRowOut(StrictSchema):
+    """Handling time, utilisation and the reconciliation error rate (reports/visit_kpis.py)."""
+
+    technician_id = fields.String(allow_none=True)
+    technician_name = fields.String(allow_none=True)
+    handling_hours_median = fields.Float(allow_none=True)
+    handling_hours_mean = fields.Float(allow_none=True)
+    handling_judged = fields.Integer()
+    on_site_hours = fields.Float()
+    working_hours = fields.Float(allow_none=True)
+    utilisation = fields.Float(allow_none=True)
+    reconciliation_error_rate = fields.Float(allow_none=True)
+    reconciliation_judged = fields.Integer()
+
+
+class VisitKpiOut(StrictSchema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    overall = fields.Nested(VisitKpiRowOut)
+    technicians = fields.List(fields.Nested(VisitKpiRowOut))
 
 
 def _month_in_span(value: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
 from PIL import Image
@@ -263,3 +264,10 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
         assert (sign_off.rating_quality, sign_off.rating_attitude) == (5, 4)
     signature = office.get(f"{base}/api/blobs/{sign_off.signature_sha256}")
     assert signature.status_code == 200 and signature.content[:8] == b"\x89PNG\r\n\x1a\n"
+    # Stored lean (issue #17): a 1-bit PNG at the pad's CSS size, strokes black on white.
+    image = Image.open(io.BytesIO(signature.content))
+    image.load()  # checks every chunk's CRC
+    assert image.mode == "1" and len(signature.content) < 8_000, (image.mode, len(signature.content))
+    assert 0 in image.getdata() and 255 in image.getdata()  # ink and paper
+    pdf = office.get(f"{base}/api/office/work-orders/{wo_id}/service-report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

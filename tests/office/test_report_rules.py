@@ -155,14 +155,24 @@ def test_a_fixed_and_well_rated_job_gets_a_satisfaction_call_in_one_to_three_day
 
 
 def test_a_visit_not_fully_fixed_gets_a_call_back_three_hours_later():
-    calls = followups.plan_calls(job(outcome="awaiting_parts", status="awaiting_parts", completed_at=None), 3, NOW)
-    assert kinds(calls) == [("not_fixed", "not_fixed")]
-    assert calls[0].due_at == T0 + timedelta(hours=8)
+    j = job(outcome="awaiting_parts", status="awaiting_parts", completed_at=None)
+    assert kinds(followups.plan_calls(j, 3, NOW)) == []  # planned by the technician's call-back instead
+    (anchor,) = followups.call_back_anchors(j)
+    call = followups.call_back_call(j.work_order_id, 0, anchor)
+    assert (call.kind, call.due_at) == ("not_fixed", T0 + timedelta(hours=8))
 
 
 def test_a_flag_from_the_technician_also_asks_for_a_call_back():
-    calls = followups.plan_calls(job(flagged=[("ev-9", T0 + timedelta(hours=5))]), 3, NOW)
-    assert ("not_fixed", "flagged") in kinds(calls)
+    j = job(flagged=[("ev-9", T0 + timedelta(hours=5))])
+    assert followups.call_back_anchors(j) == [T0 + timedelta(hours=5)]
+
+
+def test_one_visit_flag_and_outcome_are_covered_by_one_call_back():
+    """Seed 003 §三(九)1: one call-back per visit, whichever of the flag and the outcome came first."""
+    flag, end = T0 + timedelta(hours=4), T0 + timedelta(hours=5)
+    first = followups.call_back_call("wo", 0, flag)
+    assert followups.call_back_covered(end, [first.due_at])
+    assert not followups.call_back_covered(end + timedelta(days=2), [first.due_at])  # the next visit
 
 
 @pytest.mark.parametrize("quality, attitude, low", [(3, 5, True), (5, 3, True), (4, 4, False), (1, 1, True)])

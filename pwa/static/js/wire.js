@@ -5,9 +5,9 @@
 export const VISIT_ENTITIES = [
   "checklist_answer", "visit_event", "diagnosis", "part_fitted", "fee_quote", "payment", "photo", "sign_off",
 ];
-/** Records keyed to a job that the phone keeps with its visit records: those, and the office's
- * answers to the technician's escalations (read-only; issue #14). */
-export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation"];
+/** Records keyed to a job that the phone keeps with its visit records: those, the office's
+ * answers to the technician's escalations and the technician's 3-hour call-backs (read-only; issue #14). */
+export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation", "call_back"];
 /** Read-only settings the server syncs to every device, kept in the records store by entity
  * (no store of their own: no schema step needed). */
 export const SETTINGS_ENTITIES = ["fee_schedule"];

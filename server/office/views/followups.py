@@ -48,7 +48,9 @@ def followup_outcome(follow_up_id: str):
     return submit(
         FollowUpOutcomeIn(),
         form_payload(request.form),
-        lambda data: followup_queue.record(follow_up, data["outcome"], data.get("note"), current_user),
+        lambda data: followup_queue.record(
+            follow_up, data["outcome"], data.get("note"), current_user, score=data.get("score")
+        ),
         render=lambda errors, status, _: _render(
             {follow_up_id: errors}, {follow_up_id: request.form.to_dict()}, status
         ),

@@ -39,6 +39,7 @@ def kpis():
         last=last,
         errors={**errors, **month_errors},
         report=service.report(first, last, now),
+        visits=service.visit_report(first, last),
         month=month,
         summary=service.monthly_summary(month, now),
         rate_fields=RATE_FIELDS,

@@ -176,6 +176,11 @@ export default {
   "reason.sync.van_stock_short": "Not applied: {quantity} of part {part_number} fitted but the van holds {in_van}; sync the van stock or ask the office.",
   "reason.sync.unknown_record": "No {entity} with id {id}.",
   // escalations: the office's decisions on what the technician reported (job screen)
+  callback_title: "Call-back (3 hours after the visit)", callback_due: "Call the customer by {time}", callback_overdue: "Overdue",
+  callback_outcome: "How did the call go?", callback_choose: "Choose…", callback_choose_outcome: "Choose how the call went.",
+  callback_outcome_satisfied: "Satisfied", callback_outcome_dissatisfied: "Not satisfied", callback_outcome_unreachable: "Could not reach the customer",
+  callback_note: "Note (why the customer is not satisfied)", callback_reason_required: "Write down why the customer is not satisfied.",
+  callback_save: "Record the call-back", callback_recorded: "Recorded: {outcome} (sent when online)", callback_done: "Done: {outcome}",
   escalations_title: "Escalations and the company's decisions", escalation_waiting: "Waiting for the company's decision", escalation_decided_by: "{name} · {time}",
   escalation_owner: "Handled by {name}",
   "reason.sync.time_in_future": "The time of this entry ({at}) is later than the server received it, even after correcting for the phone's clock; check the phone's date and time and record it again.",

@@ -176,6 +176,11 @@ export default {
   "reason.sync.van_stock_short": "未应用：配件 {part_number} 记为更换 {quantity} 个，但车载库存只有 {in_van} 个；请同步车载库存或联系客服。",
   "reason.sync.unknown_record": "没有编号为 {id} 的 {entity}。",
   // escalations: the office's decisions on what the technician reported (job screen)
+  callback_title: "回访(上门后3小时)", callback_due: "请在 {time} 前回访客户", callback_overdue: "已超时",
+  callback_outcome: "回访结果", callback_choose: "请选择…", callback_choose_outcome: "请选择回访结果。",
+  callback_outcome_satisfied: "满意", callback_outcome_dissatisfied: "不满意", callback_outcome_unreachable: "联系不上客户",
+  callback_note: "备注(客户不满意的原因)", callback_reason_required: "请记录客户不满意的原因。",
+  callback_save: "记录回访", callback_recorded: "已记录:{outcome}(联网后发送)", callback_done: "已完成:{outcome}",
   escalations_title: "上报与公司批示", escalation_waiting: "等待公司批示", escalation_decided_by: "{name} · {time}",
   escalation_owner: "处理人：{name}",
   "reason.sync.time_in_future": "这条记录的时间（{at}）晚于服务器收到它的时间，按手机时钟校正后仍然如此；请检查手机的日期和时间后重新记录。",

@@ -13,6 +13,7 @@ import { feeTable } from "./quote.js";
 import { paymentCard } from "./payment.js";
 import { act, field, loadJob } from "./visitkit.js";
 import { events } from "../visit.js";
+import { signaturePng } from "../png1.js";
 
 function summaryView(summary, names, loc) {
   const tc = (k, p) => t(k, p, loc);
@@ -46,7 +47,11 @@ function rating(name, legend, loc) {
       h("span", { "aria-hidden": "true" }, String(n)))));
 }
 
-async function canvasPng(canvas) {
+/** The signature as a 1-bit PNG at the pad's CSS size (png1.js); the pad's own PNG where that cannot be made. */
+async function signatureBytes(canvas) {
+  if (typeof CompressionStream === "function") {
+    return (await signaturePng(canvas, canvas.offsetWidth, canvas.offsetHeight)).buffer;
+  }
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   return blob.arrayBuffer();
 }
@@ -139,7 +144,7 @@ export async function render(ctx) {
     if (!v.signer_name.trim()) return (error.textContent = tc("signer_required"));
     if (!pad || pad.isEmpty()) return (error.textContent = tc("signature_required"));
     error.textContent = "";
-    const bytes = await canvasPng(canvas);
+    const bytes = await signatureBytes(canvas);
     const sha = await sha256Hex(bytes);
     await act(ctx, async () => recordVisit(wo.id, "sign_off", {
       signer_name: v.signer_name.trim(),

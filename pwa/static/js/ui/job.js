@@ -4,6 +4,7 @@
 import { date, dateTime, t } from "../i18n.js";
 import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
+import { callBackCard } from "./callback.js";
 import { callLink, loadJob } from "./visitkit.js";
 import { warrantyState } from "../warranty.js";
 
@@ -57,6 +58,7 @@ export async function render(ctx) {
       [t("sla_resolution"), dateTime(wo.resolution_due)],
     ]),
     h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
+    callBackCard(ctx, bundle),
     escalationsCard(records),
     customer ? h("div", { class: "card", id: "customer" },
       h("h2", {}, t("customer")),
