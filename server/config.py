@@ -146,6 +146,11 @@ def from_environment() -> dict:
         # Escalations (server/services/escalations.py): a case is due this many working hours after it
         # reaches the office, by severity. Seed 002 step 1 紧急分级: 紧急 2 h, 重要 4 h, 一般 24 h.
         "ESCALATION_HOURS": _sla_hours("ESCALATION_HOURS", {"urgent": 2, "important": 4, "normal": 24}),
+        # Complaints and recovery cases (server/services/recovery.py): first contact within these wall-clock
+        # hours of the case opening, by severity. Seed 002 步骤1 紧急分级: 紧急 2 h, 重要 4 h, 一般 24 h.
+        "RECOVERY_FIRST_CONTACT_HOURS": _sla_hours(
+            "RECOVERY_FIRST_CONTACT_HOURS", {"urgent": 2, "important": 4, "normal": 24}
+        ),
         # Seed 000 §二(二)1: a request outside working hours is answered within 8 h of the next working day
         # (urgent ones within their own limit from the next opening: 000 §二(一)1).
         "SLA_AFTER_HOURS_RESPONSE_HOURS": float(os.environ.get("SLA_AFTER_HOURS_RESPONSE_HOURS", 8)),

@@ -439,6 +439,51 @@ def escalation_state(**fields):
     return check
 
 
+def recovery_case_at(stage: str):
+    """A complaint on wo3 (services/recovery.py) taken as far as `stage`, for the step under test."""
+
+    def make(c: Cell) -> str:
+        from datetime import timedelta
+
+        from server.services import recovery
+
+        who = user(c, "dispatcher")
+        case = recovery.open_case(_db.session.get(WorkOrder, c.w["wo3"]), "矩阵: 投诉", who, channel="phone")
+        steps = ("contacted", "diagnosing", "remedy", "resolved", "rerated")
+        reached = steps[: steps.index(stage) + 1] if stage in steps else ()
+        if "contacted" in reached:
+            recovery.log_contact(case, "已联系客户", who)
+        if "diagnosing" in reached:
+            recovery.investigate(case, "查记录", who)
+        if "remedy" in reached:
+            recovery.plan_remedy(case, "派单失误", "重新上门", None, None)
+        if "resolved" in reached:
+            recovery.resolve(case, who)
+            case.resolved_at -= timedelta(days=4)  # the re-rating window is open
+        if "rerated" in reached:
+            recovery.rerate(case, 5, None, who)
+        _db.session.commit()
+        return case.id
+
+    return make
+
+
+def recovery_state(**fields):
+    def check(r, c):
+        from server.models import RecoveryCase
+
+        case = fetch(RecoveryCase, c.made["id"])
+        for name, want in fields.items():
+            want = want(c) if callable(want) else want
+            assert getattr(case, name) == want, (name, getattr(case, name), want)
+
+    return check
+
+
+def recovery_case_page(c: Cell) -> str:
+    return f"/office/recovery/{c.made['id']}"
+
+
 _seqs = itertools.count(1_000_000)
 
 
@@ -1278,6 +1323,51 @@ MATRIX: dict[tuple[str, str], Row] = {
         request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")}),
     ),
     ("GET", "/office/escalations"): page(ok(200, html_has(literal=('id="escalations"',)))),
+    # --- complaints and service recovery (seed 002): every step is the office's
+    ("GET", "/office/recovery"): page(ok(200, html_has(literal=('id="complaint-form"',)))),
+    ("POST", "/office/recovery"): page(
+        ok(302, complaint_recorded),
+        request=lambda c: Req(
+            path(c),
+            form={
+                "ticket_no": c.w["t3"],
+                "channel": "phone",
+                "severity": "important",
+                "description": unique("矩阵: 投诉"),
+            },
+        ),
+    ),
+    ("GET", "/office/recovery/<case_id>"): page(
+        ok(200, html_has("t3", literal=("矩阵: 投诉",))), request=with_made(recovery_case_at("open"), "case_id")
+    ),
+    ("POST", "/office/recovery/<case_id>/owner"): page(
+        ok(302, recovery_state(owner_id=caller_id)),
+        request=with_made(recovery_case_at("open"), "case_id", form=lambda c: {"owner_id": c.user_id}),
+    ),
+    ("POST", "/office/recovery/<case_id>/contact"): page(
+        ok(302, redirects_to(recovery_case_page), recovery_state(status="contacted")),
+        request=with_made(recovery_case_at("open"), "case_id", form={"note": "已致电致歉"}),
+    ),
+    ("POST", "/office/recovery/<case_id>/investigation"): page(
+        ok(302, recovery_state(status="diagnosing")),
+        request=with_made(recovery_case_at("contacted"), "case_id", form={"notes": "查派单记录"}),
+    ),
+    ("POST", "/office/recovery/<case_id>/remedy"): page(
+        ok(302, recovery_state(root_cause="派单失误")),
+        request=with_made(
+            recovery_case_at("diagnosing"), "case_id", form={"root_cause": "派单失误", "solution": "重新上门"}
+        ),
+    ),
+    ("POST", "/office/recovery/<case_id>/resolve"): page(
+        ok(302, recovery_state(status="resolved")), request=with_made(recovery_case_at("remedy"), "case_id", form={})
+    ),
+    ("POST", "/office/recovery/<case_id>/rerating"): page(
+        ok(302, recovery_state(rerating_score=4)),
+        request=with_made(recovery_case_at("resolved"), "case_id", form={"score": "4"}),
+    ),
+    ("POST", "/office/recovery/<case_id>/close"): page(
+        ok(302, recovery_state(status="closed")), request=with_made(recovery_case_at("rerated"), "case_id", form={})
+    ),
     ("GET", "/office/escalations/<case_id>"): page(
         ok(200, html_has("t1", literal=("客户对费用有异议",))), request=with_made(fresh_escalation, "case_id")
     ),

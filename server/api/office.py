@@ -282,11 +282,15 @@ def follow_up_outcome(body, follow_up_id):
     return follow_up
 
 
+RECOVERY_FIELDS = ("channel", "severity", "owner_id", "due_at", "contacted_at", "resolved_at", "rerating_score")
+
+
 @blp.route("/complaints", methods=["POST"])
 @blp.arguments(ComplaintIn)
 @blp.response(201, RecoveryCaseOut)
 def complaint(body):
-    """A complaint opens a recovery case with calls at 3 and 7 days."""
+    """A complaint opens a recovery case (normal severity, owned by the caller, first contact due in
+    24 h; graded intake is the office page /office/recovery) with calls at 3 and 7 days."""
     if body.get("work_order_id"):
         wo = get_or_404(WorkOrder, body["work_order_id"], "work order")
     else:
@@ -298,6 +302,8 @@ def complaint(body):
             c: getattr(case, c)
             for c in ("id", "work_order_id", "trigger", "description", "status", "opened_at", "closed_at")
         },
+        # seed 002 grading and steps (services/recovery.py)
+        **{c: getattr(case, c) for c in RECOVERY_FIELDS},
         "follow_ups": db.session.scalars(
             sa.select(FollowUp).where(FollowUp.recovery_case_id == case.id).order_by(FollowUp.due_at)
         ).all(),

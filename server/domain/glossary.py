@@ -275,6 +275,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "low_rating": N_("followup_reason", "Low rating"),
         "complaint": N_("followup_reason", "Complaint"),
         "still_dissatisfied": N_("followup_reason", "Still dissatisfied; keep going"),
+        "rerating": N_("followup_reason", "Re-rating after the resolution"),
         "resolved_remotely": N_("followup_reason", "Resolved by phone"),
     },
     "followup_outcome": {
@@ -320,6 +321,23 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "rescheduled": N_("escalation_decision", "Rescheduled"),
         "reassigned": N_("escalation_decision", "Reassigned"),
         "other": N_("escalation_decision", "Other instruction"),
+    },
+    # Complaints and service recovery [seed 002 步骤1-4]: where a complaint came in and its steps.
+    "recovery_channel": {
+        "phone": N_("recovery_channel", "Phone"),
+        "email": N_("recovery_channel", "Email"),
+        "online": N_("recovery_channel", "Online platform"),
+        "wechat": N_("recovery_channel", "WeChat"),
+        "social_media": N_("recovery_channel", "Social media / forum"),
+        "in_person": N_("recovery_channel", "In person"),
+        "sign_off": N_("recovery_channel", "Low rating at sign-off"),
+    },
+    "recovery_status": {
+        "open": N_("recovery_status", "Awaiting first contact"),
+        "contacted": N_("recovery_status", "Contacted"),
+        "diagnosing": N_("recovery_status", "Investigating"),
+        "resolved": N_("recovery_status", "Resolved; awaiting re-rating"),
+        "closed": N_("recovery_status", "Closed"),
     },
     "send_channel": {
         "sms": N_("send_channel", "SMS"),

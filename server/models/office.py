@@ -6,6 +6,7 @@ They live only on the server, except the technicians' call-backs (FollowUp, see 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,12 +39,31 @@ class RecoveryCase(db.Model):
     # What opened it once: the sign-off id, or a new id per complaint (keeps opening idempotent).
     source_key: Mapped[str] = mapped_column(sa.String(80), unique=True, nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # open | contacted | diagnosing | resolved | closed (server/domain/recovery.py)
     status: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     opened_by_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seed 002 steps 1-4 (issue #14): grading, owner, first-contact deadline, diagnosis, remedy, re-rating.
+    channel: Mapped[str | None] = mapped_column(sa.String(20))
+    severity: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="normal", server_default="normal")
+    owner_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # first contact due
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_note: Mapped[str | None] = mapped_column(sa.Text)
+    investigation: Mapped[str | None] = mapped_column(sa.Text)
+    root_cause: Mapped[str | None] = mapped_column(sa.Text)
+    solution: Mapped[str | None] = mapped_column(sa.Text)
+    compensation: Mapped[str | None] = mapped_column(sa.Text)
+    compensation_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rerating_score: Mapped[int | None] = mapped_column(sa.Integer)
+    rerating_note: Mapped[str | None] = mapped_column(sa.Text)
+    rerated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     work_order: Mapped[WorkOrder] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
 
 
 class FollowUp(Versioned, db.Model):

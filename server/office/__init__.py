@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         people,
         phone_resolution,
         reconciliation,
+        recovery,
         reports,
         search,
         session,

@@ -49,6 +49,17 @@ class KpiRow:
     resolved_remotely_share: float | None = None
     check_back_on_time_rate: float | None = None
     check_back_judged: int = 0
+    # Service recovery [seed 002 表2], overall row only (services/kpis.py fills it in): the cases opened
+    # in the range, first contact in hours and within its 2/4/24 h deadline, the mean re-rating (of 5)
+    # against the target (4 of 5 = "≥8分" of 10).
+    recovery_cases: int = 0
+    recovery_first_contact_hours_mean: float | None = None
+    recovery_contacted_in_time_rate: float | None = None
+    recovery_contacted_judged: int = 0
+    recovery_rerating_mean: float | None = None
+    recovery_rerating_target: int | None = None
+    recovery_rerating_met_rate: float | None = None
+    recovery_rerated: int = 0
 
 
 @dataclass(frozen=True)

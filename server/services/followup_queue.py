@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..reports import followups as rules
 from . import job_facts as facts
-from . import notifications, work_orders
+from . import notifications, recovery, work_orders
 from . import sla_settings as settings
 
 # Visits older than this are not planned any more (their calls are long done or moot).
@@ -118,8 +118,8 @@ def plan(now: datetime | None = None) -> int:
 def open_complaint(wo: WorkOrder, description: str, user: User, now: datetime | None = None) -> RecoveryCase:
     """A complaint opens a recovery case with its calls at 3 and 7 days (caller commits)."""
     now = now or utcnow()
-    key = f"complaint:{new_id()}"
-    case = _case(wo.id, "complaint", key, now, description, user)
+    case = recovery.open_case(wo, description, user, now=now)  # graded, owned, first contact due [002]
+    key = case.source_key
     for call in rules.recovery_calls(wo.id, key, now, "complaint"):
         _add_once(_call(call, case))
     return case
@@ -262,8 +262,8 @@ def record(
                 due_at=now + result.next_call_after,
             )
         )
-    if result.closes_case and case is not None:
-        case.status, case.closed_at = "closed", now
+    if case is not None:  # a call that reached the customer is a contact; satisfied may close the case
+        recovery.after_call(case, outcome, result.closes_case, user, now)
     return follow_up
 
 

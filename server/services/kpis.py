@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from ..domain import recovery as recovery_rules
 from ..domain.service_day import day_bounds, format_local
 from ..extensions import db
 from ..i18n import label
@@ -18,7 +19,7 @@ from ..reports.facts import JobFacts
 from ..reports.followups import CHECK_BACK
 from ..reports.kpis import CheckBack, KpiReport, count_by, kpi_report
 from . import job_facts as facts
-from . import reconciliation, sla_settings
+from . import reconciliation, recovery, sla_settings
 
 
 def jobs_taken_in(first: date, last: date) -> list[JobFacts]:
@@ -49,7 +50,28 @@ def check_backs(jobs: list[JobFacts]) -> list[CheckBack]:
 def report(first: date, last: date, now: datetime) -> KpiReport:
     """KPIs of the jobs taken in during first..last."""
     jobs = jobs_taken_in(first, last)
-    return kpi_report(jobs, now, on_time_grace(), check_backs(jobs))
+    return with_recovery(kpi_report(jobs, now, on_time_grace(), check_backs(jobs)), first, last, now)
+
+
+def recovery_kpis(first: date, last: date, now: datetime) -> recovery_rules.RecoveryKpis:
+    """Recovery KPIs of the cases opened during local days first..last [seed 002 表2]."""
+    lo, hi = day_bounds(first, last)
+    return recovery_rules.recovery_kpis(recovery.facts_opened_in(lo, hi), now)
+
+
+def with_recovery(report: KpiReport, first: date, last: date, now: datetime) -> KpiReport:
+    """The overall row with the recovery KPIs filled in (they are not per technician)."""
+    k = recovery_kpis(first, last, now)
+    row = report.overall
+    row.recovery_cases = k.cases
+    row.recovery_first_contact_hours_mean = k.first_contact_hours_mean
+    row.recovery_contacted_in_time_rate = k.contacted_in_time_rate
+    row.recovery_contacted_judged = k.contacted_judged
+    row.recovery_rerating_mean = k.rerating_mean
+    row.recovery_rerating_target = k.rerating_target
+    row.recovery_rerating_met_rate = k.rerating_met_rate
+    row.recovery_rerated = k.rerated
+    return report
 
 
 def month_range(month: str) -> tuple[date, date]:

@@ -43,7 +43,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import escalations, followup_queue, notifications, work_orders
+from ..services import escalations, followup_queue, notifications, recovery, work_orders
 from ..services.coverage import WARRANTY_VOID
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
@@ -376,6 +376,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
         followup_queue.on_visit_event(wo, record)  # the 3-hour call-back: planned, or its outcome (issue #14)
+    recovery.open_for_sign_off(session, wo, entity, record)  # a low rating opens a recovery case (seed 002)
     if entity == "visit_event" and data["kind"] in device_time.CONTACT_EVENTS:
         # First response is the first contact with the customer [seed 000 §二(二)1], at its trusted time.
         note_contact(wo, judged.corrected)

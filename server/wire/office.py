@@ -313,6 +313,14 @@ class RecoveryCaseOut(StrictSchema):
     status = fields.String()
     opened_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+    # Seed 002 grading and steps (services/recovery.py); worked on the office pages /office/recovery.
+    channel = fields.String(allow_none=True)
+    severity = fields.String()
+    owner_id = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "First contact due"})
+    contacted_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    rerating_score = fields.Integer(allow_none=True, metadata={"description": "1-5; target 4 (8 of 10)"})
     follow_ups = fields.List(fields.Nested(FollowUpOut))
 
 
