@@ -29,12 +29,11 @@ import os
 import platform
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,86 +47,6 @@ VISIT_S = 45 * 60.0
 ORDERS_PER_TECHNICIAN = 4
 DEFAULT_SIZES = (10, 20, 40, 80, 160, 320)
 CLIENT_PROCESSES = 2
-
-
-# ---------------------------------------------------------------- seed (run in a subprocess)
-
-
-def seed(url: str, root: Path, technicians: int) -> dict:
-    """Staff with API tokens, one part, and ORDERS_PER_TECHNICIAN work orders per technician."""
-    os.environ["DATABASE_URL"] = url
-    sys.path.insert(0, str(root))
-    import secrets
-
-    from server import create_app
-    from server.auth.session import issue_token
-    from server.extensions import db
-    from server.models import Customer, Part, Product, User
-    from server.services.work_orders import create_work_order
-
-    app = create_app({"SECRET_KEY": "onsite-bench"})
-    with app.app_context():
-
-        def user(email, name, role):
-            u = User(email=email, name=name, role=role, webauthn_user_handle=secrets.token_bytes(32))
-            db.session.add(u)
-            return u
-
-        dispatcher = user("dispatcher@fleet.onsite", "张丽", "dispatcher")
-        part = Part(part_number="AC-CAP-35", name="压缩机运行电容 35μF", price="45.00", serialised=False)
-        db.session.add(part)
-        db.session.flush()
-        start = datetime.combine(datetime.now(sb.CST).date(), datetime.min.time(), sb.CST) + timedelta(hours=14)
-        out = []
-        for t in range(technicians):
-            tech = user(f"tech{t}@fleet.onsite", f"师傅{t}", "technician")
-            db.session.flush()
-            orders = []
-            for i in range(ORDERS_PER_TECHNICIAN):
-                customer = Customer(
-                    name=f"客户{t}-{i}", phone=f"139{t:04d}{i:04d}", address=f"上海市世纪大道 {t}-{i} 号"
-                )
-                db.session.add(customer)
-                db.session.flush()
-                product = Product(
-                    customer_id=customer.id,
-                    model="KFR-35GW",
-                    serial_no=f"FLEET-{t}-{i}",
-                    purchase_date=datetime.now(sb.CST).date() - timedelta(days=200),
-                    warranty_months=12,
-                )
-                db.session.add(product)
-                db.session.flush()
-                wo = create_work_order(
-                    {
-                        "channel": "phone",
-                        "type": "repair",
-                        "priority": "normal",
-                        "fault_description": "空调不制冷",
-                        "customer_id": customer.id,
-                        "product_id": product.id,
-                        "technician_id": tech.id,
-                        "appointment_start": start,
-                        "appointment_end": start + timedelta(hours=1),
-                    },
-                    dispatcher,
-                )
-                db.session.flush()
-                orders.append(wo.id)
-            out.append({"token": issue_token(tech, "fleet"), "work_orders": orders})
-        db.session.commit()
-        db.engine.dispose()
-    return {"technicians": out, "part_number": "AC-CAP-35"}
-
-
-def prepare(url: str, root: Path, technicians: int) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "onsite-bench", "PYTHONPATH": str(root)}
-    argv = [sys.executable, str(Path(__file__).resolve()), "--seed", url, "--technicians", str(technicians)]
-    for cmd in ([str(sb.VENV_BIN / "flask"), "--app", "server", "init-db"], argv + ["--onsite-root", str(root)]):
-        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # ---------------------------------------------------------------- one simulated technician
@@ -253,7 +172,7 @@ def within_target(row: dict) -> bool:
 
 def bench_database(label, url, tmp, root, sizes, seconds, compress) -> list[dict]:
     sb.say(f"[{label}] migrating and seeding {max(sizes)} technicians")
-    data = prepare(url, root, max(sizes))
+    data = sb.prepare_onsite_db(url, root, max(sizes), ORDERS_PER_TECHNICIAN)  # sync_bench's seed, sized
     server = sb.gunicorn(f"fleet-{label}", "server:create_app()", tmp, root, env=sb.onsite_env(url, tmp, root))
     rows = []
     try:
@@ -303,13 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="sqlite,postgres", help="databases (default %(default)s)")
     parser.add_argument("--postgres", default=sb.DEFAULT_PG, metavar="URL", help="PostgreSQL server (admin URL)")
     parser.add_argument("--onsite-root", type=Path, default=sb.ROOT, metavar="DIR", help="the Onsite tree to serve")
-    parser.add_argument("--seed", help=argparse.SUPPRESS)
-    parser.add_argument("--technicians", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     root = args.onsite_root.resolve()
-    if args.seed:
-        print(json.dumps(seed(args.seed, root, args.technicians)))
-        return 0
     seconds = args.seconds or (10.0 if args.quick else 30.0)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     wanted = [c.strip() for c in args.only.split(",") if c.strip() in ("sqlite", "postgres")]

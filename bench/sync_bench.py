@@ -481,7 +481,7 @@ def onsite_env(url: str, tmp: Path, root: Path) -> dict:
 # ---------------------------------------------------------------- databases and seed data
 
 
-def seed(url: str, root: Path) -> dict:
+def seed(url: str, root: Path, technicians: int = TECHNICIANS, orders_each: int = ORDERS_PER_TECHNICIAN) -> dict:
     """(In a subprocess) staff with API tokens, a part, and work orders held by each technician."""
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(root))
@@ -504,7 +504,7 @@ def seed(url: str, root: Path) -> dict:
             return u
 
         dispatcher = user("dispatcher@bench.onsite", "张丽", "dispatcher")
-        techs = [user(f"tech{i}@bench.onsite", f"师傅{i}", "technician") for i in range(TECHNICIANS)]
+        techs = [user(f"tech{i}@bench.onsite", f"师傅{i}", "technician") for i in range(technicians)]
         part = Part(
             part_number="AC-CAP-35",
             name="压缩机运行电容 35μF",
@@ -519,7 +519,7 @@ def seed(url: str, root: Path) -> dict:
         start = datetime.combine(datetime.now(CST).date(), datetime.min.time(), CST) + timedelta(hours=14)
         orders: dict[str, list[str]] = {}
         for t, tech in enumerate(techs):
-            for i in range(ORDERS_PER_TECHNICIAN):
+            for i in range(orders_each):
                 customer = Customer(
                     name=f"客户{t}-{i}", phone=f"138{t:02d}{i:06d}", address=f"上海市浦东新区世纪大道 {t * 100 + i} 号"
                 )
@@ -560,10 +560,13 @@ def seed(url: str, root: Path) -> dict:
     return out
 
 
-def prepare_onsite_db(url: str, root: Path) -> dict:
+def prepare_onsite_db(
+    url: str, root: Path, technicians: int = TECHNICIANS, orders: int = ORDERS_PER_TECHNICIAN
+) -> dict:
     """Migrate the empty database and load the seed data; returns the tokens and work orders."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "onsite-bench", "PYTHONPATH": str(root)}
     seed_argv = [sys.executable, str(Path(__file__).resolve()), "--seed", url, "--onsite-root", str(root)]
+    seed_argv += ["--technicians", str(technicians), "--orders", str(orders)]
     for argv in ([str(VENV_BIN / "flask"), "--app", "server", "init-db"], seed_argv):
         done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
         if done.returncode:
@@ -955,9 +958,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the Onsite tree to serve, e.g. a copy with a change to compare (default: this one)",
     )
     parser.add_argument("--seed", help=argparse.SUPPRESS)
+    parser.add_argument("--technicians", type=int, default=TECHNICIANS, help=argparse.SUPPRESS)
+    parser.add_argument("--orders", type=int, default=ORDERS_PER_TECHNICIAN, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seed:
-        print(json.dumps(seed(args.seed, args.onsite_root.resolve())))
+        print(json.dumps(seed(args.seed, args.onsite_root.resolve(), args.technicians, args.orders)))
         return 0
     duration = args.seconds or (1.0 if args.quick else 3.0)
     rounds = args.rounds or (1 if args.quick else 3)
