@@ -58,7 +58,9 @@ def test_server_errors_show_server_unreachable_and_the_queue_goes_when_it_is_bac
     page.wait_for_selector("#sync-error")
     assert "Failed to fetch" not in page.inner_text("#sync")
     assert "服务器" in page.inner_text("#sync-error")
-    time.sleep(4)  # a few probes fail meanwhile
+    # page.wait_for_timeout, not time.sleep: the routes above answer only while Playwright's
+    # loop runs, so a sleeping test would hold the probes until they time out.
+    page.wait_for_timeout(4_000)  # a few probes fail meanwhile
     assert page.get_attribute("#status", "data-connection") == "server"
     assert pending(page) == 1
 
@@ -126,7 +128,7 @@ def test_lie_fi_is_shown_offline_quickly_and_recovers_quickly(live, browser):
     assert page.evaluate("navigator.onLine") is True
     assert page.inner_text("#net-state") == "离线"
     assert pending(page) == 1
-    time.sleep(6)  # a spell of lie-fi: still offline, still queued
+    page.wait_for_timeout(6_000)  # a spell of lie-fi: still offline, still queued (routes keep answering)
     assert page.get_attribute("#status", "data-connection") == "offline"
 
     back = time.monotonic()
