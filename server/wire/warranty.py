@@ -41,7 +41,9 @@ class SerialHistoryOut(StrictSchema):
     parts = fields.List(fields.Nested(FittedPartOut))
 
 
-class SerialProductOut(StrictSchema):
+class ProductOut(StrictSchema):
+    """A product and its warranty (the REST product answers and the serial look-up share it)."""
+
     id = fields.String()
     version = fields.Integer()
     customer_id = fields.String()
@@ -59,6 +61,6 @@ class SerialOut(StrictSchema):
     """A serial: the product with it, the fitted part with it (latest fitting), every work order that touched it."""
 
     serial = fields.String()
-    product = fields.Nested(SerialProductOut, allow_none=True)
+    product = fields.Nested(ProductOut, allow_none=True)
     part = fields.Nested(SerialPartOut, allow_none=True)
     history = fields.List(fields.Nested(SerialHistoryOut))

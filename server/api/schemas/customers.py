@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from ...models import CustomerTier
 from ...wire.fields import Choice, Day, Id, PageQuery, Required, StrictSchema, Text, not_in_future, one_line
-from ...wire.warranty import FittedPartOut
+from ...wire.warranty import FittedPartOut, ProductOut
 
 
 class CustomerIn(StrictSchema):
@@ -49,20 +49,6 @@ class RepairOut(StrictSchema):
     created_at = fields.DateTime()
     fault_description = fields.String()
     parts = fields.List(fields.Nested(FittedPartOut))  # each with its own warranty end
-
-
-class ProductOut(StrictSchema):
-    id = fields.String()
-    version = fields.Integer()
-    customer_id = fields.String()
-    model = fields.String()
-    name = fields.String(allow_none=True)
-    serial_no = fields.String()
-    purchase_date = fields.Date(allow_none=True)
-    proof_of_purchase = fields.String(allow_none=True)
-    warranty_months = fields.Integer()
-    warranty_end = fields.Date(allow_none=True)
-    in_warranty = fields.Boolean()
 
 
 class ProductDetailOut(ProductOut):
