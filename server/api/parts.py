@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
-from ..domain.errors import M_, Conflict, Invalid
+from ..domain.errors import M_, Invalid
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
+from ..services import fee_schedule
 from ..search import ESCAPE, contains_pattern
 from ..wire.records import PartOut, VanStockOut
 from .schemas.parts import PartIn, PartQuery, VanStockIn, VanStockQuery
@@ -40,12 +41,7 @@ def list_parts(q):
 def create_part(body):
     """Add a part to the catalogue (office only)."""
     require_office()
-    if db.session.scalar(sa.select(Part.id).where(Part.part_number == body["part_number"])):
-        raise Conflict(
-            "part.exists", M_("Part number already in the catalogue."), fields={"part_number": [M_("Already exists.")]}
-        )
-    part = Part(**body)
-    db.session.add(part)
+    part = fee_schedule.add_part(body)
     db.session.commit()
     return part
 

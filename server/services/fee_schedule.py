@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..domain.errors import M_, Forbidden, Invalid
+from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.fees import Schedule
 from ..extensions import db
 from ..models import FeeSchedule, Part, User
@@ -144,3 +144,19 @@ def change(
         row.revision += 1
         session.flush()
     return row
+
+
+def add_part(fields: dict) -> Part:
+    """Add a part to the catalogue: its price is part of the fee schedule, so the revision goes up
+    (a phone's offline copy without the part learns of it as a stale schedule, not at some later
+    pull). The caller has checked the caller may (office) and commits."""
+    session = db.session()
+    if session.scalar(sa.select(Part.id).where(Part.part_number == fields["part_number"])):
+        raise Conflict(
+            "part.exists", M_("Part number already in the catalogue."), fields={"part_number": [M_("Already exists.")]}
+        )
+    part = Part(**fields)
+    session.add(part)
+    ensure(session).revision += 1
+    session.flush()
+    return part

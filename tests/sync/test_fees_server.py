@@ -248,3 +248,21 @@ def test_only_a_manager_changes_the_schedule_and_no_change_keeps_the_revision(wo
     db.session.rollback()
     fee_schedule.change(people["manager"], labour_per_hour="90.00")
     assert fee_schedule.header()[0] == 2
+
+
+def test_a_part_added_through_the_api_raises_the_revision_so_offline_quotes_are_stale(client_for, world, db):
+    """A new catalogue part changes prices: the phone's copy is stale until it pulls again."""
+    phone = SimDevice(client_for("tech2"))
+    wo = world["wo2"].id
+    quote = fee_quote_fields(wo, [("PCB-220", 1)])
+    before = fee_schedule.header()[0]
+    office = client_for("dispatcher")
+    answer = office.post("/api/parts", json={"part_number": "NEW-1", "name": "新配件", "price": "12.00"})
+    assert answer.status_code == 201, answer.get_json()
+    assert fee_schedule.header()[0] == before + 1
+    code, params = error(results(phone, phone.mutation("fee_quote", quote))[0])
+    assert (code, params) == ("sync.fee_schedule_stale", {"revision": before + 1})
+    # The same part number again is refused and changes nothing.
+    again = office.post("/api/parts", json={"part_number": "NEW-1", "name": "x", "price": "1.00"})
+    assert again.status_code == 409
+    assert fee_schedule.header()[0] == before + 1
