@@ -11,8 +11,8 @@ from ..auth.access import require_office, visible_or_404
 from ..domain.errors import M_, Invalid
 from ..extensions import db
 from ..models import Part, Role, User, VanStock
-from ..services import fee_schedule
 from ..search import ESCAPE, contains_pattern
+from ..services import fee_schedule
 from ..wire.records import PartOut, VanStockOut
 from .schemas.parts import PartIn, PartQuery, VanStockIn, VanStockQuery
 

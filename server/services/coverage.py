@@ -50,13 +50,19 @@ class Coverage:
     product_in_warranty: bool = False
     decision: str | None = None  # the office's, when it made one
     void_reason: str | None = None  # "human_damage" | "consumable" when a live warranty_void is recorded
+    work_order_id: str | None = None  # the visit's own fittings are not an earlier part's warranty
     _session: Session | None = field(default=None, repr=False, compare=False)
 
     def part_covered(self, serial_removed: str | None) -> bool:
-        """True when the part replaces a fitted part still inside its own warranty on the service day."""
+        """True when the part replaces a part fitted earlier, on another order, on or before the service
+        day, and still inside its own warranty on that day (a record of this visit, or one dated after
+        it, cannot have given the removed part a warranty)."""
         if not serial_removed or self._session is None or self.day is None:
             return False
-        return any(f.in_warranty_on(self.day) for f in fitted_with_serial(self._session, serial_removed))
+        return any(
+            f.work_order_id != self.work_order_id and f.fit_day <= self.day and f.in_warranty_on(self.day)
+            for f in fitted_with_serial(self._session, serial_removed)
+        )
 
 
 def coverage_of(session: Session, wo: WorkOrder, now: datetime | None = None) -> Coverage:
@@ -71,6 +77,7 @@ def coverage_of(session: Session, wo: WorkOrder, now: datetime | None = None) ->
         product_in_warranty=product_ok,
         decision=wo.warranty_decision,
         void_reason=void_reason(reasons),
+        work_order_id=wo.id,
         _session=session,
     )
 

@@ -200,6 +200,10 @@ def test_a_fitted_part_carries_its_own_warranty(client_for, world, db):
     last_day = datetime.combine(end, datetime.min.time(), UTC) + timedelta(hours=12)
     assert coverage(db, world["wo2"].id, last_day).part_covered("PCB-A1")
     assert not coverage(db, world["wo2"].id, last_day + timedelta(days=1)).part_covered("PCB-A1")
+    # ... but not its own visit (a part cannot warrant the one it replaced on the same order),
+    # nor a visit on a day before the fitting
+    assert not coverage(db, wo1.id).part_covered("PCB-A1")
+    assert not coverage(db, world["wo2"].id, datetime.now(UTC) - timedelta(days=2)).part_covered("PCB-A1")
 
 
 def test_a_voided_fitting_gives_no_warranty(client_for, world, db):
