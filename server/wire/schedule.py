@@ -13,7 +13,7 @@ class BoardQuery(StrictSchema):
 
 
 class MovePreviewQuery(StrictSchema):
-    technician_id = Id(required=True)
+    technician_id = Id(load_default=None, metadata={"description": "Default: the job's technician"})
     appointment_start = Moment(load_default=None, allow_none=True)
     appointment_end = Moment(load_default=None, allow_none=True)
 
