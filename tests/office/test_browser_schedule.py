@@ -140,7 +140,7 @@ def test_drag_keyboard_warnings_and_live_update_on_the_schedule_board(live_serve
     dialog.wait_for(state="hidden")
 
     # the keyboard alternative: focus the job, Enter opens the form, pick technician and time, save
-    page.focus(f"#waiting .job[data-ticket='{second_ticket}']")
+    page.focus(f"#waiting .job[data-ticket='{second_ticket}'] button.move")
     page.keyboard.press("Enter")
     dialog.wait_for(state="visible")
     page.focus("#move-technician")
@@ -156,7 +156,16 @@ def test_drag_keyboard_warnings_and_live_update_on_the_schedule_board(live_serve
     dialog.wait_for(state="hidden")
     tech2_row = f"#grid .row[data-tech-id='{tech2}']"
     page.wait_for_selector(f"{tech2_row} .job[data-ticket='{second_ticket}']")
+    # focus comes back to the job just moved, now in tech2's row
+    assert page.evaluate("document.activeElement.closest('.job').dataset.ticket") == second_ticket
     other.wait_for_selector(f"{tech2_row} .job[data-ticket='{second_ticket}']", timeout=10000)
+
+    # the week view: the same jobs in day cells, today's cell holding both of tech1's
+    page.check("input[name=span][value=week]")
+    cell = page.locator(f"{tech1_row} .day-cell[data-day='{today}']")
+    cell.locator(f".job[data-ticket='{first_ticket}']").wait_for()
+    assert cell.locator(f".job[data-ticket='{booked}']").count() == 1
+    assert page.locator(f"{tech1_row} .day-cell").count() == 7
 
     wo = db.session.get(WorkOrder, second.id)
     assert wo.technician_id == tech2 and wo.status == "scheduled"

@@ -17,7 +17,8 @@ const FIRST_HOUR = 7;
 const LAST_HOUR = 21; // the day view shows 07:00-21:00, service-area time
 const TZ_OFFSET_MIN = 8 * 60; // the service area's time (UTC+8), whatever the browser's zone
 
-let state = { cursor: root.dataset.cursor, data: null, moving: null };
+// gen counts this board's own saves, so a poll that crossed one is not taken for another's change
+let state = { cursor: root.dataset.cursor, data: null, moving: null, gen: 0 };
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -71,19 +72,26 @@ function navLinks(address) {
 }
 
 function jobCard(job, { placed = false } = {}) {
+  // The card drags; its first element is a button (the keyboard alternative: Enter or Space opens
+  // the move form); the links beside it stay links, so nothing interactive nests inside another.
+  const current = () => openMove(job, job.technician_id, job.appointment_start ? localParts(job.appointment_start) : null);
   const card = h("div", {
     class: ["job", `prio-${job.priority}`, placed && "placed"],
-    tabindex: "0",
-    role: "button",
     draggable: "true",
     "data-id": job.id,
     "data-ticket": job.ticket_no,
-    "aria-label": `${job.ticket_no} ${job.customer} ${job.time || T("not-scheduled")}`,
   },
-  h("strong", {}, job.time ? `${job.time} ` : "", job.ticket_no),
-  h("span", { class: "badge" }, job.priority_label), " ",
+  h("button", {
+    type: "button",
+    class: "move",
+    "aria-haspopup": "dialog",
+    "aria-label": `${T("move-title")}: ${job.ticket_no} ${job.customer} ${job.time || T("not-scheduled")}`,
+    onclick: current,
+  },
+  h("strong", {}, job.time ? `${job.time} ` : "", job.ticket_no), " ",
+  h("span", { class: "badge" }, job.priority_label),
   h("span", { class: "who" }, job.customer),
-  h("span", { class: "where" }, job.city || ""),
+  h("span", { class: "where" }, job.city || "")),
   navLinks(job.address),
   h("a", { class: "open", href: `/office/work-orders/${job.id}` }, T("open")));
   card.addEventListener("dragstart", (ev) => {
@@ -92,13 +100,6 @@ function jobCard(job, { placed = false } = {}) {
     grid.classList.add("dragging");
   });
   card.addEventListener("dragend", () => grid.classList.remove("dragging"));
-  card.addEventListener("keydown", (ev) => {
-    if ((ev.key === "Enter" || ev.key === " ") && ev.target === card) {
-      ev.preventDefault();
-      openMove(job, job.technician_id, job.appointment_start ? localParts(job.appointment_start) : null);
-    }
-  });
-  card.addEventListener("dblclick", () => openMove(job, job.technician_id, job.appointment_start ? localParts(job.appointment_start) : null));
   return card;
 }
 
@@ -240,8 +241,8 @@ document.getElementById("move-cancel").addEventListener("click", () => dialog.cl
 dialog.addEventListener("close", () => {
   const id = state.moving && state.moving.id;
   state.moving = null;
-  const card = id && document.querySelector(`.job[data-id="${id}"]`);
-  if (card) card.focus();
+  const handle = id && document.querySelector(`.job[data-id="${id}"] button.move`);
+  if (handle) handle.focus();
 });
 
 form.addEventListener("submit", async (ev) => {
@@ -273,19 +274,24 @@ form.addEventListener("submit", async (ev) => {
     showErrors(answer.errors || { _schema: [T("failed")] });
     return;
   }
+  state.gen += 1;
+  if (answer.cursor !== undefined) state.cursor = String(answer.cursor);
   dialog.close();
   const warnings = (answer.warnings || []).map((w) => w.message);
   say([T("moved"), ...warnings].join(" "), warnings.length ? "warning" : "success");
   await load();
+  const handle = document.querySelector(`.job[data-id="${job.id}"] button.move`);
+  if (handle) handle.focus(); // the keyboard user stays on the job just moved
 });
 
 // --- live updates: poll the change cursor; fetch the grid again when it moved --------------------
 async function poll() {
   try {
+    const gen = state.gen;
     const r = await fetch(`/office/schedule/changes?since=${encodeURIComponent(state.cursor)}`, { credentials: "same-origin" });
     if (r.ok) {
       const body = await r.json();
-      if (body.changed && !state.moving) {
+      if (body.changed && !state.moving && gen === state.gen && String(body.cursor) !== state.cursor) {
         await load();
         say(T("updated"));
       }
