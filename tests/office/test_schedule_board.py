@@ -171,3 +171,20 @@ def test_the_page_is_in_both_languages(client_for):
     en = office.get("/office/schedule").get_data(as_text=True)
     assert "Schedule board" in en and "Customer agreed" in en
     assert "排班看板" in zh and "Schedule board" not in zh
+
+
+def test_a_drop_on_a_technician_of_another_city_warns(client_for, world, people, db):
+    people["tech2"].service_area = "上海市"
+    db.session.commit()
+    wo = unassigned(world, people, db, customer=1)  # Anna Li, 北京市朝阳区
+    office = client_for("dispatcher")
+    found = office.get(
+        f"/office/schedule/work-orders/{wo.id}/warnings",
+        query_string={"technician_id": people["tech2"].id, "appointment_start": next_wednesday(time(10)).isoformat()},
+    ).get_json()["warnings"]
+    assert [w["code"] for w in found] == ["dispatch.other_area"]
+    assert "北京市" in found[0]["message"] and "上海市" in found[0]["message"]
+    unknown = office.get(
+        f"/office/schedule/work-orders/{wo.id}/warnings", query_string={"technician_id": people["dispatcher"].id}
+    )
+    assert unknown.status_code == 422 and unknown.get_json()["errors"]["technician_id"]
