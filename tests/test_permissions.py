@@ -849,6 +849,11 @@ def assigned_to_tech2(r, c):
     assert fetch(WorkOrder, c.made["id"]).technician_id == c.w["tech2"]
 
 
+def scheduled_by_board(r, c):
+    wo = fetch(WorkOrder, c.made["id"])
+    assert wo.technician_id == c.w["tech1"] and wo.appointment_start == local_time(1, 10), r.get_json()
+
+
 def rescheduled(r, c):
     assert fetch(WorkOrder, c.made["id"]).appointment_start == local_time(1, 10)
 
@@ -1318,6 +1323,28 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- the back-office pages: the office only; a manager alone changes the SLA settings
     ("GET", "/office/"): page(ok(302, redirects_to("/office/board"))),
     ("GET", "/office/board"): page(ok(200, html_has("t1", "t2"))),
+    # the schedule board (issue #16): page, grid data, change cursor, move preview and the move itself
+    ("GET", "/office/schedule"): page(ok(200, html_has(literal=("王师傅", "schedule.js")))),
+    ("GET", "/office/schedule/data"): page(
+        ok(200, lambda r, c: {j["id"] for j in r.get_json()["jobs"] + r.get_json()["waiting"]} >= {c.w["wo1"]})
+    ),
+    ("GET", "/office/schedule/changes"): page(ok(200, lambda r, c: isinstance(r.get_json()["cursor"], int))),
+    ("GET", "/office/schedule/work-orders/<wo_id>/warnings"): page(
+        ok(200, lambda r, c: isinstance(r.get_json()["warnings"], list)),
+    ),
+    ("POST", "/office/schedule/work-orders/<wo_id>/move"): page(
+        ok(200, scheduled_by_board),
+        request=with_made(
+            fresh_work_order,
+            "wo_id",
+            json=lambda c: {
+                "technician_id": c.w["tech1"],
+                "appointment_start": local_time(1, 10).isoformat(),
+                "reason": "矩阵: 看板拖放",
+                "customer_consent": True,
+            },
+        ),
+    ),
     ("POST", "/office/complaints"): page(
         ok(302, redirects_to("/office/follow-ups"), complaint_recorded),
         request=lambda c: Req(path(c), form={"ticket_no": c.w["t3"], "description": unique("矩阵: 投诉")}),

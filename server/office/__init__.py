@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         reconciliation,
         recovery,
         reports,
+        schedule,
         search,
         session,
         settings,

@@ -234,4 +234,6 @@ export default {
   "fee_error.fees.bad_discount": "the discount is more than what is left to pay",
   "fee_error.fees.bad_adjustment": "an adjustment must be a waiver or a discount",
   "fee_error.fees.negative_total": "the trade-in credits are more than the bill",
+  // schedule board / navigation links (issue #16, navlinks.js)
+  nav_amap: "Amap (Gaode)", nav_baidu: "Baidu Maps", nav_tencent: "Tencent Maps",
 };

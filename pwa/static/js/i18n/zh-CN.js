@@ -234,4 +234,6 @@ export default {
   "fee_error.fees.bad_discount": "折扣超过了剩余应付金额",
   "fee_error.fees.bad_adjustment": "调整只能是减免或折扣",
   "fee_error.fees.negative_total": "以旧换新抵扣超过了应付金额",
+  // schedule board / navigation links (issue #16, navlinks.js)
+  nav_amap: "高德地图", nav_baidu: "百度地图", nav_tencent: "腾讯地图",
 };

@@ -6,6 +6,7 @@ import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
 import { callBackCard } from "./callback.js";
 import { callLink, loadJob } from "./visitkit.js";
+import { navTargets } from "../navlinks.js";
 import { warrantyState } from "../warranty.js";
 
 /** In warranty, out of it, not covered (human damage / consumable), or the office's decision. */
@@ -47,7 +48,7 @@ export async function render(ctx) {
   const history = (product?.repair_history || []).filter((r) => r.ticket_no !== wo.ticket_no);
   // Where the visit goes: the order's `service_address` (intake may give one), else the customer's.
   const address = wo.service_address || customer?.address;
-  const mapsUrl = address ? `geo:0,0?q=${encodeURIComponent(address)}` : null;
+  const navs = navTargets(address); // geo: and the Chinese map apps (navlinks.js)
   return h("section", { class: "screen", id: "job" },
     h("h1", { tabindex: "-1" }, wo.ticket_no),
     h("p", {},
@@ -67,7 +68,8 @@ export async function render(ctx) {
       facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), address]]),
       h("div", { class: "actions" },
         callLink(customer.phone),
-        h("a", { class: "btn block", href: mapsUrl, id: "open-maps" }, "⌖ ", t("open_maps")))) : null,
+        navs.map((n) => h("a", { class: "btn block", href: n.href, id: n.id === "geo" ? "open-maps" : `nav-${n.id}`, "data-nav": n.id },
+          "⌖ ", t(n.id === "geo" ? "open_maps" : `nav_${n.id}`))))) : null,
     product ? h("div", { class: "card", id: "product" },
       h("h2", {}, t("product")),
       facts([
