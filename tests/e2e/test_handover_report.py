@@ -24,6 +24,7 @@ from tests.notify.helpers import Receiver, free_port
 
 from .conftest import start_live, stop_live
 from .helpers import go_offline, go_online, sign_in, wait_synced, wait_worker_ready
+from .test_accessibility import axe_violations
 from .test_offline_visit import draw_signature
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")
@@ -164,12 +165,14 @@ def test_zh_hand_over_offline_then_the_report_by_qr_sms_and_email(shop, browser,
     code = check_summary(
         page, model="AC-3000", serial="AC3K-0001", low="1 = 非常不满意", high="5 = 非常满意", very_satisfied="非常满意"
     )
+    found = axe_violations(page, "handover/zh")
     sign(page)
     assert "请把手机交还给技术员" in page.inner_text("#handback")
     assert page.inner_text("#verification-code") == code  # the code signed is the code shown
     assert not HEX_RUN.search(page.inner_text("main"))
     assert "4 (满意)" in page.inner_text("#handover")
     page.wait_for_selector("#report-qr[data-ready='true']")  # drawn offline, from the precached library
+    assert found + axe_violations(page, "handover/zh/signed") == []
 
     # Offline, sending says so (the QR code needs no network).
     page.click("#report-send")
@@ -245,9 +248,11 @@ def test_en_hand_over_is_labelled_and_ends_with_the_report_qr(shop, browser):
         high="5 = very satisfied",
         very_satisfied="Very satisfied",
     )
+    found = axe_violations(page, "handover/en")
     sign(page)
     assert "Please hand the phone back to the technician" in page.inner_text("#handback")
     assert "4 (Satisfied)" in page.inner_text("#handover")
     assert decoded_qr(page) == f"{base}/track/{shop.seed.tickets[wo]}?report=1"
     assert "Send the report" in page.inner_text("#report-send")
+    assert found + axe_violations(page, "handover/en/signed") == []
     assert browser.errors == []
