@@ -1210,6 +1210,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         office=ok(200, record("wo1", technician_notes="带上备用电容")),
         request=lambda c: Req(path(c), json={"technician_notes": "带上备用电容"}),
     ),
+    # The signed report sent from the phone at the sign-off (issue #16): the job's technician or the office.
+    ("POST", "/api/work-orders/<string:wo_id>/report/send"): api(
+        own=ok(202, lambda r, c: r.get_json()["channel"] == "sms" and r.get_json()["recipient"] == "13800000003"),
+        other=HIDDEN,
+        office=ok(202, lambda r, c: r.get_json()["status"] in ("pending", "sent", "skipped")),
+        request=lambda c: Req(path(c, wo_id=("wo3", "wo2")), json={"channel": "sms", "recipient": "138 0000 0003"}),
+    ),
     ("POST", "/api/work-orders/<string:wo_id>/assign"): api(
         own=FORBIDDEN,
         office=ok(200, record(technician_id=lambda c: c.w["tech2"])),

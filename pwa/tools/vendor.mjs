@@ -17,6 +17,13 @@ const files = {
   // relative path, so the modules run unbundled, under node's tests and in the bundle alike).
   "idb.js": "idb/build/index.js",
   "signature_pad.js": "signature_pad/dist/signature_pad.min.js",
+  // The QR code of the signed report's link on the hand-over screen (issue #16). Why
+  // qrcode-generator: MIT, no dependencies, maintained since 2009 by Kazuhiko Arase (the
+  // reference JS encoder, ~40 M downloads a month), an ES module build, and it gives the
+  // module matrix (isDark) so we draw it on a canvas ourselves: no innerHTML, no data: URL
+  // for the CSP to allow. Vendored (precached with vendor/) so it renders offline, and
+  // loaded with import() when a signed hand-over is shown, not in the start-up bundle.
+  "qrcode.mjs": "qrcode-generator/dist/qrcode.mjs",
   // The scanner: loaded only when the browser has no native BarcodeDetector.
   "barcode-detector/ponyfill.js": "barcode-detector/dist/es/ponyfill.js",
   "barcode-detector/zxing-exported.js": "barcode-detector/dist/es/zxing-exported.js",

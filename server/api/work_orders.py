@@ -13,8 +13,9 @@ from ..auth.access import require_office, visible_or_404
 from ..domain.service_day import day_start, today
 from ..extensions import db
 from ..models import WorkOrder
-from ..services import dispatch
+from ..services import dispatch, notifications
 from ..services import work_orders as service
+from .schemas.report_send import ReportSendIn, ReportSendOut
 from .schemas.work_orders import (
     AssignIn,
     MyJobsQuery,
@@ -113,3 +114,21 @@ def assign_work_order(body, wo_id):
     dispatch.assign(wo, body["technician_id"], current_user, body.get("reason"), body.get("customer_consent"))
     db.session.commit()
     return wo
+
+
+@blp.route("/<string:wo_id>/report/send", methods=["POST"])
+@login_required
+@blp.arguments(ReportSendIn)
+@blp.response(202, ReportSendOut)
+def send_report(body, wo_id):
+    """Send the signed service report to the customer by SMS or e-mail (the PDF attached), through the outbox.
+
+    409 report.not_synced until the sign-off has reached the server; the same address twice sends once.
+    """
+    wo = visible_or_404(WorkOrder, wo_id, permissions.work_order_filter(current_user), "work order")
+    row = notifications.send_report(db.session, wo, body["channel"], body["recipient"], current_user)
+    db.session.commit()
+    queued = row is not None
+    if row is None:  # already queued for this address: say how that one is doing
+        row = notifications.report_sent_to(db.session, wo, body["channel"], body["recipient"])
+    return {"channel": row.channel, "recipient": row.recipient, "queued": queued, "status": row.status}

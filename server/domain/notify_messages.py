@@ -16,6 +16,7 @@ TEMPLATES = (
     "on_the_way",
     "completed",
     "follow_up_scheduled",
+    "report",
 )
 
 # template -> language -> (subject, body). Values: ticket, name, appointment, eta, technician,
@@ -85,6 +86,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "en": (
             "We will call you about {ticket}",
             "Hello {name}, we will call you around {call_at} to ask how the service on ticket no. {ticket} went.",
+        ),
+    },
+    # Asked for on the spot after the sign-off (issue #16): the signed report, to an address
+    # the customer gives the technician; an e-mail carries the PDF too.
+    "report": {
+        "zh-CN": (
+            "服务单 {ticket} 的服务报告",
+            "{name}您好,这是您刚才签字确认的服务报告(服务单 {ticket},验证码 {code}):{report_url} 。"
+            "客服电话 {service_phone}。",
+        ),
+        "en": (
+            "Your service report for {ticket}",
+            "Hello {name}, here is the service report you just signed (ticket no. {ticket}, verification code "
+            "{code}): {report_url} . Service line {service_phone}.",
         ),
     },
 }

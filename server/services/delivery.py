@@ -92,8 +92,8 @@ def _defer(notification_id: str, until: datetime) -> None:
 
 
 def _attachments(row: Notification, wo: WorkOrder) -> list[Attachment]:
-    """The signed service report for `completed` (none when the customer did not sign)."""
-    if row.template != "completed":
+    """The signed service report for `completed` and `report` (none when the customer did not sign)."""
+    if row.template not in ("completed", "report"):
         return []
     from . import service_report
     from .notifications import _url_context

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
-from ..domain.errors import M_, Forbidden, Invalid
+from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import OFFICE, Status
 from ..domain.notify_messages import TEMPLATES, language_of, render
 from ..domain.service_day import format_local
@@ -71,17 +71,22 @@ def _params(wo: WorkOrder, extra: dict) -> dict:
     }
 
 
-def queue(session: Session, wo: WorkOrder, template: str, trigger_id: str, **extra) -> Notification | None:
-    """Queue `template` for `wo`'s customer unless this trigger already did; the caller commits."""
+def queue(
+    session: Session, wo: WorkOrder, template: str, trigger_id: str, *, to: tuple[str, str] | None = None, **extra
+) -> Notification | None:
+    """Queue `template` for `wo`'s customer unless this trigger already did; the caller commits.
+
+    `to` = (channel, recipient) when the customer named where it goes (the report on the spot).
+    """
     if template not in TEMPLATES:
         raise ValueError(f"unknown notification template {template!r}")
     key = idempotency_key(wo.id, template, str(trigger_id))
     if session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     customer = wo.customer
-    channel, recipient = route(customer)
+    channel, recipient = to or route(customer)
     params = _params(wo, extra)
-    if template == "completed":
+    if template in ("completed", "report"):
         params.setdefault("report_url", _report_link(session, wo, channel, recipient) or params["track_url"])
     lang = language_of(customer.locale)
     subject, body = render(template, lang, params)
@@ -205,6 +210,57 @@ def follow_up_planned(session: Session, call) -> None:
     wo = session.get(WorkOrder, call.work_order_id)
     if wo is not None:
         queue(session, wo, "follow_up_scheduled", call.plan_key, call_at=format_local(call.due_at))
+
+
+# ---------------------------------------------------------------- the report on the spot (issue #16)
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+REPORT_CHANNELS = ("sms", "email")
+
+
+def send_report(session: Session, wo: WorkOrder, channel: str, recipient: str, actor: User) -> Notification | None:
+    """The signed report to the address the customer gives at the sign-off (caller commits).
+
+    Only the job's technician (or the office) may; only once the sign-off has reached the
+    server (the link and the PDF are made from it). The same address twice queues once: a
+    second tap never sends a second message. None: already queued for that address.
+    """
+    from .sign_off import sign_off_of
+
+    if actor.role not in OFFICE and wo.technician_id != actor.id:
+        raise Forbidden("report.send_not_yours", M_("Only the technician of this job or the office may do this."))
+    recipient = (recipient or "").strip()
+    if channel == "email":
+        recipient = recipient.lower()
+        valid = len(recipient) <= 254 and _EMAIL.match(recipient)
+        message = M_("Enter an e-mail address like name@example.com.")
+    else:
+        recipient = re.sub(r"[ -]", "", recipient)
+        valid = channel == "sms" and _PHONE.match(recipient)
+        message = M_("Enter a mobile phone number.")
+    if channel not in REPORT_CHANNELS or not valid:
+        raise Invalid("report.recipient_invalid", message, fields={"recipient": [message]})
+    sign_off = sign_off_of(session, wo.id)
+    if sign_off is None:
+        raise Conflict(
+            "report.not_synced",
+            M_("The customer's signature has not reached the office yet: send the report once the phone has synced."),
+        )
+    from ..domain.verification_code import short_code
+
+    code = short_code(sign_off.summary_sha256)
+    return queue(session, wo, "report", _report_trigger(channel, recipient), to=(channel, recipient), code=code)
+
+
+def _report_trigger(channel: str, recipient: str) -> str:
+    recipient = recipient.strip().lower() if channel == "email" else re.sub(r"[ -]", "", recipient.strip())
+    return f"{channel}:{recipient}"
+
+
+def report_sent_to(session: Session, wo: WorkOrder, channel: str, recipient: str) -> Notification | None:
+    """The report message already queued for this address, if any."""
+    key = idempotency_key(wo.id, "report", _report_trigger(channel, recipient))
+    return session.scalar(sa.select(Notification).where(Notification.idempotency_key == key))
 
 
 # ---------------------------------------------------------------- the customer's choices

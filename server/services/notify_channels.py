@@ -15,7 +15,7 @@
         "language": "zh-CN",               # or "en"
         "params": {"ticket": "SR-20261130-0001", "name": "...", "technician": "...", "eta": "10:00",
                    "appointment": "...", "track_url": "...", "report_url": "...", "call_at": "...",
-                   "service_phone": "..."},
+                   "service_phone": "...", "code": "7K2M-Q9XD"},  # code: the report's verification code
         "subject": "...",                  # the rendered subject
         "text": "..."                      # the rendered text, for providers without templates
       }

@@ -1,6 +1,7 @@
 """The customer's service report: gathered from the records, rendered as PDF, shared by link.
 
-The verification code is the sign-off's summary hash; /verify/<code> confirms it.
+The verification code is the short code of the sign-off's summary hash (domain/verification_code.py,
+the same code the phone shows the customer); /verify/<code> confirms it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..domain.errors import M_, Conflict
 from ..domain.service_day import format_local as fmt_time
 from ..domain.service_day import today
 from ..domain.signed_summary import money
+from ..domain.verification_code import short_code
 from ..domain.warranty import in_warranty
 from ..extensions import db
 from ..i18n import label, word
@@ -54,6 +56,7 @@ def labels(lang: str) -> dict[str, str]:
             "out_of_warranty": w("out_of_warranty"),
             "technician": w("technician"),
             "visit": gettext("Visit"),
+            "badge_no": gettext("Badge no."),
             "completed": gettext("Completed at"),
             "fault_description": w("fault_description"),
             "diagnosis": w("diagnosis"),
@@ -79,8 +82,8 @@ def labels(lang: str) -> dict[str, str]:
             "signed_at": w("signed_at"),
             "verification": gettext("Verification"),
             "verification_help": gettext(
-                "The code is the SHA-256 of what the customer signed. Scan the QR code or "
-                "open the address below to check this report against our records."
+                "The code is drawn from what the customer signed and was shown on the technician's "
+                "phone. Scan the QR code or open the address below to check this report against our records."
             ),
             "service_phone": w("service_phone"),
             "changed_note": gettext(
@@ -125,7 +128,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
             (L["warranty_status"], L["in_warranty"] if covered else L["out_of_warranty"]),
         ]
     facts += [
-        (L["technician"], wo.technician.name if wo.technician else ""),
+        (L["technician"], _technician(wo, L)),
         (L["visit"], fmt_time(wo.appointment_start)),
         (
             L["completed"],
@@ -182,11 +185,19 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         signer_name=sign_off.signer_name,
         signed_at=fmt_time(sign_off.corrected_at or sign_off.device_at or sign_off.created_at),  # trusted time
         signature_png=signature,
-        verification_code=sign_off.summary_sha256,
-        verify_url=url_for("verify.verify", code=sign_off.summary_sha256, _external=True),
+        verification_code=short_code(sign_off.summary_sha256),
+        verify_url=url_for("verify.verify", code=short_code(sign_off.summary_sha256), _external=True),
         service_phone=current_app.config["SERVICE_PHONE"],
         notes=[] if verifies else [L["changed_note"]],
     )
+
+
+def _technician(wo: WorkOrder, L: dict) -> str:
+    """The technician's name and badge number, as on the badge the customer checked [seed 003 §三(四)3]."""
+    tech = wo.technician
+    if tech is None:
+        return ""
+    return f"{tech.name} ({L['badge_no']} {tech.badge_no})" if tech.badge_no else tech.name
 
 
 def _minutes(n: int, L: dict) -> str:

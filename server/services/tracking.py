@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..blobs import blob_store
 from ..domain.errors import M_, Unauthenticated
+from ..domain.verification_code import short_code
 from ..extensions import db
 from ..models import Blob, User, WorkOrder
 from .sign_off import sign_off_of
@@ -41,6 +42,8 @@ class Tracked:
     product_model: str | None
     signed: bool
     locale: str
+    # The short code the customer saw on the technician's phone and on the PDF (issue #15).
+    verification_code: str | None = None
 
 
 def _last_four(phone: str) -> str:
@@ -63,6 +66,7 @@ def by_ticket(ticket_no: str) -> WorkOrder | None:
 
 def tracked(wo: WorkOrder) -> Tracked:
     tech = db.session.get(User, wo.technician_id) if wo.technician_id else None
+    sign_off = sign_off_of(db.session, wo.id)
     return Tracked(
         ticket_no=wo.ticket_no,
         status=wo.status,
@@ -73,8 +77,9 @@ def tracked(wo: WorkOrder) -> Tracked:
         badge_no=tech.badge_no if tech else None,
         has_photo=bool(tech and tech.photo_sha256),
         product_model=wo.product.model if wo.product else None,
-        signed=sign_off_of(db.session, wo.id) is not None,
+        signed=sign_off is not None,
         locale=wo.customer.locale,
+        verification_code=short_code(sign_off.summary_sha256) if sign_off is not None else None,
     )
 
 

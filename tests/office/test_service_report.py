@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.crypto import key_id_of
+from server.domain.verification_code import short_code
 from server.models import CustomerSignOff, PartFitted, ReportShare, WorkOrder
 from server.reports.service_report_pdf import cjk_font
 
@@ -52,9 +53,10 @@ def test_the_pdf_of_a_synced_visit_shows_ticket_serial_and_chinese(signed_visit,
     assert signed_visit.ticket_no in text
     assert "PCB-SN-8842" in text and "OLD-SN-0001" in text
     assert "服务报告" in text and "主板电容鼓包" in text and "张伟" in text
-    code = signed_visit and CustomerSignOff.query.filter_by(work_order_id=signed_visit.id).one().summary_sha256
+    # The short code the customer saw on the phone (issue #15), not the 64-digit hash.
+    code = short_code(CustomerSignOff.query.filter_by(work_order_id=signed_visit.id).one().summary_sha256)
     assert code in text.replace("\n", "").replace(" ", "")
-    assert "/verify/" + code[:20] in text.replace("\n", "").replace(" ", "")
+    assert "/verify/" + code in text.replace("\n", "").replace(" ", "")
 
 
 def test_the_chinese_font_is_embedded_when_one_is_installed():

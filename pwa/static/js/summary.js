@@ -70,3 +70,20 @@ export async function sha256Hex(data) {
 export function summarySha256(summary) {
   return sha256Hex(canonicalJson(summary));
 }
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * The short code the customer reads instead of the hash (issue #15): the first 40 bits of
+ * the summary's SHA-256 as eight Crockford base-32 characters, "7K2M-Q9XD". The server
+ * makes the same code (server/domain/verification_code.py) for the PDF, /verify and /track.
+ */
+export function verificationCode(summaryHex) {
+  let value = parseInt(summaryHex.slice(0, 10), 16); // 40 bits: exact in a double
+  let chars = "";
+  for (let i = 0; i < 8; i++) {
+    chars = CROCKFORD[value % 32] + chars;
+    value = Math.floor(value / 32);
+  }
+  return `${chars.slice(0, 4)}-${chars.slice(4)}`;
+}

@@ -21,6 +21,8 @@ class UserOut(StrictSchema):
     name = fields.String()
     role = fields.String()
     locale = fields.String()
+    # The badge number the phone shows the customer at the hand-over (issue #15).
+    badge_no = fields.String(allow_none=True)
 
 
 class SessionOut(StrictSchema):

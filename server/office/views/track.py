@@ -48,15 +48,26 @@ def _allow(ticket_no: str, locale: str) -> None:
         session["office_lang"] = locale  # the customer's own language, until they switch
 
 
+def _from_sign_off() -> str | None:
+    """ "1" when the customer came from the QR code the phone showed after the sign-off (issue #16)."""
+    return "1" if (request.args.get("report") or request.form.get("report")) == "1" else None
+
+
 @track_bp.route("/track/<ticket_no>", methods=["GET"])
 def track(ticket_no: str):
+    report = _from_sign_off()
     if not _allowed(ticket_no):
-        return render_template("office/track.html", ticket_no=ticket_no, item=None, errors={})
+        return render_template("office/track.html", ticket_no=ticket_no, item=None, errors={}, report=report)
     wo = tracking.by_ticket(ticket_no)
     if wo is None:
         abort(404)
     return render_template(
-        "office/track.html", ticket_no=ticket_no, item=tracking.tracked(wo), errors={}, local=format_local
+        "office/track.html",
+        ticket_no=ticket_no,
+        item=tracking.tracked(wo),
+        errors={},
+        local=format_local,
+        report=report,
     )
 
 
@@ -68,9 +79,14 @@ def prove(ticket_no: str):
         wo = tracking.authorise(ticket_no, (request.form.get("digits") or "").strip())
     except DomainError as exc:
         errors = form_errors(exc)
-        return render_template("office/track.html", ticket_no=ticket_no, item=None, errors=errors), 401
+        return (
+            render_template(
+                "office/track.html", ticket_no=ticket_no, item=None, errors=errors, report=_from_sign_off()
+            ),
+            401,
+        )
     _allow(wo.ticket_no, wo.customer.locale)
-    return redirect(url_for("track.track", ticket_no=wo.ticket_no), code=303)
+    return redirect(url_for("track.track", ticket_no=wo.ticket_no, report=_from_sign_off()), code=303)
 
 
 @track_bp.route("/track/<ticket_no>/technician.jpg")

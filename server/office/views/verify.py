@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 
+from ...domain.verification_code import hash_prefix, short_code
 from ...extensions import db, limiter
 from ...models import CustomerSignOff, WorkOrder
 from ...services import service_report
@@ -36,13 +37,19 @@ def verify(code: str):
                 CustomerSignOff.summary_sha256 == code.lower(), CustomerSignOff.deleted.is_(False)
             )
         )
+    elif (prefix := hash_prefix(code)) is not None:  # the short code the customer was shown (issue #15)
+        sign_off = db.session.scalar(
+            sa.select(CustomerSignOff).where(
+                CustomerSignOff.summary_sha256.startswith(prefix, autoescape=True), CustomerSignOff.deleted.is_(False)
+            )
+        )
     if sign_off is None:
         return render_template("office/verify.html", found=False, code=code), 404
     wo = db.session.get(WorkOrder, sign_off.work_order_id)
     return render_template(
         "office/verify.html",
         found=True,
-        code=code.lower(),
+        code=short_code(sign_off.summary_sha256),
         valid=verify_sign_off(db.session, sign_off),
         wo=wo,
         sign_off=sign_off,

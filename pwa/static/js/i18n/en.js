@@ -236,4 +236,17 @@ export default {
   "fee_error.fees.negative_total": "the trade-in credits are more than the bill",
   // schedule board / navigation links (issue #16, navlinks.js)
   nav_amap: "Amap (Gaode)", nav_baidu: "Baidu Maps", nav_tencent: "Tencent Maps",
+  // --- Hand-over the customer understands and the report in their hands (issues #15, #16) ---
+  rating_word_1: "Very dissatisfied", rating_word_2: "Dissatisfied", rating_word_3: "Neither", rating_word_4: "Satisfied", rating_word_5: "Very satisfied",
+  rating_option: "{n} of 5: {word}", rating_scale_low: "1 = very dissatisfied", rating_scale_high: "5 = very satisfied",
+  ho_product: "Product", ho_serial: "Serial no.", ho_date: "Date", ho_technician: "Technician", ho_badge: "Badge no.",
+  ho_fees_agreed: "Fees you agreed", ho_fees_none_agreed: "No fees agreed.",
+  verification_code: "Verification code", verification_hint: "The same code is printed on your service report.",
+  handback_title: "Thank you! Please hand the phone back to the technician.", handback_done: "Done: technician, continue here",
+  report_qr_title: "Your service report", report_qr_hint: "Scan with your phone's camera to open your report (you will be asked for the last four digits of your phone number). It appears once this phone has sent the visit to the office; until then the page says it is on its way.",
+  report_send_title: "Or have it sent to you", report_send_sms: "By SMS", report_send_email: "By e-mail",
+  report_recipient_phone: "Mobile number", report_recipient_email: "E-mail address", report_send_button: "Send the report",
+  report_sent: "The report is on its way to {to}.", report_send_offline: "Sending needs a connection, and this phone is offline. The QR code works without one.",
+  report_send_not_synced: "Your signature is still on its way to the office: try again in a moment.", report_send_invalid: "Please check the address.",
+  report_send_failed: "The report could not be sent ({reason}). The QR code still works.", report_send_sending: "Sending…",
 };

@@ -236,4 +236,17 @@ export default {
   "fee_error.fees.negative_total": "以旧换新抵扣超过了应付金额",
   // schedule board / navigation links (issue #16, navlinks.js)
   nav_amap: "高德地图", nav_baidu: "百度地图", nav_tencent: "腾讯地图",
+  // --- 客户看得懂的签字交接，服务报告交到客户手中（issues #15, #16）---
+  rating_word_1: "非常不满意", rating_word_2: "不满意", rating_word_3: "一般", rating_word_4: "满意", rating_word_5: "非常满意",
+  rating_option: "{n} 分：{word}", rating_scale_low: "1 = 非常不满意", rating_scale_high: "5 = 非常满意",
+  ho_product: "产品", ho_serial: "序列号", ho_date: "日期", ho_technician: "技术员", ho_badge: "上岗证号",
+  ho_fees_agreed: "您同意的费用", ho_fees_none_agreed: "没有需要您支付的费用。",
+  verification_code: "验证码", verification_hint: "服务报告上印有相同的验证码。",
+  handback_title: "谢谢！请把手机交还给技术员。", handback_done: "完成：技术员在此继续",
+  report_qr_title: "您的服务报告", report_qr_hint: "用手机相机扫码即可打开服务报告（需输入您手机号的后四位）。本机把服务记录上传后报告即可查看；在此之前页面会提示报告正在路上。",
+  report_send_title: "或发送给您", report_send_sms: "短信", report_send_email: "电子邮件",
+  report_recipient_phone: "手机号", report_recipient_email: "电子邮箱", report_send_button: "发送服务报告",
+  report_sent: "服务报告正在发送至 {to}。", report_send_offline: "发送需要网络，本机目前离线。扫码无需网络。",
+  report_send_not_synced: "您的签名还在上传中，请稍后再试。", report_send_invalid: "请检查手机号或邮箱。",
+  report_send_failed: "服务报告未能发送（{reason}）。扫码仍然可用。", report_send_sending: "正在发送…",
 };

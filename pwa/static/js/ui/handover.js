@@ -1,12 +1,17 @@
 // Step 11: customer hand-over. The payment of the consented total first (ui/payment.js,
-// also after signing), then the phone shows the customer what was done (customer-visible
-// diagnosis, parts and serials, fees, outcome) in the customer's language; they rate repair
-// quality and service attitude (1-5), comment and sign with a finger. The sign-off carries
-// the SHA-256 of exactly the summary shown; empty signatures are refused.
+// also after signing), then the phone shows the customer what was done (the product, the
+// date, the technician's name and badge number, customer-visible diagnosis, parts and
+// serials, the fees they agreed, outcome) in the customer's language; they rate repair
+// quality and service attitude on labelled 1-5 scales (5 = very satisfied, the seed's
+// "满意" column [seed 003 §三(九)2]), comment and sign with a finger on a pad the width of
+// the screen. The sign-off carries the SHA-256 of exactly the summary shown; the customer
+// sees a short verification code made from it (no hash), printed on the PDF too (issue #15).
+// Signed: the QR code of the report's link, sending it by SMS or e-mail (ui/report_qr.js,
+// issue #16), and a clear "hand the phone back to the technician" end.
 
 import { partsAndStock, recordVisit } from "../records.js";
-import { locale, money, supported, t } from "../i18n.js";
-import { buildSummary, sha256Hex, summarySha256 } from "../summary.js";
+import { date, locale, money, supported, t } from "../i18n.js";
+import { buildSummary, sha256Hex, summarySha256, verificationCode } from "../summary.js";
 import { get } from "../db.js";
 import { formValues, h } from "./dom.js";
 import { feeTable } from "./quote.js";
@@ -14,12 +19,39 @@ import { paymentCard } from "./payment.js";
 import { act, field, loadJob } from "./visitkit.js";
 import { events } from "../visit.js";
 import { signaturePng } from "../png1.js";
+import { reportCard } from "./report_qr.js";
 
-function summaryView(summary, names, loc) {
+/** Who and what the summary is about: product, date, the technician's name and badge number. */
+function summaryFacts(ctx, product, loc) {
   const tc = (k, p) => t(k, p, loc);
+  const user = ctx.app.user || {};
+  const rows = [
+    product && [tc("ho_product"), [product.model, product.name].filter(Boolean).join(" · "), "summary-product"],
+    product?.serial_no && [tc("ho_serial"), product.serial_no, "summary-serial"],
+    [tc("ho_date"), date(new Date().toISOString()), "summary-date"],
+    [tc("ho_technician"), user.name || "—", "summary-technician"],
+    user.badge_no && [tc("ho_badge"), user.badge_no, "summary-badge"],
+  ].filter(Boolean);
+  return h("dl", { class: "summary-facts", id: "summary-facts" },
+    rows.map(([k, v, id]) => [h("dt", {}, k), h("dd", { id }, v)]));
+}
+
+function codeLine(code, loc) {
+  return h("p", { class: "vcode-line" }, t("verification_code", {}, loc), ": ",
+    h("span", { class: "vcode", id: "verification-code" }, code), h("br"),
+    h("span", { class: "sub" }, t("verification_hint", {}, loc)));
+}
+
+function summaryView(ctx, summary, names, product, loc) {
+  const tc = (k, p) => t(k, p, loc);
+  const agreed = summary.fees.filter((f) => f.consented);
+  const refused = summary.fees.filter((f) => !f.consented);
+  const code = h("span", { class: "vcode", id: "verification-code" }, "…");
+  summarySha256(summary).then((sha) => { code.textContent = verificationCode(sha); });
   return h("div", { class: "card", id: "summary", lang: loc },
     h("h2", {}, tc("summary_title")),
     h("p", {}, tc("ticket_no"), ": ", summary.ticket_no),
+    summaryFacts(ctx, product, loc),
     h("h3", {}, tc("work_done")),
     summary.diagnoses.length ? h("ul", { class: "records", id: "summary-diagnoses" }, summary.diagnoses.map((d) => h("li", {},
       h("div", {}, h("strong", {}, tc("fault_cause"), ": "), d.fault_cause),
@@ -32,19 +64,28 @@ function summaryView(summary, names, loc) {
       h("div", {}, tc("serial_fitted"), ": ", h("span", { class: "serial-fitted" }, p.serial_fitted || "—")),
       h("div", { class: "sub" }, p.under_warranty ? tc("under_warranty_free") : money(p.unit_price, loc)))))
       : h("p", { class: "sub" }, tc("no_parts")),
-    h("h3", {}, tc("fees")),
-    summary.fees.length ? summary.fees.map((f) => [feeTable(f, loc), h("p", { class: f.consented ? "okmsg" : "error" }, tc(f.consented ? "consented" : "refused_fee"))])
-      : h("p", { class: "sub" }, tc("no_fees")),
+    h("h3", {}, tc("ho_fees_agreed")),
+    h("div", { id: "summary-fees" }, agreed.length ? agreed.map((f) => [feeTable(f, loc), h("p", { class: "okmsg" }, tc("consented"))])
+      : h("p", { class: "sub" }, tc(summary.fees.length ? "ho_fees_none_agreed" : "no_fees"))),
+    refused.map((f) => [feeTable(f, loc), h("p", { class: "error" }, tc("refused_fee"))]),
     h("h3", {}, tc("outcome")),
-    h("p", { class: "big", id: "summary-outcome" }, summary.outcome ? tc(`outcome_${summary.outcome}`) : "—"));
+    h("p", { class: "big", id: "summary-outcome" }, summary.outcome ? tc(`outcome_${summary.outcome}`) : "—"),
+    h("p", { class: "vcode-line" }, tc("verification_code"), ": ", code, h("br"),
+      h("span", { class: "sub" }, tc("verification_hint"))));
 }
 
 function rating(name, legend, loc) {
-  return h("fieldset", { class: "rating", id: `rate-${name}` },
-    h("legend", {}, legend),
-    [1, 2, 3, 4, 5].map((n) => h("label", {},
-      h("input", { type: "radio", name, value: String(n), "aria-label": t("stars", { n }, loc) }),
-      h("span", { "aria-hidden": "true" }, String(n)))));
+  // Which end is good, in words: each choice names its meaning, the scale's ends are spelled out.
+  const word = (n) => t(`rating_word_${n}`, {}, loc);
+  return h("div", { class: "rating-block" },
+    h("fieldset", { class: "rating", id: `rate-${name}`, "aria-describedby": `scale-${name}` },
+      h("legend", {}, legend),
+      [1, 2, 3, 4, 5].map((n) => h("label", { title: word(n) },
+        h("input", { type: "radio", name, value: String(n), "aria-label": t("rating_option", { n, word: word(n) }, loc) }),
+        h("span", { "aria-hidden": "true" }, String(n)),
+        h("small", { "aria-hidden": "true" }, word(n))))),
+    h("p", { class: "rating-scale", id: `scale-${name}` },
+      h("span", {}, t("rating_scale_low", {}, loc)), h("span", {}, t("rating_scale_high", {}, loc))));
 }
 
 /** The signature as a 1-bit PNG at the pad's CSS size (png1.js); the pad's own PNG where that cannot be made. */
@@ -59,7 +100,7 @@ async function signatureBytes(canvas) {
 /** The hand-over screen (customer mode). */
 export async function render(ctx) {
   const bundle = await loadJob(ctx);
-  const { wo, customer, records, signed } = bundle;
+  const { wo, customer, product, records, signed } = bundle;
   const loc = supported(customer?.locale);
   const tc = (k, p) => t(k, p, loc);
   const { parts } = await partsAndStock();
@@ -71,15 +112,20 @@ export async function render(ctx) {
   if (signed) {
     const sig = await get("blobs", signed.signature_sha256);
     const src = sig ? URL.createObjectURL(new Blob([sig.bytes], { type: sig.type })) : `/api/blobs/${signed.signature_sha256}`;
+    const word = (n) => t(`rating_word_${n}`, {}, loc);
     return h("section", { class: "screen", id: "handover", lang: loc },
       h("h1", { tabindex: "-1" }, tc("signed_title")),
       h("p", { class: "okmsg", id: "signed" }, tc("signed_thanks", { name: signed.signer_name })),
-      h("p", {}, tc("rating_quality"), ": ", String(signed.rating_quality), " · ", tc("rating_attitude"), ": ", String(signed.rating_attitude)),
+      h("p", {}, tc("rating_quality"), ": ", `${signed.rating_quality} (${word(signed.rating_quality)})`, " · ",
+        tc("rating_attitude"), ": ", `${signed.rating_attitude} (${word(signed.rating_attitude)})`),
       signed.comment ? h("p", {}, tc("comment"), ": ", signed.comment) : null,
       h("img", { class: "sigimg", src, alt: tc("signature") }),
-      h("p", { class: "sub" }, tc("summary_hash"), ": ", h("code", { id: "summary-hash" }, signed.summary_sha256.slice(0, 16))),
-      h("div", { lang: locale() }, paymentCard(ctx, wo, records)),
-      back);
+      codeLine(verificationCode(signed.summary_sha256), loc),
+      reportCard(wo, customer, loc),
+      h("div", { class: "handback", id: "handback", role: "status" },
+        h("p", {}, tc("handback_title")),
+        h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/complete`, id: "back-to-technician", lang: locale() }, t("handback_done"))),
+      h("div", { lang: locale() }, paymentCard(ctx, wo, records)));
   }
 
   if (!wo.outcome) {
@@ -176,7 +222,7 @@ export async function render(ctx) {
     h("h1", { tabindex: "-1" }, tc("handover_title")),
     h("div", { lang: locale() }, paymentCard(ctx, wo, records)),
     h("p", { class: "note" }, tc("handover_hint")),
-    summaryView(summary, names, loc),
+    summaryView(ctx, summary, names, product, loc),
     form,
     h("details", { class: "decline", id: "decline" },
       h("summary", { id: "decline-open" }, t("event_sign_off_declined")),

@@ -20,7 +20,7 @@ async function completeSignIn(ctx, user) {
     await wipe(["locale"]); // another person's jobs must not stay on the device
     await deviceId(); // and a device belongs to one user: a new id
   }
-  await ctx.app.setUser({ id: user.id, name: user.name, email: user.email, role: user.role, locale: user.locale });
+  await ctx.app.setUser({ id: user.id, name: user.name, email: user.email, role: user.role, locale: user.locale, badge_no: user.badge_no || null });
   await setMeta("auth_needed", false);
   if (!(await getMeta("locale")) && user.locale) {
     setLocale(user.locale);
