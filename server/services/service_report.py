@@ -22,8 +22,8 @@ from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty
 from ..extensions import db
 from ..i18n import label, word
-from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, Payment, ReportShare, User, WorkOrder, utcnow
-from ..reports.service_report_pdf import ReportPart, ServiceReport, render
+from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, Payment, Photo, ReportShare, User, WorkOrder, utcnow
+from ..reports.service_report_pdf import ReportPart, ReportPhoto, ServiceReport, render
 from .sign_off import sign_off_of, verify_sign_off
 
 SHARE_DAYS = 30
@@ -99,6 +99,9 @@ def labels(lang: str) -> dict[str, str]:
             "receipt": gettext("Receipt or invoice"),
             "invoice_title": gettext("Invoice title"),
             "receipt_no": gettext("Receipt no."),
+            "photos": gettext("Photos before and after"),
+            "photo_before": label("photo_set", "before", lang),
+            "photo_after": label("photo_set", "after", lang),
         }
 
 
@@ -186,7 +189,21 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         verify_url=url_for("verify.verify", code=sign_off.summary_sha256, _external=True),
         service_phone=current_app.config["SERVICE_PHONE"],
         notes=[] if verifies else [L["changed_note"]],
+        photos=_photos(live(Photo)),
     )
+
+
+def _photos(photos: list[Photo]) -> list[ReportPhoto]:
+    """The before and after photos (as shown on the phone: marked up, if so), oldest first."""
+    out = []
+    for p in photos:
+        if p.photo_set not in ("before", "after"):
+            continue  # evidence and door notes are for the office, not the customer's report
+        blob = db.session.get(Blob, p.blob_sha256)
+        data = blob_store().get(p.blob_sha256) if blob is not None and blob.content_type in IMAGE_TYPES else None
+        if data:
+            out.append(ReportPhoto(p.photo_set, p.caption or "", data))
+    return out
 
 
 def _minutes(n: int, L: dict) -> str:
