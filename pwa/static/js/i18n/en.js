@@ -234,4 +234,13 @@ export default {
   "fee_error.fees.bad_discount": "the discount is more than what is left to pay",
   "fee_error.fees.bad_adjustment": "an adjustment must be a waiver or a discount",
   "fee_error.fees.negative_total": "the trade-in credits are more than the bill",
+  // photo sets and markup (H5, issue #15)
+  photo_set: "Photo set", photo_none: "None yet", photo_unreadable: "This image could not be read. Take the photo again.",
+  markup_tools: "Markup", markup_arrow: "Arrow", markup_circle: "Circle", markup_text: "Text", markup_undo: "Undo",
+  markup_canvas: "The photo, with your marks", markup_text_label: "Text to place", markup_text_placeholder: "e.g. leak here",
+  markup_hint_arrow: "Drag from the tail to the tip of the arrow.", markup_hint_circle: "Drag from the centre outwards.",
+  markup_hint_text: "Type the text, then tap where it goes.", markup_text_first: "Type the text first, then tap the photo.",
+  markup_drag: "Drag a little further to draw.", markup_count: "{n} mark(s); the original is kept too.",
+  markup_open: "Mark up", photo_marked: "Marked up (original kept)",
+  markup_save: "Save marked-up photo", markup_cancel: "Cancel",
 };

@@ -234,4 +234,13 @@ export default {
   "fee_error.fees.bad_discount": "折扣超过了剩余应付金额",
   "fee_error.fees.bad_adjustment": "调整只能是减免或折扣",
   "fee_error.fees.negative_total": "以旧换新抵扣超过了应付金额",
+  // photo sets and markup (H5, issue #15)
+  photo_set: "照片分组", photo_none: "暂无", photo_unreadable: "无法读取此图片，请重新拍照。",
+  markup_tools: "标注", markup_arrow: "箭头", markup_circle: "圆圈", markup_text: "文字", markup_undo: "撤销",
+  markup_canvas: "照片及您的标注", markup_text_label: "要添加的文字", markup_text_placeholder: "例如：此处漏水",
+  markup_hint_arrow: "从箭尾拖到箭头。", markup_hint_circle: "从圆心向外拖。",
+  markup_hint_text: "先输入文字，再点照片上要放的位置。", markup_text_first: "请先输入文字，再点照片。",
+  markup_drag: "再拖远一点才能画出。", markup_count: "已标注 {n} 处；原图也会保留。",
+  markup_open: "标注", photo_marked: "已标注（原图保留）",
+  markup_save: "保存标注", markup_cancel: "取消",
 };
