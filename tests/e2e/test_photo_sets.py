@@ -79,7 +79,10 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     page.wait_for_selector("#photos-after img")
     assert "维修前" in page.inner_text("#photo-pair") and "维修后" in page.inner_text("#photo-pair")
     # Side by side at 360 px: the after column starts right of the before column, same row.
-    b, a = page.locator("[data-set=before].photo-col").bounding_box(), page.locator("[data-set=after].photo-col").bounding_box()
+    b, a = (
+        page.locator("[data-set=before].photo-col").bounding_box(),
+        page.locator("[data-set=after].photo-col").bounding_box(),
+    )
     assert a["x"] >= b["x"] + b["width"] - 1 and abs(a["y"] - b["y"]) < 2
 
     page.click("#photos-before .markup-open")
@@ -122,7 +125,11 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     before, after = photos["before"], photos["after"]
     assert before["caption"] == "门封漏水" and before["original_sha256"] and after["original_sha256"] is None
     files = {}
-    for name, sha in (("marked", before["blob_sha256"]), ("original", before["original_sha256"]), ("after", after["blob_sha256"])):
+    for name, sha in (
+        ("marked", before["blob_sha256"]),
+        ("original", before["original_sha256"]),
+        ("after", after["blob_sha256"]),
+    ):
         response = office.get(f"{base}/api/blobs/{sha}")
         assert response.status_code == 200 and response.headers["Content-Type"] == "image/webp", name
         assert len(response.content) < before_size / 4, (name, len(response.content), before_size)
