@@ -13,6 +13,7 @@ import io
 from PIL import Image, ImageChops, ImageDraw
 
 from .helpers import api_session, go_offline, go_online, server_changes, sign_in, wait_synced, wait_worker_ready
+from .test_accessibility import AXE, axe_violations
 
 BLOBS_JS = """async () => {
   const db = await new Promise((ok, bad) => { const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = () => bad(r.error); });
@@ -104,8 +105,10 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     page.fill("#markup-words", "漏水")
     touch_tap(page, "#markup-canvas", 0.5, 0.2)
     page.wait_for_selector("#markup-count:has-text('3')")
+    found = axe_violations(page, "markup/zh-CN") if AXE.exists() else []
     page.click("#markup-save")
     page.wait_for_selector("#photos-before img[data-original]")
+    found += axe_violations(page, "photo-sets/zh-CN") if AXE.exists() else []
     assert page.locator("#photos-before img").count() == 1, "the marked-up photo replaces the unmarked one"
 
     page.reload()  # still offline: everything is on the device
@@ -154,10 +157,12 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     page.click("#photos-after .markup-open")
     page.wait_for_selector("#markup-canvas")
     assert "Drag from the tail" in page.inner_text("#markup-hint")
+    found += axe_violations(page, "markup/en") if AXE.exists() else []
     page.click("#markup-cancel")  # nothing changes
     page.wait_for_selector("#photos-after img:not([data-original])")
     html = office.get(f"{base}/office/work-orders/{wo}").text
     assert html.index('data-set="before"') < html.index(before["blob_sha256"]) < html.index('data-set="after"')
     assert before["original_sha256"] in html
+    assert found == [], "\n".join(found)
     assert browser.errors == []
     assert browser.csp_violations() == []
