@@ -100,6 +100,7 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     page.fill("#markup-words", "错字")
     touch_tap(page, "#markup-canvas", 0.5, 0.2)
     page.wait_for_selector("#markup-count:has-text('3')")
+    assert "请先输入文字" not in page.inner_text("#markup-hint")
     page.click("#markup-undo")  # the wrong text goes
     page.wait_for_selector("#markup-count:has-text('2')")
     page.fill("#markup-words", "漏水")

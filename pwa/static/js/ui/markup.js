@@ -115,6 +115,7 @@ export function markupEditor(source, { onSave, onCancel }) {
       }
       marks.push({ kind: "text", text, x1: p.x, y1: p.y, size: Math.max(18, Math.round(Math.max(view.width, view.height) / 22)) });
       textInput.value = "";
+      hint.textContent = t("markup_hint_text");
       redraw();
       return;
     }
@@ -131,8 +132,9 @@ export function markupEditor(source, { onSave, onCancel }) {
   const finish = () => {
     if (!draft) return;
     const long = Math.max(view.width, view.height);
-    if (Math.hypot(draft.x2 - draft.x1, draft.y2 - draft.y1) >= MIN_DRAG * long) marks.push(draft);
-    else hint.textContent = t("markup_drag");
+    const drawn = Math.hypot(draft.x2 - draft.x1, draft.y2 - draft.y1) >= MIN_DRAG * long;
+    if (drawn) marks.push(draft);
+    hint.textContent = t(drawn ? `markup_hint_${tool}` : "markup_drag");
     draft = null;
     redraw();
   };
