@@ -167,3 +167,26 @@ def test_before_and_after_photos_marked_up_offline_then_synced_lean(live, browse
     assert found == [], "\n".join(found)
     assert browser.errors == []
     assert browser.csp_violations() == []
+
+
+def test_the_servers_photo_settings_reach_the_phone(browser, tmp_path):
+    """PHOTO_MAX_SIDE and PHOTO_QUALITY (issue #17): an operator makes photos leaner for all phones."""
+    from .conftest import start_live, stop_live
+
+    live = start_live(tmp_path, PHOTO_MAX_SIDE=800, PHOTO_QUALITY=0.5)
+    try:
+        camera_shot(tmp_path / "shot.jpg", (90, 110, 130))
+        page = browser.page()
+        base, wo = live.url, live.seed.wo_in_warranty
+        sign_in(page, base)
+        page.goto(f"{base}/app/jobs/{wo}/diagnosis")
+        page.set_input_files("#photo-input", str(tmp_path / "shot.jpg"))
+        page.wait_for_selector("#photos-before img")
+        wait_synced(page)
+        office = api_session(base)
+        [photo] = [c for c in server_changes(office, base) if c["entity"] == "photo"]
+        data = office.get(f"{base}/api/blobs/{photo['fields']['blob_sha256']}").content
+        assert Image.open(io.BytesIO(data)).size == (800, 600)
+        assert browser.errors == []
+    finally:
+        stop_live(live)

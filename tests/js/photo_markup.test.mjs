@@ -48,3 +48,11 @@ test("marking up keeps the original: both blobs go up before the push, the unmar
   const live = (await getAll("records")).filter((r) => !r.deleted);
   assert.deepEqual(live.map((r) => r.id), [record.id]);
 });
+
+test("photo settings: the server's values apply, out-of-range ones are ignored", async () => {
+  const { PHOTO_SETTINGS, configurePhotos } = await import("../../pwa/static/js/image.js");
+  const before = { ...PHOTO_SETTINGS };
+  assert.deepEqual(configurePhotos({ maxSide: 1024, quality: 0.6 }), { maxSide: 1024, quality: 0.6 });
+  assert.deepEqual(configurePhotos({ maxSide: 10, quality: 3 }), { maxSide: 1024, quality: 0.6 });
+  configurePhotos(before);
+});

@@ -3,14 +3,23 @@
 
 import { sha256Hex } from "./summary.js";
 
-/** Longest side in pixels and encoder quality (0-1); change with configurePhotos(). */
+/** Longest side in pixels and encoder quality (0-1): the server's PHOTO_MAX_SIDE and PHOTO_QUALITY. */
 export const PHOTO_SETTINGS = { maxSide: 1600, quality: 0.8 };
 
-/** Override the photo settings (e.g. a lower quality for a fleet on slow networks). */
+/** Override the photo settings (out-of-range values are ignored). */
 export function configurePhotos({ maxSide, quality } = {}) {
   if (Number.isFinite(maxSide) && maxSide >= 200) PHOTO_SETTINGS.maxSide = Math.round(maxSide);
   if (Number.isFinite(quality) && quality > 0 && quality <= 1) PHOTO_SETTINGS.quality = quality;
   return { ...PHOTO_SETTINGS };
+}
+
+// The shell's config (server/pwa_views.py) carries the server's settings.
+try {
+  const tag = globalThis.document?.querySelector('meta[name="onsite-config"]');
+  const photo = tag ? JSON.parse(tag.content).photo : null;
+  if (photo) configurePhotos({ maxSide: photo.max_side, quality: photo.quality });
+} catch {
+  // a malformed config keeps the defaults
 }
 
 /** A canvas of `w`×`hgt` (an on-page one: both its toBlob and drawing work everywhere). */
