@@ -168,6 +168,10 @@ def from_environment() -> dict:
         # KPIs count from corrected device times.
         "ON_TIME_GRACE_MINUTES": int(os.environ.get("ON_TIME_GRACE_MINUTES", 0)),
         "SERVICE_PHONE": os.environ.get("SERVICE_PHONE", "400-820-1234"),
+        # Lean photos (issue #17): the phone resizes to this longest side and encodes WebP (JPEG
+        # where it cannot) at this quality (0-1) before storing and uploading.
+        "PHOTO_MAX_SIDE": int(os.environ.get("PHOTO_MAX_SIDE", 1600)),
+        "PHOTO_QUALITY": float(os.environ.get("PHOTO_QUALITY", 0.8)),
         # Fee schedule handed to the PWA for quotes out of warranty (yuan, two decimals).
         "FEE_SCHEDULE": {
             "call_out": os.environ.get("FEE_CALL_OUT", "50.00"),

@@ -88,6 +88,7 @@ def shell_config() -> dict:
         "service_phone": cfg.get("SERVICE_PHONE", "400-820-1234"),
         "fees": {**fees, "labour": fees["labour_per_hour"]},
         "on_time_grace_minutes": int(cfg.get("ON_TIME_GRACE_MINUTES", 0)),
+        "photo": {"max_side": int(cfg.get("PHOTO_MAX_SIDE", 1600)), "quality": float(cfg.get("PHOTO_QUALITY", 0.8))},
     }
 
 

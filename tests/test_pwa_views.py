@@ -34,6 +34,7 @@ def test_shell_carries_the_service_phone_and_fee_schedule(app, client):
         # the server's schedule (config defaults until a manager edits it), revision included
         "fees": {"revision": 1, "call_out": "60.00", "labour_per_hour": "80.00", "labour": "80.00"},
         "on_time_grace_minutes": 2,
+        "photo": {"max_side": 1600, "quality": 0.8},  # lean photos (issue #17)
     }
 
 

@@ -82,7 +82,11 @@ def may_use_blob(session, user: User, sha256: str) -> bool:
     if session.scalar(uploaded) is not None:
         return True
     visible = sa.select(WorkOrder.id).where(held_by(user.id))
-    for model, column in ((Photo, Photo.blob_sha256), (CustomerSignOff, CustomerSignOff.signature_sha256)):
+    for model, column in (
+        (Photo, Photo.blob_sha256),
+        (Photo, Photo.original_sha256),  # the photo as taken, under its markup
+        (CustomerSignOff, CustomerSignOff.signature_sha256),
+    ):
         if session.scalar(sa.select(model.id).where(column == sha256, model.work_order_id.in_(visible)).limit(1)):
             return True
     return False

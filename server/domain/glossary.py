@@ -163,6 +163,12 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "human_damage": N_("void_reason", "Human damage"),
         "consumable": N_("void_reason", "Consumable"),
     },
+    # Photo sets (server/domain/photos.py): before / after the repair, and other (evidence, notes).
+    "photo_set": {
+        "before": N_("photo_set", "Before"),
+        "after": N_("photo_set", "After"),
+        "other": N_("photo_set", "Other"),
+    },
     "warranty_decision": {
         "covered": N_("warranty_decision", "Covered by warranty"),
         "chargeable": N_("warranty_decision", "Chargeable"),
@@ -359,6 +365,7 @@ PWA_PREFIXES = {
     "checklist": "",
     "fee_kind": "fee_",
     "void_reason": "void_reason_",
+    "photo_set": "photo_set_",
     "warranty_decision": "warranty_decision_",
     "entity": "entity_",
     "op": "op_",

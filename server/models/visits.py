@@ -124,8 +124,11 @@ class Photo(VisitRecord, db.Model):
 
     __tablename__ = "photos"
 
-    blob_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    blob_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)  # what is shown (marked up, if so)
     caption: Mapped[str | None] = mapped_column(sa.String(200))
+    # Its set (server/domain/photos.py) and, when marked up on the phone, the photo as taken.
+    photo_set: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="other", server_default="other")
+    original_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class CustomerSignOff(VisitRecord, db.Model):

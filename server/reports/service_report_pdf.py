@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from PIL import Image as PILImage
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -86,6 +87,13 @@ class ReportPart:
 
 
 @dataclass
+class ReportPhoto:
+    photo_set: str  # "before" or "after"
+    caption: str
+    data: bytes  # PNG, JPEG or WebP: converted to JPEG for the PDF
+
+
+@dataclass
 class ServiceReport:
     """Everything printed on the report, already formatted and in the reader's language."""
 
@@ -109,6 +117,7 @@ class ServiceReport:
     notes: list[str] = field(default_factory=list)
     fee_facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value): work and travel time
     payment: list[tuple[str, str]] = field(default_factory=list)  # (label, value): method, amount, receipt no.
+    photos: list[ReportPhoto] = field(default_factory=list)  # before / after (issue #15)
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -397,4 +406,40 @@ def _story(report: ServiceReport, font: str) -> list:
     )
     story += after_table()
     story += [Spacer(1, 6), P(f"{L['service_phone']}: {report.service_phone}", "small")]
+    story += _photo_section(report, P, usable)
     return story
+
+
+def _photo_image(data: bytes, width: float, max_height: float) -> Image | None:
+    """A photo as a JPEG flowable: phones upload WebP, which PDF cannot carry (PIL converts it)."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as img:
+            img = img.convert("RGB")
+            img.thumbnail((1200, 1200))
+            out = io.BytesIO()
+            img.save(out, "JPEG", quality=82)
+            w, h = img.size
+    except Exception:  # an unreadable image must not stop the report
+        return None
+    scale = min(width / w, max_height / h)
+    return Image(io.BytesIO(out.getvalue()), width=w * scale, height=h * scale)
+
+
+def _photo_section(report: ServiceReport, P, usable: float) -> list:
+    """Before and after, side by side, one row per pair [issue #15]."""
+    if not report.photos:
+        return []
+    L = report.labels
+    col = usable / 2 - 4 * mm
+    sides = {s: [p for p in report.photos if p.photo_set == s] for s in ("before", "after")}
+    rows = [[P(L["photo_before"], "h2"), P(L["photo_after"], "h2")]]
+    for i in range(max(len(v) for v in sides.values())):
+        row = []
+        for s in ("before", "after"):
+            photo = sides[s][i] if i < len(sides[s]) else None
+            image = _photo_image(photo.data, col, 70 * mm) if photo else None
+            row.append([image, P(photo.caption, "small")] if image and photo.caption else image or "")
+        rows.append(row)
+    table = Table(rows, colWidths=[usable / 2, usable / 2], hAlign="LEFT", repeatRows=1)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return [P(L["photos"], "h2"), table]

@@ -47,7 +47,7 @@ from ..models import (
 )
 
 ENDED = (Status.CLOSED.value, Status.CANCELLED.value, Status.COMPLETED.value)
-BLOB_COLUMNS = ((Photo, "blob_sha256"), (CustomerSignOff, "signature_sha256"))
+BLOB_COLUMNS = ((Photo, "blob_sha256"), (Photo, "original_sha256"), (CustomerSignOff, "signature_sha256"))
 
 
 @dataclass
@@ -169,7 +169,9 @@ def _blobs_only_these_use(session, wo_ids) -> set[str]:
     mine, others = set(), set()
     for model, column in BLOB_COLUMNS:
         col = getattr(model, column)
-        mine |= set(session.scalars(sa.select(col).where(model.work_order_id.in_(wo_ids))))
+        mine |= set(session.scalars(sa.select(col).where(model.work_order_id.in_(wo_ids), col.is_not(None))))
+    for model, column in BLOB_COLUMNS:  # a blob may be one record's photo and another's original
+        col = getattr(model, column)
         others |= set(session.scalars(sa.select(col).where(col.in_(mine), model.work_order_id.not_in(wo_ids))))
     others |= set(session.scalars(sa.select(User.photo_sha256).where(User.photo_sha256.in_(mine))))  # badge photos
     return mine - others

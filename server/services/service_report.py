@@ -24,8 +24,8 @@ from ..domain.verification_code import short_code
 from ..domain.warranty import in_warranty
 from ..extensions import db
 from ..i18n import label, word
-from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, Payment, ReportShare, User, WorkOrder, utcnow
-from ..reports.service_report_pdf import ReportPart, ServiceReport, render
+from ..models import Blob, Diagnosis, FeeQuote, Part, PartFitted, Payment, Photo, ReportShare, User, WorkOrder, utcnow
+from ..reports.service_report_pdf import ReportPart, ReportPhoto, ServiceReport, render
 from .sign_off import sign_off_of, verify_sign_off
 
 SHARE_DAYS = 30
@@ -102,6 +102,9 @@ def labels(lang: str) -> dict[str, str]:
             "receipt": gettext("Receipt or invoice"),
             "invoice_title": gettext("Invoice title"),
             "receipt_no": gettext("Receipt no."),
+            "photos": gettext("Photos before and after"),
+            "photo_before": label("photo_set", "before", lang),
+            "photo_after": label("photo_set", "after", lang),
         }
 
 
@@ -189,6 +192,7 @@ def build(wo: WorkOrder, lang: str) -> ServiceReport:
         verify_url=url_for("verify.verify", code=short_code(sign_off.summary_sha256), _external=True),
         service_phone=current_app.config["SERVICE_PHONE"],
         notes=[] if verifies else [L["changed_note"]],
+        photos=_photos(live(Photo)),
     )
 
 
@@ -198,6 +202,19 @@ def _technician(wo: WorkOrder, L: dict) -> str:
     if tech is None:
         return ""
     return f"{tech.name} ({L['badge_no']} {tech.badge_no})" if tech.badge_no else tech.name
+
+
+def _photos(photos: list[Photo]) -> list[ReportPhoto]:
+    """The before and after photos (as shown on the phone: marked up, if so), oldest first."""
+    out = []
+    for p in photos:
+        if p.photo_set not in ("before", "after"):
+            continue  # evidence and door notes are for the office, not the customer's report
+        blob = db.session.get(Blob, p.blob_sha256)
+        data = blob_store().get(p.blob_sha256) if blob is not None and blob.content_type in IMAGE_TYPES else None
+        if data:
+            out.append(ReportPhoto(p.photo_set, p.caption or "", data))
+    return out
 
 
 def _minutes(n: int, L: dict) -> str:

@@ -478,10 +478,10 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
                 {"part_number": data["part_number"]},
                 {"fields": {"part_number": ["Unknown part number."]}},
             )
-    for key in ("blob_sha256", "signature_sha256"):
+    for key in ("blob_sha256", "signature_sha256", "original_sha256"):
         # A blob not stored, or one this user never sent and may not see: the same answer,
         # so a record cannot be used to learn which hashes the server holds.
-        if key in data and (
+        if data.get(key) and (
             session.get(Blob, data[key]) is None or not permissions.may_use_blob(session, user, data[key])
         ):
             raise MutationRejected(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..domain.photos import DEFAULT_PHOTO_SET, PHOTO_SETS
 from ..models import Outcome
 from ..wire.errors import ErrorBody
 from ..wire.fields import UUID_RE, Choice, Id, Moment, Money, Required, StrictSchema, Text
@@ -352,8 +353,17 @@ class PaymentFields(VisitFields):
 
 
 class PhotoFields(VisitFields):
+    """A photo: its set (before / after / other) and, when marked up, the original as taken."""
+
     blob_sha256 = fields.String(required=True, validate=SHA256)
     caption = Text(200, allow_none=True)
+    photo_set = Choice(PHOTO_SETS, load_default=DEFAULT_PHOTO_SET)
+    original_sha256 = fields.String(allow_none=True, load_default=None, validate=SHA256)
+
+    @validates_schema
+    def _original_differs(self, data, **kwargs):
+        if data.get("original_sha256") and data["original_sha256"] == data.get("blob_sha256"):
+            raise ValidationError("Only for a marked-up photo: must differ from blob_sha256.", "original_sha256")
 
 
 class SignOffFields(VisitFields):

@@ -75,6 +75,7 @@ class FeeScheduleOut(Schema):
 
 class PhotoOut(VisitRecordOut):
     blob_sha256, caption = fields.String(), fields.String(allow_none=True)
+    photo_set, original_sha256 = fields.String(), fields.String(allow_none=True)
 
 
 class SignOffOut(VisitRecordOut):

@@ -12,7 +12,7 @@ export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation", "call_back"];
  * (no store of their own: no schema step needed). */
 export const SETTINGS_ENTITIES = ["fee_schedule"];
 /** Fields of a record that refer to an uploaded blob. */
-export const BLOB_FIELDS = ["blob_sha256", "signature_sha256"];
+export const BLOB_FIELDS = ["blob_sha256", "signature_sha256", "original_sha256"]; // original: under a photo's markup
 /** Push results that mean the server has the entry. */
 export const ACCEPTED = new Set(["applied", "merged", "duplicate"]);
 

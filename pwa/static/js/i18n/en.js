@@ -249,4 +249,13 @@ export default {
   report_sent: "The report is on its way to {to}.", report_send_offline: "Sending needs a connection, and this phone is offline. The QR code works without one.",
   report_send_not_synced: "Your signature is still on its way to the office: try again in a moment.", report_send_invalid: "Please check the address.",
   report_send_failed: "The report could not be sent ({reason}). The QR code still works.", report_send_sending: "Sending…",
+  // photo sets and markup (H5, issue #15)
+  photo_set: "Photo set", photo_none: "None yet", photo_unreadable: "This image could not be read. Take the photo again.",
+  markup_tools: "Markup", markup_arrow: "Arrow", markup_circle: "Circle", markup_text: "Text", markup_undo: "Undo",
+  markup_canvas: "The photo, with your marks", markup_text_label: "Text to place", markup_text_placeholder: "e.g. leak here",
+  markup_hint_arrow: "Drag from the tail to the tip of the arrow.", markup_hint_circle: "Drag from the centre outwards.",
+  markup_hint_text: "Type the text, then tap where it goes.", markup_text_first: "Type the text first, then tap the photo.",
+  markup_drag: "Drag a little further to draw.", markup_count: "{n} mark(s); the original is kept too.",
+  markup_open: "Mark up", photo_marked: "Marked up (original kept)",
+  markup_save: "Save marked-up photo", markup_cancel: "Cancel",
 };

@@ -249,4 +249,13 @@ export default {
   report_sent: "服务报告正在发送至 {to}。", report_send_offline: "发送需要网络，本机目前离线。扫码无需网络。",
   report_send_not_synced: "您的签名还在上传中，请稍后再试。", report_send_invalid: "请检查手机号或邮箱。",
   report_send_failed: "服务报告未能发送（{reason}）。扫码仍然可用。", report_send_sending: "正在发送…",
+  // photo sets and markup (H5, issue #15)
+  photo_set: "照片分组", photo_none: "暂无", photo_unreadable: "无法读取此图片，请重新拍照。",
+  markup_tools: "标注", markup_arrow: "箭头", markup_circle: "圆圈", markup_text: "文字", markup_undo: "撤销",
+  markup_canvas: "照片及您的标注", markup_text_label: "要添加的文字", markup_text_placeholder: "例如：此处漏水",
+  markup_hint_arrow: "从箭尾拖到箭头。", markup_hint_circle: "从圆心向外拖。",
+  markup_hint_text: "先输入文字，再点照片上要放的位置。", markup_text_first: "请先输入文字，再点照片。",
+  markup_drag: "再拖远一点才能画出。", markup_count: "已标注 {n} 处；原图也会保留。",
+  markup_open: "标注", photo_marked: "已标注（原图保留）",
+  markup_save: "保存标注", markup_cancel: "取消",
 };

@@ -6,7 +6,7 @@ import { recordVisit, voidRecord, live } from "../records.js";
 import { t, time } from "../i18n.js";
 import { formValues, h } from "./dom.js";
 import { bindDraft, clearDraft } from "./drafts.js";
-import { photoInput, thumbnails } from "./photo.js";
+import { photoInput, photoSetsCard } from "./photo.js";
 import { act, check, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
 import { NEEDS_PHOTO, VOID_REASONS, voidEvent, warrantyState } from "../warranty.js";
 
@@ -81,7 +81,6 @@ export async function render(ctx) {
     }, { button: form.querySelector("#diagnosis-save") });
   });
 
-  const captionInput = h("input", { type: "text", name: "caption", id: "photo-caption", maxlength: 200 });
   const problemForm = h("form", { class: "card", id: "new-problem-form" },
     h("h2", {}, t("new_problem")),
     field("note", t("new_problem_note"), { multiline: true, required: true, maxlength: 2000 }),
@@ -101,11 +100,7 @@ export async function render(ctx) {
       h("p", {}, h("strong", {}, t("fault_cause"), ": "), d.fault_cause),
       d.repair_method ? h("p", {}, h("strong", {}, t("repair_method"), ": "), d.repair_method) : null,
       signed && d.customer_visible ? null : h("button", { type: "button", class: "btn danger", onclick: () => act(ctx, () => voidRecord(d.id)) }, t("void"))))) : null,
-    h("div", { class: "card", id: "photo-card" },
-      h("h2", {}, t("photos")),
-      h("label", { class: "field", for: "photo-caption" }, h("span", {}, t("photo_caption")), captionInput),
-      photoInput((photo) => act(ctx, () => recordVisit(wo.id, "photo", { blob_sha256: photo.sha256, caption: captionInput.value.trim() || null }, { blob: photo }))),
-      await thumbnails(photos)),
+    await photoSetsCard(ctx, wo, photos, rows), // before / after / other, with markup (ui/photo.js)
     warrantyVoidCard(ctx, bundle),
     problemForm,
     h("a", { class: "btn block", href: `/app/jobs/${wo.id}/accept#reschedule` }, t("cannot_diagnose")));
