@@ -23,29 +23,29 @@ KINDS = ("assigned", "reassigned_to", "reassigned_from", "rescheduled", "escalat
 # kind -> language -> (title, body). Values: ticket, appointment, decision, text.
 MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "assigned": {
-        "zh-CN": ("新服务单 {ticket}", "您有一张新服务单 {ticket},预约时间:{appointment}。"),
+        "zh-CN": ("新服务单 {ticket}", "您有一张新服务单 {ticket}，预约时间：{appointment}。"),
         "en": ("New job {ticket}", "You have a new job, ticket no. {ticket}. Appointment: {appointment}."),
     },
     "reassigned_to": {
-        "zh-CN": ("改派给您:服务单 {ticket}", "服务单 {ticket} 已改派给您,预约时间:{appointment}。"),
+        "zh-CN": ("改派给您：服务单 {ticket}", "服务单 {ticket} 已改派给您，预约时间：{appointment}。"),
         "en": (
             "Job {ticket} reassigned to you",
             "Ticket no. {ticket} has been reassigned to you. Appointment: {appointment}.",
         ),
     },
     "reassigned_from": {
-        "zh-CN": ("服务单 {ticket} 已改派", "服务单 {ticket} 已改派给其他技术员,您无需再上门。"),
+        "zh-CN": ("服务单 {ticket} 已改派", "服务单 {ticket} 已改派给其他技术员，您无需再上门。"),
         "en": (
             "Job {ticket} reassigned",
             "Ticket no. {ticket} has been reassigned to another technician; you need not visit.",
         ),
     },
     "rescheduled": {
-        "zh-CN": ("服务单 {ticket} 已改约", "服务单 {ticket} 的预约时间已改为:{appointment}。"),
+        "zh-CN": ("服务单 {ticket} 已改约", "服务单 {ticket} 的预约时间已改为：{appointment}。"),
         "en": ("Job {ticket} rescheduled", "The appointment for ticket no. {ticket} is now {appointment}."),
     },
     "escalation_decided": {
-        "zh-CN": ("服务单 {ticket} 上报已批示", "公司对服务单 {ticket} 的上报已批示:{decision}。{text}"),
+        "zh-CN": ("服务单 {ticket} 上报已批示", "公司对服务单 {ticket} 的上报已批示：{decision}。{text}"),
         "en": (
             "Decision on job {ticket}",
             "The company decided on your escalation for ticket no. {ticket}: {decision}. {text}",

@@ -94,7 +94,7 @@ def test_a_reassignment_reaches_both_technicians_encrypted_and_signed_with_the_a
     assert len(got) == 2
     by_phone = {r.browser: r for r in got}
     new, former = by_phone["phone2"].payload, by_phone["phone1"].payload
-    assert new["title"] == f"改派给您:服务单 {ticket_no}" and "预约时间" in new["body"]
+    assert new["title"] == f"改派给您：服务单 {ticket_no}" and "预约时间" in new["body"]
     assert new["url"] == f"/app/jobs/{wo_id}" and new["kind"] == "reassigned_to"
     assert former["title"] == f"Job {ticket_no} reassigned" and "another technician" in former["body"]
     assert former["url"] == "/app"

@@ -234,4 +234,10 @@ export default {
   "fee_error.fees.bad_discount": "the discount is more than what is left to pay",
   "fee_error.fees.bad_adjustment": "an adjustment must be a waiver or a discount",
   "fee_error.fees.negative_total": "the trade-in credits are more than the bill",
+  // job alerts: Web Push to this phone (issue #16, pwa/static/js/push.js)
+  push_title: "Job alerts", push_on: "On for this phone: new, reassigned and rescheduled jobs and escalation decisions.",
+  push_off: "Off for this phone.", push_enable: "Turn on job alerts", push_disable: "Turn off job alerts",
+  push_enabled: "Job alerts are on.", push_disabled: "Job alerts are off.",
+  push_denied: "Notifications are blocked for this app: allow them in the browser's site settings, then try again.",
+  push_failed: "Job alerts could not be changed: {reason}", push_unsupported: "This browser cannot receive job alerts.",
 };
