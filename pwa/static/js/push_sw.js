@@ -52,9 +52,11 @@ export async function openApp(clients, origin, url) {
   return clients.openWindow(target);
 }
 
-self.addEventListener("push", (event) => event.waitUntil(onPush(event)));
+const worker = globalThis.ServiceWorkerGlobalScope && globalThis instanceof globalThis.ServiceWorkerGlobalScope;
 
-self.addEventListener("notificationclick", (event) => {
+if (worker) self.addEventListener("push", (event) => event.waitUntil(onPush(event)));
+
+if (worker) self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   event.waitUntil(openApp(self.clients, self.location.origin, event.notification.data?.url));
 });
