@@ -206,3 +206,39 @@ def test_a_subscription_the_push_service_calls_gone_is_removed(app, endpoint, cl
     )
     db.session.commit()
     assert len(messages(db)) == 1
+
+
+def test_on_rq_the_worker_delivers_the_push_and_retries_it_at_its_time(app, endpoint, client_for, world, people, db):
+    """Production's runner: the row becomes an RQ job on Redis after the commit; a failure is re-enqueued."""
+    import secrets
+
+    redis_mod = pytest.importorskip("redis")
+    rq = pytest.importorskip("rq")
+    from server.services import dispatch, notify_runner
+
+    app.config.update(NOTIFY_QUEUE="rq", NOTIFY_RQ_QUEUE=f"onsite-push-test-{secrets.token_hex(6)}")
+    try:
+        notify_runner.redis_connection(app).ping()
+    except redis_mod.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = notify_runner.rq_queue(app)
+    try:
+        subscribe(client_for("tech2"), endpoint, "phone2")
+        endpoint.statuses["phone2"] = [503]
+        dispatch.assign(world["wo1"], people["tech2"].id, people["dispatcher"], "顺路", True)
+        assert queue.count == 0  # nothing before the commit
+        db.session.commit()
+        assert queue.count == 1
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        (row,) = messages(db)
+        assert row.status == "pending" and row.attempts == 1 and endpoint.delivered() == []
+        assert queue.scheduled_job_registry.count == 1  # the retry, enqueued for its time
+        db.session.execute(sa.update(PushMessage).values(next_attempt_at=None))
+        db.session.commit()
+        queue.enqueue(push.deliver_job, row.id)
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        (row,) = messages(db)
+        assert row.status == "sent" and [r.payload["kind"] for r in endpoint.delivered()] == ["reassigned_to"]
+    finally:
+        queue.empty()
+        queue.delete(delete_jobs=True)
