@@ -53,6 +53,8 @@ def test_the_vapid_key_pair_is_made_once_in_instance_and_kept_private(app, endpo
     key_file = push.key_file(app)
     assert key_file.exists() and stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert b"PRIVATE KEY" in key_file.read_bytes()
+    shown = app.test_cli_runner().invoke(args=["push", "vapid"])  # `flask push vapid` shows the same key
+    assert shown.exit_code == 0 and f"applicationServerKey): {first}" in shown.output and str(key_file) in shown.output
 
 
 def test_a_technician_sees_and_removes_only_their_own_subscriptions(app, endpoint, client_for, db):
