@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     init_sign_in_commands(app)
     init_retention_commands(app)
     init_notify_commands(app)
+    init_push_commands(app)
 
     @app.cli.command("init-db")
     def init_db():
@@ -253,3 +254,28 @@ def init_notify_commands(app: Flask) -> None:
         click.echo(
             f"Notifications {'off' if found.notify_opt_out else 'on'}; e-mail {'set' if found.email else 'none'}."
         )
+
+
+def init_push_commands(app: Flask) -> None:
+    """`flask push ...`: the VAPID keys and the technicians' push outbox (issue #16)."""
+    push_group = click.Group("push", help="Web Push to technicians (VAPID keys, the push outbox).")
+    app.cli.add_command(push_group)
+
+    @push_group.command("vapid")
+    def vapid():
+        """Make the VAPID key pair in instance/ if there is none, and show its public key and file."""
+        from .services import push
+
+        key = push.public_key()
+        click.echo(f"public key (applicationServerKey): {key}")
+        click.echo(f"private key file: {push.key_file()}")
+
+    @push_group.command("deliver-due")
+    def push_deliver_due():
+        """Send every push message that is due (retries, rows no runner took)."""
+        from collections import Counter
+
+        from .services import push
+
+        outcomes = Counter(push.deliver_due())
+        click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing due")

@@ -915,6 +915,108 @@ def work_order_of(wo_key: str):
     return lambda r, c: r.get_json()["work_order_id"] == c.w[wo_key]
 
 
+# --- web push subscriptions (issue #16): one's own only -------------------------------------
+
+
+def _push_subscription(c: Cell, who: str, endpoint: str | None = None) -> str:
+    """A subscription of `who`'s (the same one again for a fixed endpoint)."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from server.models import PushSubscription
+
+    endpoint = endpoint or f"https://push.example/matrix-{who}"
+    digest = hashlib.sha256(endpoint.encode()).hexdigest()
+    found = _db.session.scalar(sa.select(PushSubscription).where(PushSubscription.endpoint_hash == digest))
+    if found is not None:
+        return found.id
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    sub = PushSubscription(
+        user_id=c.w[who],
+        endpoint=endpoint,
+        endpoint_hash=digest,
+        p256dh=base64.urlsafe_b64encode(point).rstrip(b"=").decode(),
+        auth="AAAAAAAAAAAAAAAAAAAAAA",
+    )
+    _db.session.add(sub)
+    _db.session.commit()
+    return sub.id
+
+
+def push_vapid_request(c: Cell) -> Req:
+    import tempfile
+
+    c.ctx.app.config.setdefault("VAPID_KEY_FILE", f"{tempfile.mkdtemp()}/vapid_private.pem")  # not the repo's
+    return Req(path(c))
+
+
+def vapid_key(r, c):
+    import base64
+
+    key = r.get_json()["public_key"]
+    assert len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 65
+
+
+def push_list_request(c: Cell) -> Req:
+    c.made["tech1"], c.made["tech2"] = _push_subscription(c, "tech1"), _push_subscription(c, "tech2")
+    return Req(path(c))
+
+
+def push_lists(*whose: str):
+    def check(r, c):
+        assert ids(r) == {c.made[w] for w in whose}, r.get_json()
+
+    return check
+
+
+def push_subscribe_request(c: Cell) -> Req:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    key = base64.urlsafe_b64encode(point).rstrip(b"=").decode()
+    endpoint = f"https://push.example/{uuid.uuid4()}"
+    return Req(path(c), json={"endpoint": endpoint, "keys": {"p256dh": key, "auth": "AAAAAAAAAAAAAAAAAAAAAA"}})
+
+
+def push_subscription_of_caller(r, c):
+    from server.models import PushSubscription
+
+    assert fetch(PushSubscription, r.get_json()["id"]).user_id == c.user_id
+
+
+def push_delete_request(c: Cell) -> Req:
+    if c.caller == OWN:  # a spare subscription of their own to remove
+        c.made["id"] = _push_subscription(c, "tech1", f"https://push.example/{uuid.uuid4()}")
+    else:  # tech1's for the office and anonymous callers, tech2's for the other technician
+        c.made["id"] = _push_subscription(c, "tech2" if c.caller == OTHER else "tech1")
+    return Req(path(c, subscription_id=c.made["id"]))
+
+
+def push_subscription_gone(r, c):
+    from server.models import PushSubscription
+
+    assert fetch(PushSubscription, c.made["id"]) is None
+
+
+def push_subscription_kept(r, c):
+    from server.models import PushSubscription
+
+    assert fetch(PushSubscription, c.made["id"]) is not None
+
+
 # --- the matrix -------------------------------------------------------------------------------
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -1585,6 +1687,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/office/work-orders/<wo_id>/service-report.pdf"): page(
         ok(200, pdf), request=lambda c: Req(path(c, wo_id=("wo3", "wo2")))
+    ),
+    # --- web push (issue #16): the app's VAPID key to any signed-in user; subscriptions one's own only
+    ("GET", "/api/push/vapid-public-key"): api(
+        own=ok(200, vapid_key), office=ok(200, vapid_key), request=push_vapid_request
+    ),
+    ("GET", "/api/push/subscriptions"): api(
+        own=ok(200, push_lists("tech1")), office=ok(200, empty), request=push_list_request
+    ),
+    ("POST", "/api/push/subscriptions"): api(
+        own=ok(201, push_subscription_of_caller),
+        office=ok(201, push_subscription_of_caller),
+        request=push_subscribe_request,
+    ),
+    ("DELETE", "/api/push/subscriptions/<string:subscription_id>"): api(
+        anonymous=Expect(401, all_of(api_error(401), push_subscription_kept), "sign in first"),
+        own=ok(204, push_subscription_gone),
+        other=Expect(404, all_of(api_error(404), push_subscription_kept), "someone else's: not found"),
+        office=Expect(404, all_of(api_error(404), push_subscription_kept), "a subscription is its owner's alone"),
+        request=push_delete_request,
     ),
 }
 

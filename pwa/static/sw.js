@@ -11,6 +11,7 @@
 
 import { APP, isAppPath } from "/static/js/routes.js";
 import { syncNow } from "/static/js/sync.js";
+import "/static/js/push_sw.js"; // Web Push: show, pull, open the job (issue #16)
 
 const MANIFEST = self.__PRECACHE__;
 const PREFIX = "onsite-";

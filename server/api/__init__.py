@@ -4,7 +4,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..wire.errors import ErrorBody
-from . import auth, customers, escalations, health, office, parts, passkeys, warranty, work_orders
+from . import auth, customers, escalations, health, office, parts, passkeys, push, warranty, work_orders
 
 
 class OnsiteApi(Api):
@@ -24,6 +24,6 @@ def init_app(app: Flask) -> None:
     app.extensions["onsite_api"] = api
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, passkeys, work_orders, customers, parts, office, escalations, warranty):
+    for module in (auth, passkeys, work_orders, customers, parts, office, escalations, warranty, push):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)

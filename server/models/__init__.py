@@ -7,6 +7,7 @@ from .notifications import Notification, NotificationStatus
 from .office import FollowUp, OfficeSetting, ReconciliationReview, RecoveryCase, ReportShare
 from .parts import BARCODE_FORMATS, FeeSchedule, Part, VanStock
 from .people import ApiToken, Passkey, PasskeyChallenge, Role, SignIn, User
+from .push import PushMessage, PushSubscription
 from .sync import Blob, BlobUpload, ChangeLogEntry, Conflict, Device, MutationRecord, SyncState
 from .visits import (
     ChecklistAnswer,
@@ -56,6 +57,8 @@ __all__ = [
     "SignIn",
     "Photo",
     "Priority",
+    "PushMessage",
+    "PushSubscription",
     "Product",
     "ReconciliationReview",
     "RecoveryCase",

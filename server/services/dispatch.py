@@ -17,7 +17,7 @@ from ..domain.service_day import day_bounds
 from ..domain.sla import Booking, SlaWarning, appointment_warnings, area_warning
 from ..extensions import db
 from ..models import Role, User, VisitEvent, WorkOrder, utcnow
-from . import notifications, sla_settings
+from . import notifications, push, sla_settings
 from . import work_orders as service
 from .intake import CLOSED_STATUSES
 
@@ -126,6 +126,7 @@ def reschedule(
         note=reason.strip(),
     )
     notifications.work_order_changed(db.session, wo)  # the customer hears the new time
+    push.job_rescheduled(db.session, wo)  # and the technician's phone (issue #16)
     return wo
 
 

@@ -22,7 +22,7 @@ from ..domain.errors import M_, Conflict, Invalid
 from ..domain.service_day import format_local
 from ..extensions import db
 from ..models import Escalation, FeeQuote, User, VisitEvent, WorkOrder, utcnow
-from . import sla_settings
+from . import push, sla_settings
 
 
 def _get(event, name: str):
@@ -113,6 +113,7 @@ def decide(case: Escalation, decision: str, text: str | None, user: User) -> Esc
     case.decided_at = utcnow()
     if case.owner_id is None:
         case.owner_id = user.id
+    push.escalation_decided(db.session, case)  # the technician's phone hears the decision (issue #16)
     return case
 
 

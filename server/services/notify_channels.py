@@ -171,3 +171,49 @@ def channel(name: str, config: dict) -> Channel:
     if name == "console":
         return ConsoleChannel()
     raise DeliveryError(f"unknown channel {name!r}")
+
+
+# ---------------------------------------------------------------- webpush (technicians' phones)
+
+
+class SubscriptionGone(DeliveryError):
+    """The push service says this subscription no longer exists (404/410): remove it, do not retry."""
+
+
+class WebPushChannel:
+    """Web Push (RFC 8030) to one browser subscription, encrypted per RFC 8291 and signed with VAPID (RFC 8292).
+
+    Not a customer channel: server/services/push.py sends technicians' messages through it.
+    `send_to(subscription, payload)`: `subscription` as the browser's PushSubscription.toJSON()
+    spells it, `payload` a dict the service worker reads ({title, body, url, tag, kind, work_order_id}).
+    """
+
+    name = "webpush"
+    wants_attachments = False
+
+    def __init__(self, private_key_file: str, subject: str, ttl: int, timeout: float):
+        self.private_key_file, self.subject, self.ttl, self.timeout = private_key_file, subject, ttl, timeout
+
+    def send(self, message: Outgoing) -> None:
+        """The channel interface: `recipient` is the subscription as JSON, `params` the payload."""
+        self.send_to(json.loads(message.recipient), message.params)
+
+    def send_to(self, subscription: dict, payload: dict) -> None:
+        from pywebpush import WebPushException, webpush
+
+        try:
+            webpush(
+                subscription_info=subscription,
+                data=json.dumps(payload, ensure_ascii=False),
+                vapid_private_key=self.private_key_file,
+                vapid_claims={"sub": self.subject},
+                ttl=self.ttl,
+                timeout=self.timeout,
+            )
+        except WebPushException as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (404, 410):
+                raise SubscriptionGone(f"webpush: HTTP {status}") from exc
+            raise DeliveryError(f"webpush: HTTP {status}" if status else f"webpush: {exc}"[:300]) from exc
+        except OSError as exc:
+            raise DeliveryError(f"webpush: {type(exc).__name__}") from exc

@@ -29,7 +29,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from . import job_facts, notifications, reconciliation
+from . import job_facts, notifications, push, reconciliation
 from .sla_settings import after_hours_response_hours, sla_hours, work_calendar
 
 
@@ -95,6 +95,8 @@ def create_work_order(data: dict, created_by: User | None, now: datetime | None 
         created_at=now,
     )
     db.session.add(wo)
+    if technician_id:
+        push.job_assigned(db.session, wo, None, "created")  # a new job on the technician's phone (issue #16)
     return wo
 
 
@@ -140,9 +142,11 @@ def assign(wo: WorkOrder, technician_id: str, actor: User) -> WorkOrder:
     if wo.technician_id and technician_id != wo.technician_id and wo.status == Status.EN_ROUTE.value:
         # 改派 on the way: the new technician has not set out (the lifecycle's en_route -> assigned).
         wo.status = Status.ASSIGNED.value
+    previous = wo.technician_id
     wo.technician_id = technician_id
     if wo.status == Status.NEW.value:
         wo.status = Status.ASSIGNED.value
+    push.job_assigned(db.session, wo, previous)  # the technician's phone hears of it (issue #16)
     # Assigning is not a response: first_response_at is the first contact with the customer
     # [seed 000 §二(二)1], set when a contact is recorded (server/domain/device_time.py CONTACT_EVENTS).
     return wo

@@ -258,4 +258,10 @@ export default {
   markup_drag: "Drag a little further to draw.", markup_count: "{n} mark(s); the original is kept too.",
   markup_open: "Mark up", photo_marked: "Marked up (original kept)",
   markup_save: "Save marked-up photo", markup_cancel: "Cancel",
+  // job alerts: Web Push to this phone (issue #16, pwa/static/js/push.js)
+  push_title: "Job alerts", push_on: "On for this phone: new, reassigned and rescheduled jobs and escalation decisions.",
+  push_off: "Off for this phone.", push_enable: "Turn on job alerts", push_disable: "Turn off job alerts",
+  push_enabled: "Job alerts are on.", push_disabled: "Job alerts are off.",
+  push_denied: "Notifications are blocked for this app: allow them in the browser's site settings, then try again.",
+  push_failed: "Job alerts could not be changed: {reason}", push_unsupported: "This browser cannot receive job alerts.",
 };

@@ -258,4 +258,10 @@ export default {
   markup_drag: "再拖远一点才能画出。", markup_count: "已标注 {n} 处；原图也会保留。",
   markup_open: "标注", photo_marked: "已标注（原图保留）",
   markup_save: "保存标注", markup_cancel: "取消",
+  // job alerts: Web Push to this phone (issue #16, pwa/static/js/push.js)
+  push_title: "服务单提醒", push_on: "本机已开启：新服务单、改派、改约和上报批示。",
+  push_off: "本机未开启。", push_enable: "开启服务单提醒", push_disable: "关闭服务单提醒",
+  push_enabled: "服务单提醒已开启。", push_disabled: "服务单提醒已关闭。",
+  push_denied: "本应用的通知已被禁止：请在浏览器的网站设置中允许通知，然后重试。",
+  push_failed: "无法更改服务单提醒：{reason}", push_unsupported: "此浏览器无法接收服务单提醒。",
 };
