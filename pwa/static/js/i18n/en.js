@@ -234,4 +234,12 @@ export default {
   "fee_error.fees.bad_discount": "the discount is more than what is left to pay",
   "fee_error.fees.bad_adjustment": "an adjustment must be a waiver or a discount",
   "fee_error.fees.negative_total": "the trade-in credits are more than the bill",
+  // Sync screen, ready check, status (issue #15, status branch)
+  entity_unknown: "Entry", colon: ": ", quantity_of: "{n} × {name}",
+  check_knock: "Rang the bell and knocked", check_parts_none: "No parts needed",
+  check_value_missing: "missing", check_value_failed: "failed", check_value_no: "no",
+  sync_job_unknown: "A job no longer on this phone", sync_other_entries: "Other entries",
+  ready_not_persistent_detail: "The browser may clear this phone's data when storage runs short: keep syncing so nothing waits on the phone for long. Not a blocker.",
+  persist_pending: "Asking the browser…", persist_granted: "Granted: the browser will keep this phone's data.",
+  persist_refused: "Refused by the browser: it may clear data when storage runs short. Keep syncing; you can still work offline.",
 };

@@ -4,6 +4,7 @@
 import { date, dateTime, t } from "../i18n.js";
 import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { callBackCard } from "./callback.js";
 import { callLink, loadJob } from "./visitkit.js";
 import { warrantyState } from "../warranty.js";
@@ -67,7 +68,7 @@ export async function render(ctx) {
       facts([[t("name"), customer.name], [t("tier"), t(`tier_${customer.tier || "normal"}`)], [t("address"), address]]),
       h("div", { class: "actions" },
         callLink(customer.phone),
-        h("a", { class: "btn block", href: mapsUrl, id: "open-maps" }, "⌖ ", t("open_maps")))) : null,
+        h("a", { class: "btn block", href: mapsUrl, id: "open-maps" }, icon("locate"), " ", t("open_maps")))) : null,
     product ? h("div", { class: "card", id: "product" },
       h("h2", {}, t("product")),
       facts([
@@ -92,7 +93,7 @@ export async function render(ctx) {
     h("h2", {}, t("visit_steps")),
     h("ol", { class: "steps", id: "steps" }, STEPS.map((step, i) => h("li", { class: [bundle.done[step] && "done", step === next && "next"] },
       h("a", { href: `/app/jobs/${wo.id}/${step}`, "data-step": step },
-        h("span", { class: "mark", "aria-hidden": "true" }, bundle.done[step] ? "✓" : String(i + 1)),
+        h("span", { class: "mark", "aria-hidden": "true" }, bundle.done[step] ? icon("check") : String(i + 1)),
         h("span", {}, t(`step_${step}`)),
         h("span", { class: "visually-hidden" }, bundle.done[step] ? t("done") : t("not_done")))))));
 }

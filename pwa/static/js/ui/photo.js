@@ -4,6 +4,7 @@
 import { sha256Hex } from "../summary.js";
 import { t } from "../i18n.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { get } from "../db.js";
 
 const MAX_SIDE = 1600;
@@ -43,7 +44,7 @@ export function photoInput(onPhoto, { id = "photo-input", label = t("take_photo"
       input.disabled = false;
     }
   });
-  return h("span", { class: "btn block filebtn" }, h("span", { "aria-hidden": "true" }, "📷 ", label), input);
+  return h("span", { class: "btn block filebtn" }, h("span", { "aria-hidden": "true" }, icon("camera"), " ", label), input);
 }
 
 /** Thumbnails of photo records, from the bytes on this device (or the server's copy). */
