@@ -169,3 +169,47 @@ def test_a_refused_sync_says_sync_failed_with_the_reason_not_offline(live, brows
     page.click("#sync-now")
     page.wait_for_selector("#status[data-pending='0'][data-connection='online']", timeout=10_000)
     assert browser.errors == []
+
+
+def test_lie_fi_that_hangs_is_shown_offline_within_seconds_and_recovers(live, browser):
+    """navigator.onLine stays true while requests are never answered (the worst lie-fi): the bar
+    says offline within seconds (a probe checks a request left unanswered), not after the
+    request's 20-90 s timeout, and the queue goes as soon as requests are answered again."""
+    base, wo = live.url, live.seed.wo_in_warranty
+    page = browser.page()
+    sign_in(page, base)
+    wait_synced(page)
+    page.evaluate(LOAD_RECORDS_JS)
+    page.evaluate(COUNT_ONLINE_EVENTS_JS)
+
+    held = []  # requests left unanswered: never fulfilled while the lie-fi lasts
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/api/**", hold)
+    page.route("**/healthz", hold)
+    page.evaluate(RECORD_JS, wo)
+    page.click("#nav a[data-screen=outbox]")
+    started = time.monotonic()
+    page.click("#sync-now")
+    page.wait_for_selector("#status[data-connection='offline']", timeout=12_000)
+    took = time.monotonic() - started
+    assert took < 12, took
+    assert page.evaluate("navigator.onLine") is True
+    assert page.inner_text("#net-state") == "离线"
+    page.wait_for_selector("#sync-error")
+    assert "没有网络" in page.inner_text("#sync-error"), "the hung push was cut short and worded offline"
+    assert "Failed to fetch" not in page.inner_text("#sync")
+    assert held, "requests were held"
+
+    back = time.monotonic()
+    page.unroute("**/api/**")
+    page.unroute("**/healthz")
+    page.wait_for_selector("#status[data-pending='0'][data-connection='online']", timeout=15_000)
+    assert time.monotonic() - back < 15
+    assert page.evaluate("window.__onlineEvents") == 0
+    office = api_session(base)
+    check = arrived(wo)
+    assert check(on_server(office, base, check, timeout=5))
+    assert browser.errors == []

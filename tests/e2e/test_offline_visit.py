@@ -49,7 +49,7 @@ def do_visit(page, base, wo_id, photo_path):
     page.click("#accept-job")
     page.wait_for_selector("#confirm-appointment.primary")  # offered once the accept is saved
     page.click("#confirm-appointment")
-    page.wait_for_selector("#confirm-appointment:disabled:has-text('✓')")
+    page.wait_for_selector("#confirm-appointment:disabled:has(svg[data-icon=check])")
     done(page)
 
     nav("kit")

@@ -33,7 +33,7 @@ def test_a_tap_during_a_redraw_is_not_lost(live, browser):
     assert page.locator("#confirm-appointment[data-old=yes]").count() == 1, "the screen waits for the release"
     page.mouse.up()
 
-    page.wait_for_selector("#confirm-appointment:disabled:has-text('✓')")
+    page.wait_for_selector("#confirm-appointment:disabled:has(svg[data-icon=check])")
     assert sorted(r["kind"] for r in local_records(page, wo)) == ["accepted", "appointment_confirmed"]
     assert page.locator("#confirm-appointment[data-old=yes]").count() == 0, "and then it is redrawn"
     assert browser.errors == []

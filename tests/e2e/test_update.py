@@ -31,7 +31,7 @@ def test_worker_update_mid_visit_loses_nothing(live, browser):
     # The screen redraws once the entry is saved: wait for the confirmation to be offered.
     page.wait_for_selector("#confirm-appointment.primary")
     page.click("#confirm-appointment")
-    page.wait_for_selector("#confirm-appointment:disabled:has-text('✓')")
+    page.wait_for_selector("#confirm-appointment:disabled:has(svg[data-icon=check])")
     page.wait_for_selector("#step-done")
     page.goto(f"{base}/app/jobs/{wo}/kit")
     page.wait_for_selector("#kit-form")

@@ -2,7 +2,7 @@
 // every cookie-authenticated write needs (fetched from GET /api/auth/session). Every
 // request's outcome is reported to connectivity.js (answered, 5xx, timed out, no network).
 
-import { report } from "./connectivity.js";
+import { report, watchRequest } from "./connectivity.js";
 
 let fetchImpl = (...args) => globalThis.fetch(...args);
 let csrf = null;
@@ -84,6 +84,7 @@ async function send(path, { method, json, body, headers, timeout, probe = false,
   let timedOut = false;
   const limit = timeout ?? (UNSAFE.has(method) ? TIMEOUTS.write : TIMEOUTS.read);
   const timer = controller ? setTimeout(() => { timedOut = true; controller.abort(); }, limit) : null;
+  const answered = watchRequest({ probe, abort: controller ? () => controller.abort() : null });
   let response;
   try {
     response = await fetchImpl(path, {
@@ -99,6 +100,7 @@ async function send(path, { method, json, body, headers, timeout, probe = false,
     throw new NetworkError(err, { timeout: timedOut });
   } finally {
     if (timer !== null) clearTimeout(timer);
+    answered();
   }
   report({ status: response.status }, { probe });
   noteServerDate(response.headers.get("Date"));

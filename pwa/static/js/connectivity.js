@@ -12,6 +12,13 @@
 // schedule with jitter: every few seconds when offline (lie-fi ends unannounced, a phone
 // already online gets no `online` event), with bounded exponential backoff while the
 // server errors. The first success is a recovery: listeners are told at once.
+//
+// Lie-fi that hangs rather than fails (navigator online, requests never answered): a request
+// still unanswered after SLOW_MS starts a probe at once (api.js tells `watchRequest`), so
+// the bar says offline within seconds instead of after a request's 20-90 s timeout. A probe
+// of /healthz (trivial, no body) that gets no answer within its short timeout means the
+// network does not carry requests: offline; a slow answer of another request stays "server"
+// unless a probe has already judged the network offline.
 
 let current = "unknown";
 let since = Date.now();
@@ -40,6 +47,7 @@ export function subscribe(fn) {
 }
 
 function set(next, { probe = false } = {}) {
+  if (next === "offline" && probe) for (const abort of [...hanging]) { hanging.delete(abort); abort(); }
   const previous = current;
   const probesBefore = failedProbes;
   if (next === "online") failedProbes = 0;
@@ -65,9 +73,32 @@ function set(next, { probe = false } = {}) {
  */
 export function report(outcome, { probe = false } = {}) {
   if (outcome.network) return set("offline", { probe });
-  if (outcome.timeout) return set("server", { probe });
+  if (outcome.timeout) return set(probe || current === "offline" ? "offline" : "server", { probe });
   if (outcome.status >= 500) return set("server", { probe });
   return set("online", { probe }); // 2xx-4xx: the server answered, whatever it said
+}
+
+/** How long a request may go unanswered before a probe checks the network. */
+export const SLOW_MS = 3_000;
+let probeRunning = null;
+// Requests under way that can be cut short: when a probe finds the network gone they are
+// aborted (failing as offline), so the queue is sent again as soon as it is back rather
+// than after a hung request's timeout.
+const hanging = new Set();
+
+/**
+ * A request is under way (api.js calls this as it sends one, and the returned function when it
+ * is answered or failed): if it is still unanswered after SLOW_MS while the connection seems
+ * fine, probe now rather than wait for its timeout.
+ */
+export function watchRequest({ probe = false, abort = null } = {}) {
+  if (probe || !probing) return () => {};
+  const timer = probing.setTimer(() => {
+    if (state() === "online" || state() === "unknown") probeNow();
+  }, SLOW_MS);
+  const clear = probing.clearTimer;
+  if (abort) hanging.add(abort);
+  return () => { clear(timer); hanging.delete(abort); };
 }
 
 /** The delay before probe `n` (0, 1, ...): a few seconds when offline, backoff while the server errors. */
@@ -92,9 +123,17 @@ function planProbe(delay) {
 export async function probeNow() {
   if (!probing) return;
   cancelProbe();
+  if (probeRunning) return probeRunning; // one probe at a time
+  probeRunning = (async () => {
+    try {
+      await probing.probe();
+    } catch { /* reported by api.js */ }
+  })();
   try {
-    await probing.probe();
-  } catch { /* reported by api.js */ }
+    await probeRunning;
+  } finally {
+    probeRunning = null;
+  }
   if (current !== "online") planProbe();
 }
 
@@ -111,6 +150,8 @@ export function startProbing({ probe, setTimer = (fn, ms) => setTimeout(fn, ms),
 export function resetConnectivity() {
   cancelProbe();
   probing = null;
+  probeRunning = null;
+  hanging.clear();
   current = "unknown";
   since = Date.now();
   failedProbes = 0;

@@ -264,4 +264,12 @@ export default {
   push_enabled: "Job alerts are on.", push_disabled: "Job alerts are off.",
   push_denied: "Notifications are blocked for this app: allow them in the browser's site settings, then try again.",
   push_failed: "Job alerts could not be changed: {reason}", push_unsupported: "This browser cannot receive job alerts.",
+  // Sync screen, ready check, status (issue #15, status branch)
+  entity_unknown: "Entry", colon: ": ", quantity_of: "{n} × {name}",
+  check_knock: "Rang the bell and knocked", check_parts_none: "No parts needed",
+  check_value_missing: "missing", check_value_failed: "failed", check_value_no: "no",
+  sync_job_unknown: "A job no longer on this phone", sync_other_entries: "Other entries",
+  ready_not_persistent_detail: "The browser may clear this phone's data when storage runs short: keep syncing so nothing waits on the phone for long. Not a blocker.",
+  persist_pending: "Asking the browser…", persist_granted: "Granted: the browser will keep this phone's data.",
+  persist_refused: "Refused by the browser: it may clear data when storage runs short. Keep syncing; you can still work offline.",
 };

@@ -264,4 +264,12 @@ export default {
   push_enabled: "服务单提醒已开启。", push_disabled: "服务单提醒已关闭。",
   push_denied: "本应用的通知已被禁止：请在浏览器的网站设置中允许通知，然后重试。",
   push_failed: "无法更改服务单提醒：{reason}", push_unsupported: "此浏览器无法接收服务单提醒。",
+  // Sync screen, ready check, status (issue #15, status branch)
+  entity_unknown: "记录", colon: "：", quantity_of: "{n} × {name}",
+  check_knock: "已按门铃敲门", check_parts_none: "无需配件",
+  check_value_missing: "缺少", check_value_failed: "未通过", check_value_no: "否",
+  sync_job_unknown: "手机上已没有此服务单", sync_other_entries: "其他记录",
+  ready_not_persistent_detail: "存储空间不足时浏览器可能清除手机上的数据：请经常同步，不让记录长时间只存在手机上。这不影响出发。",
+  persist_pending: "正在向浏览器申请…", persist_granted: "已获准：浏览器会保留手机上的数据。",
+  persist_refused: "浏览器未同意：存储空间不足时可能清除数据。请经常同步；仍可离线工作。",
 };

@@ -5,6 +5,7 @@ import { recordVisit, updateWorkOrder } from "../records.js";
 import { dateTime, t } from "../i18n.js";
 import { has } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { rescheduleCard } from "./reschedule.js";
 import { actionButton, callLink, loadJob, stepPage } from "./visitkit.js";
 
@@ -18,10 +19,10 @@ export async function render(ctx) {
     h("p", { class: "note" }, t("accept_hint")),
     h("p", { class: "big" }, t("appointment"), ": ", dateTime(wo.appointment_start), " – ", dateTime(wo.appointment_end)),
     h("div", { class: "actions" },
-      actionButton(ctx, accepted ? `✓ ${t("accepted")}` : t("accept_job"), () => recordVisit(wo.id, "visit_event", { kind: "accepted" }),
+      actionButton(ctx, accepted ? [icon("check"), " ", t("accepted")] : t("accept_job"), () => recordVisit(wo.id, "visit_event", { kind: "accepted" }),
         { id: "accept-job", primary: !accepted, disabled: accepted }),
       customer ? callLink(customer.phone) : null,
-      actionButton(ctx, confirmed ? `✓ ${t("appointment_confirmed")}` : t("confirm_appointment"), async () => {
+      actionButton(ctx, confirmed ? [icon("check"), " ", t("appointment_confirmed")] : t("confirm_appointment"), async () => {
         await recordVisit(wo.id, "visit_event", { kind: "appointment_confirmed", data: { appointment_start: wo.appointment_start } });
         if (wo.status === "assigned") await updateWorkOrder(wo.id, { status: "scheduled" });
       }, { id: "confirm-appointment", primary: accepted && !confirmed, disabled: confirmed })),

@@ -5,6 +5,7 @@ import { recordMany } from "../records.js";
 import { t } from "../i18n.js";
 import { answers, has } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { actionButton, loadJob, stepPage } from "./visitkit.js";
 
 /** The test run and training screen. */
@@ -19,7 +20,7 @@ export async function render(ctx) {
       h("h2", {}, t("test_run")),
       h("p", {}, t("test_run_hint")),
       h("div", { class: "actions" },
-        actionButton(ctx, ok ? `✓ ${t("test_run_ok")}` : t("test_run_ok"), () => recordMany(wo.id, [
+        actionButton(ctx, ok ? [icon("check"), " ", t("test_run_ok")] : t("test_run_ok"), () => recordMany(wo.id, [
           { entity: "checklist_answer", fields: { step: "test_run", value: "ok", note: null } },
           { entity: "visit_event", fields: { kind: "test_run_ok", note: null } },
         ]), { id: "test-run-ok", primary: !ok, disabled: ok }),
@@ -34,7 +35,7 @@ export async function render(ctx) {
     h("div", { class: "card" },
       h("h2", {}, t("training")),
       h("p", {}, t("training_hint")),
-      actionButton(ctx, trained ? `✓ ${t("training_done")}` : t("training_done"), () => recordMany(wo.id, [
+      actionButton(ctx, trained ? [icon("check"), " ", t("training_done")] : t("training_done"), () => recordMany(wo.id, [
         { entity: "checklist_answer", fields: { step: "training", value: "done", note: null } },
         { entity: "visit_event", fields: { kind: "training_done", note: null } },
       ]), { id: "training-done", primary: !trained, disabled: trained })));

@@ -5,6 +5,7 @@
 import { syncStatus } from "../sync.js";
 import { reason, t, time } from "../i18n.js";
 import { h, replace } from "./dom.js";
+import { icon } from "./icons.js";
 
 const NAV = [
   ["/app/jobs", "nav_jobs", "jobs"],
@@ -15,6 +16,8 @@ const NAV = [
 // The connection pill: its words and look per state (sync.syncStatus's `connection`).
 const CONN_KEY = { online: "online", auth: "online", offline: "offline", server: "conn_server", refused: "conn_refused" };
 const PILL = { online: ["on"], auth: ["on"], offline: ["off"], server: ["off", "server"], refused: ["on", "warn"] };
+// An icon beside the words where the state needs attention (shape as well as colour).
+const PILL_ICON = { offline: "cloud_off", server: "warn", refused: "warn" };
 let app = null;
 
 /** A sync error in the technician's words (never a raw "network: Failed to fetch"). */
@@ -61,7 +64,8 @@ export function refreshStatus() {
     bar.dataset.connection = s.connection;
     const refused = s.connection === "refused";
     replace(bar,
-      h("span", { class: ["pill", ...PILL[s.connection]], id: "net-state", title: refused ? errorText(s.error) : null }, t(CONN_KEY[s.connection])),
+      h("span", { class: ["pill", ...PILL[s.connection]], id: "net-state", title: refused ? errorText(s.error) : null },
+        PILL_ICON[s.connection] ? icon(PILL_ICON[s.connection]) : null, t(CONN_KEY[s.connection])),
       refused ? h("span", { class: "reason", id: "conn-reason" }, errorText(s.error).slice(0, 80)) : null,
       h("span", { id: "pending-count" }, t("pending_n", { n: s.pending })),
       h("span", { id: "last-sync" }, s.lastSyncAt ? t("last_sync_at", { time: time(s.lastSyncAt) }) : t("never_synced")),

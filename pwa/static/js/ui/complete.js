@@ -6,6 +6,7 @@ import { t } from "../i18n.js";
 import { STATUS_AFTER, has, needsFollowUp, paymentDue } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { actionButton, loadJob, stepPage } from "./visitkit.js";
 
 const FOLLOW_UP_HOURS = 3;
@@ -33,17 +34,17 @@ export async function render(ctx) {
     h("div", { class: "card", id: "service-card" },
       h("h2", {}, t("service_card")),
       h("p", {}, t("service_card_hint")),
-      h("a", { class: "bigtel", href: `tel:${phone.replace(/[^\d+]/g, "")}`, id: "service-phone" }, "☎ ", phone),
-      actionButton(ctx, cardGiven ? `✓ ${t("service_card_given")}` : t("service_card_given"), () => recordMany(wo.id, [
+      h("a", { class: "bigtel", href: `tel:${phone.replace(/[^\d+]/g, "")}`, id: "service-phone" }, icon("phone"), " ", phone),
+      actionButton(ctx, cardGiven ? [icon("check"), " ", t("service_card_given")] : t("service_card_given"), () => recordMany(wo.id, [
         { entity: "checklist_answer", fields: { step: "service_card", value: "given", note: null } },
         { entity: "visit_event", fields: { kind: "service_card_given", note: null } },
       ]), { id: "card-given", primary: !cardGiven, disabled: cardGiven })),
     followUp ? h("div", { class: "card warnbox", id: "follow-up" },
       h("h2", {}, t("follow_up")),
       h("p", {}, t("follow_up_hint", { hours: FOLLOW_UP_HOURS })),
-      actionButton(ctx, flagged ? `✓ ${t("follow_up_flagged")}` : t("flag_follow_up"), flag, { id: "flag-follow-up", disabled: flagged })) : null,
+      actionButton(ctx, flagged ? [icon("check"), " ", t("follow_up_flagged")] : t("flag_follow_up"), flag, { id: "flag-follow-up", disabled: flagged })) : null,
     blockers.length && !completed ? h("ul", { class: "warnbox", id: "complete-blockers" }, blockers.map((b) => h("li", {}, b))) : null,
-    completed ? h("p", { class: "okmsg", id: "completed" }, "✓ ", t("job_completed")) : actionButton(ctx, t("complete_job"), async () => {
+    completed ? h("p", { class: "okmsg", id: "completed" }, icon("check"), " ", t("job_completed")) : actionButton(ctx, t("complete_job"), async () => {
       if (followUp && !flagged) await flag();
       await recordVisit(wo.id, "visit_event", { kind: "completed", note: null });
       if (wo.status === "on_site") await updateWorkOrder(wo.id, { status: STATUS_AFTER[wo.outcome] || "completed" });

@@ -4,6 +4,7 @@
 import { date, dateTime, t } from "../i18n.js";
 import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { callBackCard } from "./callback.js";
 import { callLink, loadJob } from "./visitkit.js";
 import { navTargets } from "../navlinks.js";
@@ -69,7 +70,7 @@ export async function render(ctx) {
       h("div", { class: "actions" },
         callLink(customer.phone),
         navs.map((n) => h("a", { class: "btn block", href: n.href, id: n.id === "geo" ? "open-maps" : `nav-${n.id}`, "data-nav": n.id },
-          "⌖ ", t(n.id === "geo" ? "open_maps" : `nav_${n.id}`))))) : null,
+          icon("locate"), " ", t(n.id === "geo" ? "open_maps" : `nav_${n.id}`))))) : null,
     product ? h("div", { class: "card", id: "product" },
       h("h2", {}, t("product")),
       facts([
@@ -94,7 +95,7 @@ export async function render(ctx) {
     h("h2", {}, t("visit_steps")),
     h("ol", { class: "steps", id: "steps" }, STEPS.map((step, i) => h("li", { class: [bundle.done[step] && "done", step === next && "next"] },
       h("a", { href: `/app/jobs/${wo.id}/${step}`, "data-step": step },
-        h("span", { class: "mark", "aria-hidden": "true" }, bundle.done[step] ? "✓" : String(i + 1)),
+        h("span", { class: "mark", "aria-hidden": "true" }, bundle.done[step] ? icon("check") : String(i + 1)),
         h("span", {}, t(`step_${step}`)),
         h("span", { class: "visually-hidden" }, bundle.done[step] ? t("done") : t("not_done")))))));
 }

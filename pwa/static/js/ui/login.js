@@ -8,6 +8,7 @@ import { pendingCount } from "../outbox.js";
 import { available, signInWithPasskey } from "../passkeys.js";
 import { mountChrome } from "./chrome.js";
 import { formValues, h } from "./dom.js";
+import { icon } from "./icons.js";
 import { field } from "./visitkit.js";
 
 async function completeSignIn(ctx, user) {
@@ -70,7 +71,7 @@ export async function render(ctx) {
         error.textContent = explain(err);
       }
     },
-  }, "🔑 ", t("sign_in_passkey")) : null;
+  }, icon("key"), " ", t("sign_in_passkey")) : null;
   return h("section", { class: "screen", id: "login" },
     h("h1", { tabindex: "-1" }, t("sign_in_title")),
     previous ? h("p", { class: "note" }, t("signed_in_before", { name: previous.name })) : null,

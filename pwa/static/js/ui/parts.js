@@ -9,6 +9,7 @@ import { live, partsAndStock, recordVisit, voidRecord } from "../records.js";
 import { locale, money, t } from "../i18n.js";
 import { answers, consentedQuote } from "../visit.js";
 import { formValues, h } from "./dom.js";
+import { icon } from "./icons.js";
 import { bindDraft, clearDraft } from "./drafts.js";
 import { act, field, loadJob, notify, sealedNotice, stepPage } from "./visitkit.js";
 
@@ -31,7 +32,7 @@ function serialField(name, label) {
   const input = h("input", { type: "text", name, id: `f-${name}`, autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 80 });
   return h("div", { class: "serial-row" },
     h("label", { class: "field", for: `f-${name}` }, h("span", {}, label), input),
-    h("button", { type: "button", class: "btn", id: `scan-${name}`, "aria-label": t("scan_for", { field: label }), onclick: () => scanInto(input) }, "▦ ", t("scan")));
+    h("button", { type: "button", class: "btn", id: `scan-${name}`, "aria-label": t("scan_for", { field: label }), onclick: () => scanInto(input) }, icon("scan"), " ", t("scan")));
 }
 
 /** Check a part against the catalogue and the van stock; a list of problems (empty if fine). */
@@ -87,7 +88,7 @@ export async function render(ctx) {
         select.dispatchEvent(new Event("change", { bubbles: true }));
       } else notify(t("barcode_not_in_catalogue", { code }), { error: true });
     },
-  }, "▦ ", t("scan_part"));
+  }, icon("scan"), " ", t("scan_part"));
 
   const form = h("form", { class: "card", id: "part-form" },
     h("label", { class: "field", for: "f-part_number" }, h("span", {}, t("part")), select),

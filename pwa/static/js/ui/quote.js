@@ -13,6 +13,7 @@ import { locale, money, reason, supported, t } from "../i18n.js";
 import { events, has, latestQuote } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { formValues, h, replace } from "./dom.js";
+import { icon } from "./icons.js";
 import { loadValue, saveValue } from "./drafts.js";
 import { actionButton, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
 
@@ -230,14 +231,14 @@ export async function render(ctx) {
       h("h2", {}, t("three_guarantees_title")),
       h("p", {}, t("three_guarantees_text")),
       h("div", { class: "actions" },
-        actionButton(ctx, explained ? `✓ ${t("three_guarantees_explained")}` : t("three_guarantees_explained"),
+        actionButton(ctx, explained ? [icon("check"), " ", t("three_guarantees_explained")] : t("three_guarantees_explained"),
           () => recordVisit(wo.id, "visit_event", { kind: "three_guarantees_explained", note: null }), { id: "explained", disabled: explained }),
         actionButton(ctx, t("customer_now_consents"), async () => {
           current = describeLines({ lines: latest.lines, total: latest.total }, describe);
           plan = planOf(latest);
           await record(true)();
         }, { id: "consent-after", primary: true }),
-        actionButton(ctx, has(records, "escalated") ? `✓ ${t("escalated")}` : t("escalate"),
+        actionButton(ctx, has(records, "escalated") ? [icon("check"), " ", t("escalated")] : t("escalate"),
           () => recordVisit(wo.id, "visit_event", { kind: "escalated", note: t("escalate_note", { total: latest.total }) }), { id: "escalate", disabled: has(records, "escalated") }),
         actionButton(ctx, t("end_refused"), async () => {
           // No repair: the outcome is `refused`, the office follows up [003 §三(七)].

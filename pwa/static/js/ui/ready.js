@@ -1,6 +1,8 @@
 // "Ready to go offline": before leaving, check that today's jobs with their customers and
 // products, the catalogue and van stock are on the device, the app is cached, storage is
-// persistent, and how much space is used.
+// persistent, and how much space is used. Persistent storage is the browser's to grant:
+// refused, it is a caution (what it means, and to keep syncing), not a blocker, and the
+// request button says pending, granted or refused.
 
 import { getAll, getMeta, requestPersistence, setMeta } from "../db.js";
 import { allJobs } from "../records.js";
@@ -8,10 +10,18 @@ import { syncStatus } from "../sync.js";
 import { bytes, dateTime, t } from "../i18n.js";
 import { ACTIVE, isToday } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 
+// The last answer to the persistence request on this page ("granted" / "refused"), kept
+// across the redraw that follows it.
+let persistAnswer = null;
+
+// A check: ok (true), failed (false) or "caution" (not as it should be, yet no blocker).
 function item(ok, label, detail, id) {
-  return h("li", { class: ok ? "ok" : "bad", id, "data-ok": String(ok) },
-    h("span", { class: ["badge", ok ? "ok" : "bad"] }, ok ? "✓" : "✗"), " ", label, detail ? h("div", { class: "sub" }, detail) : null);
+  const look = ok === "caution" ? "warn" : ok ? "ok" : "bad";
+  return h("li", { class: look, id, "data-ok": String(ok !== false), "data-state": look },
+    h("span", { class: ["badge", look] }, icon(ok === "caution" ? "warn" : ok ? "check" : "cross")), " ", label,
+    detail ? h("div", { class: "sub" }, detail) : null);
 }
 
 /** The readiness check screen. */
@@ -30,18 +40,29 @@ export async function render(ctx) {
     item(stock.length > 0, t("ready_van_stock", { n: stock.length }), null, "ready-stock"),
     item(cached, t("ready_app_cached"), null, "ready-app"),
     item(!!recent && !status.error, t("ready_synced"), status.lastSyncAt ? dateTime(status.lastSyncAt) : t("never_synced"), "ready-synced"),
-    item(!!persisted, t(persisted ? "ready_persistent" : "ready_not_persistent"), null, "ready-persistent"),
+    item(persisted ? true : "caution", t(persisted ? "ready_persistent" : "ready_not_persistent"),
+      persisted ? null : t("ready_not_persistent_detail"), "ready-persistent"),
   ];
   const allGood = checks.every((li) => li.dataset.ok === "true");
+  const answer = persisted && persistAnswer === "refused" ? null : persistAnswer;
+  const persistState = h("p", { class: ["persist-state", answer === "refused" ? "warnbox" : "sub"], id: "persist-state", role: "status" },
+    answer ? t(`persist_${answer}`) : "");
   const persistButton = persisted ? null : h("button", {
     type: "button", class: "btn block", id: "request-persist",
-    onclick: async () => { await requestPersistence(); await ctx.refresh(); },
+    onclick: async () => {
+      persistButton.disabled = true;
+      persistState.className = "persist-state sub";
+      persistState.textContent = t("persist_pending");
+      persistAnswer = (await requestPersistence()) ? "granted" : "refused";
+      await ctx.refresh();
+    },
   }, t("request_persistence"));
   return h("section", { class: "screen", id: "ready" },
     h("h1", { tabindex: "-1" }, t("ready_title")),
     h("p", { class: allGood ? "okmsg" : "warnbox", id: "ready-verdict", "data-ready": String(allGood) }, t(allGood ? "ready_yes" : "ready_no")),
     h("ul", { class: "records", id: "ready-list" }, checks),
     persistButton,
+    persistState,
     h("p", { id: "storage-used" }, t("storage_used", {
       used: bytes(estimate?.usage), quota: bytes(estimate?.quota),
     })),

@@ -8,6 +8,7 @@ import { addPasskey, available } from "../passkeys.js";
 import * as webPush from "../push.js";
 import { mountChrome } from "./chrome.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { notify } from "./visitkit.js";
 
 /** The settings screen. */
@@ -61,7 +62,7 @@ export async function render(ctx) {
           notify(t("passkey_failed", { reason: err.message }), { error: true });
         }
       },
-    }, "🔑 ", t("add_passkey")) : null,
+    }, icon("key"), " ", t("add_passkey")) : null,
     signOut,
     h("p", { class: "sub" }, t("device_id"), ": ", h("code", {}, await deviceId())));
 }

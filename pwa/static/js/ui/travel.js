@@ -6,6 +6,7 @@ import { recordVisit, updateWorkOrder } from "../records.js";
 import { dateTime, t, time } from "../i18n.js";
 import { events, has, isLate } from "../visit.js";
 import { formValues, h } from "./dom.js";
+import { icon } from "./icons.js";
 import { act, actionButton, callLink, field, loadJob, stepPage } from "./visitkit.js";
 
 const DEPART_FROM = new Set(["assigned", "scheduled", "awaiting_parts"]);
@@ -50,7 +51,7 @@ export async function render(ctx) {
         if (wo.status === "en_route") await updateWorkOrder(wo.id, { status: "on_site" });
       }, { id: "arrive", primary: !!departed && !arrived, disabled: !departed || !!arrived })),
     apology,
-    late && apologised ? h("p", { class: "okmsg" }, "✓ ", t("apologised")) : null,
+    late && apologised ? h("p", { class: "okmsg" }, icon("check"), " ", t("apologised")) : null,
     !arrived ? h("div", { class: "card" },
       h("h2", {}, t("delayed_title")),
       h("p", {}, t("delayed_hint")),

@@ -6,6 +6,7 @@ import { SealedError, jobBundle, signOffOf } from "../records.js";
 import { t } from "../i18n.js";
 import { stepAfter, stepsDone } from "../visit.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 
 /** The work order of the route with its customer, product and records. */
 export async function loadJob(ctx) {
@@ -24,7 +25,7 @@ export function stepPage(bundle, step, ...body) {
   return h("section", { class: "screen", "data-step": step },
     h("a", { class: "crumb", href: `/app/jobs/${wo.id}` }, `${wo.ticket_no} · ${customer?.name ?? ""}`),
     h("h1", { tabindex: "-1" }, t(`step_${step}`)),
-    done ? h("p", { class: "okmsg", id: "step-done" }, "✓ ", t("step_done")) : null,
+    done ? h("p", { class: "okmsg", id: "step-done" }, icon("check"), " ", t("step_done")) : null,
     ...body,
     h("div", { class: "stepbar" },
       h("a", { class: "btn", href: `/app/jobs/${wo.id}` }, t("back")),
@@ -69,7 +70,7 @@ export function actionButton(ctx, label, fn, { id, primary = false, disabled = f
 
 /** A tap-to-call link. */
 export function callLink(phone, label = t("call_customer")) {
-  return h("a", { class: "btn block", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, `☎ ${label} ${phone}`);
+  return h("a", { class: "btn block", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, icon("phone"), ` ${label} ${phone}`);
 }
 
 /** The notice shown where the customer's signature has sealed the content. */
