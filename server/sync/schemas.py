@@ -131,6 +131,17 @@ class SequenceGapError(ErrorBody):
 
 class PullQuery(StrictSchema):
     cursor = Text(200, load_default=None, allow_none=True)
+    device_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": (
+                "The pulling device (optional). Records this device created and was told about in its push "
+                "answer (status and version) are not sent back to it; everything else is. A pull without a cursor "
+                "sends everything; after a reset, name the device again only once the pull from the start is done."
+            )
+        },
+    )
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 

@@ -63,7 +63,8 @@ def push(body):
 @blp.response(200, PullOut)
 def pull(query):
     """Changes after the cursor that the caller may see, oldest first."""
-    page = pull_module.pull(db.session, current_user._get_current_object(), query["cursor"], query["limit"])
+    user = current_user._get_current_object()
+    page = pull_module.pull(db.session, user, query["cursor"], query["limit"], query["device_id"])
     db.session.rollback()  # read-only: end the transaction (releases SQLite's lock at once)
     # The changes are already in wire form (pull.py builds them, serialize.py their fields):
     # a second pass through PullOut would cost a quarter of a page. PullOut still documents

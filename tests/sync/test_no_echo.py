@@ -1,0 +1,88 @@
+"""No echo (issue #17): a device's pull leaves out the records its own push created and
+reported; every other device, a reinstalled phone and a pull that names no device get them."""
+
+from __future__ import annotations
+
+from .device import SimDevice
+
+
+def _visit(phone: SimDevice, wo_id: str) -> list[dict]:
+    return [
+        phone.mutation("checklist_answer", {"work_order_id": wo_id, "step": "kit_tools", "value": "yes"}),
+        phone.mutation("checklist_answer", {"work_order_id": wo_id, "step": "knock", "value": "yes"}),
+        phone.mutation(
+            "diagnosis",
+            {"work_order_id": wo_id, "fault_cause": "Board failure", "repair_method": "Replace", "customer_visible": True},
+        ),
+    ]
+
+
+def _ids(changes: list[dict]) -> set[str]:
+    return {c["id"] for c in changes}
+
+
+def test_a_pull_after_a_push_carries_no_echo_and_others_get_everything(client_for, world):
+    tech = client_for("tech1")
+    phone, other = SimDevice(tech), SimDevice(tech)  # the same technician's second phone
+    office = SimDevice(client_for("dispatcher"))
+    for device in (phone, other):
+        device.pull_all(as_device=True)
+    office.pull_all()
+    wo = world["wo1"]
+
+    batch = _visit(phone, wo.id)
+    answer = phone.push(batch).get_json()
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 3
+    assert all(r["version"] == 1 for r in answer["results"])
+    created = {m["entity_id"] for m in batch}
+
+    assert _ids(phone.pull_all(as_device=True)) & created == set()  # no echo
+    assert _ids(other.pull_all(as_device=True)) >= created  # another device of the same user
+    assert _ids(office.pull_all()) >= created  # the office
+
+    # A reinstalled phone (a new device id) pulls from the start: everything, its old records too.
+    reinstalled = SimDevice(tech)
+    assert _ids(reinstalled.pull_all(as_device=True)) >= created
+    # A client that names no device (the contract's pull) gets its own records back as before.
+    plain = SimDevice(tech, device_id=phone.id)
+    assert _ids(plain.pull_all()) >= created
+    # The pushing phone's cursor moved past its echoes: a further pull is empty.
+    assert phone.pull_all(as_device=True) == []
+
+
+def test_an_echo_is_sent_when_the_server_changed_the_record_or_the_order(client_for, world):
+    tech = client_for("tech1")
+    phone = SimDevice(tech)
+    phone.pull_all(as_device=True)
+    wo = world["wo1"]
+    note = phone.mutation(
+        "work_order",
+        {"technician_notes": "Back door"},
+        op="update",
+        entity_id=wo.id,
+        base_version=wo.version,
+    )
+    answer = phone.push([*_visit(phone, wo.id), note]).get_json()
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 4
+    record = phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "introduced", "value": "yes"})
+    assert phone.push([record]).get_json()["results"][0]["status"] == "applied"
+    void = phone.mutation("checklist_answer", op="delete", entity_id=record["entity_id"])
+    assert phone.push([void]).get_json()["results"][0]["status"] == "applied"
+
+    changes = {c["id"]: c for c in phone.pull_all(as_device=True)}
+    # The work order comes back: the phone takes its version (the base of its next update) from a pull.
+    assert changes[wo.id]["fields"]["technician_notes"] == "Back door"
+    # The void comes back as a delete (the phone keeps a voided record marked until then).
+    assert changes[record["entity_id"]]["op"] == "delete"
+    assert len(changes) == 2
+
+
+def test_the_same_push_pulled_from_the_start_is_sent_in_full(client_for, world):
+    # After a reset the phone drops its synced records and pulls from the start: its own come back.
+    tech = client_for("tech1")
+    phone = SimDevice(tech)
+    phone.pull_all(as_device=True)
+    batch = _visit(phone, world["wo1"].id)
+    assert phone.push(batch).status_code == 200
+    phone.cursor = None
+    assert _ids(phone.pull_all(as_device=True)) >= {m["entity_id"] for m in batch}
