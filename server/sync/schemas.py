@@ -91,6 +91,18 @@ class PushIn(StrictSchema):
         },
     )
 
+    pull_cursor = Text(
+        200,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Optional: the device's pull cursor (null: from the start). The answer then carries `pull`, the "
+                "page of changes after it, read once the push committed, as `GET /api/sync/pull?cursor=…"
+                "&device_id=…` would answer: no second request for the pull that follows a push (issue #17)."
+            )
+        },
+    )
+
     @validates_schema
     def _unique_seqs(self, data, **kwargs):
         seqs = [m["seq"] for m in data.get("mutations", [])]
@@ -121,6 +133,10 @@ class MutationResult(Schema):
 class PushOut(Schema):
     last_seq = fields.Integer()
     results = fields.List(fields.Nested(MutationResult))
+    pull = fields.Nested(
+        lambda: PullOut(),
+        metadata={"description": "Only when the push sent `pull_cursor`: the pull page after it (see PullOut)."},
+    )
 
 
 class SequenceGapError(ErrorBody):

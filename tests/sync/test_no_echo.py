@@ -86,3 +86,38 @@ def test_the_same_push_pulled_from_the_start_is_sent_in_full(client_for, world):
     assert phone.push(batch).status_code == 200
     phone.cursor = None
     assert _ids(phone.pull_all(as_device=True)) >= {m["entity_id"] for m in batch}
+
+
+def test_a_push_can_carry_the_pull_that_follows_it(client_for, world):
+    tech = client_for("tech1")
+    phone, other = SimDevice(tech), SimDevice(tech)
+    phone.pull_all(as_device=True)
+    wo = world["wo1"]
+    theirs = _visit(other, wo.id)
+    assert other.push(theirs).status_code == 200
+
+    mine = _visit(phone, wo.id)
+    answer = tech.post("/api/sync/push", json={**phone.body(mine), "pull_cursor": phone.cursor}).get_json()
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 3
+    page = answer["pull"]
+    assert not page["has_more"] and not page["reset"]
+    # The other phone's records come with the push's answer; this phone's own do not.
+    assert _ids(page["changes"]) == {m["entity_id"] for m in theirs}
+    # Its cursor is where a separate pull would leave it: nothing after it.
+    phone.cursor = page["cursor"]
+    assert phone.pull_all(as_device=True) == []
+
+    # From the start (null cursor), the page carries everything, this phone's own records too.
+    more = _visit(phone, wo.id)
+    page = tech.post("/api/sync/push", json={**phone.body(more), "pull_cursor": None}).get_json()["pull"]
+    assert _ids(page["changes"]) >= {m["entity_id"] for m in mine + more + theirs}
+
+
+def test_a_push_with_a_bad_pull_cursor_is_refused_before_anything_applies(client_for, world):
+    tech = client_for("tech1")
+    phone = SimDevice(tech)
+    response = tech.post("/api/sync/push", json={**phone.body(_visit(phone, world["wo1"].id)), "pull_cursor": "nope"})
+    assert response.status_code == 400
+    assert "cursor" in response.get_json()["errors"]
+    office = SimDevice(client_for("dispatcher"))
+    assert not [c for c in office.pull_all() if c["entity"] == "checklist_answer"]
