@@ -62,7 +62,9 @@ def push(body):
     if piggyback:
         # The pull that follows a push, in the same round trip (issue #17): read after the
         # commit, so it sees this push, without its echoes (pull.pull's device_id).
-        answer["pull"] = _page_body(pull_module.pull(db.session, user, body["pull_cursor"], PULL_LIMIT, body["device_id"]))
+        answer["pull"] = _page_body(
+            pull_module.pull(db.session, user, body["pull_cursor"], PULL_LIMIT, body["device_id"])
+        )
         db.session.rollback()
     return current_app.json.response(answer)
 

@@ -12,7 +12,12 @@ def _visit(phone: SimDevice, wo_id: str) -> list[dict]:
         phone.mutation("checklist_answer", {"work_order_id": wo_id, "step": "knock", "value": "yes"}),
         phone.mutation(
             "diagnosis",
-            {"work_order_id": wo_id, "fault_cause": "Board failure", "repair_method": "Replace", "customer_visible": True},
+            {
+                "work_order_id": wo_id,
+                "fault_cause": "Board failure",
+                "repair_method": "Replace",
+                "customer_visible": True,
+            },
         ),
     ]
 
