@@ -7,7 +7,7 @@
 For each run: a fresh Chromium profile signs in to Onsite (the demo seed, SQLite, the
 app in a thread on loopback) and syncs; the network goes off (Chromium's emulation);
 the phone records a house call through the PWA's own modules (records.js into its
-IndexedDB outbox): 41 checklist answers and visit notes, a photo (a 640x480 canvas
+IndexedDB outbox): 31 checklist answers and 10 visit notes, a photo (a 640x480 canvas
 drawing as JPEG q0.8) and the customer's signature (pen strokes on the 612x392 pad,
 encoded by png1.js as the sign-off screen does; uploaded with a photo record, since a
 sign-off's seal needs the whole visit's summary), 43 entries in all. Then the network
