@@ -75,7 +75,7 @@ class ChangeLogEntry(db.Model):
     audience_user_id: Mapped[str | None] = mapped_column(UUIDStr)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     # The device whose pushed entry made this change, when its push answer told it all the
-    # device holds (a visit record it created or voided): its own pulls leave it out (issue #17).
+    # device holds (a visit record it created): its own pulls leave it out (issue #17).
     origin_device_id: Mapped[str | None] = mapped_column(UUIDStr)
 
 
