@@ -130,10 +130,12 @@ export async function push() {
   for (;;) {
     const entries = await pendingEntries(BATCH);
     if (!entries.length) return totals;
-    const [, { cursor, echoFree }, waiting] = await Promise.all([uploadBlobs(entries), pullState(), pendingCount()]);
+    // A batch shorter than BATCH is the last one; a full one may be too.
+    const last = entries.length < BATCH ? Promise.resolve(true) : pendingCount().then((n) => n <= entries.length);
+    const [, { cursor, echoFree }, isLast] = await Promise.all([uploadBlobs(entries), pullState(), last]);
     const body = wire.pushBody(device, entries);
     // One round trip: the push's answer brings the pull after it (no echoes of this push).
-    if (cursor && echoFree && waiting <= entries.length) body.pull_cursor = cursor;
+    if (cursor && echoFree && isLast) body.pull_cursor = cursor;
     const res = await api(wire.urls.push, { method: "POST", json: body, compress: true });
     if (res.status === 409 && Number.isInteger(res.body?.expected_seq) && !renumbered) {
       // Our first seq is ahead of the server's: nothing of ours past it was applied.
