@@ -74,6 +74,9 @@ class ChangeLogEntry(db.Model):
     op: Mapped[str] = mapped_column(sa.String(10), nullable=False)
     audience_user_id: Mapped[str | None] = mapped_column(UUIDStr)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # The device whose pushed entry made this change, when its push answer told it all the
+    # device holds (a visit record it created): its own pulls leave it out (issue #17).
+    origin_device_id: Mapped[str | None] = mapped_column(UUIDStr)
 
 
 class SyncState(db.Model):

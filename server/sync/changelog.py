@@ -45,6 +45,9 @@ from .names import JOB_RECORDS, MODEL_BY_ENTITY, TECHNICIAN_TASKS, entity_of
 PENDING = "onsite_pending_changes"
 # session.info key: the device whose mutation is being flushed (absent: the office, a service).
 WRITER = "onsite_writer_device"
+# session.info key: {(entity, id): device} for records a pushed entry created exactly as its
+# device holds them; their log rows name the device, whose pulls leave the echo out (issue #17).
+ECHOES = "onsite_echoes"
 # Work-order fields whose concurrent edits the merge rules arbitrate.
 TRACKED_FIELDS = (
     "status",
@@ -92,6 +95,11 @@ class _Inserted:
 def note_inserted(session: Session, entity: str, record_id: str, work_order_id: str) -> None:
     """Note a new visit record that was inserted without the ORM (so before_flush never saw it)."""
     _pending(session).append(("put", entity, _Inserted(record_id, work_order_id), None))
+
+
+def note_echo(session: Session, entity: str, record_id: str, device_id: str) -> None:
+    """`device_id` holds this record as stored (its push answer carried the version): no echo for it."""
+    session.info.setdefault(ECHOES, {})[(entity, record_id)] = device_id
 
 
 def _holder(technician_id, status) -> str | None:
@@ -157,6 +165,7 @@ def _note_work_order_fields(wo: WorkOrder, pending: list, writer: str | None) ->
 
 def _append_log(session: Session) -> None:
     session.flush()  # commit flushes after this hook: flush now so every change is noted
+    echoes = session.info.pop(ECHOES, None) or {}
     if not session.info.get(PENDING):
         return
     unique: dict[tuple, dict] = {}
@@ -169,6 +178,10 @@ def _append_log(session: Session) -> None:
     rows = list(unique.values())
     if not rows:
         return
+    if echoes:
+        for row in rows:
+            if row["op"] == "put":  # a void in the same push is sent: the phone removes its copy then
+                row["origin_device_id"] = echoes.get((row["entity"], row["entity_id"]))
     last = _reserve(session, len(rows))
     now = utcnow()
     for i, row in enumerate(rows, start=last - len(rows) + 1):
@@ -195,6 +208,7 @@ def _after_commit(session: Session) -> None:
 def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction ended
         session.info.pop(PENDING, None)
+        session.info.pop(ECHOES, None)
 
 
 HOOKS = (

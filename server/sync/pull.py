@@ -55,8 +55,15 @@ class PullPage:
     skipped: list[dict] = field(default_factory=list)  # changes that could not be serialised (isolation.py)
 
 
-def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPage:
-    """One page of changes after `cursor` that `user` may see."""
+def pull(session: Session, user: User, cursor: str | None, limit: int, device_id: str | None = None) -> PullPage:
+    """One page of changes after `cursor` that `user` may see.
+
+    With `device_id`, the records that device created and was told about in its push answer
+    are left out (no echo, issue #17): unless something else changed them in the same page,
+    the device holds them exactly as stored. The cursor moves past them all the same. A pull
+    from no cursor sends everything; a device that dropped its copy (a reset) names itself
+    again only once it has pulled to the end.
+    """
     after = decode_cursor(cursor)
     state = session.get(SyncState, 1)
     last, oldest = (state.last_seq, state.oldest_seq) if state else (0, 0)
@@ -74,6 +81,8 @@ def pull(session: Session, user: User, cursor: str | None, limit: int) -> PullPa
         # with it), so none this user may see is left before it: the cursor can move up.
         next_seq = max(next_seq, last)
     next_cursor = encode_cursor(next_seq)
+    if device_id and after:  # from the start (a new phone, a reset) the device gets everything
+        rows = _without_echoes(rows, device_id)
     changes, skipped = isolate_changes(_materialise(session, user, rows))
     return PullPage(next_cursor, has_more, False, changes, skipped)
 
@@ -86,7 +95,13 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
     that grew fast since it was last analysed, PostgreSQL's planner, expecting a few
     rows, otherwise fetches every matching row and sorts them all for one page.
     """
-    columns = (ChangeLogEntry.seq, ChangeLogEntry.entity, ChangeLogEntry.entity_id, ChangeLogEntry.op)
+    columns = (
+        ChangeLogEntry.seq,
+        ChangeLogEntry.entity,
+        ChangeLogEntry.entity_id,
+        ChangeLogEntry.op,
+        ChangeLogEntry.origin_device_id,
+    )
     rows: list = []
     low, window = after, 4 * wanted
     while len(rows) < wanted and low < last:
@@ -99,6 +114,12 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
         ).all()
         low, window = high, window * 2
     return rows
+
+
+def _without_echoes(rows: list, device_id: str) -> list:
+    """The rows less the records whose every row in them is an echo of `device_id`'s push."""
+    others = {(r.entity, r.entity_id) for r in rows if r.origin_device_id != device_id}
+    return [r for r in rows if (r.entity, r.entity_id) in others]
 
 
 def _audience(user: User):

@@ -24,10 +24,17 @@ from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from . import changelog
 from .apply import BATCH, CLOCK, BatchCache, PushClock, apply_mutation
 from .bulk import insert_ignore
+from .names import VISIT_ENTITIES
 from .reasons import MutationRejected
 
 log = logging.getLogger(__name__)
 RETRIES = 6
+# Visit records the device holds exactly as the server stores them once created: the push
+# answer's version is all it lacks, so its own pulls need not send them back (issue #17).
+# Not payments (the server gives the receipt number, learnt from the pull), not work orders
+# (the server may have changed other fields first; the phone takes their version from a pull),
+# not voids (the phone keeps a voided record marked until the pull's delete removes it).
+ECHO_FREE = frozenset(VISIT_ENTITIES) - {"payment"}
 
 
 @dataclass
@@ -239,6 +246,8 @@ def _apply_one(
         outcome = apply_mutation(session, user, device, raw["id"], mutation)
         if nested is not None:
             nested.commit()
+        if outcome.status == "applied" and mutation["op"] == "create" and mutation["entity"] in ECHO_FREE:
+            changelog.note_echo(session, mutation["entity"], mutation["entity_id"], device.id)
         result = _result(raw, outcome.status, outcome.version, conflict=outcome.conflict)
     except MutationRejected as exc:
         # Without a savepoint a rejection has written nothing (every check comes first),

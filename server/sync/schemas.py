@@ -92,6 +92,18 @@ class PushIn(StrictSchema):
         },
     )
 
+    pull_cursor = Text(
+        200,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Optional: the device's pull cursor (null: from the start). The answer then carries `pull`, the "
+                "page of changes after it, read once the push committed, as `GET /api/sync/pull?cursor=…"
+                "&device_id=…` would answer: no second request for the pull that follows a push (issue #17)."
+            )
+        },
+    )
+
     @validates_schema
     def _unique_seqs(self, data, **kwargs):
         seqs = [m["seq"] for m in data.get("mutations", [])]
@@ -122,6 +134,10 @@ class MutationResult(Schema):
 class PushOut(Schema):
     last_seq = fields.Integer()
     results = fields.List(fields.Nested(MutationResult))
+    pull = fields.Nested(
+        lambda: PullOut(),
+        metadata={"description": "Only when the push sent `pull_cursor`: the pull page after it (see PullOut)."},
+    )
 
 
 class SequenceGapError(ErrorBody):
@@ -132,6 +148,17 @@ class SequenceGapError(ErrorBody):
 
 class PullQuery(StrictSchema):
     cursor = Text(200, load_default=None, allow_none=True)
+    device_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": (
+                "The pulling device (optional). Records this device created and was told about in its push "
+                "answer (status and version) are not sent back to it; everything else is. A pull without a cursor "
+                "sends everything; after a reset, name the device again only once the pull from the start is done."
+            )
+        },
+    )
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 

@@ -51,10 +51,32 @@ def push(body):
             f"At most {limit} mutations per push; send the rest in another batch.",
             {"mutations": [f"More than {limit}."]},
         )
+    piggyback = "pull_cursor" in body
+    if piggyback:
+        pull_module.decode_cursor(body["pull_cursor"])  # a bad cursor is refused before anything applies
     # The user itself, not Flask-Login's proxy: push reads it once per mutation.
-    outcome = apply_push(current_user._get_current_object(), body, request.user_agent.string)
+    user = current_user._get_current_object()
+    outcome = apply_push(user, body, request.user_agent.string)
     # Results are built in wire form by push.py (as pull's changes are): sent as they are.
-    return current_app.json.response({"last_seq": outcome.last_seq, "results": outcome.results})
+    answer = {"last_seq": outcome.last_seq, "results": outcome.results}
+    if piggyback:
+        # The pull that follows a push, in the same round trip (issue #17): read after the
+        # commit, so it sees this push, without its echoes (pull.pull's device_id).
+        answer["pull"] = _page_body(
+            pull_module.pull(db.session, user, body["pull_cursor"], PULL_LIMIT, body["device_id"])
+        )
+        db.session.rollback()
+    return current_app.json.response(answer)
+
+
+PULL_LIMIT = 500  # the piggybacked pull's page: the PWA's own pull size
+
+
+def _page_body(page) -> dict:
+    body = {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes}
+    if page.skipped:  # records that could not be serialised (isolation.py): named, not sent
+        body["skipped"] = page.skipped
+    return body
 
 
 @blp.route("/sync/pull", methods=["GET"])
@@ -63,15 +85,13 @@ def push(body):
 @blp.response(200, PullOut)
 def pull(query):
     """Changes after the cursor that the caller may see, oldest first."""
-    page = pull_module.pull(db.session, current_user._get_current_object(), query["cursor"], query["limit"])
+    user = current_user._get_current_object()
+    page = pull_module.pull(db.session, user, query["cursor"], query["limit"], query["device_id"])
     db.session.rollback()  # read-only: end the transaction (releases SQLite's lock at once)
     # The changes are already in wire form (pull.py builds them, serialize.py their fields):
     # a second pass through PullOut would cost a quarter of a page. PullOut still documents
     # the body, and the fuzz tests check every answer against that document.
-    body = {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes}
-    if page.skipped:  # records that could not be serialised (isolation.py): named, not sent
-        body["skipped"] = page.skipped
-    return current_app.json.response(body)
+    return current_app.json.response(_page_body(page))
 
 
 def _sha_or_404(sha256: str) -> str:

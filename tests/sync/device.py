@@ -41,11 +41,15 @@ class SimDevice:
     def push(self, mutations, device_time=None):
         return self.client.post("/api/sync/push", json=self.body(mutations, device_time))
 
-    def pull_all(self, limit=500) -> list[dict]:
-        """Pull until has_more is false; returns the changes and keeps the cursor."""
+    def pull_all(self, limit=500, as_device=False) -> list[dict]:
+        """Pull until has_more is false; returns the changes and keeps the cursor.
+
+        `as_device`: name this device in the pull (its own pushed records are not echoed back).
+        """
         changes = []
         while True:
             url = f"/api/sync/pull?limit={limit}" + (f"&cursor={self.cursor}" if self.cursor else "")
+            url += f"&device_id={self.id}" if as_device else ""
             page = self.client.get(url).get_json()
             if page["reset"]:
                 self.cursor = None

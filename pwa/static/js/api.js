@@ -3,6 +3,7 @@
 // request's outcome is reported to connectivity.js (answered, 5xx, timed out, no network).
 
 import { report, watchRequest } from "./connectivity.js";
+import { getMeta, setMeta } from "./db.js";
 
 let fetchImpl = (...args) => globalThis.fetch(...args);
 let csrf = null;
@@ -27,7 +28,7 @@ export function serverNow(now = Date.now()) {
   return new Date(now + serverOffset);
 }
 
-/** Use another fetch (tests). Also forgets the CSRF token. */
+/** Use another fetch (tests). Also forgets the CSRF token held in memory. */
 export function setFetch(fn) {
   fetchImpl = fn;
   csrf = null;
@@ -119,12 +120,27 @@ export async function probe() {
 export async function session() {
   const res = await send("/api/auth/session", { method: "GET" });
   if (res.status !== 200) throw new ApiError(res.status, res.body);
-  csrf = res.body.csrf_token;
+  await remember(res.body.csrf_token);
   return res.body;
 }
 
-/** The CSRF token for writes (fetched once per session). */
+// The CSRF token is tied to the session, not a clock (WTF_CSRF_TIME_LIMIT None): kept in
+// IndexedDB, a reloaded page or the service worker writes without first asking for it, so a
+// sync is one round trip (issue #17). A stale one is refreshed once on its CSRF failure.
+const CSRF_KEY = "csrf_token";
+
+async function remember(token) {
+  csrf = token || null;
+  try { await setMeta(CSRF_KEY, csrf); } catch { /* no IndexedDB: memory only */ }
+}
+
+async function remembered() {
+  try { return await getMeta(CSRF_KEY, null); } catch { return null; }
+}
+
+/** The CSRF token for writes (fetched once per session, remembered across reloads). */
 export async function csrfToken(force = false) {
+  if (!csrf && !force) csrf = await remembered();
   if (!csrf || force) await session();
   return csrf;
 }
@@ -151,13 +167,13 @@ export async function api(path, { method = "GET", json, body, headers = {}, comp
 export async function login(email, password) {
   const res = await api("/api/auth/login", { method: "POST", json: { email, password, remember: true } });
   if (res.status !== 200) throw new ApiError(res.status, res.body);
-  csrf = res.body.csrf_token; // a new session has a new token
+  await remember(res.body.csrf_token); // a new session has a new token
   return res.body.user;
 }
 
 /** End the session on the server. */
 export async function logout() {
   const res = await api("/api/auth/logout", { method: "POST", json: {} });
-  csrf = res.body?.csrf_token || null;
+  await remember(res.body?.csrf_token);
   return res.status === 200;
 }

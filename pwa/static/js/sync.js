@@ -4,7 +4,7 @@
 
 import { ApiError, NetworkError, api } from "./api.js";
 import { state as connectionState } from "./connectivity.js";
-import { MIRROR, clearMirror, deviceId, getMeta, setMeta, tx } from "./db.js";
+import { MIRROR, clearMirror, deviceId, setMeta, tx } from "./db.js";
 import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
 import * as wire from "./wire.js";
 
@@ -59,28 +59,35 @@ async function withLock(fn) {
   return run;
 }
 
+// Blobs go up this many at a time: one round trip for the usual visit's photo and signature.
+const BLOB_POOL = 3;
+
 async function uploadBlobs(entries) {
   const wanted = [...new Set(entries.flatMap((e) => e.blobs || []))];
-  for (const sha of wanted) {
-    const blob = await tx(["blobs"], "readonly", (t) => t.get("blobs", sha));
-    if (!blob || blob.uploaded) continue; // a missing blob: the server rejects the record, visibly
-    const res = await api(wire.urls.blob(sha), {
-      method: "PUT",
-      body: blob.bytes,
-      headers: { "Content-Type": blob.type },
+  const queue = [...wanted];
+  const worker = async () => { while (queue.length) await uploadBlob(queue.shift()); };
+  await Promise.all(Array.from({ length: Math.min(BLOB_POOL, queue.length) }, worker));
+}
+
+async function uploadBlob(sha) {
+  const blob = await tx(["blobs"], "readonly", (t) => t.get("blobs", sha));
+  if (!blob || blob.uploaded) return; // a missing blob: the server rejects the record, visibly
+  const res = await api(wire.urls.blob(sha), {
+    method: "PUT",
+    body: blob.bytes,
+    headers: { "Content-Type": blob.type },
+  });
+  if (res.status === 200 || res.status === 201) {
+    await tx(["blobs"], "readwrite", async (t) => {
+      const row = await t.get("blobs", sha);
+      if (row) await t.put("blobs", { ...row, uploaded: true });
     });
-    if (res.status === 200 || res.status === 201) {
-      await tx(["blobs"], "readwrite", async (t) => {
-        const row = await t.get("blobs", sha);
-        if (row) await t.put("blobs", { ...row, uploaded: true });
-      });
-    } else if (res.status === 401) {
-      throw new ApiError(401, res.body);
-    } else if (res.status >= 500) {
-      throw new ApiError(res.status, res.body);
-    }
-    // Other 4xx (bad hash, too large): the record that refers to it will be rejected.
+  } else if (res.status === 401) {
+    throw new ApiError(401, res.body);
+  } else if (res.status >= 500) {
+    throw new ApiError(res.status, res.body);
   }
+  // Other 4xx (bad hash, too large): the record that refers to it will be rejected.
 }
 
 /** Re-number queued entries from `expected` on (the server lost or never had the earlier seqs). */
@@ -95,17 +102,41 @@ async function renumberFrom(expected) {
   });
 }
 
-/** Push the whole outbox, batch by batch; each batch is acknowledged before the next. */
+// meta key: true once this phone holds a whole copy (a pull from the start went to the end):
+// only then does it name itself in pulls, so the server leaves out its own records' echoes
+// (issue #17). A pull from the start or a reset clears it.
+const ECHO_FREE = "echo_free";
+
+/** Where the next pull starts, and whether it may leave this phone's echoes out. */
+async function pullState() {
+  return tx(["meta"], "readonly", async (t) => ({ cursor: await t.meta("cursor"), echoFree: await t.meta(ECHO_FREE, false) }));
+}
+
+function pullUrl(cursor, device, echoFree) {
+  const url = wire.urls.pull(cursor);
+  return cursor && echoFree ? `${url}&device_id=${encodeURIComponent(device)}` : url;
+}
+
+/**
+ * Push the whole outbox, batch by batch; each batch is acknowledged before the next.
+ * The last batch carries the pull cursor (when echo-free), and its answer the pull page
+ * that follows: `pulled` says whether that page came and left nothing more to pull.
+ */
 export async function push() {
   const device = await deviceId();
   await repairOutbox();
-  const totals = { accepted: 0, rejected: 0 };
+  const totals = { accepted: 0, rejected: 0, pulled: false, changes: 0 };
   let renumbered = false;
   for (;;) {
     const entries = await pendingEntries(BATCH);
     if (!entries.length) return totals;
-    await uploadBlobs(entries);
-    const res = await api(wire.urls.push, { method: "POST", json: wire.pushBody(device, entries), compress: true });
+    // A batch shorter than BATCH is the last one; a full one may be too.
+    const last = entries.length < BATCH ? Promise.resolve(true) : pendingCount().then((n) => n <= entries.length);
+    const [, { cursor, echoFree }, isLast] = await Promise.all([uploadBlobs(entries), pullState(), last]);
+    const body = wire.pushBody(device, entries);
+    // One round trip: the push's answer brings the pull after it (no echoes of this push).
+    if (cursor && echoFree && isLast) body.pull_cursor = cursor;
+    const res = await api(wire.urls.push, { method: "POST", json: body, compress: true });
     if (res.status === 409 && Number.isInteger(res.body?.expected_seq) && !renumbered) {
       // Our first seq is ahead of the server's: nothing of ours past it was applied.
       await renumberFrom(res.body.expected_seq);
@@ -116,6 +147,12 @@ export async function push() {
     const result = await acknowledge(entries, wire.parsePushResponse(res.body));
     totals.accepted += result.accepted;
     totals.rejected += result.rejected;
+    if (body.pull_cursor && res.body.pull) {
+      const page = wire.parsePullResponse(res.body.pull);
+      await applyPull(page);
+      totals.changes += page.changes.length;
+      totals.pulled = !page.hasMore && !page.reset;
+    }
     if (!result.accepted && !result.rejected) {
       throw new SyncError("no_progress", "The server acknowledged none of the entries sent.");
     }
@@ -125,6 +162,9 @@ export async function push() {
 
 async function applyPull(page) {
   await tx([...MIRROR, "records", "outbox", "meta"], "readwrite", async (t) => {
+    // A reset drops the copy; a pull that reaches the end holds a whole one again.
+    if (page.reset) await t.setMeta(ECHO_FREE, false);
+    else if (!page.hasMore) await t.setMeta(ECHO_FREE, true);
     if (page.reset) {
       for (const name of MIRROR) await t.clear(name);
       for (const record of await t.getAll("records")) {
@@ -169,10 +209,11 @@ function groupUpdates(entries) {
 
 /** Pull every page of changes after the stored cursor. */
 export async function pull() {
+  const device = await deviceId();
   let changes = 0;
   for (let page = 0; page < 10000; page++) {
-    const cursor = await getMeta("cursor");
-    const res = await api(wire.urls.pull(cursor));
+    const { cursor, echoFree } = await pullState();
+    const res = await api(pullUrl(cursor, device, echoFree));
     if (res.status !== 200) throw new ApiError(res.status, res.body);
     const parsed = wire.parsePullResponse(res.body);
     await applyPull(parsed);
@@ -209,7 +250,9 @@ export async function syncNow({ reason = "manual" } = {}) {
     announce({ syncing: true, reason });
     try {
       const pushed = await push();
-      const pulled = await pull();
+      // The last push's answer carried the pull after it, to the end: no second request.
+      const pulled = pushed.pulled ? pushed.changes : await pull();
+      if (pushed.pulled && pulled) announce({ pulled });
       if (await pendingCount()) await push();
       await tx(["meta"], "readwrite", async (t) => {
         await t.setMeta("last_sync_at", Date.now());
