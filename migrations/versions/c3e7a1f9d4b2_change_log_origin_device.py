@@ -1,7 +1,7 @@
 """change log: the device whose push made a change, so its own pulls leave the echo out (issue #17)
 
 Revision ID: c3e7a1f9d4b2
-Revises: a8c2e4f6b1d3
+Revises: b6d1e9a4c2f7
 Create Date: 2026-11-30 15:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3e7a1f9d4b2'
-down_revision = "a8c2e4f6b1d3"
+down_revision = "b6d1e9a4c2f7"
 branch_labels = None
 depends_on = None
 
