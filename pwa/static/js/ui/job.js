@@ -59,7 +59,10 @@ export async function render(ctx) {
       [t("sla_response"), dateTime(wo.response_due)],
       [t("sla_resolution"), dateTime(wo.resolution_due)],
     ]),
-    h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
+    // A completed job has nothing to continue: it shows how the visit ended [issue #15].
+    bundle.done.complete
+      ? h("p", { class: "okmsg", id: "job-finished" }, "✓ ", t("job_completed_outcome", { outcome: wo.outcome ? t(`outcome_${wo.outcome}`) : t("done") }))
+      : h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
     callBackCard(ctx, bundle),
     escalationsCard(records),
     customer ? h("div", { class: "card", id: "customer" },

@@ -14,6 +14,7 @@ import { events, has, latestQuote } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { formValues, h, replace } from "./dom.js";
 import { loadValue, saveValue } from "./drafts.js";
+import { ask } from "./leave_guard.js";
 import { actionButton, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
 
 /** Rejections that mean: price the quote again with the current schedule. */
@@ -97,8 +98,31 @@ export async function render(ctx) {
   const buttons = h("div", { class: "actions two", id: "quote-actions" });
   let current = null; // the priced quote of the plan, or null when it cannot be priced
 
+  // A part chosen in the plan form but not yet added must not be silently left out of the
+  // quote the customer agrees to [issue #15]: add it (the customer then sees the new total), or drop it.
+  const chosenNotAdded = () => !signed && !!partForm?.elements.part_number.value;
+  const addChosen = async () => {
+    partForm.requestSubmit();
+    await save();
+    return !partForm.querySelector("#plan-error").textContent || partForm.elements.part_number.value === "";
+  };
   const record = (consented) => async () => {
     if (!current) return;
+    if (chosenNotAdded()) {
+      const choice = await ask({
+        id: "leave-guard",
+        title: t("chosen_part_title"),
+        message: t("chosen_part_message", { part: nameOf(partForm.elements.part_number.value, locale()) }),
+        buttons: [
+          { value: "save", label: t("chosen_part_add"), primary: true },
+          { value: "discard", label: t("chosen_part_drop"), danger: true },
+          { value: "stay", label: t("leave_stay") },
+        ],
+      });
+      if (choice === "save") await addChosen(); // shown again with the part: the customer is asked again
+      if (choice !== "discard") return;
+      partForm.elements.part_number.value = "";
+    }
     // A new quote replaces the ones before it (they are voided, not edited).
     for (const q of quotes) await voidRecord(q.id);
     for (const row of rejectedRows) await dismissRejected(row.id); // re-priced: dealt with
@@ -222,6 +246,12 @@ export async function render(ctx) {
   });
 
   draw();
+  ctx.guardLeave({
+    dirty: chosenNotAdded,
+    save: addChosen,
+    discard: () => { partForm.elements.part_number.value = ""; },
+    what: () => t("unsaved_plan_part", { part: nameOf(partForm.elements.part_number.value, locale()) }),
+  });
 
   let refusal = null;
   if (latest && !latest.consented && !signed && wo.outcome !== "refused") {
