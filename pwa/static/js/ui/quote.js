@@ -95,7 +95,10 @@ export async function render(ctx) {
   const state = h("div", { id: "quote-state" });
   const planList = h("ul", { class: "records", id: "plan-parts" });
   const adjList = h("ul", { class: "records", id: "plan-adjustments" });
-  const buttons = h("div", { class: "actions two", id: "quote-actions" });
+  const buttons = h("div", { class: "actions", id: "quote-actions" });
+  // The customer's consent sits in the step bar (in view on a small phone) until it is recorded.
+  const consentSlot = h("div", { class: "bar-slot" });
+  const inBar = !bundle.done.quote && !signed;
   let current = null; // the priced quote of the plan, or null when it cannot be priced
 
   // A part chosen in the plan form but not yet added must not be silently left out of the
@@ -160,10 +163,12 @@ export async function render(ctx) {
     replace(state,
       same ? h("p", { class: latest.consented ? "okmsg" : "error", id: "consent-state" }, t(latest.consented ? "consented" : "refused_fee", {}, loc)) : null,
       latest && !same && !signed ? h("p", { class: "warnbox", id: "quote-stale" }, t("quote_stale")) : null);
-    replace(buttons, signed || same ? null : [
-      actionButton(ctx, t("customer_consents"), record(true), { id: "consent", primary: true, disabled: !current }),
-      actionButton(ctx, t("customer_refuses"), record(false), { id: "refuse", danger: true, disabled: !current }),
-    ]);
+    const open = !(signed || same);
+    const consentButton = open ? actionButton(ctx, t("customer_consents"), record(true), { id: "consent", primary: true, disabled: !current }) : null;
+    if (consentButton && inBar) consentButton.classList.remove("block");
+    replace(consentSlot, inBar ? consentButton : null);
+    replace(buttons, inBar ? null : consentButton,
+      open ? actionButton(ctx, t("customer_refuses"), record(false), { id: "refuse", danger: true, disabled: !current }) : null);
   };
 
   // The parts the customer is asked to pay for, planned before the repair.
@@ -279,7 +284,7 @@ export async function render(ctx) {
   const rejectedNote = rejectedRows.length ? h("div", { class: "card warnbox", id: "quote-rejected" },
     h("p", {}, t("quote_rejected_reprice", { reason: reason(rejectedRows.at(-1).error) }))) : null;
 
-  return stepPage(bundle, "quote",
+  return stepPage(bundle, "quote", { primary: inBar ? consentSlot : null },
     signed ? sealedNotice() : h("p", { class: "note", id: "quote-hint" }, t(covered ? "quote_hint_warranty" : "quote_hint_charged")),
     rejectedNote,
     synced ? h("p", { class: "sub", id: "schedule-revision" }, t("schedule_revision_note", { revision: schedule.revision }))
