@@ -264,4 +264,6 @@ export default {
   late_reason_previous_job: "Apologised: the previous job ran over",
   late_reason_address: "Apologised: the address was hard to find",
   late_reason_other: "Another reason (then tap the button below)",
+  knock_start_with_appearance: "Appearance checked · start knocking",
+  accept_and_start: "Accept the job · to the kit check",
 };

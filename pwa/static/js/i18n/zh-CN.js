@@ -264,4 +264,6 @@ export default {
   late_reason_previous_job: "已致歉：上一单超时",
   late_reason_address: "已致歉：地址难找",
   late_reason_other: "其他原因（填写后点下方按钮）",
+  knock_start_with_appearance: "仪容已自检 · 开始敲门",
+  accept_and_start: "接受任务 · 去出发前工具检查",
 };

@@ -44,7 +44,11 @@ export async function render(ctx) {
 
   let knock;
   if (!started) {
-    knock = actionButton(ctx, t("knock_start"), () => recordMany(wo.id, [
+    // One tap on the common path: the self-check of appearance, when not yet ticked, is
+    // confirmed by the same button, which says so [003 (四)1].
+    const withAppearance = !a.appearance_ok;
+    knock = actionButton(ctx, withAppearance ? t("knock_start_with_appearance") : t("knock_start"), () => recordMany(wo.id, [
+      ...(withAppearance ? [{ entity: "checklist_answer", fields: { step: "appearance_ok", value: "ok", note: null } }] : []),
       { entity: "visit_event", fields: { kind: "knock_started", note: null } },
       { entity: "checklist_answer", fields: { step: "knock", value: "rang_bell_knocked_2x3", note: null } },
     ]), { id: "knock-start", primary: true });

@@ -35,9 +35,9 @@ function serialField(name, label) {
 }
 
 /** True when the part fits the product's model: the catalogue lists the models a part fits
- * (`models`); a part that lists none fits any (a hose, a filter). */
+ * (`fits_models`); a part that lists none fits any (a hose, a filter). */
 export function fitsModel(part, model) {
-  return !model || !part.models?.length || part.models.includes(model);
+  return !model || !part.fits_models?.length || part.fits_models.includes(model);
 }
 
 /** The part's serial fitted on this product at its last repair: what comes out now. */

@@ -88,10 +88,11 @@ export async function act(ctx, fn, { button = null } = {}) {
 }
 
 /** A big button that runs `fn` through act(). */
-export function actionButton(ctx, label, fn, { id, primary = false, disabled = false, danger = false, done = false } = {}) {
+export function actionButton(ctx, label, fn, { id, primary = false, disabled = false, danger = false, done = false, then = null } = {}) {
   // `done`: recorded already; looks done (a tick, green), not greyed out as if unavailable.
   const button = h("button", { type: "button", class: ["btn", "block", primary && "primary", danger && "danger", done && "done"], id, disabled: disabled || done }, label);
-  button.addEventListener("click", () => act(ctx, fn, { button }));
+  // `then`: where to go once recorded (a one-tap action that also moves on).
+  button.addEventListener("click", async () => { if ((await act(ctx, fn, { button })) && then) ctx.go(then); });
   return button;
 }
 
