@@ -131,7 +131,6 @@ def fits_models(part_number: str) -> list[str]:
     return [m.model for m in MODELS if m.category == category] if category else []
 
 
-
 @dataclass(frozen=True)
 class Model:
     category: str

@@ -9,8 +9,20 @@ import pytest
 from .helpers import go_offline, local_records, sign_in, wait_synced
 
 WORDS = {
-    "zh-CN": {"title": "尚未保存", "void": "作废这条记录", "voided": "已作废", "undo": "撤销", "answered": "客户已开门"},
-    "en": {"title": "Not saved yet", "void": "Void this entry", "voided": "Voided", "undo": "Undo", "answered": "Door answered"},
+    "zh-CN": {
+        "title": "尚未保存",
+        "void": "作废这条记录",
+        "voided": "已作废",
+        "undo": "撤销",
+        "answered": "客户已开门",
+    },
+    "en": {
+        "title": "Not saved yet",
+        "void": "Void this entry",
+        "voided": "Voided",
+        "undo": "Undo",
+        "answered": "Door answered",
+    },
 }
 
 

@@ -4,7 +4,7 @@ step screen, at 360×740 and at 320×568, without scrolling."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -32,7 +32,7 @@ def on_time(live, wo_id: str) -> None:
 
     with live.app.app_context():
         wo = db.session.get(WorkOrder, wo_id)
-        wo.appointment_start = datetime.now(timezone.utc) + timedelta(minutes=30)
+        wo.appointment_start = datetime.now(UTC) + timedelta(minutes=30)
         wo.appointment_end = wo.appointment_start + timedelta(hours=1)
         db.session.commit()
 
