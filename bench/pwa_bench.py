@@ -12,7 +12,9 @@ Prints:
   and synced before, network off and server stopped, the page's CPU throttled 4x through
   the DevTools protocol; time from navigation start to the job list drawn with its data;
 - Lighthouse (npm lighthouse, Debian's chromium) mobile performance and accessibility of
-  the job list and of a job's page, on the same signed-in profile.
+  the job list and of a job's page, on the same signed-in profile;
+- taps to walk a bare in-warranty repair with one part on a 360×740 touch phone (issue #15:
+  at most 35; the walk and what counts as a tap: tests/e2e/walk.py), by step.
 
 Targets (from the issue): shell <= 100 KB gzipped, cold start <= 1 s, Lighthouse
 performance >= 95 and accessibility 100. Needs `npm ci` and /usr/bin/chromium.
@@ -297,6 +299,46 @@ def lighthouse(profile: Path, urls: list[str]) -> dict:
     return out
 
 
+def tap_walk(work: Path) -> dict:
+    """The bare repair walked as in tests/e2e/test_visit_walk.py, on its own server and seed."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS as ARGS
+    from tests.e2e.conftest import VIEWPORT, start_live, stop_live
+    from tests.e2e.test_visit_walk import fit_parts, on_time
+    from tests.e2e.walk import walk_bare_repair
+
+    (work / "walk").mkdir(exist_ok=True)
+    live = start_live(work / "walk")
+    try:
+        fit_parts(live)
+        wo = live.seed.wo_in_warranty
+        on_time(live, wo)
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                str(work / "walk" / "profile"),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=ARGS,
+                viewport=VIEWPORT,
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
+                service_workers="allow",
+            )
+            context.set_default_timeout(30_000)
+            try:
+                page = context.pages[0] if context.pages else context.new_page()
+                taps = walk_bare_repair(page, live.url, wo, live.seed.tickets[wo])
+            finally:
+                context.close()
+    finally:
+        stop_live(live)
+    return {"taps": taps.count, "by_step": taps.by_step}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer cold starts, Lighthouse on the job list only")
@@ -380,6 +422,12 @@ def main() -> int:
         else:
             print("\nLighthouse: not installed (npm ci)")
         server.stop()
+
+        walk = tap_walk(work)
+        results["walk"] = walk
+        print("\nTaps for a bare in-warranty repair with one part, 360×740 touch (tests/e2e/walk.py)")
+        print(f"  {walk['taps']} taps  target <= 35  {'OK' if walk['taps'] <= 35 else 'OVER'}")
+        print("  by step: " + ", ".join(f"{k} {v}" for k, v in walk["by_step"].items()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,9 @@ class Part(Versioned, db.Model):
     warranty_months: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=3)
     # What the customer is credited for handing over the old part (旧件折费, seed 003 §三(七)1).
     trade_in_credit: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), nullable=False, default=0, server_default="0")
+    # The product models the part fits (catalogue compatibility); empty: it fits any model (a
+    # hose, a filter). The phone's part picker lists the van's parts that fit the job's product (issue #15).
+    fits_models: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list, server_default="[]")
 
 
 class FeeSchedule(Versioned, db.Model):

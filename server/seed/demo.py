@@ -91,6 +91,10 @@ TRADE_IN = {
     "RF-PCB-MAIN": "35.00",
     "RH-MOTOR-220": "25.00",
 }
+# The product categories each part's prefix fits (catalogue compatibility, issue #15); the
+# gas heater's igniter and the electric heater's parts are told apart; GEN- fits any model.
+FITS_CATEGORY = {"AC-": "ac", "WM-": "washer", "WH-": "water_heater", "RF-": "fridge", "RH-": "hood"}
+FITS_ONLY = {"WH-IGN-16": ("JSQ30-16CM",), **{n: ("F6030-X1(S)",) for n in ("WH-ANODE-M", "WH-HEAT-2K", "WH-THERM")}}
 PAYMENT_METHODS = ("wechat", "wechat", "alipay", "cash", "card")
 
 
@@ -117,6 +121,14 @@ def _barcode(index: int, part_number: str, fmt: str) -> str:
 
 
 # ---------------------------------------------------------------- products and faults
+
+
+def fits_models(part_number: str) -> list[str]:
+    """The demo product models a part fits (empty: any model)."""
+    if part_number in FITS_ONLY:
+        return list(FITS_ONLY[part_number])
+    category = next((c for prefix, c in FITS_CATEGORY.items() if part_number.startswith(prefix)), None)
+    return [m.model for m in MODELS if m.category == category] if category else []
 
 
 @dataclass(frozen=True)
@@ -701,6 +713,7 @@ class _Seeder:
                     abc_class=abc,
                     warranty_months=months,
                     trade_in_credit=Decimal(TRADE_IN.get(number, "0.00")),
+                    fits_models=fits_models(number),
                 )
                 db.session.add(part)
             self.parts[number] = part

@@ -92,6 +92,7 @@ class PartOut(StrictSchema):
     serialised = fields.Boolean()
     abc_class = fields.String()
     warranty_months = fields.Integer()
+    fits_models = fields.List(fields.String(), metadata={"description": "Product models the part fits; empty: any"})
 
 
 class VanStockOut(StrictSchema):

@@ -4,6 +4,7 @@
 
 import { h, replace } from "./ui/dom.js";
 import { flushDrafts } from "./ui/drafts.js";
+import { clearGuards, confirmLeave, guardLeave } from "./ui/leave_guard.js";
 import { t } from "./i18n.js";
 import { APP, matchRoute } from "./routes.js";
 import { STEPS } from "./visit.js";
@@ -68,9 +69,17 @@ export class Router {
       const url = new URL(a.href, location.href);
       if (url.origin !== location.origin || !url.pathname.startsWith(APP.prefix)) return;
       e.preventDefault();
-      this.go(url.pathname);
+      if (url.pathname === location.pathname) return this.go(url.pathname);
+      // Unsaved input on this screen: save, discard or stay first (issue #15).
+      return confirmLeave().then((ok) => (ok ? this.go(url.pathname) : null));
     });
-    addEventListener("popstate", () => this.render());
+    addEventListener("popstate", async () => {
+      if (this.path && location.pathname !== this.path && !(await confirmLeave())) {
+        history.pushState(null, "", this.path); // stay: put the screen's address back
+        return null;
+      }
+      return this.render();
+    });
     return this.render();
   }
 
@@ -93,6 +102,7 @@ export class Router {
     if (route && !route.open && !this.app.user) return this.go("/app/login", { replace: true });
     const y = keepFocus ? window.scrollY : 0;
     let node;
+    const guards = [];
     try {
       if (!route) throw Object.assign(new Error("not found"), { notFound: true });
       const mod = await import(`./ui/${route.screen}.js`);
@@ -107,6 +117,8 @@ export class Router {
         go: (p, o) => this.go(p, o),
         onLeave: (fn) => this.leave.push(fn),
         isCurrent: () => token === this.token,
+        // What counts as unsaved input on this screen (leave_guard.js), active once it is shown.
+        guardLeave: (guard) => guards.push(guard),
       };
       node = await mod.render(ctx);
     } catch (err) {
@@ -120,6 +132,9 @@ export class Router {
     await untilReleased();
     if (token !== this.token) return; // the tap that was under way navigated or refreshed
     this.current = route?.screen || null;
+    this.path = location.pathname;
+    clearGuards();
+    for (const guard of guards) guardLeave(guard);
     document.body.dataset.screen = this.current || "none";
     replace(this.root, node);
     performance.mark(`onsite:rendered:${this.current}`); // cold-start figure in bench/pwa_bench.py

@@ -95,7 +95,8 @@ export function stepsDone(wo, records) {
   return {
     accept: has(records, "accepted") || has(records, "appointment_confirmed"),
     kit: has(records, "kit_checked"),
-    travel: has(records, "arrived"),
+    // Arriving late is done only once the apology is recorded [003 (四)3(1); issue #15].
+    travel: has(records, "arrived") && (!events(records, "arrived").at(-1)?.data?.late || has(records, "late_apology")),
     door: DOOR_OUTCOMES.some((k) => has(records, k)),
     enter: has(records, "entered"),
     diagnosis: any("diagnosis"),

@@ -16,6 +16,8 @@ class PartIn(StrictSchema):
     serialised = fields.Boolean(load_default=False)
     abc_class = Choice(["A", "B", "C"], load_default="C")
     warranty_months = fields.Integer(load_default=3, validate=validate.Range(min=0, max=120))
+    # Product models the part fits; none listed: it fits any model.
+    fits_models = fields.List(Text(80), load_default=list, validate=validate.Length(max=200))
 
 
 class PartQuery(PageQuery):

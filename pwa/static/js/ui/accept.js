@@ -20,11 +20,11 @@ export async function render(ctx) {
     h("p", { class: "big" }, t("appointment"), ": ", dateTime(wo.appointment_start), " – ", dateTime(wo.appointment_end)),
     h("div", { class: "actions" },
       actionButton(ctx, accepted ? [icon("check"), " ", t("accepted")] : t("accept_job"), () => recordVisit(wo.id, "visit_event", { kind: "accepted" }),
-        { id: "accept-job", primary: !accepted, disabled: accepted }),
+        { id: "accept-job", primary: !accepted, done: accepted }),
       customer ? callLink(customer.phone) : null,
       actionButton(ctx, confirmed ? [icon("check"), " ", t("appointment_confirmed")] : t("confirm_appointment"), async () => {
         await recordVisit(wo.id, "visit_event", { kind: "appointment_confirmed", data: { appointment_start: wo.appointment_start } });
         if (wo.status === "assigned") await updateWorkOrder(wo.id, { status: "scheduled" });
-      }, { id: "confirm-appointment", primary: accepted && !confirmed, disabled: confirmed })),
+      }, { id: "confirm-appointment", primary: accepted && !confirmed, done: confirmed })),
     rescheduleCard(ctx, bundle));
 }

@@ -7,7 +7,7 @@ import { t, time } from "../i18n.js";
 import { formValues, h } from "./dom.js";
 import { bindDraft, clearDraft } from "./drafts.js";
 import { photoInput, photoSetsCard } from "./photo.js";
-import { act, check, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
+import { act, check, field, loadJob, sealedNotice, stepPage, voidWithUndo } from "./visitkit.js";
 import { NEEDS_PHOTO, VOID_REASONS, voidEvent, warrantyState } from "../warranty.js";
 
 /** In warranty: record that it is not covered (human damage needs its photo), or undo it before sign-off. */
@@ -63,22 +63,39 @@ export async function render(ctx) {
     field("fault_cause", t("fault_cause"), { multiline: true, required: true, maxlength: 2000 }),
     field("repair_method", t("repair_method"), { multiline: true, maxlength: 2000 }),
     check("customer_visible", t("customer_visible"), { checked: !signed, disabled: !!signed }),
-    error,
-    h("button", { class: "btn primary block", type: "submit", id: "diagnosis-save" }, t("save_diagnosis")));
+    error);
+  // The save button sits in the step bar (in view at 360×740 and 320×568), tied to the form.
+  const saveButton = h("button", { class: "btn primary", type: "submit", form: "diagnosis-form", id: "diagnosis-save" }, t("save_diagnosis"));
+  // Once a diagnosis is recorded the bar offers the next step; another entry is saved in the form.
+  const inBar = !signed && !bundle.done.diagnosis;
+  if (!inBar) form.append(Object.assign(saveButton, { className: "btn primary block" }));
   const key = `diagnosis:${wo.id}`;
   await bindDraft(key, form);
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
+  const save = () => {
     const v = formValues(form);
-    if (!v.fault_cause.trim()) return (error.textContent = t("fault_cause_required"));
-    act(ctx, async () => {
+    if (!v.fault_cause.trim()) {
+      error.textContent = t("fault_cause_required");
+      return Promise.resolve(false);
+    }
+    return act(ctx, async () => {
       await recordVisit(wo.id, "diagnosis", {
         fault_cause: v.fault_cause.trim(),
         repair_method: v.repair_method.trim() || null,
         customer_visible: !!v.customer_visible && !signed,
       });
       await clearDraft(key);
-    }, { button: form.querySelector("#diagnosis-save") });
+    }, { button: saveButton });
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    save();
+  });
+  // A diagnosis typed but not saved is not dropped by leaving the screen [issue #15].
+  ctx.guardLeave({
+    dirty: () => !signed && !!(form.elements.fault_cause.value.trim() || form.elements.repair_method.value.trim()),
+    save,
+    discard: async () => { form.reset(); await clearDraft(key); },
+    what: () => t("unsaved_diagnosis"),
   });
 
   const problemForm = h("form", { class: "card", id: "new-problem-form" },
@@ -91,7 +108,7 @@ export async function render(ctx) {
     if (note) act(ctx, () => recordVisit(wo.id, "visit_event", { kind: "new_problem_reported", note }));
   });
 
-  return stepPage(bundle, "diagnosis",
+  return stepPage(bundle, "diagnosis", { primary: inBar ? saveButton : null },
     signed ? sealedNotice() : h("p", { class: "note" }, t("diagnosis_hint")),
     form,
     diagnoses.length ? h("ul", { class: "records", id: "diagnoses" }, diagnoses.map((d) => h("li", { "data-id": d.id },
@@ -99,7 +116,11 @@ export async function render(ctx) {
       h("span", { class: "sub" }, time(d.at)),
       h("p", {}, h("strong", {}, t("fault_cause"), ": "), d.fault_cause),
       d.repair_method ? h("p", {}, h("strong", {}, t("repair_method"), ": "), d.repair_method) : null,
-      signed && d.customer_visible ? null : h("button", { type: "button", class: "btn danger", onclick: () => act(ctx, () => voidRecord(d.id)) }, t("void"))))) : null,
+      signed && d.customer_visible ? null : h("button", {
+        type: "button", class: "btn danger", "data-void": d.id,
+        onclick: () => voidWithUndo(ctx, d, t("step_diagnosis"),
+          { fault_cause: d.fault_cause, repair_method: d.repair_method ?? null, customer_visible: !!d.customer_visible }),
+      }, t("void"))))) : null,
     await photoSetsCard(ctx, wo, photos, rows), // before / after / other, with markup (ui/photo.js)
     warrantyVoidCard(ctx, bundle),
     problemForm,

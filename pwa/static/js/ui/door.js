@@ -3,9 +3,10 @@
 // a photo), neighbour asked, or rescheduled [003 (四)1-2].
 
 import { recordMany, recordVisit } from "../records.js";
-import { t } from "../i18n.js";
+import { t, time } from "../i18n.js";
 import { answers, events, has } from "../visit.js";
 import { formValues, h } from "./dom.js";
+import { icon } from "./icons.js";
 import { photoInput, thumbnails } from "./photo.js";
 import { rescheduleCard } from "./reschedule.js";
 import { act, actionButton, callLink, check, field, loadJob, stepPage } from "./visitkit.js";
@@ -33,15 +34,22 @@ export async function render(ctx) {
     h("p", {}, t("appearance_hint")),
     check("appearance_ok", t("appearance_ok"), { checked: a.appearance_ok?.value === "ok", disabled: !!a.appearance_ok }),
     a.appearance_ok ? null : h("button", { class: "btn block", type: "submit", id: "appearance-save" }, t("save")));
+  const saveAppearance = () => act(ctx, () => recordVisit(wo.id, "checklist_answer", { step: "appearance_ok", value: "ok", note: null }));
   appearance.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!formValues(appearance).appearance_ok) return;
-    act(ctx, () => recordVisit(wo.id, "checklist_answer", { step: "appearance_ok", value: "ok", note: null }));
+    saveAppearance();
   });
+  // One tap: ticking the self-check records it (the save button stays for keyboards).
+  appearance.elements.appearance_ok.addEventListener("change", (e) => { if (e.target.checked && !a.appearance_ok) saveAppearance(); });
 
   let knock;
   if (!started) {
-    knock = actionButton(ctx, t("knock_start"), () => recordMany(wo.id, [
+    // One tap on the common path: the self-check of appearance, when not yet ticked, is
+    // confirmed by the same button, which says so [003 (四)1].
+    const withAppearance = !a.appearance_ok;
+    knock = actionButton(ctx, withAppearance ? t("knock_start_with_appearance") : t("knock_start"), () => recordMany(wo.id, [
+      ...(withAppearance ? [{ entity: "checklist_answer", fields: { step: "appearance_ok", value: "ok", note: null } }] : []),
       { entity: "visit_event", fields: { kind: "knock_started", note: null } },
       { entity: "checklist_answer", fields: { step: "knock", value: "rang_bell_knocked_2x3", note: null } },
     ]), { id: "knock-start", primary: true });
@@ -89,7 +97,12 @@ export async function render(ctx) {
       h("p", { class: "sub" }, t("look_downstairs")));
   }
 
-  return stepPage(bundle, "door",
+  const answered = events(records, "door_answered").at(-1);
+  // The step bar's action: start knocking, then "door answered" (the common path, one tap each).
+  const primaryId = !started ? "knock-start" : !finished ? "door-answered" : null;
+  const primary = primaryId === "knock-start" ? knock : primaryId ? outcomes.querySelector("#door-answered") : null;
+  return stepPage(bundle, "door", { primary },
+    answered ? h("p", { class: "okmsg", id: "door-answered-msg" }, icon("check"), " ", t("door_answered_at", { time: time(answered.at) })) : null,
     appearance,
     h("p", { class: "note" }, t("knock_hint")),
     knock,

@@ -6,8 +6,9 @@ import { STEPS, nextStep } from "../visit.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { callBackCard } from "./callback.js";
-import { callLink, loadJob } from "./visitkit.js";
+import { actionButton, callLink, loadJob } from "./visitkit.js";
 import { navTargets } from "../navlinks.js";
+import { recordVisit } from "../records.js";
 import { warrantyState } from "../warranty.js";
 
 /** In warranty, out of it, not covered (human damage / consumable), or the office's decision. */
@@ -61,7 +62,15 @@ export async function render(ctx) {
       [t("sla_response"), dateTime(wo.response_due)],
       [t("sla_resolution"), dateTime(wo.resolution_due)],
     ]),
-    h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
+    // A completed job has nothing to continue: it shows how the visit ended [issue #15].
+    bundle.done.complete
+      ? h("p", { class: "okmsg", id: "job-finished" }, icon("check"), " ", t("job_completed_outcome", { outcome: wo.outcome ? t(`outcome_${wo.outcome}`) : t("done") }))
+      : next === "accept"
+        // A new job: accepting it is one tap that goes on to the kit check (the accept screen,
+        // for confirming or rescheduling, stays one link away) [issue #15].
+        ? [actionButton(ctx, t("accept_and_start"), () => recordVisit(wo.id, "visit_event", { kind: "accepted" }), { id: "accept-start", primary: true, then: `/app/jobs/${wo.id}/kit` }),
+          h("a", { class: "btn block", href: `/app/jobs/${wo.id}/accept`, id: "continue" }, t("continue_step", { step: t("step_accept") }))]
+        : h("a", { class: "btn primary block", href: `/app/jobs/${wo.id}/${next}`, id: "continue" }, t("continue_step", { step: t(`step_${next}`) })),
     callBackCard(ctx, bundle),
     escalationsCard(records),
     customer ? h("div", { class: "card", id: "customer" },

@@ -15,11 +15,13 @@ export async function render(ctx) {
     h("fieldset", { class: "checks" },
       h("legend", {}, t("choose_outcome")),
       Object.keys(OUTCOMES).map((o) => h("label", { class: "check" },
-        h("input", { type: "radio", name: "outcome", value: o, checked: wo.outcome === o, disabled: !!signed, id: `outcome-${o}` }),
+        // The common path is preselected: fixed (one tap to record) [issue #15].
+        h("input", { type: "radio", name: "outcome", value: o, checked: (wo.outcome || "fixed") === o, disabled: !!signed, id: `outcome-${o}` }),
         h("span", {}, t(`outcome_${o}`))))),
     field("note", t("outcome_note"), { multiline: true, disabled: !!signed, maxlength: 2000 }),
-    h("p", { class: "error", role: "alert", id: "outcome-error" }),
-    signed ? null : h("button", { class: "btn primary block", type: "submit", id: "outcome-save" }, t("record_outcome")));
+    h("p", { class: "error", role: "alert", id: "outcome-error" }));
+  const saveButton = signed ? null : h("button", { class: "btn primary block", type: "submit", form: "outcome-form", id: "outcome-save" }, t("record_outcome"));
+  if (saveButton && bundle.done.outcome) form.append(saveButton); // changing it: in the form; else in the step bar
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formValues(form);
@@ -27,9 +29,9 @@ export async function render(ctx) {
     act(ctx, async () => {
       await updateWorkOrder(wo.id, { outcome: v.outcome });
       await recordVisit(wo.id, "visit_event", { kind: OUTCOMES[v.outcome], note: v.note.trim() || null });
-    }, { button: form.querySelector("#outcome-save") });
+    }, { button: saveButton });
   });
-  return stepPage(bundle, "outcome",
+  return stepPage(bundle, "outcome", { primary: saveButton },
     signed ? sealedNotice() : null,
     wo.outcome ? h("p", { class: "okmsg", id: "current-outcome" }, t(`outcome_${wo.outcome}`)) : null,
     form,

@@ -15,6 +15,7 @@ import { isoWithOffset } from "../wire.js";
 import { formValues, h, replace } from "./dom.js";
 import { icon } from "./icons.js";
 import { loadValue, saveValue } from "./drafts.js";
+import { ask } from "./leave_guard.js";
 import { actionButton, field, loadJob, sealedNotice, stepPage } from "./visitkit.js";
 
 /** Rejections that mean: price the quote again with the current schedule. */
@@ -95,11 +96,37 @@ export async function render(ctx) {
   const state = h("div", { id: "quote-state" });
   const planList = h("ul", { class: "records", id: "plan-parts" });
   const adjList = h("ul", { class: "records", id: "plan-adjustments" });
-  const buttons = h("div", { class: "actions two", id: "quote-actions" });
+  const buttons = h("div", { class: "actions", id: "quote-actions" });
+  // The customer's consent sits in the step bar (in view on a small phone) until it is recorded.
+  const consentSlot = h("div", { class: "bar-slot" });
+  const inBar = !bundle.done.quote && !signed;
   let current = null; // the priced quote of the plan, or null when it cannot be priced
 
+  // A part chosen in the plan form but not yet added must not be silently left out of the
+  // quote the customer agrees to [issue #15]: add it (the customer then sees the new total), or drop it.
+  const chosenNotAdded = () => !signed && !!partForm?.elements.part_number.value;
+  const addChosen = async () => {
+    partForm.requestSubmit();
+    await save();
+    return !partForm.querySelector("#plan-error").textContent || partForm.elements.part_number.value === "";
+  };
   const record = (consented) => async () => {
     if (!current) return;
+    if (chosenNotAdded()) {
+      const choice = await ask({
+        id: "leave-guard",
+        title: t("chosen_part_title"),
+        message: t("chosen_part_message", { part: nameOf(partForm.elements.part_number.value, locale()) }),
+        buttons: [
+          { value: "save", label: t("chosen_part_add"), primary: true },
+          { value: "discard", label: t("chosen_part_drop"), danger: true },
+          { value: "stay", label: t("leave_stay") },
+        ],
+      });
+      if (choice === "save") await addChosen(); // shown again with the part: the customer is asked again
+      if (choice !== "discard") return;
+      partForm.elements.part_number.value = "";
+    }
     // A new quote replaces the ones before it (they are voided, not edited).
     for (const q of quotes) await voidRecord(q.id);
     for (const row of rejectedRows) await dismissRejected(row.id); // re-priced: dealt with
@@ -137,10 +164,12 @@ export async function render(ctx) {
     replace(state,
       same ? h("p", { class: latest.consented ? "okmsg" : "error", id: "consent-state" }, t(latest.consented ? "consented" : "refused_fee", {}, loc)) : null,
       latest && !same && !signed ? h("p", { class: "warnbox", id: "quote-stale" }, t("quote_stale")) : null);
-    replace(buttons, signed || same ? null : [
-      actionButton(ctx, t("customer_consents"), record(true), { id: "consent", primary: true, disabled: !current }),
-      actionButton(ctx, t("customer_refuses"), record(false), { id: "refuse", danger: true, disabled: !current }),
-    ]);
+    const open = !(signed || same);
+    const consentButton = open ? actionButton(ctx, t("customer_consents"), record(true), { id: "consent", primary: true, disabled: !current }) : null;
+    if (consentButton && inBar) consentButton.classList.remove("block");
+    replace(consentSlot, inBar ? consentButton : null);
+    replace(buttons, inBar ? null : consentButton,
+      open ? actionButton(ctx, t("customer_refuses"), record(false), { id: "refuse", danger: true, disabled: !current }) : null);
   };
 
   // The parts the customer is asked to pay for, planned before the repair.
@@ -223,6 +252,12 @@ export async function render(ctx) {
   });
 
   draw();
+  ctx.guardLeave({
+    dirty: chosenNotAdded,
+    save: addChosen,
+    discard: () => { partForm.elements.part_number.value = ""; },
+    what: () => t("unsaved_plan_part", { part: nameOf(partForm.elements.part_number.value, locale()) }),
+  });
 
   let refusal = null;
   if (latest && !latest.consented && !signed && wo.outcome !== "refused") {
@@ -250,7 +285,7 @@ export async function render(ctx) {
   const rejectedNote = rejectedRows.length ? h("div", { class: "card warnbox", id: "quote-rejected" },
     h("p", {}, t("quote_rejected_reprice", { reason: reason(rejectedRows.at(-1).error) }))) : null;
 
-  return stepPage(bundle, "quote",
+  return stepPage(bundle, "quote", { primary: inBar ? consentSlot : null },
     signed ? sealedNotice() : h("p", { class: "note", id: "quote-hint" }, t(covered ? "quote_hint_warranty" : "quote_hint_charged")),
     rejectedNote,
     synced ? h("p", { class: "sub", id: "schedule-revision" }, t("schedule_revision_note", { revision: schedule.revision }))
