@@ -98,3 +98,12 @@ def on_server(session: requests.Session, base_url: str, check, timeout: float = 
         if check(changes) or time.monotonic() > deadline:
             return changes
         time.sleep(0.2)
+
+
+def arrive(page) -> None:
+    """Tap "arrived"; when the phone judges the arrival late (the demo appointment's hour can have
+    passed when the suite runs), record the usual apology so the travel step is done [seed 003 §三(四)3(1)]."""
+    page.click("#arrive")
+    page.wait_for_selector("#arrive.done")
+    if page.locator("#apology-form").count():
+        page.click("#late-traffic")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .helpers import api_session, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
+from .helpers import api_session, arrive, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
 from .test_offline_visit import draw_signature
 
 SERIAL_REMOVED = "SN-PCB-OLD-0077"
@@ -29,7 +29,7 @@ def arrive(page, base: str, wo: str) -> None:
     page.goto(f"{base}/app/jobs/{wo}/travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    page.click("#arrive")
+    arrive(page)
     page.wait_for_selector("section[data-step='travel'] #step-done")
 
 

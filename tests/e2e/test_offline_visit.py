@@ -11,6 +11,7 @@ from . import camera
 from .conftest import Browser
 from .helpers import (
     api_session,
+    arrive,
     go_offline,
     go_online,
     local_records,
@@ -63,12 +64,11 @@ def do_visit(page, base, wo_id, photo_path):
     nav("travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    page.click("#arrive")
+    arrive(page)
     done(page)
 
     nav("door")
-    page.check("#appearance-form input[name=appearance_ok]")
-    page.click("#appearance-save")
+    page.check("#appearance-form input[name=appearance_ok]")  # ticking it records it
     page.wait_for_selector("#appearance-form input:disabled")
     page.click("#knock-start")
     page.wait_for_selector("#knock-timer")
