@@ -222,6 +222,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "escalation": N_("entity", "Escalation"),
         "payment": N_("entity", "Payment"),
         "fee_schedule": N_("entity", "Fee schedule"),
+        "job_checklist": N_("entity", "Job-type checklist"),
     },
     "op": {
         "create": N_("op", "New"),

@@ -705,6 +705,7 @@ class _Seeder:
                 db.session.add(part)
             self.parts[number] = part
         fee_schedule.ensure()
+        checklists.ensure()  # the per job-type checklists (issue #15)
 
     # -- customers and products
 
