@@ -520,7 +520,10 @@ def fresh_visit_request(c: Cell) -> str:
         created_by_id=c.w["tech1"],
         device_at=start - timedelta(days=2),
         corrected_at=start - timedelta(days=2),
-        data={"reason": "矩阵: 复查", "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}]},
+        data={
+            "reason": "矩阵: 复查",
+            "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}],
+        },
     )
     _db.session.add(event)
     _db.session.commit()

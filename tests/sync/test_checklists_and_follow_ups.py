@@ -70,7 +70,7 @@ def test_kit_answers_must_be_on_the_jobs_kit_list(client_for, world, db):
     wo.type = "consultation"  # a consultation carries no parts (server/domain/checklists.json)
     db.session.commit()
     phone = SimDevice(client_for("tech1"))
-    answer = lambda step: {"work_order_id": wo.id, "step": step, "value": "ok", "note": None}  # noqa: E731
+    answer = lambda step: {"work_order_id": wo.id, "step": step, "value": "ok", "note": None}
     out = results(
         phone,
         phone.mutation("checklist_answer", answer("kit_tools")),
@@ -113,10 +113,15 @@ def test_a_follow_up_request_with_bad_input_is_refused_with_a_reason(client_for,
             event(
                 wo,
                 "follow_up_requested",
-                {"reason": "复查", "windows": [{"start": past.isoformat(), "end": (past + timedelta(hours=1)).isoformat()}]},
+                {
+                    "reason": "复查",
+                    "windows": [{"start": past.isoformat(), "end": (past + timedelta(hours=1)).isoformat()}],
+                },
             ),
         ),
-        phone.mutation("visit_event", event(wo, "follow_up_requested", {"reason": "复查", "windows": [{"start": "x"}]})),
+        phone.mutation(
+            "visit_event", event(wo, "follow_up_requested", {"reason": "复查", "windows": [{"start": "x"}]})
+        ),
         # Only the office books.
         phone.mutation(
             "visit_event",
@@ -140,7 +145,9 @@ def test_a_request_from_the_field_is_booked_by_the_office(app, client_for, world
     phone = SimDevice(client_for("tech1"))
     wo = world["wo1"]
     windows = _windows(1, 5)
-    request = phone.mutation("visit_event", event(wo.id, "follow_up_requested", {"reason": "等配件到货后更换压缩机", "windows": windows}))
+    request = phone.mutation(
+        "visit_event", event(wo.id, "follow_up_requested", {"reason": "等配件到货后更换压缩机", "windows": windows})
+    )
     assert results(phone, request)[0]["status"] == "applied"
 
     page = PageClient(app)
@@ -152,7 +159,9 @@ def test_a_request_from_the_field_is_booked_by_the_office(app, client_for, world
     bad = page.submit("/office/follow-ups", f"/office/follow-ups/requests/{request['entity_id']}/book", {"window": "3"})
     assert bad.status_code == 422
     # The second window: the open job gets it as its new appointment (改约 with the customer's consent).
-    done = page.submit("/office/follow-ups", f"/office/follow-ups/requests/{request['entity_id']}/book", {"window": "1"})
+    done = page.submit(
+        "/office/follow-ups", f"/office/follow-ups/requests/{request['entity_id']}/book", {"window": "1"}
+    )
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/office/work-orders/{wo.id}")
     db.session.expire_all()
     wo = db.session.get(WorkOrder, wo.id)
@@ -170,7 +179,9 @@ def test_a_request_on_a_closed_job_becomes_a_new_work_order(client_for, world, p
     wo = db.session.get(WorkOrder, world["wo1"].id)
     phone = SimDevice(client_for("tech1"))
     windows = _windows(2)
-    request = phone.mutation("visit_event", event(wo.id, "follow_up_requested", {"reason": "一周后复查噪音", "windows": windows}))
+    request = phone.mutation(
+        "visit_event", event(wo.id, "follow_up_requested", {"reason": "一周后复查噪音", "windows": windows})
+    )
     assert results(phone, request)[0]["status"] == "applied"
     wo.status = "completed"
     db.session.commit()
