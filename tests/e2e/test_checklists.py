@@ -37,6 +37,12 @@ def use_language(page, base, lang):
         page.wait_for_function("() => document.documentElement.lang === 'en'")
 
 
+def tap(page, selector):
+    """Tap as a thumb does: with the control scrolled clear of the sticky step bar and bottom nav."""
+    page.locator(selector).evaluate("el => el.scrollIntoView({block: 'center'})")
+    page.tap(selector)
+
+
 def step(page, base, wo, name):
     page.goto(f"{base}/app/jobs/{wo}/{name}")
     page.wait_for_selector(f"section[data-step='{name}']")
@@ -147,23 +153,21 @@ def test_a_follow_up_visit_requested_offline_reaches_the_office_and_is_booked(li
     page.wait_for_selector("#net-state.off")
 
     step(page, base, wo, "complete")
-    page.tap("#fu-open")
-    page.tap("#fu-request")  # nothing said yet: refused on the phone, in words
+    tap(page, "#fu-open")
+    tap(page, "#fu-request")  # nothing said yet: refused on the phone, in words
     error = page.inner_text("#fu-error")
     assert error == ("请说明为什么需要再次上门。" if lang == "zh-CN" else "Say why another visit is needed.")
     page.fill("#fu-reason", reason)
     later = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d")
-    page.fill("#fu-date-0", later)
-    page.fill("#fu-from-0", "14:00")
-    page.fill("#fu-to-0", "13:00")  # ends before it starts
-    page.tap("#fu-request")
+    page.fill("#fu-from-0", f"{later}T14:00")
+    page.fill("#fu-to-0", f"{later}T13:00")  # ends before it starts
+    tap(page, "#fu-request")
     assert "结束须晚于开始" in page.inner_text("#fu-error") or "end after it starts" in page.inner_text("#fu-error")
-    page.fill("#fu-to-0", "17:00")
-    page.tap("#fu-add-window")
-    page.fill("#fu-date-1", later)
-    page.fill("#fu-from-1", "09:00")
-    page.fill("#fu-to-1", "11:00")
-    page.tap("#fu-request")
+    page.fill("#fu-to-0", f"{later}T17:00")
+    tap(page, "#fu-add-window")
+    page.fill("#fu-from-1", f"{later}T09:00")
+    page.fill("#fu-to-1", f"{later}T11:00")
+    tap(page, "#fu-request")
     page.wait_for_selector("#fu-requests li[data-state=waiting]")
     (request,) = [r for r in records(page, wo) if r.get("kind") == "follow_up_requested"]
     assert request["data"]["reason"] == reason and len(request["data"]["windows"]) == 2

@@ -240,7 +240,7 @@ export default {
   checks_all_hint: "The checks for this job:", checks_all_done: "All done", check_done: "Done",
   fu_title: "Follow-up visit", fu_open: "Book a follow-up visit",
   fu_hint: "Ask the office for another visit: why, and when the customer would like it. Works offline; the office books it.",
-  fu_reason: "Why another visit", fu_window: "Preferred time {n}", fu_date: "Day", fu_from: "From", fu_to: "To",
+  fu_reason: "Why another visit", fu_window: "Preferred time {n}", fu_from: "From", fu_to: "To",
   fu_add_window: "Add another time", fu_send: "Send to the office",
   fu_err_reason: "Say why another visit is needed.", fu_err_window: "Each time must end after it starts and lie in the future.",
   fu_waiting: "Waiting for the office to book it", fu_not_sent: "Not sent yet: goes with the next sync",

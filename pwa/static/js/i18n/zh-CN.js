@@ -240,7 +240,7 @@ export default {
   checks_all_hint: "本工单的检查项：", checks_all_done: "全部完成", check_done: "已完成",
   fu_title: "再次上门", fu_open: "预约再次上门",
   fu_hint: "请公司安排再次上门：说明原因和客户希望的时间。离线也可提交，由公司预约。",
-  fu_reason: "再次上门的原因", fu_window: "希望时间 {n}", fu_date: "日期", fu_from: "开始", fu_to: "结束",
+  fu_reason: "再次上门的原因", fu_window: "希望时间 {n}", fu_from: "开始", fu_to: "结束",
   fu_add_window: "再加一个时间", fu_send: "提交给公司",
   fu_err_reason: "请说明为什么需要再次上门。", fu_err_window: "每个时间段的结束须晚于开始，且在将来。",
   fu_waiting: "等待公司预约", fu_not_sent: "尚未发送：下次同步时发送",

@@ -23,23 +23,22 @@ function tomorrow() {
 
 function windowRow(i) {
   // Sensible defaults: tomorrow morning; the technician changes what the customer asks for.
-  return h("fieldset", { class: "fu-window", "data-window": i },
-    h("legend", {}, t("fu_window", { n: i + 1 })),
-    field(`date_${i}`, t("fu_date"), { type: "date", value: tomorrow(), id: `fu-date-${i}`, required: true }),
-    h("div", { class: "row2" },
-      field(`from_${i}`, t("fu_from"), { type: "time", value: "09:00", id: `fu-from-${i}`, required: true }),
-      field(`to_${i}`, t("fu_to"), { type: "time", value: "12:00", id: `fu-to-${i}`, required: true })));
+  // A group, not a fieldset: a fieldset is as wide as its widest date-time field's content (min-content),
+  // wider than a 360 px screen.
+  return h("div", { class: "fu-window", "data-window": i, role: "group", "aria-labelledby": `fu-window-${i}` },
+    h("p", { class: "sub", id: `fu-window-${i}` }, t("fu_window", { n: i + 1 })),
+    field(`from_${i}`, t("fu_from"), { type: "datetime-local", value: `${tomorrow()}T09:00`, id: `fu-from-${i}`, required: true }),
+    field(`to_${i}`, t("fu_to"), { type: "datetime-local", value: `${tomorrow()}T12:00`, id: `fu-to-${i}`, required: true }));
 }
 
 /** The windows typed in, as {start, end} Dates (null for a row not filled in). */
 function windowsOf(form) {
   return [...form.querySelectorAll(".fu-window")].map((row) => {
     const i = row.dataset.window;
-    const date = form.elements[`date_${i}`].value;
     const from = form.elements[`from_${i}`].value;
     const to = form.elements[`to_${i}`].value;
-    if (!date || !from || !to) return null;
-    return { start: new Date(`${date}T${from}`), end: new Date(`${date}T${to}`) };
+    if (!from || !to) return null;
+    return { start: new Date(from), end: new Date(to) };
   });
 }
 
