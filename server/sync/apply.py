@@ -491,11 +491,10 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
 
 
 def _check_checklist(wo: WorkOrder, entity: str, data: dict, at: datetime) -> None:
-    """Kit answers are items of the job type's kit list (server/domain/checklists.json, the list the
-    phone shows), and a follow-up request's preferred times are windows still to come (issue #15)."""
-    if entity == "checklist_answer" and data["step"].startswith("kit_"):
-        off = checklists.not_on_kit(wo.type, [data["step"]])
-    elif entity == "visit_event" and data["kind"] == "kit_checked":
+    """The kit check's missing items are items of the job type's kit list (server/domain/checklists.json,
+    the list the phone shows), and a follow-up request's preferred times are windows still to come
+    (issue #15). Checklist answers themselves stay free-form steps, as before."""
+    if entity == "visit_event" and data["kind"] == "kit_checked":
         off = checklists.not_on_kit(wo.type, (data.get("data") or {}).get("missing") or [])
     elif entity == "visit_event" and data["kind"] == "follow_up_requested":
         for i, window in enumerate(data["data"]["windows"]):  # checked aware moments (event_data.py)
@@ -513,7 +512,7 @@ def _check_checklist(wo: WorkOrder, entity: str, data: dict, at: datetime) -> No
         raise MutationRejected(
             "sync.not_on_checklist",
             {"items": ", ".join(off[:10])},
-            {"fields": {"step": [f"Not on the kit list of a {wo.type} job."]}},
+            {"fields": {"data": {"missing": [f"Not on the kit list of a {wo.type} job."]}}},
         )
 
 

@@ -65,28 +65,28 @@ def test_the_pull_carries_each_job_types_checklist_from_the_data_file(client_for
     assert rejected(results(phone, push)[0]) == "sync.read_only"
 
 
-def test_kit_answers_must_be_on_the_jobs_kit_list(client_for, world, db):
+def test_the_kit_checks_missing_items_must_be_on_the_jobs_kit_list(client_for, world, db):
     wo = db.session.get(WorkOrder, world["wo1"].id)
     wo.type = "consultation"  # a consultation carries no parts (server/domain/checklists.json)
     db.session.commit()
     phone = SimDevice(client_for("tech1"))
-    answer = lambda step: {"work_order_id": wo.id, "step": step, "value": "ok", "note": None}
     out = results(
         phone,
-        phone.mutation("checklist_answer", answer("kit_tools")),
-        phone.mutation("checklist_answer", answer("kit_parts")),
-        phone.mutation("visit_event", event(wo.id, "kit_checked", {"missing": ["kit_gloves", "kit_multimeter"]})),
+        phone.mutation("visit_event", event(wo.id, "kit_checked", {"missing": ["kit_gloves", "kit_parts"]})),
+        phone.mutation("visit_event", event(wo.id, "kit_checked", {"missing": ["kit_multimeter"]})),
         phone.mutation("visit_event", event(wo.id, "kit_checked", {"missing": ["kit_gloves"]})),
-        # Other steps (entry checks, special cases, the test run) are not kit answers.
-        phone.mutation("checklist_answer", answer("introduced")),
+        phone.mutation("visit_event", event(wo.id, "kit_checked", {"missing": []})),
+        # Checklist answers stay free-form steps (compatible with what phones already record).
+        phone.mutation("checklist_answer", {"work_order_id": wo.id, "step": "kit_parts", "value": "ok"}),
     )
-    assert [r["status"] for r in out] == ["applied", "rejected", "rejected", "applied", "applied"]
-    assert rejected(out[1]) == "sync.not_on_checklist" and out[1]["error"]["params"] == {"items": "kit_parts"}
-    assert out[2]["error"]["params"] == {"items": "kit_multimeter"}
-    # The same kit answer on a repair is fine.
+    assert [r["status"] for r in out] == ["rejected", "rejected", "applied", "applied", "applied"]
+    assert rejected(out[0]) == "sync.not_on_checklist" and out[0]["error"]["params"] == {"items": "kit_parts"}
+    assert out[1]["error"]["params"] == {"items": "kit_multimeter"}
+    # The same missing part on a repair is fine.
     wo.type = "repair"
     db.session.commit()
-    assert results(phone, phone.mutation("checklist_answer", answer("kit_parts")))[0]["status"] == "applied"
+    missing = event(wo.id, "kit_checked", {"missing": ["kit_parts"]})
+    assert results(phone, phone.mutation("visit_event", missing))[0]["status"] == "applied"
 
 
 def _windows(*hours):
