@@ -25,9 +25,10 @@ def init_app(app: Flask) -> None:
     def init_db():
         """Create or upgrade the schema by running every migration."""
         upgrade()
-        from .services import fee_schedule
+        from .services import checklists, fee_schedule
 
         fee_schedule.ensure()  # the schedule's row, through the ORM so phones pull it
+        checklists.ensure()  # the per job-type checklists from server/domain/checklists.json (issue #15)
         db.session.commit()
         click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 

@@ -511,6 +511,31 @@ def fresh_follow_up(c: Cell) -> str:
     return _db.session.scalars(sa.select(FollowUp.id).where(FollowUp.recovery_case_id == case.id)).first()
 
 
+# Follow-up visits requested from the field (issue #15): a request on wo1, booked by the office.
+def fresh_visit_request(c: Cell) -> str:
+    start = datetime.now(SERVICE_TZ).replace(microsecond=0) + timedelta(days=2)
+    event = VisitEvent(
+        work_order_id=c.w["wo1"],
+        kind="follow_up_requested",
+        created_by_id=c.w["tech1"],
+        device_at=start - timedelta(days=2),
+        corrected_at=start - timedelta(days=2),
+        data={
+            "reason": "矩阵: 复查",
+            "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}],
+        },
+    )
+    _db.session.add(event)
+    _db.session.commit()
+    return event.id
+
+
+def visit_request_booked(r, c):
+    _db.session.expire_all()
+    booked = _db.session.scalars(sa.select(VisitEvent).where(VisitEvent.kind == "follow_up_booked")).all()
+    assert c.made["id"] in [b.data["request_id"] for b in booked]
+
+
 def made_for_office(c: Cell, factory: Callable[[Cell], str], param: str) -> dict:
     """Path values: a record made for this call when the office calls, else the world's."""
     if not c.office:
@@ -1536,6 +1561,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/office/follow-ups/<follow_up_id>/outcome"): page(
         ok(302, redirects_to("/office/follow-ups"), follow_up_done),
         request=with_made(fresh_follow_up, "follow_up_id", form={"outcome": "satisfied"}),
+    ),
+    ("POST", "/office/follow-ups/requests/<request_id>/book"): page(
+        ok(302, redirects_to(lambda c: f"/office/work-orders/{c.w['wo1']}"), visit_request_booked),
+        request=with_made(fresh_visit_request, "request_id", form={"window": "0"}),
     ),
     ("GET", "/office/intake"): page(ok(200, html_has(literal=('name="serial_no"',)))),
     ("POST", "/office/intake"): page(

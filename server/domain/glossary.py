@@ -157,6 +157,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "reopened": N_("event", "Reopened for a visit"),
         "warranty_void": N_("event", "Not covered by warranty"),
         "warranty_overridden": N_("event", "Warranty decided by the office"),
+        # A follow-up visit asked of the office from the field, and the office's booking (issue #15).
+        "follow_up_requested": N_("event", "Follow-up visit requested"),
+        "follow_up_booked": N_("event", "Follow-up visit booked"),
     },
     # Why a visit in warranty is not covered after all (seed 000 §二(一)1), and the office's decision.
     "void_reason": {
@@ -190,6 +193,9 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "badge_shown": N_("checklist", "ID badge shown"),
         # Installation jobs confirm where the unit goes first [seed 003 §三(五)2].
         "install_location_confirmed": N_("checklist", "Installation location confirmed with the customer"),
+        # After the work, per job type (server/domain/checklists.json, issue #15).
+        "install_location_respected": N_("checklist", "Installed where agreed with the customer"),
+        "replacement_terms_explained": N_("checklist", "Replacement conditions explained to the customer"),
     },
     # Sync conflicts: the work-order fields a device changes, the rules that settle them,
     # and what a dispatcher can do about one.
@@ -228,6 +234,7 @@ GLOSSARY: dict[str, dict[str, Term]] = {
         "escalation": N_("entity", "Escalation"),
         "payment": N_("entity", "Payment"),
         "fee_schedule": N_("entity", "Fee schedule"),
+        "job_checklist": N_("entity", "Job-type checklist"),
     },
     "op": {
         "create": N_("op", "New"),

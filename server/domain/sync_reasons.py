@@ -76,4 +76,9 @@ REASONS: dict[str, str] = {
     "sync.photo_required": M_(
         "Human damage needs a photo of it taken on this visit: take the photo, then record it again."
     ),
+    # Per job-type checklists and follow-up requests from the field (issue #15).
+    "sync.not_on_checklist": M_("Not on this job's kit list: %(items)s; sync the checklists and check the kit again."),
+    "sync.follow_up_window": M_(
+        "A preferred time must end after it starts and lie in the future (%(start)s to %(end)s)."
+    ),
 }

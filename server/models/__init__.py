@@ -1,6 +1,7 @@
 """The domain model, one module per aggregate; imported here so metadata is complete."""
 
 from .base import UUID_RE, Versioned, new_id, utcnow
+from .checklists import JobChecklist
 from .customers import Customer, CustomerTier, Product
 from .escalations import Decision, Escalation, EscalationKind, EscalationStatus, Severity
 from .notifications import Notification, NotificationStatus
@@ -43,6 +44,7 @@ __all__ = [
     "FeeQuote",
     "FeeSchedule",
     "FollowUp",
+    "JobChecklist",
     "MutationRecord",
     "Notification",
     "NotificationStatus",

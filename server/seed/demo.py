@@ -37,7 +37,7 @@ from ..models import (
     WorkOrder,
     utcnow,
 )
-from ..services import fee_schedule
+from ..services import checklists, fee_schedule
 from ..services.coverage import coverage_of
 from ..services.work_orders import create_work_order
 
@@ -718,6 +718,7 @@ class _Seeder:
                 db.session.add(part)
             self.parts[number] = part
         fee_schedule.ensure()
+        checklists.ensure()  # the per job-type checklists (issue #15)
 
     # -- customers and products
 

@@ -172,7 +172,7 @@ WARRANTY_OVERRIDDEN = "warranty_overridden"
 # Visit events only the office writes (services/dispatch.py): a phone may ask for a
 # reassignment (`reassignment_requested`), never record one. Its own 改约 (`rescheduled`,
 # seed 003 §三(一)1 and (四): with the customer's consent) stays the technician's.
-OFFICE_ONLY_EVENTS = frozenset({"reassigned", WARRANTY_OVERRIDDEN})
+OFFICE_ONLY_EVENTS = frozenset({"reassigned", WARRANTY_OVERRIDDEN, "follow_up_booked"})  # booked: issue #15
 SIGN_OFF_DECLINED = "sign_off_declined"
 WARRANTY_VOID = "warranty_void"
 

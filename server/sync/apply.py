@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
-from ..domain import device_time
+from ..domain import checklists, device_time
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Status
 from ..domain.merge import merge_work_order
@@ -56,7 +56,7 @@ from .schemas import CREATE_SCHEMAS, WorkOrderChange
 
 log = logging.getLogger(__name__)
 
-READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock", "fee_schedule")
+READ_ONLY_ENTITIES = ("customer", "product", "part", "van_stock", "fee_schedule", "job_checklist")
 # Records whose content the customer's signature covers.
 SEALED_ENTITIES = ("part_fitted", "fee_quote")
 _work_order_change = WorkOrderChange()
@@ -336,6 +336,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
     if signed and entity == "visit_event" and data["kind"] == work_orders.SIGN_OFF_DECLINED:
         raise MutationRejected("sync.already_signed", {}, {"work_order_id": ["Already signed off."]})
     _check_references(session, user, entity, data)
+    _check_checklist(wo, entity, data, judged.corrected)
     if entity == "visit_event" and data["kind"] == work_orders.WARRANTY_VOID:
         if signed:  # who pays is part of what the customer signed
             raise MutationRejected("sync.sealed", {}, {"work_order_id": ["Sealed by the customer's signature."]})
@@ -487,6 +488,32 @@ def _check_references(session: Session, user: User, entity: str, data: dict) -> 
             raise MutationRejected(
                 "sync.blob_missing", {"field": key}, {"fields": {key: ["No blob with this hash has been uploaded."]}}
             )
+
+
+def _check_checklist(wo: WorkOrder, entity: str, data: dict, at: datetime) -> None:
+    """The kit check's missing items are items of the job type's kit list (server/domain/checklists.json,
+    the list the phone shows), and a follow-up request's preferred times are windows still to come
+    (issue #15). Checklist answers themselves stay free-form steps, as before."""
+    if entity == "visit_event" and data["kind"] == "kit_checked":
+        off = checklists.not_on_kit(wo.type, (data.get("data") or {}).get("missing") or [])
+    elif entity == "visit_event" and data["kind"] == "follow_up_requested":
+        for i, window in enumerate(data["data"]["windows"]):  # checked aware moments (event_data.py)
+            start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
+            if end <= start or end <= at:
+                raise MutationRejected(
+                    "sync.follow_up_window",
+                    {"start": window["start"], "end": window["end"]},
+                    {"fields": {"data": {"windows": {str(i): ["Must end after it starts, and later than now."]}}}},
+                )
+        return
+    else:
+        return
+    if off:
+        raise MutationRejected(
+            "sync.not_on_checklist",
+            {"items": ", ".join(off[:10])},
+            {"fields": {"data": {"missing": [f"Not on the kit list of a {wo.type} job."]}}},
+        )
 
 
 def _check_void_photo(session: Session, wo: WorkOrder, data: dict) -> None:

@@ -105,6 +105,28 @@ class FollowUpFlagged(StrictSchema):
     outcome = Choice(Outcome, allow_none=True)
 
 
+class PreferredWindow(StrictSchema):
+    start = Moment(required=True)
+    end = Moment(required=True)
+
+
+class FollowUpRequested(StrictSchema):
+    """A follow-up visit asked of the office from the field (issue #15): why, and the times the
+    customer would like (one or more windows; the sync engine checks each ends after it starts)."""
+
+    reason = Required(500)
+    windows = fields.List(fields.Nested(PreferredWindow), required=True, validate=validate.Length(min=1, max=5))
+
+
+class FollowUpBooked(StrictSchema):
+    """The office's answer to a request: the request and the visit it became (services/follow_up_requests.py)."""
+
+    request_id = Id(required=True)
+    booked_work_order_id = Id(required=True)
+    start = Moment(required=True)
+    end = Moment(allow_none=True)
+
+
 class CallBackDone(StrictSchema):
     """The technician's 3-hour call-back, made (seed 003 §三(九)1); the event's note says why a
     customer is not satisfied (services/followup_queue.py applies it to the call)."""
@@ -131,10 +153,14 @@ SCHEMAS: dict[str, Schema] = {
     "warranty_void": WarrantyVoid(),
     "warranty_overridden": WarrantyOverridden(),
     "call_back_done": CallBackDone(),
+    "follow_up_requested": FollowUpRequested(),
+    "follow_up_booked": FollowUpBooked(),
 }
 
 # Kinds whose data must be there (the refusal to sign needs its reason).
-DATA_REQUIRED = frozenset({"sign_off_declined", "warranty_void", "warranty_overridden", "call_back_done"})
+DATA_REQUIRED = frozenset(
+    {"sign_off_declined", "warranty_void", "warranty_overridden", "call_back_done", "follow_up_requested"}
+)
 
 
 def check(kind: str, data) -> None:

@@ -11,6 +11,7 @@ from ..models import (
     FeeQuote,
     FeeSchedule,
     FollowUp,
+    JobChecklist,
     Part,
     PartFitted,
     Payment,
@@ -27,6 +28,7 @@ MODEL_BY_ENTITY = {
     "product": Product,
     "part": Part,
     "fee_schedule": FeeSchedule,
+    "job_checklist": JobChecklist,  # the per job-type checklists (issue #15), read-only
     "van_stock": VanStock,
     "checklist_answer": ChecklistAnswer,
     "visit_event": VisitEvent,

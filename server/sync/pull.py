@@ -22,7 +22,7 @@ from .names import JOB_RECORDS, MODEL_BY_ENTITY
 from .serialize import FAST, record_fields
 
 CURSOR_PREFIX = "v1:"
-CATALOGUE = ("part", "fee_schedule")  # read by every signed-in user
+CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
 
 
 def encode_cursor(seq: int) -> str:
@@ -200,4 +200,5 @@ def _visible(user: User, entity: str):
         ),
         "part": lambda u: sa.true(),
         "fee_schedule": lambda u: sa.true(),
+        "job_checklist": lambda u: sa.true(),
     }[entity](user)

@@ -263,6 +263,8 @@ VISIT_EVENT_KINDS = (
     "warranty_void",  # human damage / consumable: not covered after all (seed 000 §二(一)1)
     "warranty_overridden",  # the office's decision on who pays (office only)
     "call_back_done",  # the technician's 3-hour call-back, made (seed 003 §三(九)1)
+    "follow_up_requested",  # a follow-up visit asked of the office from the field (issue #15)
+    "follow_up_booked",  # the office booked it (office only)
 )
 
 

@@ -73,6 +73,13 @@ class FeeScheduleOut(Schema):
     labour_per_hour = fields.Function(lambda r: money(r.labour_per_hour))
 
 
+class ChecklistOut(Schema):
+    """One job type's checklists as phones copy them (read-only; server/domain/checklists.json)."""
+
+    job_type, revision = fields.String(), fields.Integer()
+    kit, entry, checks = (fields.List(fields.String()) for _ in range(3))
+
+
 class PhotoOut(VisitRecordOut):
     blob_sha256, caption = fields.String(), fields.String(allow_none=True)
     photo_set, original_sha256 = fields.String(), fields.String(allow_none=True)
@@ -120,6 +127,7 @@ SCHEMAS = {
     "customer": CustomerOut(),
     "part": PartOut(),
     "fee_schedule": FeeScheduleOut(),
+    "job_checklist": ChecklistOut(),
     "van_stock": VanStockOut(),
     "checklist_answer": ChecklistAnswerOut(),
     "visit_event": VisitEventOut(),

@@ -40,7 +40,7 @@ PWA_EVENTS = [
     ("door_answered", {"waited_s": 0}),
     ("no_one_home", {"waited_s": 600}),
     ("special_case", {"case": "dog_on_site"}),
-    ("kit_checked", {"missing": ["shoe_covers", "multimeter"]}),
+    ("kit_checked", {"missing": ["kit_shoe_covers", "kit_gloves"]}),  # items of the kit list (issue #15)
     ("fee_consented", {"total": "230.00"}),
     ("fee_refused", {"total": "50.00"}),
     ("reassignment_requested", {"customer_consent": False}),

@@ -9,19 +9,42 @@ export const STEPS = [
   "accept", "kit", "travel", "door", "enter", "diagnosis", "quote", "parts", "checks", "outcome", "handover", "complete",
 ];
 
-/** The standard kit list checked before departure [003]. */
+/** The standard kit list checked before departure [seed 003 §三(三)1]. */
 export const KIT = [
   "kit_tools", "kit_parts", "kit_gloves", "kit_shoe_covers", "kit_floor_cloth",
   "kit_forms", "kit_receipts", "kit_fee_schedule", "kit_note_slips", "kit_id_badge",
 ];
 
-/** Checks on entering the home. */
+/** Checks on entering the home [seed 003 §三(四)3]. */
 export const ENTRY_CHECKS = ["introduced", "identity_confirmed", "badge_shown"];
 
-/** The checks on entering for this job: an installation first confirms where the unit goes with
- * the customer [seed 003 §三(五)2: 安装服务需先确认安装位置]. */
-export function entryChecks(wo) {
-  return wo?.type === "installation" ? [...ENTRY_CHECKS, "install_location_confirmed"] : ENTRY_CHECKS;
+/** The checks after the work: the test run [seed 003 §三(五)2(4)] and the customer's training [§三(六)]. */
+export const AFTER_CHECKS = ["test_run", "training"];
+
+/** The built-in per job-type checklists, used until the phone has pulled the server's
+ * (sync entity `job_checklist`, from server/domain/checklists.json; a test checks the two agree).
+ * An installation confirms where the unit goes first and checks it after [seed 003 §三(五)2];
+ * a replacement explains the conditions [§三(五)2(3)]; a consultation carries no parts. */
+export const CHECKLISTS = {
+  repair: { kit: KIT, entry: ENTRY_CHECKS, checks: AFTER_CHECKS },
+  installation: {
+    kit: KIT, entry: [...ENTRY_CHECKS, "install_location_confirmed"], checks: ["install_location_respected", ...AFTER_CHECKS],
+  },
+  replacement: { kit: KIT, entry: ENTRY_CHECKS, checks: ["replacement_terms_explained", ...AFTER_CHECKS] },
+  consultation: { kit: KIT.filter((k) => k !== "kit_parts"), entry: ENTRY_CHECKS, checks: AFTER_CHECKS },
+};
+
+/** This job's checklists: the synced record for its type when there is one, else the built-in lists. */
+export function checklistFor(wo, synced = null) {
+  if (synced && Array.isArray(synced.kit) && Array.isArray(synced.entry) && Array.isArray(synced.checks)) {
+    return { kit: synced.kit, entry: synced.entry, checks: synced.checks };
+  }
+  return CHECKLISTS[wo?.type] || CHECKLISTS.repair;
+}
+
+/** The checks on entering for this job (the synced checklist's when given). */
+export function entryChecks(wo, synced = null) {
+  return checklistFor(wo, synced).entry;
 }
 
 /** Outcomes of the visit and the visit event each records. */

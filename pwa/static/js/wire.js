@@ -10,7 +10,7 @@ export const VISIT_ENTITIES = [
 export const JOB_RECORDS = [...VISIT_ENTITIES, "escalation", "call_back"];
 /** Read-only settings the server syncs to every device, kept in the records store by entity
  * (no store of their own: no schema step needed). */
-export const SETTINGS_ENTITIES = ["fee_schedule"];
+export const SETTINGS_ENTITIES = ["fee_schedule", "job_checklist"];
 /** Fields of a record that refer to an uploaded blob. */
 export const BLOB_FIELDS = ["blob_sha256", "signature_sha256", "original_sha256"]; // original: under a photo's markup
 /** Push results that mean the server has the entry. */

@@ -8,7 +8,8 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import FollowUp, WorkOrder, utcnow
 from ...reports.followups import outcomes_for
-from ...services import followup_queue
+from ...services import follow_up_requests, followup_queue
+from ...wire.follow_up_requests import FollowUpBookIn
 from ...wire.office import ComplaintIn, FollowUpOutcomeIn
 from ..blueprint import bp
 from ..forms import form_payload, record_or_404, submit
@@ -27,6 +28,7 @@ def _render(errors=None, values=None, status=200):
         states={call.id: followup_queue.call_state(call, now) for call in calls},
         include_done=include_done,
         outcomes_for=outcomes_for,
+        visit_requests=follow_up_requests.requests(include_booked=include_done),  # from the field (issue #15)
         errors=errors or {},
         values=values or {},
     ), status
@@ -78,4 +80,17 @@ def complaint():
         render=lambda errors, status, _: _render({"complaint": errors}, {"complaint": request.form.to_dict()}, status),
         done=lambda _: redirect(url_for("office.followups")),
         message="complaint_ok",
+    )
+
+
+@bp.route("/follow-ups/requests/<request_id>/book", methods=["POST"])
+def followup_request_book(request_id: str):
+    """Book one of the customer's preferred times for a follow-up visit asked for from the field."""
+    return submit(
+        FollowUpBookIn(),
+        form_payload(request.form),
+        lambda data: follow_up_requests.book(request_id, data["window"], current_user),
+        render=lambda errors, status, _: _render({request_id: errors}, {request_id: request.form.to_dict()}, status),
+        done=lambda wo: redirect(url_for("office.work_order", wo_id=wo.id)),
+        message="saved",
     )

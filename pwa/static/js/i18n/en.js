@@ -304,4 +304,17 @@ export default {
   late_reason_other: "Another reason (then tap the button below)",
   knock_start_with_appearance: "Appearance checked · start knocking",
   accept_and_start: "Accept the job · to the kit check",
+  // Per job-type checklists, one-tap kit and checks, follow-up visit from the field (issue #15, H4).
+  kit_all_present: "All present", kit_missing_legend: "Tick anything missing from the van, then record",
+  kit_record_missing: "Record the kit ({n} missing)",
+  checks_all_hint: "The checks for this job:", checks_all_done: "All done", check_done: "Done",
+  fu_title: "Follow-up visit", fu_open: "Book a follow-up visit",
+  fu_hint: "Ask the office for another visit: why, and when the customer would like it. Works offline; the office books it.",
+  fu_reason: "Why another visit", fu_window: "Preferred time {n}", fu_from: "From", fu_to: "To",
+  fu_add_window: "Add another time", fu_send: "Send to the office",
+  fu_err_reason: "Say why another visit is needed.", fu_err_window: "Each time must end after it starts and lie in the future.",
+  fu_waiting: "Waiting for the office to book it", fu_not_sent: "Not sent yet: goes with the next sync",
+  fu_booked: "Booked for {when}",
+  "reason.sync.not_on_checklist": "Not on this job's kit list: {items}; sync the checklists and check the kit again.",
+  "reason.sync.follow_up_window": "A preferred time must end after it starts and lie in the future ({start} to {end}).",
 };

@@ -304,4 +304,17 @@ export default {
   late_reason_other: "其他原因（填写后点下方按钮）",
   knock_start_with_appearance: "仪容已自检 · 开始敲门",
   accept_and_start: "接受任务 · 去出发前工具检查",
+  // Per job-type checklists, one-tap kit and checks, follow-up visit from the field (issue #15, H4).
+  kit_all_present: "全部带齐", kit_missing_legend: "车上缺少的物品请勾选，然后记录",
+  kit_record_missing: "记录工具检查（缺 {n} 项）",
+  checks_all_hint: "本工单的检查项：", checks_all_done: "全部完成", check_done: "已完成",
+  fu_title: "再次上门", fu_open: "预约再次上门",
+  fu_hint: "请公司安排再次上门：说明原因和客户希望的时间。离线也可提交，由公司预约。",
+  fu_reason: "再次上门的原因", fu_window: "希望时间 {n}", fu_from: "开始", fu_to: "结束",
+  fu_add_window: "再加一个时间", fu_send: "提交给公司",
+  fu_err_reason: "请说明为什么需要再次上门。", fu_err_window: "每个时间段的结束须晚于开始，且在将来。",
+  fu_waiting: "等待公司预约", fu_not_sent: "尚未发送：下次同步时发送",
+  fu_booked: "已预约：{when}",
+  "reason.sync.not_on_checklist": "不在本工单的工具清单上：{items}；请同步清单后重新检查工具。",
+  "reason.sync.follow_up_window": "希望时间的结束须晚于开始，且在将来（{start} 至 {end}）。",
 };

@@ -7,6 +7,7 @@ import { STATUS_AFTER, has, needsFollowUp, paymentDue } from "../visit.js";
 import { isoWithOffset } from "../wire.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
+import { followUpRequestCard } from "./followup.js";
 import { actionButton, loadJob, stepPage } from "./visitkit.js";
 
 const FOLLOW_UP_HOURS = 3;
@@ -43,6 +44,7 @@ export async function render(ctx) {
       h("h2", {}, t("follow_up")),
       h("p", {}, t("follow_up_hint", { hours: FOLLOW_UP_HOURS })),
       actionButton(ctx, flagged ? [icon("check"), " ", t("follow_up_flagged")] : t("flag_follow_up"), flag, { id: "flag-follow-up", disabled: flagged })) : null,
+    followUpRequestCard(ctx, bundle), // another visit booked from the field (issue #15)
     blockers.length && !completed ? h("ul", { class: "warnbox", id: "complete-blockers" }, blockers.map((b) => h("li", {}, b))) : null,
     completed ? h("p", { class: "okmsg", id: "completed" }, icon("check"), " ", t("job_completed")) : actionButton(ctx, t("complete_job"), async () => {
       if (followUp && !flagged) await flag();

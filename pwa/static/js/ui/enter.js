@@ -1,10 +1,12 @@
 // Step 5: entering. Introduce yourself, confirm the customer's identity, show the ID badge.
 // Special cases lead to the right outcome: housekeeper only, product elsewhere, power cut,
-// customer busy [003 (四)3].
+// customer busy [003 (四)3]. The checks are the job type's (server/domain/checklists.json, synced;
+// an installation also confirms where the unit goes [seed 003 §三(五)2]; issue #15).
 
+import { jobChecklist } from "../checklists.js";
 import { recordMany, recordVisit } from "../records.js";
 import { t } from "../i18n.js";
-import { answers, entryChecks, events, has } from "../visit.js";
+import { answers, events, has } from "../visit.js";
 import { formValues, h } from "./dom.js";
 import { rescheduleCard } from "./reschedule.js";
 import { act, actionButton, check, loadJob, stepPage } from "./visitkit.js";
@@ -27,7 +29,7 @@ export async function render(ctx) {
   const lastCase = events(records, "special_case").at(-1);
   const resolved = lastCase && records.some((r) => r.entity === "checklist_answer" && r.step === `case_${lastCase.data?.case}` && r.at >= lastCase.at);
   const error = h("p", { class: "error", role: "alert", id: "enter-error" });
-  const checks = entryChecks(wo);
+  const checks = (await jobChecklist(wo)).entry;
 
   const form = h("form", { class: "checks", id: "enter-form" },
     checks.map((step) => check(step, t(step), { checked: a[step]?.value === "yes", disabled: entered })),
