@@ -56,12 +56,6 @@ def test_bare_repair_walk_counts_taps(live, browser):
     page.wait_for_selector("#job-finished")
     assert page.locator("#continue").count() == 0
     assert "已修复" in page.inner_text("#job-finished") or "修复" in page.inner_text("#job-finished")
-    without_h4 = taps.by_step.get("kit", 0) > 2 or taps.by_step.get("enter", 0) > 2
-    if taps.count > TAP_LIMIT and without_h4:
-        pytest.xfail(
-            f"{taps.count} taps ({taps.by_step}): over {TAP_LIMIT} by the kit and entry checks "
-            "that H4 makes one tap each (merged before CI)"
-        )
     assert taps.count <= TAP_LIMIT, f"{taps.count} taps: {taps.by_step}"
 
 

@@ -97,13 +97,7 @@ def walk_bare_repair(page, base: str, wo_id: str, ticket_no: str, *, in_view=Non
     page.wait_for_selector("#job")
     taps.tap("#accept-start")  # a new job: accept it and go on to the kit in one tap
     opened("kit")
-    if page.locator("#kit-all-present").count():  # the kit in one tap (H4's "all present")
-        taps.tap("#kit-all-present")
-    else:
-        for box in page.locator("#kit-form input[type=checkbox]").all():
-            box.tap()
-            taps._count()
-        taps.tap("#kit-save")
+    taps.tap("#kit-save")  # nothing ticked as missing: "all present" records the whole kit in one tap
     done()
 
     next_step("travel")
@@ -122,7 +116,7 @@ def walk_bare_repair(page, base: str, wo_id: str, ticket_no: str, *, in_view=Non
     done()
 
     next_step("enter")
-    if page.locator("#enter-all-done").count():  # H4's one tap, when merged
+    if page.locator("#enter-all-done").count():  # the entry checks in one tap
         taps.tap("#enter-all-done")
     else:
         for name in ("introduced", "identity_confirmed", "badge_shown"):
@@ -146,7 +140,7 @@ def walk_bare_repair(page, base: str, wo_id: str, ticket_no: str, *, in_view=Non
     done()
 
     next_step("checks")
-    if page.locator("#checks-all-done").count():  # H4's one tap, when merged
+    if page.locator("#checks-all-done").count():  # the after-work checks in one tap
         taps.tap("#checks-all-done")
     else:
         taps.tap("#test-run-ok")
