@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .helpers import api_session, arrive, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
+from .helpers import api_session, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
+from .helpers import arrive as tap_arrived
 from .test_offline_visit import draw_signature
 
 SERIAL_REMOVED = "SN-PCB-OLD-0077"
@@ -25,11 +26,11 @@ def plan_part(page, part_number: str, quantity: int = 1) -> None:
 
 
 def arrive(page, base: str, wo: str) -> None:
-    """On the way and there (the appointment is later today: not late)."""
+    """On the way and there (late or not, by the hour the suite runs)."""
     page.goto(f"{base}/app/jobs/{wo}/travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    arrive(page)
+    tap_arrived(page)
     page.wait_for_selector("section[data-step='travel'] #step-done")
 
 

@@ -143,8 +143,9 @@ export async function render(ctx) {
     serialField("serial_fitted", t("serial_fitted")),
     field("quantity", t("quantity"), { type: "number", value: "1", min: "1", max: "100", inputmode: "numeric" }),
     error);
-  const fitted0 = fitted.length || answers(records).parts_none;
-  // The record button sits in the sticky step bar until a part is recorded (in view at 360×740).
+  // The record button sits in the sticky step bar until a part is recorded or the step is done
+  // otherwise (a refused visit): then in the form, so a part can still be tried (and refused).
+  const fitted0 = fitted.length || answers(records).parts_none || bundle.done.parts;
   const saveButton = h("button", { class: ["btn", "primary", fitted0 && "block"], type: "submit", form: "part-form", id: "part-save" }, t("record_part"));
   if (fitted0 || signed) form.append(saveButton);
   const key = `parts:${wo.id}`;
