@@ -116,6 +116,10 @@ def time_left(due: datetime, now: datetime) -> timedelta:
 OVERLAP = "dispatch.overlap"
 OUTSIDE_WORKING_HOURS = "dispatch.outside_working_hours"
 OTHER_AREA = "dispatch.other_area"
+TRAVEL_TIME = "dispatch.travel_time"
+# The technician sets off 30 minutes ahead of the agreed time [seed 003 §三(三)2: 出发时间要提前30分钟]:
+# back-to-back appointments closer than that leave no time to get from one door to the next.
+TRAVEL_MINUTES = 30
 # An appointment given without an end is taken to last this long when looking for overlaps.
 DEFAULT_VISIT = timedelta(hours=1)
 
@@ -155,7 +159,7 @@ def appointment_warnings(
     calendar: WorkCalendar | None,
 ) -> list[SlaWarning]:
     """What a dispatcher should see before sending a technician: the slot overlaps the technician's
-    other appointments, or lies outside the working-hours calendar (seed 000 §二(一)2). A customer may
+    other appointments or leaves no travel time between them, or lies outside the working-hours calendar (seed 000 §二(一)2). A customer may
     agree to an evening visit and a technician may fit two short jobs, so these warn, never refuse."""
     if start is None:
         return []
@@ -170,6 +174,27 @@ def appointment_warnings(
                 {
                     "technician": technician,
                     "tickets": ", ".join(f"{b.ticket_no} ({format_local(b.start)})" for b in clashes),
+                },
+            )
+        )
+    near = [
+        b
+        for b in bookings
+        if b not in clashes
+        and (
+            timedelta(0) <= start - _until(b.start, b.end) < timedelta(minutes=TRAVEL_MINUTES)
+            or timedelta(0) <= b.start - stop < timedelta(minutes=TRAVEL_MINUTES)
+        )
+    ]
+    if near and technician:
+        found.append(
+            SlaWarning(
+                TRAVEL_TIME,
+                M_("%(technician)s has less than %(minutes)s minutes to travel to or from %(tickets)s."),
+                {
+                    "technician": technician,
+                    "minutes": TRAVEL_MINUTES,
+                    "tickets": ", ".join(f"{b.ticket_no} ({format_local(b.start)})" for b in near),
                 },
             )
         )

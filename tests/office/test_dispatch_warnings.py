@@ -86,14 +86,41 @@ def test_assigning_a_technician_who_is_booked_then_warns(client_for, world, peop
     assert booked.ticket_no in response.get_json()["warnings"][0]["message"]
 
 
-def test_back_to_back_appointments_do_not_overlap(client_for, world, people, db):
-    new_order(world, people, db, technician="tech1", start=next_wednesday(time(10)))
+def test_back_to_back_appointments_do_not_overlap_but_leave_no_travel_time(client_for, world, people, db):
+    """Seed 003 §三(三)2: the technician sets off 30 minutes ahead, so a job ending at 11:00 and the
+    next starting at 11:00 (or 11:20) warns of travel time; 11:30 is fine."""
+    booked = new_order(world, people, db, technician="tech1", start=next_wednesday(time(10)))
     wo = new_order(world, people, db, customer=1, technician="tech2", start=next_wednesday(time(11)))
     response = client_for("dispatcher").post(
         f"/api/office/work-orders/{wo.id}/assign",
         json={"technician_id": people["tech1"].id, "reason": "顺路", "customer_consent": True},
     )
-    assert response.status_code == 200 and codes(response) == []
+    assert response.status_code == 200 and codes(response) == ["dispatch.travel_time"]
+    assert booked.ticket_no in response.get_json()["warnings"][0]["message"]
+    for at, expected in ((time(11, 20), ["dispatch.travel_time"]), (time(11, 30), [])):
+        slot = next_wednesday(at)
+        response = client_for("dispatcher").post(
+            f"/api/office/work-orders/{wo.id}/reschedule",
+            json={
+                "appointment_start": slot.isoformat(),
+                "appointment_end": (slot + timedelta(hours=1)).isoformat(),
+                "reason": "客户改时间",
+                "customer_consent": True,
+            },
+        )
+        assert response.status_code == 200 and codes(response) == expected, (at, response.get_json())
+    # and before a booking: ending at 9:45 leaves 15 minutes to reach the 10:00 job
+    slot = next_wednesday(time(8, 45))
+    response = client_for("dispatcher").post(
+        f"/api/office/work-orders/{wo.id}/reschedule",
+        json={
+            "appointment_start": slot.isoformat(),
+            "appointment_end": (slot + timedelta(hours=1)).isoformat(),
+            "reason": "客户改到上午",
+            "customer_consent": True,
+        },
+    )
+    assert codes(response) == ["dispatch.travel_time"]
 
 
 def test_a_slot_outside_working_hours_warns(client_for, world, people, db):
