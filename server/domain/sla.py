@@ -159,8 +159,9 @@ def appointment_warnings(
     calendar: WorkCalendar | None,
 ) -> list[SlaWarning]:
     """What a dispatcher should see before sending a technician: the slot overlaps the technician's
-    other appointments or leaves no travel time between them, or lies outside the working-hours calendar (seed 000 §二(一)2). A customer may
-    agree to an evening visit and a technician may fit two short jobs, so these warn, never refuse."""
+    other appointments or leaves no travel time between them, or lies outside the working-hours
+    calendar (seed 000 §二(一)2). A customer may agree to an evening visit and a technician may fit
+    two short jobs, so these warn, never refuse."""
     if start is None:
         return []
     found = []
