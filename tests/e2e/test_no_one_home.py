@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PIL import Image
 
-from .helpers import api_session, arrive, server_changes, sign_in, wait_synced
+from .helpers import api_session, server_changes, sign_in, wait_synced
 
 
 def test_no_one_home_note_left_and_rescheduled(live, browser, tmp_path):
@@ -19,7 +19,7 @@ def test_no_one_home_note_left_and_rescheduled(live, browser, tmp_path):
     page.goto(f"{base}/app/jobs/{wo}/travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    arrive(page)
+    page.click("#arrive")
     page.wait_for_selector("#apology-form")  # the appointment has started: late
     page.fill("#apology-form input[name=note]", "堵车")
     page.click("#apology-save")
