@@ -23,7 +23,7 @@ import pytest
 from tests.notify.helpers import Receiver, free_port
 
 from .conftest import start_live, stop_live
-from .helpers import arrive, go_offline, go_online, sign_in, wait_synced, wait_worker_ready
+from .helpers import go_offline, go_online, sign_in, wait_synced, wait_worker_ready
 from .test_accessibility import axe_violations
 from .test_offline_visit import draw_signature
 
@@ -98,7 +98,7 @@ def to_handover(page, base: str, wo: str) -> None:
     page.goto(f"{base}/app/jobs/{wo}/travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    arrive(page)
+    page.click("#arrive")
     page.wait_for_selector("#apology-form, section[data-step='travel'] #step-done")
     if page.locator("#apology-form").count():
         page.fill("#apology-form input[name=note]", "堵车")

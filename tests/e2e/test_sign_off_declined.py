@@ -3,7 +3,7 @@ reason and completes the job; synced, the refusal is on the server and on the of
 
 from __future__ import annotations
 
-from .helpers import api_session, arrive, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
+from .helpers import api_session, go_offline, go_online, on_server, sign_in, wait_synced, wait_worker_ready
 
 REASON = "客户说要等家人回来再签字"
 
@@ -20,7 +20,7 @@ def test_customer_declines_to_sign_offline_then_synced(live, browser):
     page.goto(f"{base}/app/jobs/{wo}/travel")
     page.click("#depart")
     page.wait_for_selector("#depart:disabled")
-    arrive(page)
+    page.click("#arrive")
     page.wait_for_selector("#apology-form")  # the appointment has started: late
     page.fill("#apology-form input[name=note]", "堵车")
     page.click("#apology-save")
