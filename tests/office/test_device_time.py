@@ -15,7 +15,7 @@ from server.models import MutationRecord, VisitEvent, WorkOrder
 from server.reports import kpis
 from server.reports.facts import JobFacts
 
-from .helpers import CST, Phone, at, sync_completed_visit
+from .helpers import CST, Phone, at, recent_range, sync_completed_visit
 
 NOW = datetime.now(UTC)
 
@@ -95,7 +95,7 @@ def test_a_fast_phones_times_are_corrected_not_refused(orders, client_for, db):
 
 
 def kpis_of(office, name="王师傅"):
-    body = office.get("/api/office/kpis").get_json()
+    body = office.get("/api/office/kpis", query_string=recent_range()).get_json()
     return body, next(r for r in body["technicians"] if r["technician_name"] == name)
 
 

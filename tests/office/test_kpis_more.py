@@ -11,7 +11,7 @@ from server.domain.work_calendar import WorkCalendar
 from server.reports import visit_kpis
 from server.reports.reconciliation import Flag
 
-from .helpers import Phone, sync_completed_visit
+from .helpers import Phone, recent_range, sync_completed_visit
 from .test_report_rules import T0, job, sign_off
 
 # Mon 23 Nov 2026, 09:00-18:00 Shanghai: a 9-hour working day.
@@ -113,7 +113,7 @@ def test_the_new_figures_as_json(world, db, client_for):
     db.session.commit()
     phone = Phone(client_for("tech1"))
     sync_completed_visit(phone, wo.id, arrived=wo.appointment_start, ratings=None)  # completed unsigned: a flag
-    body = client_for("manager").get("/api/office/kpis/visits").get_json()
+    body = client_for("manager").get("/api/office/kpis/visits", query_string=recent_range()).get_json()
     row = next(r for r in body["technicians"] if r["technician_name"] == "王师傅")
     assert row["on_site_hours"] == 1.0 and row["working_hours"] > 0
     assert row["utilisation"] == round(1.0 / row["working_hours"], 4)

@@ -8,7 +8,7 @@ import pytest
 
 from server.models import PartFitted, WorkOrder
 
-from .helpers import Phone, sync_completed_visit
+from .helpers import CST, Phone, recent_range, sync_completed_visit
 
 
 @pytest.fixture
@@ -24,12 +24,20 @@ def visit(world, db, client_for):
 
 
 def kpis_of(office, name="王师傅"):
-    body = office.get("/api/office/kpis").get_json()
+    body = office.get("/api/office/kpis", query_string=recent_range()).get_json()
     return body, next(r for r in body["technicians"] if r["technician_name"] == name)
 
 
+def visit_day(wo_id) -> str:
+    """The local day of the visit (the day the office reconciles it), not today's: in the first
+    hours of a local day the fixture's visit, six hours ago, was yesterday."""
+    from server.extensions import db
+
+    return db.session.get(WorkOrder, wo_id).appointment_start.astimezone(CST).date().isoformat()
+
+
 def flags_of(office, wo_id):
-    body = office.get("/api/office/reconciliation").get_json()
+    body = office.get("/api/office/reconciliation", query_string={"date": visit_day(wo_id)}).get_json()
     return [f["code"] for f in body["flags"] if f["work_order_id"] == wo_id], body
 
 
@@ -135,7 +143,9 @@ def test_a_flag_can_be_marked_reviewed(visit, client_for):
         json={"work_order_id": visit["wo"].id, "flag": "unsigned_completion", "note": "顾客外出，已电话确认，补签中"},
     )
     assert response.status_code == 201
-    flag = office.get("/api/office/reconciliation").get_json()["flags"][0]
+    flag = office.get("/api/office/reconciliation", query_string={"date": visit_day(visit["wo"].id)}).get_json()[
+        "flags"
+    ][0]
     assert flag["reviewed"] is True and flag["review_note"].startswith("顾客外出")
 
 
@@ -193,15 +203,19 @@ def test_a_complaint_needs_a_known_ticket(client_for):
 def test_kpis_export_as_csv_and_a_monthly_summary(visit, client_for):
     office = client_for("manager")
     sync_completed_visit(visit["phone"], visit["wo"].id, arrived=visit["appointment"], ratings=(5, 4))
-    csv_response = office.get("/api/office/kpis.csv")
+    csv_response = office.get("/api/office/kpis.csv", query_string=recent_range())
     assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
     text = csv_response.get_data(as_text=True).lstrip("\ufeff")
     header, *rows = text.splitlines()
     assert "on_time_rate" in header.split(",")
     assert any(r.split(",")[1] == "王师傅" for r in rows) and rows[-1].split(",")[1] == "ALL"
-    month = office.get("/api/office/kpis/monthly").get_json()
+    month_of_visit = visit_day(visit["wo"].id)[:7]
+    month = office.get("/api/office/kpis/monthly", query_string={"month": month_of_visit}).get_json()
     assert month["kpis"]["overall"]["completed"] == 1
-    assert month["by_channel"]["phone"] == 2
+    # the world's two phone orders, unless one was taken in on the other side of a local month's start
+    taken_in = [wo.created_at.astimezone(CST).strftime("%Y-%m") for wo in WorkOrder.query.filter_by(channel="phone")]
+    assert len(taken_in) == 2
+    assert month["by_channel"]["phone"] == taken_in.count(month_of_visit)
 
 
 @pytest.mark.parametrize("query, field", [("?from=2026-13-01", "from"), ("?from=2026-11-10&to=2026-11-01", "to")])
