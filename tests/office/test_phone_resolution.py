@@ -16,7 +16,7 @@ from server.models import FollowUp, VisitEvent, WorkOrder, utcnow
 from server.reports.kpis import CheckBack, kpi_row
 from server.services import followup_queue, phone_resolution
 
-from .helpers import PageClient, Phone
+from .helpers import PageClient, Phone, recent_range
 from .test_intake import request_body
 
 PASSWORD = "correct horse battery"
@@ -286,8 +286,7 @@ def test_kpis_count_remote_resolutions_apart_from_visits(app, db, people, world,
     followup_queue.record(call, "solved", None, people["dispatcher"], now=resolved_at + timedelta(minutes=90))
     db.session.commit()
 
-    today = utcnow().date().isoformat()
-    figures = client_for("manager").get(f"/api/office/kpis?from={today}&to={today}").get_json()
+    figures = client_for("manager").get("/api/office/kpis", query_string=recent_range()).get_json()
     overall = figures["overall"]
     assert overall["jobs"] == 2
     assert overall["resolved_remotely"] == 1 and overall["resolved_remotely_share"] == 0.5
@@ -296,10 +295,10 @@ def test_kpis_count_remote_resolutions_apart_from_visits(app, db, people, world,
     assert overall["on_time_judged"] == 0
     assert all(row["technician_id"] != people["tech1"].id for row in figures["technicians"])
 
-    csv = client_for("manager").get(f"/api/office/kpis.csv?from={today}&to={today}").get_data(as_text=True)
+    csv = client_for("manager").get("/api/office/kpis.csv", query_string=recent_range()).get_data(as_text=True)
     header, *rows = csv.splitlines()
     assert "resolved_remotely_share" in header and "check_back_on_time_rate" in header
-    html = signed_in(app, people, "manager").get("/office/kpis").get_data(as_text=True)
+    html = signed_in(app, people, "manager").get("/office/kpis", query_string=recent_range()).get_data(as_text=True)
     assert 'id="kpi-remote"' in html and "50.0%" in html
 
 
