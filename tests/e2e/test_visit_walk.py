@@ -69,7 +69,7 @@ def test_primary_action_in_view_on_each_step(live, browser, size):
     sign_in(page, live.url)
     wait_synced(page)
     wo = live.seed.wo_in_warranty
-    for step in ("accept", "travel", "door", "diagnosis", "quote", "parts", "outcome"):
+    for step in ("accept", "kit", "travel", "door", "enter", "diagnosis", "quote", "parts", "checks", "outcome"):
         page.goto(f"{live.url}/app/jobs/{wo}/{step}")
         page.wait_for_selector(f"section[data-step='{step}']")
         page.wait_for_timeout(100)

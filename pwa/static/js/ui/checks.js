@@ -37,12 +37,15 @@ export async function render(ctx) {
   const isDone = (step) => step === "test_run" ? ok : step === "training" ? trained : a[step]?.value === "done";
   const open = checks.filter((s) => !isDone(s));
   const extra = checks.filter((s) => !DONE[s]);
-  return stepPage(bundle, "checks",
-    open.length && !failed ? h("div", { class: "card", id: "checks-all" },
+  // "All done" sits in the sticky step bar while checks are open (in view at 320×568).
+  const allDone = open.length && !failed ? actionButton(ctx, t("checks_all_done"), () => recordMany(wo.id, open.flatMap(doneEntries)),
+    { id: "checks-all-done", primary: true }) : null;
+  const inBar = allDone && !bundle.done.checks; // once the step is done, the bar offers the next step
+  return stepPage(bundle, "checks", { primary: inBar ? allDone : null },
+    allDone ? h("div", { class: "card", id: "checks-all" },
       h("p", {}, t("checks_all_hint")),
       h("ul", { class: "plain", id: "checks-list" }, checks.map((s) => h("li", {}, isDone(s) ? icon("check") : icon("circle"), " ", t(s)))),
-      actionButton(ctx, t("checks_all_done"), () => recordMany(wo.id, open.flatMap(doneEntries)),
-        { id: "checks-all-done", primary: true })) : null,
+      inBar ? null : allDone) : null,
     extra.map((step) => h("div", { class: "card", "data-check": step },
       h("h2", {}, t(step)),
       actionButton(ctx, isDone(step) ? [icon("check"), " ", t(step)] : t("check_done"), () => recordMany(wo.id, doneEntries(step)),

@@ -31,10 +31,11 @@ export async function render(ctx) {
   const error = h("p", { class: "error", role: "alert", id: "enter-error" });
   const checks = (await jobChecklist(wo)).entry;
 
+  // "Entered" sits in the sticky step bar until recorded (in view at 320×568).
+  const save = entered ? null : h("button", { class: "btn primary block", type: "submit", form: "enter-form", id: "enter-save" }, t("entered"));
   const form = h("form", { class: "checks", id: "enter-form" },
     checks.map((step) => check(step, t(step), { checked: a[step]?.value === "yes", disabled: entered })),
-    error,
-    entered ? null : h("button", { class: "btn primary block", type: "submit", id: "enter-save" }, t("entered")));
+    error);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const v = formValues(form);
@@ -42,7 +43,7 @@ export async function render(ctx) {
     act(ctx, () => recordMany(wo.id, [
       ...checks.map((step) => ({ entity: "checklist_answer", fields: { step, value: "yes", note: null } })),
       { entity: "visit_event", fields: { kind: "entered", note: null } },
-    ]), { button: form.querySelector("#enter-save") });
+    ]), { button: save });
   });
 
   let caseCard = null;
@@ -55,7 +56,7 @@ export async function render(ctx) {
       rescheduleCard(ctx, bundle, { reasonHint: t(`case_${which}`) }));
   }
 
-  return stepPage(bundle, "enter",
+  return stepPage(bundle, "enter", { primary: save },
     h("p", { class: "note" }, t("enter_hint")),
     form,
     entered ? null : h("div", { class: "card" },

@@ -18,12 +18,13 @@ export async function render(ctx) {
   const { kit } = await jobChecklist(wo);
   const done = answers(records);
   const recorded = bundle.done.kit;
-  const save = h("button", { class: "btn primary block", type: "submit", id: "kit-save" }, t("kit_all_present"));
+  // The record button sits in the sticky step bar until the kit is recorded (in view at 320×568).
+  const save = h("button", { class: "btn primary block", type: "submit", form: "kit-form", id: "kit-save" }, t("kit_all_present"));
   const form = h("form", { class: "checks", id: "kit-form" },
     h("fieldset", {},
       h("legend", {}, t("kit_missing_legend")),
       kit.map((step) => check(step, t(step), { checked: recorded && done[step]?.value === "missing" }))),
-    save);
+    recorded ? save : null);
   const missingNow = () => {
     const values = formValues(form);
     return kit.filter((k) => values[k]);
@@ -48,5 +49,5 @@ export async function render(ctx) {
       await clearDraft(key);
     }, { button: save });
   });
-  return stepPage(bundle, "kit", h("p", { class: "note" }, t("kit_hint")), form);
+  return stepPage(bundle, "kit", { primary: recorded ? null : save }, h("p", { class: "note" }, t("kit_hint")), form);
 }
