@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import i18n as languages
 from ..auth.permissions import is_office
 from ..domain.service_day import format_local
+from ..domain.verification_code import short_code
 from . import i18n, safe_view
 
 # Pages and their files live beside the blueprint: templates/office/*.html, static/ at /office/static/.
@@ -78,6 +79,7 @@ def template_helpers() -> dict:
         "fmt_duration": fmt_duration,
         "fmt_iso": fmt_iso,
         "masked": masked,
+        "short_code": short_code,  # the sign-off's verification code as the customer has it (PDF, phone)
         "event_view": safe_view.event_view,
         "rejected_view": safe_view.rejected_view,
         "is_manager": current_user.is_authenticated and current_user.has_role("manager"),

@@ -123,6 +123,10 @@ def test_report_pages_for_the_dispatcher(app, people, signed_visit):
     html = page.get(f"/office/work-orders/{signed_visit.id}").get_data(as_text=True)
     assert f"/office/work-orders/{signed_visit.id}/service-report.pdf" in html
     assert "PCB-SN-8842" in html and "OLD-SN-0001" in html and "维修质量 5/5" in html  # the visit records
+    # the verification code as the customer has it on the phone and the PDF, not the raw hash
+    code = short_code(CustomerSignOff.query.filter_by(work_order_id=signed_visit.id).one().summary_sha256)
+    assert f">{code}</code>" in html
+    assert f">{code}</code>" in page.get(f"/office/work-orders/{signed_visit.id}/service-report").get_data(as_text=True)
     pdf = page.get(f"/office/work-orders/{signed_visit.id}/service-report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     send = page.submit(
