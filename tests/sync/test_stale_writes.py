@@ -8,7 +8,7 @@ the value it overwrites is in the conflict log.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +19,9 @@ from server.models import Conflict, WorkOrder
 from .device import SimDevice
 
 CST = timezone(timedelta(hours=8))
-DAY = datetime(2026, 12, 1, 9, 0, tzinfo=CST)
+# Ten days ahead: never the world's own appointment (today 14:00), which would make an office
+# "change" to that time no change at all.
+DAY = datetime.combine(datetime.now(CST).date() + timedelta(days=10), time(9), CST)
 
 
 def _moment(value):
