@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import permissions
 from ..auth.access import require_office, visible_or_404
 from ..domain.service_day import day_start, today
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import WorkOrder
 from ..services import dispatch, notifications
 from ..services import work_orders as service
@@ -116,8 +117,15 @@ def assign_work_order(body, wo_id):
     return wo
 
 
+def _report_sender() -> str:
+    return f"report-send:{current_user.get_id()}"
+
+
 @blp.route("/<string:wo_id>/report/send", methods=["POST"])
 @login_required
+# Each send is a message to an address the caller types: a cap per user keeps a stolen session
+# from turning the outbox into a spam relay (REPORT_SEND_RATE_LIMIT, default 20 an hour).
+@limiter.limit(lambda: current_app.config["REPORT_SEND_RATE_LIMIT"], key_func=_report_sender)
 @blp.arguments(ReportSendIn)
 @blp.response(202, ReportSendOut)
 def send_report(body, wo_id):

@@ -119,3 +119,17 @@ def test_verify_page_accepts_the_short_code(app, world, db, client_for):
     assert page.status_code == 200 and wo.ticket_no in page.get_data(as_text=True)
     assert code in page.get_data(as_text=True)
     assert app.test_client().get("/verify/0000-0000").status_code == 404
+
+
+def test_sending_is_capped_per_user(app, world, db, client_for, receiver):
+    """A stolen session cannot turn the outbox into a relay: REPORT_SEND_RATE_LIMIT per user."""
+    app.config["REPORT_SEND_RATE_LIMIT"] = "2 per hour"
+    sync_completed_visit(Phone(client_for("tech1")), world["wo1"].id, arrived=datetime.now(UTC) - timedelta(hours=1))
+    tech = client_for("tech1")
+    assert send(tech, world["wo1"].id, recipient="13900001111").status_code == 202
+    assert send(tech, world["wo1"].id, recipient="13900002222").status_code == 202
+    third = send(tech, world["wo1"].id, recipient="13900003333")
+    assert third.status_code == 429
+    assert [r.recipient for r in rows("report")] == ["13900001111", "13900002222"]
+    # the office is another user: its own allowance
+    assert send(client_for("dispatcher"), world["wo1"].id, recipient="13900003333").status_code == 202
