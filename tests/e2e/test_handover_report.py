@@ -16,7 +16,7 @@ import email.policy
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -121,7 +121,8 @@ def check_summary(page, *, model: str, serial: str, low: str, high: str, very_sa
         assert very_satisfied in page.locator(f"#rate-{name} label:has(input[value='5'])").inner_text()
     assert model in page.inner_text("#summary-product")
     assert page.inner_text("#summary-serial") == serial
-    assert page.inner_text("#summary-date") == date.today().isoformat()
+    # the service day where the visit is (UTC+8), not the machine's UTC date
+    assert page.inner_text("#summary-date") == datetime.now(timezone(timedelta(hours=8))).date().isoformat()
     assert page.inner_text("#summary-technician") == "王师傅"
     assert page.inner_text("#summary-badge") == "SH-0042"
     page.wait_for_function(
