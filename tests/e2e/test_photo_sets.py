@@ -179,6 +179,7 @@ def test_the_servers_photo_settings_reach_the_phone(browser, tmp_path):
         page = browser.page()
         base, wo = live.url, live.seed.wo_in_warranty
         sign_in(page, base)
+        wait_synced(page)  # the job is on the phone before its screen is opened
         page.goto(f"{base}/app/jobs/{wo}/diagnosis")
         page.set_input_files("#photo-input", str(tmp_path / "shot.jpg"))
         page.wait_for_selector("#photos-before img")
