@@ -3,7 +3,7 @@
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { freshDb, fakeServer, json, sessionRoute, applyingPush } from "./helpers.mjs";
-import { get, getMeta } from "../../pwa/static/js/db.js";
+import { get, getMeta, setMeta } from "../../pwa/static/js/db.js";
 import { setFetch } from "../../pwa/static/js/api.js";
 import { recordVisit } from "../../pwa/static/js/records.js";
 import { syncNow } from "../../pwa/static/js/sync.js";
@@ -100,4 +100,48 @@ test("blobs go up in parallel, then the push", async () => {
   assert.equal((await syncNow()).ok, true);
   assert.equal(most, 3, "all three at once");
   assert.deepEqual(order, ["blob", "blob", "blob", "push"]);
+});
+
+test("a stale CSRF token met by parallel uploads is refreshed once, and a file not taken holds back its record", async () => {
+  const shas = ["d", "e", "f"].map((ch) => ch.repeat(64));
+  for (const [i, sha] of shas.entries()) {
+    await recordVisit(WO, "photo", { blob_sha256: sha }, { blob: { sha256: sha, type: "image/jpeg", bytes: new Uint8Array([i]).buffer } });
+  }
+  // The server's session holds one token at a time: each session request starts a new one, as a
+  // fresh Flask session does; a write with any other token is a CSRF failure.
+  let current = "old";
+  let sessions = 0;
+  let pushes = 0;
+  const csrfFailure = () => json(400, { message: "The CSRF token is invalid." });
+  const server = fakeServer({
+    "GET /api/auth/session": async () => {
+      sessions += 1;
+      current = `tok${sessions}`;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return json(200, { user: { id: "u1" }, csrf_token: current });
+    },
+    ...pulling([]),
+    "PUT /api/blobs/:sha": async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return call.headers["X-CSRFToken"] === current ? json(201, { sha256: call.path.split("/").pop() }) : csrfFailure();
+    },
+    "POST /api/sync/push": (call) => {
+      pushes += 1;
+      return call.headers["X-CSRFToken"] === current ? applyingPush()(call) : csrfFailure();
+    },
+  });
+  await setMeta("csrf_token", "stale");
+  setFetch(server.fetch);
+  assert.equal((await syncNow()).ok, true);
+  assert.equal(sessions, 1, "one session request for the three uploads");
+  assert.equal(server.calls.filter((c) => c.method === "PUT").length, 6, "each upload retried once with the new token");
+  assert.equal(pushes, 1);
+
+  // A server whose token never takes: the uploads fail and the photo records are not pushed.
+  await recordVisit(WO, "photo", { blob_sha256: "9".repeat(64) }, { blob: { sha256: "9".repeat(64), type: "image/jpeg", bytes: new Uint8Array([9]).buffer } });
+  const refusing = fakeServer({ ...sessionRoute, ...pulling([]), "PUT /api/blobs/:sha": csrfFailure, "POST /api/sync/push": () => { pushes += 1; return csrfFailure(); } });
+  setFetch(refusing.fetch);
+  const before = pushes;
+  assert.equal((await syncNow()).ok, false);
+  assert.equal(pushes, before, "no push of a record whose file the server does not have");
 });

@@ -141,11 +141,19 @@ async function remembered() {
 /** The CSRF token for writes (fetched once per session, remembered across reloads). */
 export async function csrfToken(force = false) {
   if (!csrf && !force) csrf = await remembered();
-  if (!csrf || force) await session();
+  if (!csrf || force) await refreshSession();
   return csrf;
 }
 
-function isCsrfFailure(res) {
+// One session request at a time: parallel writes (blob uploads) that all meet a stale token
+// would otherwise each start a new server session, and all but the last cookie's token fail.
+let refreshing = null;
+function refreshSession() {
+  refreshing ??= session().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+export function isCsrfFailure(res) {
   return res.status === 400 && /csrf/i.test(res.body?.message || "");
 }
 

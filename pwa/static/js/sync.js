@@ -2,7 +2,7 @@
 // Used by the page (on start, on `online`, on a timer, after each new entry) and by the
 // service worker (its `sync` event). A Web Lock keeps page and worker from syncing at once.
 
-import { ApiError, NetworkError, api } from "./api.js";
+import { ApiError, NetworkError, api, isCsrfFailure } from "./api.js";
 import { state as connectionState } from "./connectivity.js";
 import { MIRROR, clearMirror, deviceId, setMeta, tx } from "./db.js";
 import { acknowledge, pendingCount, pendingEntries, repairOutbox } from "./outbox.js";
@@ -82,9 +82,9 @@ async function uploadBlob(sha) {
       const row = await t.get("blobs", sha);
       if (row) await t.put("blobs", { ...row, uploaded: true });
     });
-  } else if (res.status === 401) {
-    throw new ApiError(401, res.body);
-  } else if (res.status >= 500) {
+  } else if (res.status === 401 || res.status >= 500 || isCsrfFailure(res)) {
+    // Not the file's fault (signed out, server trouble, a session that changed twice): stop
+    // here and retry later, rather than push a record whose file the server does not have.
     throw new ApiError(res.status, res.body);
   }
   // Other 4xx (bad hash, too large): the record that refers to it will be rejected.
