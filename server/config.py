@@ -109,6 +109,10 @@ def from_environment() -> dict:
         "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "10 per hour"),
         "TRACK_TICKET_RATE_LIMIT": os.environ.get("TRACK_TICKET_RATE_LIMIT", "5 per 15 minutes;20 per day"),
         "TRACK_SESSION_MINUTES": int(os.environ.get("TRACK_SESSION_MINUTES", 30)),
+        # Web Push endpoints are the browsers' push services, always https: a plain-http endpoint
+        # (a local test push service) only when this is set, so a subscription cannot point the
+        # server's sender at an internal address.
+        "PUSH_ENDPOINT_PLAIN_HTTP": os.environ.get("PUSH_ENDPOINT_PLAIN_HTTP", "") == "1",
         # Sending the signed report from the phone to an address typed there, per user.
         "REPORT_SEND_RATE_LIMIT": os.environ.get("REPORT_SEND_RATE_LIMIT", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -74,6 +74,7 @@ def test_config(tmp_path, backend: str) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "PUSH_ENDPOINT_PLAIN_HTTP": True,  # the tests' local push service (tests/notify/push_endpoint.py)
         "NOTIFY_QUEUE": "manual",  # no delivery thread racing the test's database (tests/notify deliver)
     }
 

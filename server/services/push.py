@@ -110,8 +110,9 @@ def _b64url_bytes(value: str) -> bytes | None:
 def subscribe(user: User, endpoint: str, p256dh: str, auth: str, label: str | None, language: str | None):
     """Record (or refresh) this browser's subscription as `user`'s; the caller commits."""
     fields = {}
-    if not endpoint.startswith(("https://", "http://")):
-        fields["endpoint"] = [M_("Must be the push service's URL.")]
+    schemes = ("https://", "http://") if current_app.config.get("PUSH_ENDPOINT_PLAIN_HTTP") else ("https://",)
+    if not endpoint.startswith(schemes):
+        fields["endpoint"] = [M_("Must be the push service's URL (https).")]
     key = _b64url_bytes(p256dh)
     if key is None or len(key) != 65 or key[0] != 4:
         fields["p256dh"] = [M_("Must be the browser's P-256 public key.")]

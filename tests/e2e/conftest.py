@@ -208,6 +208,7 @@ def start_live(tmp_path, port: int | None = None, **config) -> LiveServer:
             "REMEMBER_COOKIE_SECURE": False,
             "SERVICE_PHONE": "400-820-1234",
             "FEE_SCHEDULE": {"call_out": "50.00", "labour": "80.00"},
+            "PUSH_ENDPOINT_PLAIN_HTTP": True,  # the test's local push service
             **config,
         }
     )

@@ -76,6 +76,18 @@ def test_a_technician_sees_and_removes_only_their_own_subscriptions(app, endpoin
     assert bad.status_code == 422 and set(bad.get_json()["errors"]) >= {"p256dh", "auth"}
 
 
+def test_only_https_push_services_outside_tests(app, endpoint, client_for, db):
+    """A subscription cannot aim the server's sender at an internal plain-http address."""
+    app.config["PUSH_ENDPOINT_PLAIN_HTTP"] = False
+    tech1 = client_for("tech1")
+    inside = {**endpoint.subscription("x"), "endpoint": "http://127.0.0.1:6379/"}
+    refused = tech1.post("/api/push/subscriptions", json=inside)
+    assert refused.status_code == 422 and "endpoint" in refused.get_json()["errors"]
+    assert db.session.query(PushSubscription).count() == 0
+    https = {**endpoint.subscription("x"), "endpoint": "https://fcm.googleapis.com/fcm/send/abc"}
+    assert tech1.post("/api/push/subscriptions", json=https).status_code == 201
+
+
 def test_a_reassignment_reaches_both_technicians_encrypted_and_signed_with_the_apps_key(
     app, endpoint, client_for, world, db
 ):
