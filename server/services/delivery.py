@@ -62,16 +62,17 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=current_app.config["NOTIFY_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0))
 
 
-def _claim(notification_id: str, now: datetime) -> bool:
-    """Take the row for this worker (one conditional UPDATE, committed); False if it is not ours to send."""
-    t = Notification.__table__
+def claim(table: sa.Table, row_id: str, now: datetime) -> bool:
+    """Take an outbox row (customer notifications, technician pushes) for this worker: one
+    conditional UPDATE, committed; False if it is not ours to send."""
     stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.and_(t.c.status == "pending", sa.or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now))
-    abandoned = sa.and_(t.c.status == "sending", t.c.claimed_at < stale)
+    c = table.c
+    due = sa.and_(c.status == "pending", sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+    abandoned = sa.and_(table.c.status == "sending", table.c.claimed_at < stale)
     claimed = db.session.execute(
-        sa.update(t)
-        .where(t.c.id == notification_id, sa.or_(due, abandoned))
-        .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
+        sa.update(table)
+        .where(table.c.id == row_id, sa.or_(due, abandoned))
+        .values(status="sending", claimed_at=now, attempts=table.c.attempts + 1)
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -114,7 +115,7 @@ def deliver(notification_id: str, now: datetime | None = None) -> Result:
     if until is not None:
         _defer(notification_id, until)
         return Result(notification_id, "deferred", until)
-    if not _claim(notification_id, now):
+    if not claim(Notification.__table__, notification_id, now):
         return Result(notification_id, "not_claimed")
     row = db.session.get(Notification, notification_id, populate_existing=True)
     if row.customer.notify_opt_out or not row.recipient:

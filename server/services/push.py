@@ -42,6 +42,7 @@ from ..domain.push_messages import render
 from ..domain.service_day import format_local
 from ..extensions import db
 from ..models import Escalation, PushMessage, PushSubscription, User, WorkOrder, new_id, utcnow
+from .delivery import claim
 from .notify_channels import DeliveryError, SubscriptionGone, WebPushChannel
 
 PENDING_IDS = "onsite_push_to_deliver"
@@ -359,20 +360,6 @@ class PushRunner:
 # ---------------------------------------------------------------- delivery
 
 
-def _claim(message_id: str, now: datetime) -> bool:
-    t = PushMessage.__table__
-    stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.and_(t.c.status == "pending", sa.or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now))
-    abandoned = sa.and_(t.c.status == "sending", t.c.claimed_at < stale)
-    claimed = db.session.execute(
-        sa.update(t)
-        .where(t.c.id == message_id, sa.or_(due, abandoned))
-        .values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
-
-
 def payload(row: PushMessage) -> dict:
     """What the service worker gets (pwa/static/js/push.js shows it and pulls)."""
     return {
@@ -390,7 +377,7 @@ def deliver(message_id: str, now: datetime | None = None) -> tuple[str, datetime
     """Try to send one row now; commits. (outcome, retry at): sent | retry | failed | gone | not_claimed."""
     now = now or utcnow()
     config = current_app.config
-    if not _claim(message_id, now):
+    if not claim(PushMessage.__table__, message_id, now):  # the customer outbox's claim
         return "not_claimed", None
     row = db.session.get(PushMessage, message_id, populate_existing=True)
     sub = db.session.get(PushSubscription, row.subscription_id) if row.subscription_id else None

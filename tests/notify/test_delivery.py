@@ -70,11 +70,11 @@ def test_retries_back_off_exponentially_and_give_up_after_the_last_attempt(app, 
 
 def test_two_workers_never_claim_the_same_row(app, world, db, receiver):
     row = _queue(db, world["wo1"].id)
-    assert delivery._claim(row.id, NOON) is True
-    assert delivery._claim(row.id, NOON) is False  # the other worker finds it taken
+    assert delivery.claim(Notification.__table__, row.id, NOON) is True
+    assert delivery.claim(Notification.__table__, row.id, NOON) is False  # the other worker finds it taken
     # A claim abandoned (its worker died) is taken again only after the timeout.
     later = NOON + timedelta(seconds=app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"] + 1)
-    assert delivery._claim(row.id, later) is True
+    assert delivery.claim(Notification.__table__, row.id, later) is True
 
 
 def test_a_customer_who_opted_out_gets_nothing(app, world, db, receiver):
