@@ -62,20 +62,41 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=current_app.config["NOTIFY_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0))
 
 
-def claim(table: sa.Table, row_id: str, now: datetime) -> bool:
-    """Take an outbox row (customer notifications, technician pushes) for this worker: one
-    conditional UPDATE, committed; False if it is not ours to send."""
+def _sendable(table: sa.Table, now: datetime):
+    """Rows a sender may take now: pending and due, or abandoned mid-send by a sender that died."""
     stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
     c = table.c
     due = sa.and_(c.status == "pending", sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
-    abandoned = sa.and_(table.c.status == "sending", table.c.claimed_at < stale)
+    return sa.or_(due, sa.and_(c.status == "sending", c.claimed_at < stale))
+
+
+def claim(table: sa.Table, row_id: str, now: datetime) -> bool:
+    """Take an outbox row (customer notifications, technician pushes) for this worker: one
+    conditional UPDATE, committed; False if it is not ours to send."""
     claimed = db.session.execute(
         sa.update(table)
-        .where(table.c.id == row_id, sa.or_(due, abandoned))
+        .where(table.c.id == row_id, _sendable(table, now))
         .values(status="sending", claimed_at=now, attempts=table.c.attempts + 1)
     ).rowcount
     db.session.commit()
     return claimed == 1
+
+
+def due_ids(table: sa.Table, now: datetime, limit: int = 100) -> list[str]:
+    """Rows of an outbox waiting to be sent (or abandoned mid-send), oldest first; ends the read."""
+    ids = list(
+        db.session.scalars(sa.select(table.c.id).where(_sendable(table, now)).order_by(table.c.created_at).limit(limit))
+    )
+    db.session.commit()  # end the read before the claims
+    return ids
+
+
+def earliest_wait(table: sa.Table, now: datetime) -> datetime | None:
+    """When an outbox's earliest waiting row falls due (for a runner's timer)."""
+    c = table.c
+    return db.session.scalar(
+        sa.select(sa.func.min(c.next_attempt_at)).where(c.status == "pending", c.next_attempt_at > now)
+    )
 
 
 def _defer(notification_id: str, until: datetime) -> None:
@@ -156,33 +177,11 @@ def deliver(notification_id: str, now: datetime | None = None) -> Result:
     return Result(notification_id, "sent")
 
 
-def due_ids(now: datetime, limit: int = 100) -> list[str]:
-    """Rows waiting to be sent (or abandoned mid-send), oldest first."""
-    stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.and_(
-        Notification.status == "pending",
-        sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
-    )
-    abandoned = sa.and_(Notification.status == "sending", Notification.claimed_at < stale)
-    return list(
-        db.session.scalars(
-            sa.select(Notification.id).where(sa.or_(due, abandoned)).order_by(Notification.created_at).limit(limit)
-        )
-    )
-
-
 def deliver_due(now: datetime | None = None, limit: int = 100) -> list[Result]:
     """Send every row that is due now (the sweep: retries, quiet-hour waits, rows a runner missed)."""
     now = now or utcnow()
-    ids = due_ids(now, limit)
-    db.session.commit()  # end the read before the claims
-    return [deliver(i, now) for i in ids]
+    return [deliver(i, now) for i in due_ids(Notification.__table__, now, limit)]
 
 
 def next_due(now: datetime) -> datetime | None:
-    """When the earliest waiting row falls due (for a runner's timer)."""
-    return db.session.scalar(
-        sa.select(sa.func.min(Notification.next_attempt_at)).where(
-            Notification.status == "pending", Notification.next_attempt_at > now
-        )
-    )
+    return earliest_wait(Notification.__table__, now)

@@ -19,17 +19,16 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import OFFICE, Status
 from ..domain.notify_messages import TEMPLATES, language_of, render
 from ..domain.service_day import format_local
 from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, utcnow
+from . import notify_runner
 
-PENDING_IDS = "onsite_notifications_to_deliver"
 # Travel time assumed for the ETA when the job has no appointment to arrive by.
 DEFAULT_TRAVEL = timedelta(minutes=30)
 REPORT_LINK_DAYS = 30  # like a report link the office sends (services/service_report.SHARE_DAYS)
@@ -110,7 +109,7 @@ def queue(
             session.add(row)
     except IntegrityError:
         return None
-    _note(session, row.id)
+    notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
     return row
 
 
@@ -278,31 +277,6 @@ def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor:
         raise Invalid("customer.email_invalid", message, fields={"email": [message]})
     customer.notify_opt_out, customer.email = bool(opt_out), email
     return customer
-
-
-# ---------------------------------------------------------------- after commit
-
-
-def _note(session: Session, notification_id: str) -> None:
-    # The Session itself, not db.session's proxy: listening on the proxy would add class-wide listeners.
-    real = session.registry() if isinstance(session, scoped_session) else session
-    real.info.setdefault(PENDING_IDS, []).append(notification_id)
-    if not event.contains(real, "after_commit", _after_commit):
-        event.listen(real, "after_commit", _after_commit)
-        event.listen(real, "after_soft_rollback", _after_rollback)
-
-
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop(PENDING_IDS, None)
-    if ids:
-        from . import notify_runner
-
-        notify_runner.committed(current_app._get_current_object(), ids)
-
-
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction: nothing it queued exists
-        session.info.pop(PENDING_IDS, None)
 
 
 def of_work_order(session: Session, work_order_id: str) -> list[Notification]:

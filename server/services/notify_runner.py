@@ -1,14 +1,17 @@
-"""Who delivers the outbox after a commit (NOTIFY_QUEUE).
+"""Who delivers an outbox after a commit (NOTIFY_QUEUE): customer notifications and
+technicians' Web Push messages share these runners (each outbox is an `Outbox`).
 
-- ``inline`` (the embedded default): one daemon thread in this process delivers the rows
-  just committed, and wakes again when the earliest retry or quiet-hour wait falls due.
-  Nothing else to run; fine for one process.
+- ``inline`` (the embedded default): one daemon thread per outbox in this process delivers
+  the rows just committed, and wakes again when the earliest retry or quiet-hour wait falls
+  due. Nothing else to run; fine for one process.
 - ``rq`` (production, several workers): each row becomes an RQ job on Redis (REDIS_URL,
   else 127.0.0.1:6379), queue NOTIFY_RQ_QUEUE; `flask --app server notify worker` runs the
   workers (with RQ's scheduler, which runs the retries and quiet-hour waits at their time).
-- ``manual``: nobody; `flask --app server notify deliver-due` (cron) sends what is due.
+- ``manual``: nobody; `flask --app server notify deliver-due` / `push deliver-due` (cron)
+  send what is due.
 
-Whatever the runner, `deliver-due` is a safe sweep: a row is claimed by one sender only.
+Whatever the runner, the sweep is safe: a row is claimed by one sender only
+(delivery.claim).
 """
 
 from __future__ import annotations
@@ -16,27 +19,68 @@ from __future__ import annotations
 import logging
 import queue as queue_mod
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
 
+from ..extensions import db
 from . import delivery
 
 log = logging.getLogger(__name__)
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+PENDING = "onsite_outbox_rows_to_deliver"
 
 
-def committed(app: Flask, ids: list[str]) -> None:
+@dataclass(frozen=True)
+class Outbox:
+    """One outbox table, as the runners see it."""
+
+    name: str  # the thread's name and the RQ job ids' prefix
+    deliver: Callable[[str], tuple[str, datetime | None]]  # one row now: (outcome, retry at)
+    deliver_due: Callable[[], object]  # the sweep
+    next_due: Callable[[datetime], datetime | None]  # the earliest wait, for the inline timer
+    job: Callable[[str], str]  # the RQ job: a module-level function, so RQ can import it
+
+
+# ---------------------------------------------------------------- after the commit
+
+
+def note(session: Session, outbox: Outbox, row_id: str) -> None:
+    """A row was added in this transaction: hand it to the runner once the outermost commit is done
+    (nothing is sent for a change that rolled back)."""
+    # The Session itself, not db.session's proxy: listening on the proxy would add class-wide listeners.
+    real = session.registry() if isinstance(session, scoped_session) else session
+    real.info.setdefault(PENDING, {}).setdefault(outbox.name, (outbox, []))[1].append(row_id)
+    if not event.contains(real, "after_commit", _after_commit):
+        event.listen(real, "after_commit", _after_commit)
+        event.listen(real, "after_soft_rollback", _after_rollback)
+
+
+def _after_commit(session: Session) -> None:
+    for outbox, ids in (session.info.pop(PENDING, None) or {}).values():
+        committed(current_app._get_current_object(), outbox, ids)
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: nothing it queued exists
+        session.info.pop(PENDING, None)
+
+
+def committed(app: Flask, outbox: Outbox, ids: list[str]) -> None:
     """New outbox rows were committed: hand them to the configured runner."""
     mode = app.config["NOTIFY_QUEUE"]
     if mode == "inline":
-        InlineRunner.of(app).submit(ids)
+        InlineRunner.of(app, outbox).submit(ids)
     elif mode == "rq":
         try:
-            for notification_id in ids:
-                rq_queue(app).enqueue(deliver_job, notification_id, job_id=f"notify-{notification_id}")
-        except Exception as exc:  # Redis down: the rows wait for `deliver-due`, nothing is lost
-            log.warning("notifications not enqueued (%s); `flask notify deliver-due` will send them", exc)
+            for row_id in ids:
+                rq_queue(app).enqueue(outbox.job, row_id, job_id=f"{outbox.name}-{row_id}")
+        except Exception as exc:  # Redis down: the rows wait for the sweep, nothing is lost
+            log.warning("%s rows not enqueued (%s); the deliver-due sweep will send them", outbox.name, exc)
 
 
 # ---------------------------------------------------------------- RQ
@@ -54,19 +98,17 @@ def rq_queue(app: Flask):
     return Queue(app.config["NOTIFY_RQ_QUEUE"], connection=redis_connection(app))
 
 
-def deliver_job(notification_id: str) -> str:
-    """The RQ job: deliver one row; a retry or a quiet-hour wait is scheduled for its time."""
-    from ..extensions import db
-
+def run_job(outbox: Outbox, row_id: str) -> str:
+    """An RQ job's body: deliver one row; a retry or a quiet-hour wait is scheduled for its time."""
     app = current_app._get_current_object()  # the worker runs inside the app (flask notify worker)
     try:
-        result = delivery.deliver(notification_id)
+        outcome, retry_at = outbox.deliver(row_id)
     except Exception:
         db.session.rollback()  # the worker's session serves the next job; the row waits for the sweep
         raise
-    if result.retry_at is not None:
-        rq_queue(app).enqueue_at(result.retry_at, deliver_job, notification_id)
-    return result.outcome
+    if retry_at is not None:
+        rq_queue(app).enqueue_at(retry_at, outbox.job, row_id)
+    return outcome
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:
@@ -81,24 +123,24 @@ def run_worker(app: Flask, burst: bool = False) -> None:
 
 
 class InlineRunner:
-    """One background thread per app: delivers committed rows, then whatever falls due."""
+    """One background thread per app and outbox: delivers committed rows, then whatever falls due."""
 
-    _runners: dict[int, InlineRunner] = {}
+    _runners: dict[tuple[int, str], InlineRunner] = {}
     _lock = threading.Lock()
 
-    def __init__(self, app: Flask):
-        self.app = app
+    def __init__(self, app: Flask, outbox: Outbox):
+        self.app, self.outbox = app, outbox
         self.inbox: queue_mod.Queue = queue_mod.Queue()
         self.timer: threading.Timer | None = None
-        self.thread = threading.Thread(target=self._run, name="onsite-notify", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=f"onsite-{outbox.name}", daemon=True)
         self.thread.start()
 
     @classmethod
-    def of(cls, app: Flask) -> InlineRunner:
+    def of(cls, app: Flask, outbox: Outbox) -> InlineRunner:
         with cls._lock:
-            runner = cls._runners.get(id(app))
-            if runner is None:
-                runner = cls._runners[id(app)] = cls(app)
+            runner = cls._runners.get((id(app), outbox.name))
+            if runner is None or runner.app is not app:  # (an id is reused once an app is gone)
+                runner = cls._runners[(id(app), outbox.name)] = cls(app, outbox)
             return runner
 
     def submit(self, ids: list[str] | None) -> None:
@@ -115,16 +157,14 @@ class InlineRunner:
             try:
                 with self.app.app_context():
                     if ids is None:
-                        delivery.deliver_due()
+                        self.outbox.deliver_due()
                     else:
-                        for notification_id in ids:
-                            delivery.deliver(notification_id)
-                    self._wake_at(delivery.next_due(delivery.utcnow()))
-                    from ..extensions import db
-
+                        for row_id in ids:
+                            self.outbox.deliver(row_id)
+                    self._wake_at(self.outbox.next_due(delivery.utcnow()))
                     db.session.remove()
             except Exception:
-                log.exception("notification delivery failed; the rows wait for the next sweep")
+                log.exception("%s delivery failed; the rows wait for the next sweep", self.outbox.name)
             finally:
                 self.inbox.task_done()
 
@@ -137,3 +177,19 @@ class InlineRunner:
         self.timer = threading.Timer(delay, self.submit, args=(None,))
         self.timer.daemon = True
         self.timer.start()
+
+
+# ---------------------------------------------------------------- the customer notifications' outbox
+
+
+def _deliver_notification(notification_id: str) -> tuple[str, datetime | None]:
+    result = delivery.deliver(notification_id)
+    return result.outcome, result.retry_at
+
+
+def deliver_job(notification_id: str) -> str:
+    """The RQ job for a customer notification."""
+    return run_job(NOTIFICATIONS, notification_id)
+
+
+NOTIFICATIONS = Outbox("notify", _deliver_notification, delivery.deliver_due, delivery.next_due, deliver_job)

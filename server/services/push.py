@@ -25,16 +25,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import queue as queue_mod
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from ..domain.errors import M_, Invalid, NotFound
 from ..domain.notify_messages import language_of
@@ -42,10 +40,10 @@ from ..domain.push_messages import render
 from ..domain.service_day import format_local
 from ..extensions import db
 from ..models import Escalation, PushMessage, PushSubscription, User, WorkOrder, new_id, utcnow
-from .delivery import claim
+from . import notify_runner
+from .delivery import claim, due_ids, earliest_wait
 from .notify_channels import DeliveryError, SubscriptionGone, WebPushChannel
 
-PENDING_IDS = "onsite_push_to_deliver"
 DEFAULT_SUBJECT = "mailto:service@onsite.invalid"
 TTL_SECONDS = 24 * 3600  # a phone off for a day still gets the message when it comes back
 
@@ -214,7 +212,7 @@ def queue(session: Session, user_id: str | None, wo: WorkOrder, kind: str, trigg
                 session.add(row)
         except IntegrityError:
             continue
-        _note(session, row.id)
+        notify_runner.note(session, OUTBOX, row.id)
         rows.append(row)
     return rows
 
@@ -250,111 +248,6 @@ def escalation_decided(session: Session, case: Escalation) -> None:
 def of_work_order(work_order_id: str) -> list[PushMessage]:
     stmt = sa.select(PushMessage).where(PushMessage.work_order_id == work_order_id)
     return list(db.session.scalars(stmt.order_by(PushMessage.created_at)))
-
-
-# ---------------------------------------------------------------- after commit: hand the rows to a runner
-
-
-def _note(session: Session, message_id: str) -> None:
-    real = session.registry() if isinstance(session, scoped_session) else session
-    real.info.setdefault(PENDING_IDS, []).append(message_id)
-    if not event.contains(real, "after_commit", _after_commit):
-        event.listen(real, "after_commit", _after_commit)
-        event.listen(real, "after_soft_rollback", _after_rollback)
-
-
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop(PENDING_IDS, None)
-    if ids:
-        committed(current_app._get_current_object(), ids)
-
-
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(PENDING_IDS, None)
-
-
-def committed(app: Flask, ids: list[str]) -> None:
-    """New push rows were committed: the same runner as customer notifications delivers them."""
-    mode = app.config["NOTIFY_QUEUE"]
-    if mode == "inline":
-        PushRunner.of(app).submit(ids)
-    elif mode == "rq":
-        from . import notify_runner
-
-        try:
-            for message_id in ids:
-                notify_runner.rq_queue(app).enqueue(deliver_job, message_id, job_id=f"push-{message_id}")
-        except Exception as exc:  # Redis down: the rows wait for `flask push deliver-due`
-            current_app.logger.warning("push messages not enqueued (%s); `flask push deliver-due` sends them", exc)
-
-
-def deliver_job(message_id: str) -> str:
-    """The RQ job (run by `flask notify worker`): deliver one row; a retry is scheduled for its time."""
-    from . import notify_runner
-
-    try:
-        result = deliver(message_id)
-    except Exception:
-        db.session.rollback()
-        raise
-    if result[1] is not None:
-        notify_runner.rq_queue(current_app._get_current_object()).enqueue_at(result[1], deliver_job, message_id)
-    return result[0]
-
-
-class PushRunner:
-    """The embedded runner: one daemon thread per app delivers committed rows, then retries when due."""
-
-    _runners: dict[int, PushRunner] = {}
-    _lock = threading.Lock()
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.inbox: queue_mod.Queue = queue_mod.Queue()
-        self.timer: threading.Timer | None = None
-        threading.Thread(target=self._run, name="onsite-push", daemon=True).start()
-
-    @classmethod
-    def of(cls, app: Flask) -> PushRunner:
-        with cls._lock:
-            runner = cls._runners.get(id(app))
-            if runner is None or runner.app is not app:  # (an id is reused once an app is gone)
-                runner = cls._runners[id(app)] = cls(app)
-            return runner
-
-    def submit(self, ids: list[str] | None) -> None:
-        self.inbox.put(ids)
-
-    def wait(self) -> None:
-        """Until everything submitted so far is handled (tests)."""
-        self.inbox.join()
-
-    def _run(self) -> None:
-        while True:
-            ids = self.inbox.get()
-            try:
-                with self.app.app_context():
-                    if ids is None:
-                        deliver_due()
-                    else:
-                        for message_id in ids:
-                            deliver(message_id)
-                    self._wake_at(next_due(utcnow()))
-                    db.session.remove()
-            except Exception:
-                self.app.logger.exception("push delivery failed; the rows wait for the next sweep")
-            finally:
-                self.inbox.task_done()
-
-    def _wake_at(self, when: datetime | None) -> None:
-        if when is None:
-            return
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = threading.Timer(max((when - utcnow()).total_seconds(), 0) + 1, self.submit, args=(None,))
-        self.timer.daemon = True
-        self.timer.start()
 
 
 # ---------------------------------------------------------------- delivery
@@ -412,24 +305,16 @@ def deliver(message_id: str, now: datetime | None = None) -> tuple[str, datetime
 def deliver_due(now: datetime | None = None, limit: int = 100) -> list[str]:
     """Send every row that is due (retries, rows no runner took); the outcomes."""
     now = now or utcnow()
-    stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-    due = sa.and_(
-        PushMessage.status == "pending",
-        sa.or_(PushMessage.next_attempt_at.is_(None), PushMessage.next_attempt_at <= now),
-    )
-    abandoned = sa.and_(PushMessage.status == "sending", PushMessage.claimed_at < stale)
-    ids = list(
-        db.session.scalars(
-            sa.select(PushMessage.id).where(sa.or_(due, abandoned)).order_by(PushMessage.created_at).limit(limit)
-        )
-    )
-    db.session.commit()
-    return [deliver(i, now)[0] for i in ids]
+    return [deliver(i, now)[0] for i in due_ids(PushMessage.__table__, now, limit)]
 
 
 def next_due(now: datetime) -> datetime | None:
-    return db.session.scalar(
-        sa.select(sa.func.min(PushMessage.next_attempt_at)).where(
-            PushMessage.status == "pending", PushMessage.next_attempt_at > now
-        )
-    )
+    return earliest_wait(PushMessage.__table__, now)
+
+
+def deliver_job(message_id: str) -> str:
+    """The RQ job (run by `flask notify worker`) for a push message."""
+    return notify_runner.run_job(OUTBOX, message_id)
+
+
+OUTBOX = notify_runner.Outbox("push", deliver, deliver_due, next_due, deliver_job)

@@ -21,9 +21,14 @@ from .helpers import notifications as rows
 
 @pytest.fixture
 def committed(monkeypatch):
-    """The ids each commit hands to the runner."""
+    """The customer notifications' ids each commit hands to the runner."""
     handed: list[str] = []
-    monkeypatch.setattr(notify_runner, "committed", lambda app, ids: handed.extend(ids))
+
+    def committed(app, outbox, ids):
+        if outbox is notify_runner.NOTIFICATIONS:
+            handed.extend(ids)
+
+    monkeypatch.setattr(notify_runner, "committed", committed)
     return handed
 
 
@@ -152,6 +157,6 @@ def test_the_after_commit_hook_is_put_on_each_session_once(app, world, db, commi
         notifications.queue(db.session, wo, "ticket_created", f"again-{i}")
         db.session.commit()
     assert len(committed) == 3
-    assert event.contains(db.session(), "after_commit", notifications._after_commit)
-    assert not event.contains(db.session, "after_commit", notifications._after_commit)  # never on every session
-    assert not event.contains(Session, "after_commit", notifications._after_commit)
+    assert event.contains(db.session(), "after_commit", notify_runner._after_commit)
+    assert not event.contains(db.session, "after_commit", notify_runner._after_commit)  # never on every session
+    assert not event.contains(Session, "after_commit", notify_runner._after_commit)

@@ -86,7 +86,7 @@ def test_the_embedded_default_delivers_in_process_after_commit(app, client_for, 
     response = client_for("dispatcher").post("/api/office/intake", json=request_body())
     assert response.status_code == 201
     db.session.remove()  # the test's long-lived session would hold SQLite's write lock (a request's ends with it)
-    notify_runner.InlineRunner.of(app).wait()
+    notify_runner.InlineRunner.of(app, notify_runner.NOTIFICATIONS).wait()
     (row,) = rows()
     assert row.status == "sent" and [r["template"] for r in receiver.accepted] == ["ticket_created"]
 

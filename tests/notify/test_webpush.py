@@ -17,7 +17,7 @@ from office.test_escalations import push_event
 
 from server.domain.service_day import SERVICE_TZ
 from server.models import PushMessage, PushSubscription
-from server.services import push
+from server.services import notify_runner, push
 
 from .push_endpoint import PushEndpoint, unb64url
 
@@ -103,7 +103,7 @@ def test_a_reassignment_reaches_both_technicians_encrypted_and_signed_with_the_a
     assert response.status_code == 200, response.get_json()
     ticket_no, wo_id = wo.ticket_no, wo.id
     db.session.remove()  # the test's long-lived session would hold SQLite's write lock (a request's ends with it)
-    push.PushRunner.of(app).wait()
+    notify_runner.InlineRunner.of(app, push.OUTBOX).wait()
     got = endpoint.delivered()
     assert len(got) == 2
     by_phone = {r.browser: r for r in got}
