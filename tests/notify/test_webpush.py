@@ -256,3 +256,30 @@ def test_on_rq_the_worker_delivers_the_push_and_retries_it_at_its_time(app, endp
     finally:
         queue.empty()
         queue.delete(delete_jobs=True)
+
+
+def test_the_office_sees_each_job_alert_and_how_its_delivery_went(app, endpoint, client_for, world, people, db):
+    """The dispatcher can tell whether the technician's phone was told of the change (and act if not)."""
+    from server.services import dispatch
+    from tests.office.test_pages import signed_in
+
+    subscribe(client_for("tech1"), endpoint, "phone1")
+    subscribe(client_for("tech2"), endpoint, "phone2")
+    endpoint.statuses["phone1"] = [500]  # the former technician's push service fails once
+    dispatch.assign(world["wo1"], people["tech2"].id, people["dispatcher"], "顺路", True)
+    db.session.commit()
+    wo_id = world["wo1"].id
+    now = datetime.now(SERVICE_TZ)
+    assert sorted(push.deliver(m.id, now)[0] for m in messages(db)) == ["retry", "sent"]
+    page = signed_in(app, people)
+    section = page.get(f"/office/work-orders/{wo_id}").get_data(as_text=True).split('id="job-alerts"')[1]
+    section = section.split("</section>")[0]
+    assert "服务单提醒" in section
+    rows = {row.split("</tr>")[0] for row in section.split("<tr ")[1:]}
+    sent = next(r for r in rows if 'data-kind="reassigned_to"' in r)
+    waiting = next(r for r in rows if 'data-kind="reassigned_from"' in r)
+    assert people["tech2"].name in sent and "已发送" in sent and "<td>1</td>" in sent
+    assert people["tech1"].name in waiting and "等待发送" in waiting and "下次发送" in waiting
+    page.get("/office/lang/en?next=/office/board")
+    english = page.get(f"/office/work-orders/{wo_id}").get_data(as_text=True).split('id="job-alerts"')[1]
+    assert "Job alerts" in english and "Job reassigned to them" in english

@@ -16,7 +16,7 @@ from ...domain.warranty import in_warranty, warranty_end
 from ...extensions import db
 from ...models import Customer, Diagnosis, FeeQuote, Payment, Photo, User, VisitEvent, WorkOrder, utcnow
 from ...reports.reconciliation import flags_for
-from ...services import dispatch, followup_queue, phone_resolution
+from ...services import dispatch, followup_queue, phone_resolution, push
 from ...services import job_facts as facts
 from ...services.coverage import WARRANTY_VOID, coverage_of
 from ...services.intake import record_incomplete
@@ -97,6 +97,7 @@ def _render_work_order(
         check_back_states={
             r.check_back.id: followup_queue.call_state(r.check_back, now) for r in resolutions if r.check_back
         },
+        job_alerts=push.of_work_order(wo.id),  # the technicians' Web Push messages and their delivery
         values=values,
     ), status
 
