@@ -46,7 +46,6 @@ from .delivery import claim
 from .notify_channels import DeliveryError, SubscriptionGone, WebPushChannel
 
 PENDING_IDS = "onsite_push_to_deliver"
-DEFAULT_SUBJECT = "mailto:service@onsite.invalid"
 TTL_SECONDS = 24 * 3600  # a phone off for a day still gets the message when it comes back
 
 
@@ -55,7 +54,7 @@ TTL_SECONDS = 24 * 3600  # a phone off for a day still gets the message when it 
 
 def key_file(app: Flask | None = None) -> Path:
     app = app or current_app
-    configured = app.config.get("VAPID_KEY_FILE") or os.environ.get("VAPID_KEY_FILE")
+    configured = app.config["VAPID_KEY_FILE"]
     return Path(configured or Path(app.instance_path) / "vapid_private.pem")
 
 
@@ -94,7 +93,7 @@ def public_key(app: Flask | None = None) -> str:
 
 def _channel() -> WebPushChannel:
     config = current_app.config
-    subject = config.get("VAPID_SUBJECT") or os.environ.get("VAPID_SUBJECT") or DEFAULT_SUBJECT
+    subject = config["VAPID_SUBJECT"]
     return WebPushChannel(str(ensure_keys()), subject, TTL_SECONDS, config["NOTIFY_HTTP_TIMEOUT"])
 
 
