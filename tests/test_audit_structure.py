@@ -202,3 +202,15 @@ def test_office_templates_and_static_files_live_beside_the_office_blueprint(app)
     with app.test_request_context():
         _, filename, _ = app.jinja_env.loader.get_source(app.jinja_env, "office/login.html")
     assert Path(filename).is_relative_to(here / "templates")
+
+
+# ---------------------------------------------------------------- one word for the customer
+
+
+def test_the_customer_is_kehu_everywhere_a_user_reads():
+    """Issue #11 chose 客户 (the phone's and the office's word); 顾客 survives in seed quotes in comments only."""
+    catalogue = (SERVER / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    assert "顾客" not in catalogue and "客户" in catalogue
+    shown = [p for p in (ROOT / "pwa").rglob("*") if p.suffix in {".js", ".html", ".json"} and "vendor" not in p.parts]
+    shown += [p for p in SERVER.rglob("*.html")]
+    assert [str(p.relative_to(ROOT)) for p in shown if "顾客" in p.read_text(encoding="utf-8")] == []
