@@ -214,3 +214,32 @@ def test_the_customer_is_kehu_everywhere_a_user_reads():
     shown = [p for p in (ROOT / "pwa").rglob("*") if p.suffix in {".js", ".html", ".json"} and "vendor" not in p.parts]
     shown += [p for p in SERVER.rglob("*.html")]
     assert [str(p.relative_to(ROOT)) for p in shown if "顾客" in p.read_text(encoding="utf-8")] == []
+
+
+# ---------------------------------------------------------------- HTTP made at the edges only
+
+BELOW_THE_EDGES = ("services", "domain", "auth", "models", "reports", "wire")
+HTTP_IN_A_USE_CASE = re.compile(r"\bApiError\b|\babort\(|werkzeug\.exceptions|HTTPException|\bjsonify\(")
+
+
+def test_use_cases_raise_domain_errors_never_http_statuses():
+    """Services, auth and the domain raise DomainError (code, params, fields); server/errors.py makes the status."""
+    found = {
+        f"{path.relative_to(ROOT)}:{text[: m.start()].count(chr(10)) + 1}"
+        for path, text in _server_sources(".py")
+        if path.relative_to(SERVER).parts[0] in BELOW_THE_EDGES
+        for m in HTTP_IN_A_USE_CASE.finditer(text)
+    }
+    assert found == set()
+
+
+def test_every_domain_error_has_one_http_status():
+    import inspect
+
+    from server.domain import errors as domain
+    from server.errors import status_of
+
+    kinds = [k for _, k in inspect.getmembers(domain, inspect.isclass) if issubclass(k, domain.DomainError)]
+    assert len(kinds) > 3
+    statuses = {k.__name__: status_of(k("x.y", "Message.")) for k in kinds}
+    assert all(400 <= s < 500 for s in statuses.values()), statuses
