@@ -113,6 +113,10 @@ def from_environment() -> dict:
         # (a local test push service) only when this is set, so a subscription cannot point the
         # server's sender at an internal address.
         "PUSH_ENDPOINT_PLAIN_HTTP": os.environ.get("PUSH_ENDPOINT_PLAIN_HTTP", "") == "1",
+        # Web Push's VAPID key pair (generated on first use; unset: instance/vapid_private.pem) and
+        # the contact the push services are given.
+        "VAPID_KEY_FILE": os.environ.get("VAPID_KEY_FILE") or None,
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:service@onsite.invalid"),
         # Sending the signed report from the phone to an address typed there, per user.
         "REPORT_SEND_RATE_LIMIT": os.environ.get("REPORT_SEND_RATE_LIMIT", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -977,7 +977,8 @@ def _push_subscription(c: Cell, who: str, endpoint: str | None = None) -> str:
 def push_vapid_request(c: Cell) -> Req:
     import tempfile
 
-    c.ctx.app.config.setdefault("VAPID_KEY_FILE", f"{tempfile.mkdtemp()}/vapid_private.pem")  # not the repo's
+    if not c.ctx.app.config["VAPID_KEY_FILE"]:  # not the repo's instance/
+        c.ctx.app.config["VAPID_KEY_FILE"] = f"{tempfile.mkdtemp()}/vapid_private.pem"
     return Req(path(c))
 
 

@@ -30,7 +30,7 @@ def jobs_taken_in(first: date, last: date) -> list[JobFacts]:
 
 def on_time_grace() -> timedelta:
     """The one on-time rule, shared with the phone (server/config.py ON_TIME_GRACE_MINUTES)."""
-    return timedelta(minutes=current_app.config.get("ON_TIME_GRACE_MINUTES", 0))
+    return timedelta(minutes=current_app.config["ON_TIME_GRACE_MINUTES"])
 
 
 def check_backs(jobs: list[JobFacts]) -> list[CheckBack]:

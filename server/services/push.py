@@ -44,7 +44,6 @@ from . import notify_runner
 from .delivery import claim, due_ids, earliest_wait
 from .notify_channels import DeliveryError, SubscriptionGone, WebPushChannel
 
-DEFAULT_SUBJECT = "mailto:service@onsite.invalid"
 TTL_SECONDS = 24 * 3600  # a phone off for a day still gets the message when it comes back
 
 
@@ -53,7 +52,7 @@ TTL_SECONDS = 24 * 3600  # a phone off for a day still gets the message when it 
 
 def key_file(app: Flask | None = None) -> Path:
     app = app or current_app
-    configured = app.config.get("VAPID_KEY_FILE") or os.environ.get("VAPID_KEY_FILE")
+    configured = app.config["VAPID_KEY_FILE"]
     return Path(configured or Path(app.instance_path) / "vapid_private.pem")
 
 
@@ -92,7 +91,7 @@ def public_key(app: Flask | None = None) -> str:
 
 def _channel() -> WebPushChannel:
     config = current_app.config
-    subject = config.get("VAPID_SUBJECT") or os.environ.get("VAPID_SUBJECT") or DEFAULT_SUBJECT
+    subject = config["VAPID_SUBJECT"]
     return WebPushChannel(str(ensure_keys()), subject, TTL_SECONDS, config["NOTIFY_HTTP_TIMEOUT"])
 
 

@@ -1321,7 +1321,7 @@ def office_view(base_url: str, token: str, phones: list[Phone]) -> tuple[dict, l
     """What a dispatcher sees afterwards: every rejected entry listed with its reason, the conflicts."""
     headers = {"Authorization": f"Bearer {token}"}
 
-    def get(path: str) -> list[dict]:
+    def get(path: str):
         for _ in range(20):  # the last killed worker may still be coming back
             try:
                 response = requests.get(base_url + path, headers=headers, timeout=30)
@@ -1345,7 +1345,20 @@ def office_view(base_url: str, token: str, phones: list[Phone]) -> tuple[dict, l
                 problems.append(f"valid {e.mutation['entity']} {e.mutation['id']} listed as rejected")
     wo_ids = {w for p in phones for w in p.wo_ids}
     conflicts = [c for c in get("/api/sync/conflicts?limit=500") if c["entity_id"] in wo_ids]
-    return {"office_rejected": len(listed), "office_conflicts": len(conflicts)}, problems
+    # The office pulls everything, the poisoned record too (issue #12 finding 2): every page answers.
+    unreadable, cursor = 0, None
+    while True:
+        page = get("/api/sync/pull?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        unreadable += sum(1 for c in page["changes"] if "unreadable" in (c.get("fields") or {}))
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    counts = {
+        "office_rejected": len(listed),
+        "office_conflicts": len(conflicts),
+        "office_unreadable_pulled": unreadable,
+    }
+    return counts, problems
 
 
 def run_day(
@@ -1506,6 +1519,7 @@ LABELS = {  # report.counts key -> row of the printed table, in order
     "unlogged": "  overwritten values not logged",
     "office_rejected": "rejected listed for the office",
     "office_conflicts": "conflicts listed for the office",
+    "office_unreadable_pulled": "poisoned records in the office's pull, as unreadable",
     "http_5xx": "HTTP 5xx",
     "kills": "worker SIGKILLs",
     "kills_mid_request": "  of a worker serving a request",

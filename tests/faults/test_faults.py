@@ -62,9 +62,11 @@ def test_run_hit_the_server_hard_and_found_no_problem(faulty_run):
 
 
 def test_a_poisoned_record_does_not_break_anyones_pull(faulty_run):
-    """Issue #12 finding 2: the first technician's two phones pull it, marked unreadable, and nobody saw a 5xx."""
+    """Issue #12 finding 2: the first technician's two phones and the office pull it, marked unreadable, and nobody
+    (the other technicians included) saw a 5xx."""
     report, _ = faulty_run
     assert report.counts["unreadable_pulled"] == 2
+    assert report.counts["office_unreadable_pulled"] == 1
     assert report.counts["http_5xx"] == 0 and report.problems == []
 
 

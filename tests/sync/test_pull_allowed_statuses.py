@@ -76,3 +76,37 @@ def test_a_dispatchers_pull_outside_a_request_carries_the_offices_moves(db, worl
     for fields in pulled.values():
         assert fields["allowed_statuses"] == allowed_targets(fields["status"], "dispatcher"), fields["status"]
     assert "cancelled" in pulled[world["wo1"].id]["allowed_statuses"]  # an assigned job can be cancelled by the office
+
+
+# The technician's own moves, written out from the lifecycle as the seeds describe the visit
+# (not computed by allowed_targets), so the pull is checked against the rule, not against itself.
+TECHNICIAN_MOVES = {
+    "assigned": {"scheduled", "en_route"},
+    "scheduled": {"en_route"},
+    "en_route": {"on_site", "scheduled"},
+    "on_site": {"completed", "awaiting_parts", "returned_to_factory", "scheduled"},
+    "awaiting_parts": {"scheduled", "en_route"},
+    "returned_to_factory": {"scheduled"},
+    "completed": set(),
+}
+
+
+def test_a_technicians_pull_carries_exactly_the_moves_a_technician_may_make(db, world, people):
+    orders = _jobs_in_every_held_status(db, world, people)
+
+    pulled = _pulled_work_orders(db, people["tech1"])
+
+    assert {status: set(pulled[i]["allowed_statuses"]) for i, status in orders.items()} == TECHNICIAN_MOVES
+
+
+def test_a_pull_for_a_technician_while_a_dispatcher_is_signed_in_carries_the_technicians_moves(app, db, world, people):
+    """The old bug: the pulled record asked Flask-Login's current_user, not the user pulled for."""
+    from flask_login import current_user, login_user
+
+    orders = _jobs_in_every_held_status(db, world, people)
+    with app.test_request_context("/api/sync/pull"):
+        login_user(people["dispatcher"])
+        assert current_user.role == "dispatcher"
+        pulled = _pulled_work_orders(db, people["tech1"])
+
+    assert {status: set(pulled[i]["allowed_statuses"]) for i, status in orders.items()} == TECHNICIAN_MOVES

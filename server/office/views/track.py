@@ -40,7 +40,7 @@ def _allowed(ticket_no: str) -> bool:
 
 
 def _allow(ticket_no: str, locale: str) -> None:
-    minutes = current_app.config.get("TRACK_SESSION_MINUTES", 30)
+    minutes = current_app.config["TRACK_SESSION_MINUTES"]
     held = {k: v for k, v in (session.get("track") or {}).items() if v > utcnow().timestamp()}
     held[ticket_no] = (utcnow() + timedelta(minutes=minutes)).timestamp()
     session["track"] = dict(sorted(held.items(), key=lambda kv: kv[1])[-KEPT:])
