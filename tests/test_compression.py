@@ -84,3 +84,14 @@ def test_the_app_shell_script_is_served_compressed(app):
     response = app.test_client().get("/static/js/i18n/zh-CN.js", headers={"Accept-Encoding": "br"})
     assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
     assert "reason." in brotli.decompress(response.data).decode()
+
+
+def test_the_barcode_readers_webassembly_is_served_compressed_and_intact(app):
+    """The largest file a phone installs; its bytes must arrive unchanged or scanning breaks."""
+    from pathlib import Path
+
+    path = "/static/vendor/barcode-detector/zxing_reader.wasm"
+    response = app.test_client().get(path, headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+    original = (Path(app.root_path).parent / "pwa" / path.removeprefix("/")).read_bytes()
+    assert brotli.decompress(response.data) == original and len(response.data) < len(original) / 2
