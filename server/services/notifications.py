@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from ..domain.service_day import format_local
 from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, utcnow
 
 PENDING_IDS = "onsite_notifications_to_deliver"
+BATCHED = "onsite_notifications_batched"  # session.info: key -> row, while `batched` is open
 # Travel time assumed for the ETA when the job has no appointment to arrive by.
 DEFAULT_TRAVEL = timedelta(minutes=30)
 REPORT_LINK_DAYS = 30  # like a report link the office sends (services/service_report.SHARE_DAYS)
@@ -81,7 +83,11 @@ def queue(
     if template not in TEMPLATES:
         raise ValueError(f"unknown notification template {template!r}")
     key = idempotency_key(wo.id, template, str(trigger_id))
-    if session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+    batched = _real(session).info.get(BATCHED)
+    if batched is not None and template not in ("completed", "report"):  # (those two record a report link first)
+        if key in batched:
+            return None
+    elif session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     customer = wo.customer
     channel, recipient = to or route(customer)
@@ -105,13 +111,54 @@ def queue(
         status="pending",
         attempts=0,
     )
+    if batched is not None and template not in ("completed", "report"):
+        batched[key] = row  # inserted with the rest of the batch (`batched`)
+        return row
+    if not _insert_once(session, row):
+        return None
+    _note(session, row.id)
+    return row
+
+
+def _insert_once(session: Session, row: Notification) -> bool:
     try:
         with session.begin_nested():  # a concurrent twin's unique key: keep theirs, not fail the change
             session.add(row)
     except IntegrityError:
-        return None
-    _note(session, row.id)
-    return row
+        return False
+    return True
+
+
+@contextmanager
+def batched(session: Session):
+    """Queue the messages of a run of changes together (a push's fast path), on leaving the block.
+
+    Each message costs a key look-up and a savepoint otherwise, four round trips; a batch
+    looks its keys up in one query and inserts the new rows under one savepoint (one savepoint
+    each only if a concurrent twin took a key meanwhile). The same trigger twice in the
+    batch queues once, as it would one after the other. On an exception nothing is queued:
+    the caller's transaction rolls back.
+    """
+    real = _real(session)
+    real.info[BATCHED] = rows = {}
+    try:
+        yield
+    finally:
+        real.info.pop(BATCHED, None)
+    if not rows:
+        return
+    have = set(session.scalars(sa.select(Notification.idempotency_key).where(Notification.idempotency_key.in_(rows))))
+    new = [row for key, row in rows.items() if key not in have]
+    if not new:
+        return
+    try:
+        with session.begin_nested():
+            session.add_all(new)
+        added = new
+    except IntegrityError:
+        added = [row for row in new if _insert_once(session, row)]
+    for row in added:
+        _note(session, row.id)
 
 
 def _report_link(session: Session, wo: WorkOrder, channel: str, recipient: str | None) -> str | None:
@@ -283,9 +330,13 @@ def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor:
 # ---------------------------------------------------------------- after commit
 
 
-def _note(session: Session, notification_id: str) -> None:
+def _real(session: Session) -> Session:
     # The Session itself, not db.session's proxy: listening on the proxy would add class-wide listeners.
-    real = session.registry() if isinstance(session, scoped_session) else session
+    return session.registry() if isinstance(session, scoped_session) else session
+
+
+def _note(session: Session, notification_id: str) -> None:
+    real = _real(session)
     real.info.setdefault(PENDING_IDS, []).append(notification_id)
     if not event.contains(real, "after_commit", _after_commit):
         event.listen(real, "after_commit", _after_commit)
