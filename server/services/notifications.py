@@ -134,10 +134,12 @@ def batched(session: Session):
     """Queue the messages of a run of changes together (a push's fast path), on leaving the block.
 
     Each message costs a key look-up and a savepoint otherwise, four round trips; a batch
-    looks its keys up in one query and inserts the new rows under one savepoint (one savepoint
-    each only if a concurrent twin took a key meanwhile). The same trigger twice in the
-    batch queues once, as it would one after the other. On an exception nothing is queued:
-    the caller's transaction rolls back.
+    looks its keys up in one query and inserts the new rows in one statement. The same
+    trigger twice in the batch queues once, as it would one after the other. On an
+    exception nothing is queued: the caller's transaction rolls back. A key a concurrent
+    twin took between the look-up and the insert raises IntegrityError, with no savepoint:
+    the caller redoes its work one savepoint per change (sync/push.py does), where `queue`
+    keeps the twin's message, as it would have here.
     """
     real = _real(session)
     real.info[BATCHED] = rows = {}
@@ -147,17 +149,13 @@ def batched(session: Session):
         real.info.pop(BATCHED, None)
     if not rows:
         return
-    have = set(session.scalars(sa.select(Notification.idempotency_key).where(Notification.idempotency_key.in_(rows))))
+    have = _taken(session, list(rows))
     new = [row for key, row in rows.items() if key not in have]
     if not new:
         return
-    try:
-        with session.begin_nested():
-            session.add_all(new)
-        added = new
-    except IntegrityError:
-        added = [row for row in new if _insert_once(session, row)]
-    for row in added:
+    session.add_all(new)
+    session.flush()
+    for row in new:
         _note(session, row.id)
 
 
@@ -328,6 +326,11 @@ def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor:
 
 
 # ---------------------------------------------------------------- after commit
+
+
+def _taken(session: Session, keys: list[str]) -> set[str]:
+    """The idempotency keys among `keys` that some message already has."""
+    return set(session.scalars(sa.select(Notification.idempotency_key).where(Notification.idempotency_key.in_(keys))))
 
 
 def _real(session: Session) -> Session:
