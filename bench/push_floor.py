@@ -10,6 +10,12 @@ Prints, for batches of 100 visit records like sync_bench.py's:
 - validation: the contract's marshmallow schemas on the request body (envelopes and
   each entity's fields), in process.
 
+- push: Onsite's own push of the same batches (sync_bench.py's house calls, one device),
+  in process through Flask's test client on the same database: time per batch, SQL
+  statements per batch (SQLAlchemy's cursor events and each COPY, the push's thread only), and its
+  ratio to the floor (the goal: within 1.5x). `--profile` prints a pyinstrument profile
+  of those pushes; `--only push` skips the floor.
+
 Compare their sum with pouchdb-server's time per batch of 100 in sync_bench.py: what is
 left is all a push may spend on HTTP, sign-in, the permission, lifecycle, seal and
 reference checks, the merge rules and the results.
@@ -19,7 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -28,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sync_bench as sb
 
-DATABASE = "onsite_floor"
+DATABASE = f"onsite_floor_{os.getpid()}"  # its own: other runs may share the server
 
 
 def sql_floor(url: str, batches: int) -> float:
@@ -157,23 +166,100 @@ def validation(root: Path, batches: int) -> float:
         return (time.perf_counter() - start) / batches
 
 
+def onsite_push(url: str, root: Path, data: dict, batches: int, profile: bool) -> tuple[float, float]:
+    """Seconds and SQL statements per batch of Onsite's push, in process (no gunicorn, no sockets)."""
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(root))
+    import sqlalchemy as sa
+
+    from server import create_app
+    from server.extensions import db
+
+    app = create_app({"SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": False})
+    tech = data["technicians"][0]
+    device = sb.Device(tech["work_orders"], data["part_number"])
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tech['token']}", "Content-Type": "application/json"}
+    statements = 0
+    main = threading.main_thread()
+
+    def count(*_args) -> None:
+        # The push's own statements (not the inline notification sender's, a thread of its own).
+        nonlocal statements
+        statements += threading.current_thread() is main
+
+    from server.sync import bulk
+
+    copy = bulk._copy
+
+    def counted_copy(*args) -> None:  # a COPY is a statement too, sent past SQLAlchemy's events
+        count()
+        copy(*args)
+
+    bulk._copy = counted_copy
+
+    def push() -> None:
+        answer = client.post("/api/sync/push", data=device.push_body(sb.BATCH), headers=headers)
+        if answer.status_code != 200 or any(r["status"] != "applied" for r in answer.json["results"]):
+            raise RuntimeError(f"push: {answer.status_code} {answer.get_data(as_text=True)[:500]}")
+
+    with app.app_context():
+        engine = db.engine
+    for _ in range(10):  # warm: imports, the pool, the work orders' first records
+        push()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    start = time.perf_counter()
+    for _ in range(batches):
+        push()
+    seconds = (time.perf_counter() - start) / batches
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    sa.event.remove(engine, "before_cursor_execute", count)
+    logging.getLogger("server.services.notify_runner").disabled = True  # its thread may meet the drop
+    engine.dispose()  # the database is dropped next
+    return seconds, statements / batches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=300)
     parser.add_argument("--postgres", default=sb.DEFAULT_PG)
+    parser.add_argument("--only", choices=("floor", "push"), help="measure only the floor, or only Onsite's push")
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of Onsite's pushes")
+    parser.add_argument("--onsite-root", type=Path, default=sb.ROOT, help="the Onsite tree whose push to measure")
     args = parser.parse_args()
-    root = sb.ROOT
+    root = args.onsite_root.resolve()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    figures = []
     sb.pg_admin(f"DROP DATABASE IF EXISTS {DATABASE}", args.postgres)
     sb.pg_admin(f"CREATE DATABASE {DATABASE}", args.postgres)
     try:
         url = sb.pg_url(args.postgres, DATABASE)
-        sb.prepare_onsite_db(url, root)
-        sql = sql_floor(url, args.batches)
+        data = sb.prepare_onsite_db(url, root)
+        if args.only != "push":
+            sql = sql_floor(url, args.batches)
+            check = validation(root, min(args.batches, 100))
+            figures += [("sql", sql, None), ("validation", check, None), ("floor", sql + check, None)]
+        if args.only != "floor":
+            pushed, statements = onsite_push(url, root, data, min(args.batches, 100), args.profile)
+            figures.append(("push", pushed, statements))
     finally:
-        sb.pg_admin(f"DROP DATABASE IF EXISTS {DATABASE}", args.postgres)
-    check = validation(root, min(args.batches, 100))
-    for what, seconds in (("sql", sql), ("validation", check), ("sum", sql + check)):
-        print(f"{what:<12} {seconds * 1000:6.2f} ms per batch of {sb.BATCH}  ({sb.BATCH / seconds:8,.0f} mutations/s)")
+        # FORCE: the app's pools (the idle-pull lane's included) may still hold a connection.
+        sb.pg_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", args.postgres)
+    floor = dict((what, seconds) for what, seconds, _ in figures).get("floor")
+    for what, seconds, statements in figures:
+        line = f"{what:<12} {seconds * 1000:6.2f} ms per batch of {sb.BATCH}  ({sb.BATCH / seconds:8,.0f} mutations/s)"
+        if statements is not None:
+            line += f"  {statements:.1f} statements" + (f"  {seconds / floor:.2f}x the floor" if floor else "")
+        print(line)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

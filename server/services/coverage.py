@@ -65,12 +65,18 @@ class Coverage:
         )
 
 
-def coverage_of(session: Session, wo: WorkOrder, now: datetime | None = None) -> Coverage:
-    """The warranty coverage of a work order's visit on the service day of `now`."""
+def coverage_of(
+    session: Session, wo: WorkOrder, now: datetime | None = None, reasons: list[str] | None = None
+) -> Coverage:
+    """The warranty coverage of a work order's visit on the service day of `now`.
+
+    `reasons`: the order's void reasons if the caller read them already (void_reasons_of).
+    """
     day = service_today(now)
     product = wo.product
     product_ok = product is not None and in_warranty(product.purchase_date, product.warranty_months, day)
-    reasons = void_reasons(session, wo.id)
+    if reasons is None:
+        reasons = void_reasons(session, wo.id)
     return Coverage(
         covered=visit_covered(wo.warranty_decision, product_ok, bool(reasons)),
         day=day,
@@ -94,6 +100,26 @@ def void_reasons(session: Session, work_order_id: str) -> list[str]:
         .order_by(VisitEvent.created_at)
     ).all()
     return [d["reason"] for d in rows if isinstance(d, dict) and d.get("reason")]
+
+
+def void_reasons_of(session: Session, work_order_ids) -> dict[str, list[str]]:
+    """void_reasons for several orders in one query: work order id -> reasons (every id given)."""
+    out: dict[str, list[str]] = {wo_id: [] for wo_id in work_order_ids}
+    if not out:
+        return out
+    rows = session.execute(
+        sa.select(VisitEvent.work_order_id, VisitEvent.data)
+        .where(
+            VisitEvent.work_order_id.in_(out),
+            VisitEvent.kind == WARRANTY_VOID,
+            VisitEvent.deleted.is_(False),
+        )
+        .order_by(VisitEvent.created_at)
+    )
+    for wo_id, data in rows:
+        if isinstance(data, dict) and data.get("reason"):
+            out[wo_id].append(data["reason"])
+    return out
 
 
 def fit_day(corrected_at: datetime | None, created_at: datetime) -> date:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from ..domain.service_day import format_local
 from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, utcnow
 from . import notify_runner
 
+BATCHED = "onsite_notifications_batched"  # session.info: key -> row, while `batched` is open
 # Travel time assumed for the ETA when the job has no appointment to arrive by.
 DEFAULT_TRAVEL = timedelta(minutes=30)
 REPORT_LINK_DAYS = 30  # like a report link the office sends (services/service_report.SHARE_DAYS)
@@ -80,7 +82,11 @@ def queue(
     if template not in TEMPLATES:
         raise ValueError(f"unknown notification template {template!r}")
     key = idempotency_key(wo.id, template, str(trigger_id))
-    if session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+    batched = notify_runner.real_session(session).info.get(BATCHED)
+    if batched is not None and template not in ("completed", "report"):  # (those two record a report link first)
+        if key in batched:
+            return None
+    elif session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     customer = wo.customer
     channel, recipient = to or route(customer)
@@ -104,13 +110,52 @@ def queue(
         status="pending",
         attempts=0,
     )
+    if batched is not None and template not in ("completed", "report"):
+        batched[key] = row  # inserted with the rest of the batch (`batched`)
+        return row
+    if not _insert_once(session, row):
+        return None
+    notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
+    return row
+
+
+def _insert_once(session: Session, row: Notification) -> bool:
     try:
         with session.begin_nested():  # a concurrent twin's unique key: keep theirs, not fail the change
             session.add(row)
     except IntegrityError:
-        return None
-    notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
-    return row
+        return False
+    return True
+
+
+@contextmanager
+def batched(session: Session):
+    """Queue the messages of a run of changes together (a push's fast path), on leaving the block.
+
+    Each message costs a key look-up and a savepoint otherwise, four round trips; a batch
+    looks its keys up in one query and inserts the new rows in one statement. The same
+    trigger twice in the batch queues once, as it would one after the other. On an
+    exception nothing is queued: the caller's transaction rolls back. A key a concurrent
+    twin took between the look-up and the insert raises IntegrityError, with no savepoint:
+    the caller redoes its work one savepoint per change (sync/push.py does), where `queue`
+    keeps the twin's message, as it would have here.
+    """
+    real = notify_runner.real_session(session)
+    real.info[BATCHED] = rows = {}
+    try:
+        yield
+    finally:
+        real.info.pop(BATCHED, None)
+    if not rows:
+        return
+    have = _taken(session, list(rows))
+    new = [row for key, row in rows.items() if key not in have]
+    if not new:
+        return
+    session.add_all(new)
+    session.flush()
+    for row in new:
+        notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
 
 
 def _report_link(session: Session, wo: WorkOrder, channel: str, recipient: str | None) -> str | None:
@@ -277,6 +322,11 @@ def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor:
         raise Invalid("customer.email_invalid", message, fields={"email": [message]})
     customer.notify_opt_out, customer.email = bool(opt_out), email
     return customer
+
+
+def _taken(session: Session, keys: list[str]) -> set[str]:
+    """The idempotency keys among `keys` that some message already has."""
+    return set(session.scalars(sa.select(Notification.idempotency_key).where(Notification.idempotency_key.in_(keys))))
 
 
 def of_work_order(session: Session, work_order_id: str) -> list[Notification]:

@@ -49,11 +49,16 @@ class Outbox:
 # ---------------------------------------------------------------- after the commit
 
 
+def real_session(session: Session) -> Session:
+    """The Session itself, not db.session's proxy: listening on the proxy would add class-wide
+    listeners, and its `info` is the session's."""
+    return session.registry() if isinstance(session, scoped_session) else session
+
+
 def note(session: Session, outbox: Outbox, row_id: str) -> None:
     """A row was added in this transaction: hand it to the runner once the outermost commit is done
     (nothing is sent for a change that rolled back)."""
-    # The Session itself, not db.session's proxy: listening on the proxy would add class-wide listeners.
-    real = session.registry() if isinstance(session, scoped_session) else session
+    real = real_session(session)
     real.info.setdefault(PENDING, {}).setdefault(outbox.name, (outbox, []))[1].append(row_id)
     if not event.contains(real, "after_commit", _after_commit):
         event.listen(real, "after_commit", _after_commit)

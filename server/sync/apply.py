@@ -19,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..auth import permissions
 from ..domain import checklists, device_time
@@ -44,7 +44,7 @@ from ..models import (
     utcnow,
 )
 from ..services import escalations, followup_queue, notifications, recovery, work_orders
-from ..services.coverage import WARRANTY_VOID
+from ..services.coverage import WARRANTY_VOID, void_reasons_of
 from ..services.sign_off import compute_summary, sign_off_of
 from ..services.work_orders import note_contact
 from . import changelog, money
@@ -117,8 +117,11 @@ class BatchCache:
             signed = sa.exists().where(
                 CustomerSignOff.work_order_id == WorkOrder.id, CustomerSignOff.deleted.is_(False)
             )
+            # With each order's customer and product: the messages and the coverage read them.
             found = session.execute(
-                sa.select(WorkOrder, signed).where(WorkOrder.id.in_(wanted), permissions.work_order_filter(user))
+                sa.select(WorkOrder, signed)
+                .where(WorkOrder.id.in_(wanted), permissions.work_order_filter(user))
+                .options(joinedload(WorkOrder.customer), joinedload(WorkOrder.product))
             ).all()
             self.work_orders = {**dict.fromkeys(wanted), **{wo.id: wo for wo, _ in found}}
             self.signed = {wo.id: is_signed for wo, is_signed in found}
@@ -374,6 +377,8 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
         money.note_added(batch.money.orders.get(wo.id), entity, data, chargeable)
         if entity == "visit_event" and data["kind"] == WARRANTY_VOID:
             batch.money.coverage.pop(wo.id, None)  # coverage is decided again (with this row flushed first)
+            if batch.money.void_reasons is not None:
+                batch.money.void_reasons.pop(wo.id, None)  # and its reasons read again
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
         followup_queue.on_visit_event(wo, record)  # the 3-hour call-back: planned, or its outcome (issue #14)
@@ -394,8 +399,15 @@ def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: d
         return False
     batch = _batch(session)
     cache = batch.money if batch else None
-    if batch is not None and wo.id not in batch.money.coverage:
-        flush(session)  # coverage reads the order's records: a warranty void kept in this batch included
+    if batch is not None and _coverage_reads_kept(batch, wo.id, entity, data):
+        flush(session)
+    if batch is not None and batch.money.void_reasons is None and wo.id not in batch.money.coverage:
+        # Every order of the batch at once (after the flush above: a void kept for another order
+        # is written first, see _coverage_reads_kept's rule, which then holds for all of them).
+        if batch.rows.get("visit_event") and any(r["kind"] == WARRANTY_VOID for r in batch.rows["visit_event"]):
+            flush(session)
+        orders = [wo_id for wo_id, found in batch.work_orders.items() if found is not None]
+        batch.money.void_reasons = void_reasons_of(session, {*orders, wo.id})
     if entity == "fee_quote":
         money.check_fee_quote(session, cache, wo, data, at)
         return False
@@ -403,6 +415,23 @@ def _check_money(session: Session, wo: WorkOrder, entity: str, data: dict, at: d
         money.check_payment(_order_money(session, wo.id), data)
         return False
     return money.check_part_fitted(session, cache, lambda: _order_money(session, wo.id), wo, data, at)
+
+
+def _coverage_reads_kept(batch: BatchCache, wo_id: str, entity: str, data: dict) -> bool:
+    """Whether coverage would read a record this batch keeps but has not written yet.
+
+    Coverage reads the order's live warranty voids (when it is decided) and the fitted parts
+    whose serial a part in this record replaces: records earlier in the batch count, so those
+    are written out first. Anything else kept cannot change the answer, and writing the batch
+    out for each order cost a COPY per table.
+    """
+    if wo_id not in batch.money.coverage and any(
+        row["work_order_id"] == wo_id and row["kind"] == WARRANTY_VOID for row in batch.rows.get("visit_event", ())
+    ):
+        return True
+    parts = data["parts"] if entity == "fee_quote" else [data] if entity == "part_fitted" else []
+    serials = {p.get("serial_removed") for p in parts} - {None, ""}
+    return bool(serials) and any(row.get("serial_fitted") in serials for row in batch.rows.get("part_fitted", ()))
 
 
 def _order_money(session: Session, wo_id: str) -> money.OrderMoney:
@@ -569,6 +598,8 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
     if (batch := _batch(session)) is not None:
         batch.money.orders.pop(wo.id, None)  # read again when next needed
         batch.money.coverage.pop(wo.id, None)
+        if batch.money.void_reasons is not None:
+            batch.money.void_reasons.pop(wo.id, None)
     if entity == "sign_off" or (
         sign_off_of(session, wo.id)
         and (

@@ -164,6 +164,12 @@ def _note_work_order_fields(wo: WorkOrder, pending: list, writer: str | None) ->
 
 
 def _append_log(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release fires before_commit too: its changes stay noted (a rolled-back
+        # one's are forgotten with changelog.rollback_to) and go in with the outermost commit,
+        # which takes the counter's lock last (a hook's savepoint mid-push took it for the
+        # rest of the push, and wrote the log in pieces).
+        return
     session.flush()  # commit flushes after this hook: flush now so every change is noted
     echoes = session.info.pop(ECHOES, None) or {}
     if not session.info.get(PENDING):

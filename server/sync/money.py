@@ -52,6 +52,9 @@ class MoneyCache:
         self.prices: dict[str, tuple[Decimal, Decimal] | None] = {}
         self.coverage: dict[str, Coverage] = {}
         self.orders: dict[str, OrderMoney] = {}
+        # The batch's orders' warranty-void reasons, read together when coverage is first decided
+        # (apply.py; an order given a void in the batch is dropped and read again on its own).
+        self.void_reasons: dict[str, list[str]] | None = None
 
 
 def header(session: Session, cache: MoneyCache | None) -> tuple[int, Decimal, Decimal]:
@@ -77,7 +80,8 @@ def coverage(session: Session, cache: MoneyCache | None, wo: WorkOrder, at: date
     if cache is None:
         return coverage_of(session, wo, at)
     if wo.id not in cache.coverage:
-        cache.coverage[wo.id] = coverage_of(session, wo, at)
+        reasons = cache.void_reasons.get(wo.id) if cache.void_reasons is not None else None
+        cache.coverage[wo.id] = coverage_of(session, wo, at, reasons)
     return cache.coverage[wo.id]
 
 

@@ -21,6 +21,7 @@ from ..domain.errors import M_, Conflict, Forbidden
 from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..extensions import db
 from ..models import Device, MutationRecord, User, WorkOrder, utcnow
+from ..services import notifications
 from . import changelog
 from .apply import BATCH, CLOCK, BatchCache, PushClock, apply_mutation
 from .bulk import insert_ignore
@@ -130,14 +131,17 @@ def _push_once(user: User, body: dict, user_agent: str | None, savepoints: bool)
     try:
         with session.no_autoflush if batch else nullcontext():
             last_seq = device.last_seq
-            for raw in mutations:
-                if raw["seq"] <= last_seq or raw["id"] in seen["by_id"]:
-                    results.append(_replay(raw, seen))
-                else:
-                    result = _apply_one(session, user, device, raw, received_at, savepoints)
-                    seen["by_id"][raw["id"]] = result
-                    results.append(result["public"])
-                last_seq = max(last_seq, raw["seq"])
+            # The customer messages the batch owes go in together at its end (the savepoint path
+            # queues each with its mutation, so a rejected one's message goes with it).
+            with notifications.batched(session) if batch else nullcontext():
+                for raw in mutations:
+                    if raw["seq"] <= last_seq or raw["id"] in seen["by_id"]:
+                        results.append(_replay(raw, seen))
+                    else:
+                        result = _apply_one(session, user, device, raw, received_at, savepoints)
+                        seen["by_id"][raw["id"]] = result
+                        results.append(result["public"])
+                    last_seq = max(last_seq, raw["seq"])
             device.last_seq = last_seq  # (returned from the local: reading the row after commit reloads it)
             if batch is not None:
                 batch.flush(session)

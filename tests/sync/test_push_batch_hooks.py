@@ -1,0 +1,125 @@
+"""A push's fast path does per batch what it did per record (issue #17): the customer messages a
+batch owes, the change log, and the records a later check in the same push reads back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from server.models import Notification, Product
+
+from .device import SimDevice
+from .test_warranty import fit
+
+
+def _messages(db, wo_id: str) -> dict[str, int]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(Notification.template, sa.func.count())
+        .where(Notification.work_order_id == wo_id)
+        .group_by("template")
+    )
+    return dict(rows.all())
+
+
+def _event(phone: SimDevice, wo_id: str, kind: str) -> dict:
+    return phone.mutation("visit_event", {"work_order_id": wo_id, "kind": kind})
+
+
+def test_a_push_queues_each_message_it_owes_once(client_for, world, db):
+    wo_id = world["wo1"].id
+    before = _messages(db, wo_id)
+    phone = SimDevice(client_for("tech1"))
+    batch = [
+        _event(phone, wo_id, "appointment_confirmed"),
+        _event(phone, wo_id, "departed"),
+        phone.mutation("checklist_answer", {"work_order_id": wo_id, "step": "kit_tools", "value": "yes"}),
+        _event(phone, wo_id, "departed"),  # set off again (a second trip): the customer hears again
+        _event(phone, wo_id, "appointment_confirmed"),  # the same time confirmed again: no second message
+    ]
+    answer = phone.push(batch)
+    assert [r["status"] for r in answer.get_json()["results"]] == ["applied"] * 5
+    after = _messages(db, wo_id)
+    assert after.get("on_the_way", 0) == before.get("on_the_way", 0) + 2
+    assert after.get("appointment_confirmed", 0) == before.get("appointment_confirmed", 0) + 1
+
+    # The same push again (a retry): answered from the stored results, nothing queued twice.
+    phone.seq = 0
+    again = phone.client.post("/api/sync/push", json=phone.body(batch)).get_json()["results"]
+    assert [r["status"] for r in again] == ["duplicate"] * 5
+    assert _messages(db, wo_id) == after
+
+    # Everything the push created reaches the office's pull, messages queued or not.
+    office = SimDevice(client_for("dispatcher"))
+    seen = {c["id"] for c in office.pull_all()}
+    assert {m["entity_id"] for m in batch} <= seen
+
+
+def test_a_message_queued_meanwhile_by_someone_else_is_kept_and_the_push_applies(client_for, world, db, monkeypatch):
+    """The office confirms the same appointment between the push's look-up of its messages' keys
+    and their insert: the push is redone one entry at a time, everything applies, one message."""
+    from server.models import WorkOrder
+    from server.services import notifications
+
+    wo_id = world["wo1"].id
+    wo = db.session.get(WorkOrder, wo_id)
+    office_message = notifications.queue(db.session, wo, "appointment_confirmed", wo.appointment_start.isoformat())
+    db.session.commit()
+    assert office_message is not None
+    real_taken = notifications._taken
+    missed = []
+
+    def too_late(session, keys):  # the first look-up ran before the office's commit
+        if not missed:
+            missed.append(keys)
+            return set()
+        return real_taken(session, keys)
+
+    monkeypatch.setattr(notifications, "_taken", too_late)
+    phone = SimDevice(client_for("tech1"))
+    batch = [_event(phone, wo_id, "appointment_confirmed"), _event(phone, wo_id, "departed")]
+    assert [r["status"] for r in phone.push(batch).get_json()["results"]] == ["applied", "applied"]
+    assert missed, "the batched look-up ran"
+    assert _messages(db, wo_id) == {"appointment_confirmed": 1, "on_the_way": 1}
+
+
+def test_a_part_fitted_earlier_in_the_push_warrants_the_part_that_replaces_it(client_for, world, db, people):
+    """Part warranty continuity [seed 000 §二(一)1] holds inside one push: the server reads back the
+    earlier fitting (on another order) before pricing the later one, as it does across pushes."""
+    from server.services.work_orders import create_work_order
+
+    cst = timezone(timedelta(hours=8))
+    start = datetime.combine(datetime.now(cst).date(), datetime.min.time(), cst) + timedelta(hours=16)
+    old = Product(
+        customer_id=world["customers"][0].id,
+        model="AC-1000",
+        serial_no="AC1K-0009",
+        purchase_date=date.today() - timedelta(days=900),  # long out of warranty: the visit is chargeable
+        warranty_months=12,
+    )
+    db.session.add(old)
+    db.session.flush()
+    later = create_work_order(
+        {
+            "channel": "phone",
+            "type": "repair",
+            "priority": "normal",
+            "fault_description": "不开机",
+            "customer_id": world["customers"][0].id,
+            "product_id": old.id,
+            "technician_id": people["tech1"].id,
+            "appointment_start": start,
+            "appointment_end": start + timedelta(hours=1),
+        },
+        people["dispatcher"],
+    )
+    db.session.commit()
+    phone = SimDevice(client_for("tech1"))
+    results = phone.push(
+        [
+            fit(phone, world["wo1"].id, "PCB-NEW-1", "PCB-FACTORY"),  # in warranty by date: free
+            fit(phone, later.id, "PCB-NEW-2", "PCB-NEW-1"),  # replaces the part just fitted: free too
+        ]
+    ).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"], results
