@@ -66,6 +66,11 @@ def note(session: Session, outbox: Outbox, row_id: str) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy fires after_commit when a savepoint is released too: rows noted before it are not
+    # committed yet, and a runner handed them now would find nothing to claim (then nobody would
+    # send them until a sweep). Only the outermost commit hands them over.
+    if session.in_nested_transaction():
+        return
     for outbox, ids in (session.info.pop(PENDING, None) or {}).values():
         committed(current_app._get_current_object(), outbox, ids)
 

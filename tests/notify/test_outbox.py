@@ -160,3 +160,15 @@ def test_the_after_commit_hook_is_put_on_each_session_once(app, world, db, commi
     assert event.contains(db.session(), "after_commit", notify_runner._after_commit)
     assert not event.contains(db.session, "after_commit", notify_runner._after_commit)  # never on every session
     assert not event.contains(Session, "after_commit", notify_runner._after_commit)
+
+
+def test_a_savepoint_released_before_the_commit_hands_nothing_over(app, world, db, committed):
+    """SQLAlchemy fires after_commit on a savepoint's release too: a runner handed the row then would
+    find nothing committed to claim, and the message would wait for a sweep."""
+    wo = db.session.get(WorkOrder, world["wo1"].id)
+    row = notifications.queue(db.session, wo, "ticket_created", "savepoint-1")
+    with db.session.begin_nested():  # e.g. the next message's own savepoint, in the same change
+        pass
+    assert committed == []
+    db.session.commit()
+    assert committed == [row.id]
