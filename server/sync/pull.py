@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
@@ -144,16 +145,17 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
     for (entity, rid), op in last.items():
         (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
+    among = _id_among(session)
     for entity, ids in removed.items():
         model = MODEL_BY_ENTITY[entity]
-        for rid, version in session.execute(sa.select(model.id, model.version).where(model.id.in_(ids))):
+        for rid, version in session.execute(sa.select(model.id, model.version).where(among(model.id, ids))):
             records[(entity, rid)] = (version, None)
     for entity, ids in wanted.items():
         model = MODEL_BY_ENTITY[entity]
         # Visit records are dumped column by column (serialize.FAST): plain rows will do,
         # without the cost of building ORM objects for them.
         target = model.__table__ if entity in FAST else model
-        found = session.execute(sa.select(target).where(model.id.in_(ids), _visible(user, entity))).all()
+        found = session.execute(sa.select(target).where(among(model.id, ids), _visible(user, entity))).all()
         if target is model:
             found = [row[0] for row in found]
         data = record_fields(session, entity, found, user)
@@ -173,6 +175,21 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         else:
             changes.append({"entity": entity, "id": rid, "op": "put", "version": version, "fields": fields})
     return changes
+
+
+def _id_among(session: Session):
+    """(column, ids) -> the condition `column is one of ids`.
+
+    On PostgreSQL one array parameter (`= ANY(%s)`): a page's `IN` list of up to 500 ids
+    was rendered, cast and parsed as 500 parameters by SQLAlchemy, psycopg and the server
+    on every query, and its text changed with the count, so no statement cache could keep it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column, ids: column == sa.any_(sa.bindparam(None, list(ids), type_=_ID_ARRAY))
+    return lambda column, ids: column.in_(ids)
+
+
+_ID_ARRAY = postgresql.ARRAY(sa.String)
 
 
 def _version(records: dict, entity: str, rid: str) -> int | None:

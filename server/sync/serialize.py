@@ -180,8 +180,9 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
     if entity in FAST:
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
-    if entity == "work_order":
-        _load_customers(session, records)
+    # Held while dumping: the session's identity map is weak, so customers loaded and let go
+    # would be loaded again one by one by each order's `customer` (a query per order).
+    customers = _load_customers(session, records) if entity == "work_order" else []  # noqa: F841
     schema = WorkOrderOut(viewer=viewer) if entity == "work_order" else SCHEMAS[entity]
     out = {}
     for rec in records:
@@ -192,12 +193,11 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
     return out
 
 
-def _load_customers(session: Session, orders: list[WorkOrder]) -> None:
+def _load_customers(session: Session, orders: list[WorkOrder]) -> list[Customer]:
     """One query for the customers whose address is an order's `service_address` (no own address),
-    so dumping a page does not load them one by one."""
+    so dumping a page does not load them one by one. The caller keeps the list while it dumps."""
     ids = {wo.customer_id for wo in orders if not wo.service_address}
-    if ids:
-        session.scalars(sa.select(Customer).where(Customer.id.in_(ids))).all()
+    return session.scalars(sa.select(Customer).where(Customer.id.in_(ids))).all() if ids else []
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
