@@ -20,7 +20,7 @@ from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import FAST, record_fields
+from .serialize import PLAIN_ROWS, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -152,9 +152,9 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
             records[(entity, rid)] = (version, None)
     for entity, ids in wanted.items():
         model = MODEL_BY_ENTITY[entity]
-        # Visit records are dumped column by column (serialize.FAST): plain rows will do,
-        # without the cost of building ORM objects for them.
-        target = model.__table__ if entity in FAST else model
+        # Visit records, customers, work orders and products are dumped column by column
+        # (serialize.PLAIN_ROWS): plain rows will do, without the cost of building ORM objects.
+        target = model.__table__ if entity in PLAIN_ROWS else model
         found = session.execute(sa.select(target).where(among(model.id, ids), _visible(user, entity))).all()
         if target is model:
             found = [row[0] for row in found]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
+from ..crypto import UNREADABLE, DecryptionError, Place, app_ring, decrypt
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
@@ -141,18 +144,31 @@ SCHEMAS = {
     "call_back": CallBackOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
+log = logging.getLogger(__name__)
 
 
-def _plain_dumper(schema: Schema):
-    """schema.dump for the flat visit-record schemas, without marshmallow's per-field machinery."""
+_AS_IS = (fields.Dict, fields.List)
+_CONVERT = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
+
+
+def _plain_dumper(schema: Schema, skip: tuple[str, ...] = ()):
+    """schema.dump without marshmallow's per-field machinery, for ORM objects and plain rows alike.
+
+    Text, numbers, flags, ISO moments, dicts and lists are read straight off the record (what
+    marshmallow's own fields make of them); any other field (money, a function, a method, a
+    dotted attribute) is left to that field's own `serialize`. Fields named in `skip` are left out.
+    """
     getters = []
     for name, f in schema.dump_fields.items():
         key, attr = f.data_key or name, f.attribute or name
-        if isinstance(f, fields.DateTime) and f.format in (None, "iso"):
+        if key in skip:
+            continue
+        if "." in attr:
+            getters.append((key, None, (lambda obj, f=f, name=name: f.serialize(name, obj))))
+        elif type(f) is fields.DateTime and f.format in (None, "iso"):
             getters.append((key, attr, lambda v: v.isoformat()))
-        elif isinstance(f, (fields.String, fields.Integer, fields.Boolean, fields.Dict, fields.List)):
-            conv = {fields.String: str, fields.Integer: int, fields.Boolean: bool}.get(type(f))
-            getters.append((key, attr, conv))
+        elif type(f) in _CONVERT or type(f) in _AS_IS:
+            getters.append((key, attr, _CONVERT.get(type(f))))
         else:
             getters.append((key, None, (lambda obj, f=f, name=name: f.serialize(name, obj))))
 
@@ -170,6 +186,11 @@ def _plain_dumper(schema: Schema):
 
 
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
+_DUMPERS = {name: _plain_dumper(schema, ENVELOPE_KEYS) for name, schema in SCHEMAS.items()}
+# Entities pull.py reads as plain rows (no ORM objects): the visit records, and the records of
+# a first pull's bulk (customers, work orders, products), whose encrypted columns are opened
+# here, column by column, instead of by the ORM's load event for every encrypted column.
+PLAIN_ROWS = {*FAST, "customer", "work_order", "product"}
 
 
 def record_fields(session: Session, entity: str, records: list, viewer: User) -> dict[str, dict]:
@@ -180,24 +201,56 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
     if entity in FAST:
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
-    # Held while dumping: the session's identity map is weak, so customers loaded and let go
-    # would be loaded again one by one by each order's `customer` (a query per order).
-    customers = _load_customers(session, records) if entity == "work_order" else []  # noqa: F841
-    schema = WorkOrderOut(viewer=viewer) if entity == "work_order" else SCHEMAS[entity]
-    out = {}
-    for rec in records:
-        data = schema.dump(rec)
-        for key in ENVELOPE_KEYS:
-            data.pop(key, None)
-        out[rec.id] = data
+    if entity == "work_order":
+        return _work_orders(session, records, viewer)
+    if entity == "customer":
+        return _customers(records)
+    dump = _DUMPERS[entity]
+    return {rec.id: dump(rec) for rec in records}
+
+
+def _opened(table: str, column: str, pairs) -> dict[str, str | None]:
+    """id -> plain text of an encrypted column read as a plain row (EncryptedText hands it over
+    sealed), checked against its place as the ORM's load event does; a value that does not
+    decrypt is logged and reads as crypto.UNREADABLE."""
+    ring = app_ring()
+    out: dict[str, str | None] = {}
+    for rid, stored in pairs:
+        if stored is None:
+            out[rid] = None
+            continue
+        try:
+            out[rid] = decrypt(ring, str.__str__(stored), Place(table, column, str(rid)))
+        except DecryptionError as exc:
+            log.error("%s.%s of row %s does not decrypt (%s): shown as unreadable", table, column, rid, exc)
+            out[rid] = UNREADABLE
     return out
 
 
-def _load_customers(session: Session, orders: list[WorkOrder]) -> list[Customer]:
-    """One query for the customers whose address is an order's `service_address` (no own address),
-    so dumping a page does not load them one by one. The caller keeps the list while it dumps."""
-    ids = {wo.customer_id for wo in orders if not wo.service_address}
-    return session.scalars(sa.select(Customer).where(Customer.id.in_(ids))).all() if ids else []
+_CUSTOMER = _plain_dumper(CustomerOut(), (*ENVELOPE_KEYS, "phone", "address"))
+
+
+def _customers(rows: list) -> dict[str, dict]:
+    phones = _opened("customers", "phone", ((r.id, r.phone) for r in rows))
+    addresses = _opened("customers", "address", ((r.id, r.address) for r in rows))
+    return {r.id: {**_CUSTOMER(r), "phone": phones[r.id], "address": addresses[r.id]} for r in rows}
+
+
+def _work_orders(session: Session, rows: list, viewer: User) -> dict[str, dict]:
+    """Work orders as WorkOrderOut(viewer=viewer) dumps them; `service_address` is the order's own
+    or else its customer's address, read in one query for the page (only that column opened)."""
+    dump = _plain_dumper(WorkOrderOut(viewer=viewer), (*ENVELOPE_KEYS, "service_address"))
+    own = _opened("work_orders", "service_address", ((r.id, r.service_address) for r in rows))
+    ids = {r.customer_id for r in rows if not own[r.id]}
+    found = (
+        session.execute(
+            sa.select(Customer.__table__.c.id, Customer.__table__.c.address).where(Customer.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    addresses = _opened("customers", "address", found)
+    return {r.id: {**dump(r), "service_address": own[r.id] or addresses.get(r.customer_id)} for r in rows}
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:

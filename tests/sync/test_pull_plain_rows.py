@@ -1,0 +1,65 @@
+"""A pull reads customers, work orders and products as plain rows and opens their encrypted columns
+itself (issue #17: the pull's cost per change): what a phone receives must be what the shared
+representations say, with the personal data in clear, and a value that does not decrypt must
+read as unreadable, never as ciphertext and never as a 500."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.crypto import UNREADABLE
+from server.models import Customer, WorkOrder
+from server.wire.records import CustomerOut, WorkOrderOut
+
+
+def _pulled(client, entity: str) -> dict[str, dict]:
+    """id -> fields of every `entity` put the client pulls from scratch."""
+    out, cursor = {}, None
+    while True:
+        page = client.get("/api/sync/pull?limit=500" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        out.update({c["id"]: c["fields"] for c in page["changes"] if c["entity"] == entity and c["op"] == "put"})
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return out
+
+
+def _without_envelope(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in ("id", "version")}
+
+
+def test_pulled_customers_and_work_orders_read_as_their_shared_representation(client_for, world, people, db):
+    # One order goes to an address of its own (issue #14); the other goes to its customer's.
+    world["wo2"].service_address = "杭州市西湖区文三路 90 号"
+    db.session.commit()
+    office, tech = client_for("dispatcher"), client_for("tech1")
+
+    customers = _pulled(office, "customer")
+    for customer in world["customers"]:
+        expected = _without_envelope(CustomerOut().dump(db.session.get(Customer, customer.id)))
+        assert customers[customer.id] == expected
+    assert customers[world["customers"][0].id]["phone"] == "13800000001"
+    assert customers[world["customers"][0].id]["address"] == "上海市浦东新区世纪大道 100 号"
+
+    for who, client in (("dispatcher", office), ("tech1", tech)):
+        orders = _pulled(client, "work_order")
+        for wo_id, fields in orders.items():
+            expected = _without_envelope(WorkOrderOut(viewer=people[who]).dump(db.session.get(WorkOrder, wo_id)))
+            assert fields == expected
+    orders = _pulled(office, "work_order")
+    assert orders[world["wo1"].id]["service_address"] == "上海市浦东新区世纪大道 100 号"
+    assert orders[world["wo2"].id]["service_address"] == "杭州市西湖区文三路 90 号"
+
+
+def test_a_pulled_value_that_does_not_decrypt_reads_as_unreadable(client_for, world, db, caplog):
+    first, second = world["customers"]
+    phone_ct = db.session.execute(sa.text("SELECT phone FROM customers WHERE id = :id"), {"id": first.id}).scalar()
+    # A ciphertext copied to another row (tampering, a bad restore) does not decrypt there.
+    db.session.execute(sa.text("UPDATE customers SET phone = :ct WHERE id = :id"), {"ct": phone_ct, "id": second.id})
+    db.session.commit()
+    db.session.expire_all()
+    with caplog.at_level("ERROR", logger="server.sync.serialize"):
+        customers = _pulled(client_for("dispatcher"), "customer")
+    assert customers[second.id]["phone"] == UNREADABLE
+    assert customers[second.id]["address"] == "北京市朝阳区建国路 8 号"  # its other values still read
+    assert customers[first.id]["phone"] == "13800000001"
+    assert f"customers.phone of row {second.id} does not decrypt" in caplog.text
