@@ -8,7 +8,7 @@ cursor never steps over a change that has yet to commit.
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
+from ..models.base import UTCDateTime
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
 from .serialize import PLAIN_ROWS, record_fields
@@ -107,14 +108,42 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
     low, window = after, 4 * wanted
     while len(rows) < wanted and low < last:
         high = min(low + window, last)
-        rows += session.execute(
+        rows += _rows(
+            session,
             sa.select(*columns)
             .where(ChangeLogEntry.seq > low, ChangeLogEntry.seq <= high, _audience(user))
             .order_by(ChangeLogEntry.seq)
-            .limit(wanted - len(rows))
-        ).all()
+            .limit(wanted - len(rows)),
+        )
         low, window = high, window * 2
     return rows
+
+
+# Column types (exactly these, no subclass) whose values psycopg hands over as SQLAlchemy would
+# (UTCDateTime only fixes naive values, which timestamptz never gives); EncryptedText, for one, is not.
+_AS_STORED = (sa.String, sa.Text, sa.Integer, sa.BigInteger, sa.Boolean, sa.Numeric, sa.Date, sa.JSON, UTCDateTime)
+_ROW_TYPES: dict[tuple[str, ...], type] = {}
+
+
+def _rows(session: Session, query: sa.Select) -> list:
+    """The rows of a Core select, as named tuples read straight off psycopg's cursor when every
+    column is of a type SQLAlchemy would hand over unchanged (PostgreSQL).
+
+    A pull page reads ~1,000 rows (its log rows and its records); SQLAlchemy's rows cost about
+    twice as much to fetch and to read by name as the driver's tuples. The statement is still
+    built, cached and run by SQLAlchemy, access conditions and all.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not all(type(c.type) in _AS_STORED for c in query.selected_columns):
+        return session.execute(query).all()
+    result = connection.execute(query)
+    try:
+        cursor = result.cursor
+        names = tuple(d.name for d in cursor.description)
+        row_type = _ROW_TYPES.get(names) or _ROW_TYPES.setdefault(names, namedtuple("PlainRow", names))
+        return list(map(row_type._make, cursor.fetchall()))
+    finally:
+        result.close()
 
 
 def _without_echoes(rows: list, device_id: str) -> list:
@@ -155,9 +184,8 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         # Visit records, customers, work orders and products are dumped column by column
         # (serialize.PLAIN_ROWS): plain rows will do, without the cost of building ORM objects.
         target = model.__table__ if entity in PLAIN_ROWS else model
-        found = session.execute(sa.select(target).where(among(model.id, ids), _visible(user, entity))).all()
-        if target is model:
-            found = [row[0] for row in found]
+        query = sa.select(target).where(among(model.id, ids), _visible(user, entity))
+        found = _rows(session, query) if target is not model else session.scalars(query).all()
         data = record_fields(session, entity, found, user)
         for rec in found:
             gone = getattr(rec, "deleted", False)

@@ -63,3 +63,39 @@ def test_a_pulled_value_that_does_not_decrypt_reads_as_unreadable(client_for, wo
     assert customers[second.id]["address"] == "北京市朝阳区建国路 8 号"  # its other values still read
     assert customers[first.id]["phone"] == "13800000001"
     assert f"customers.phone of row {second.id} does not decrypt" in caplog.text
+
+
+def test_pulled_visit_records_and_products_read_as_their_schemas_dump_them(client_for, world, people, db):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from server.models import FeeQuote, PartFitted, Product, VisitEvent
+    from server.sync.serialize import SCHEMAS
+
+    wo, tech = world["wo1"], people["tech1"]
+    at = datetime(2026, 11, 30, 6, 30, 0, 120000, tzinfo=UTC)
+    common = {"work_order_id": wo.id, "created_by_id": tech.id, "device_at": at}
+    records = [
+        VisitEvent(kind="arrived", note="东门", data={"lat": 31.2, "tags": ["a", "b"]}, **common),
+        VisitEvent(kind="departed", **common),
+        PartFitted(part_number="PCB-220", serial_fitted="SN-1", quantity=1, unit_price=Decimal("180.5"), **common),
+        FeeQuote(
+            lines=[{"kind": "part", "ref": "PCB-220", "quantity": 1, "amount": "180.50"}],
+            parts=[{"part_number": "PCB-220", "quantity": 1}],
+            total=Decimal("180.50"),
+            consented=True,
+            consented_at=at,
+            **common,
+        ),
+    ]
+    db.session.add_all(records)
+    db.session.commit()
+    office = client_for("dispatcher")
+    for entity, model in (("visit_event", VisitEvent), ("part_fitted", PartFitted), ("fee_quote", FeeQuote)):
+        pulled = _pulled(office, entity)
+        for rid in (r.id for r in records if isinstance(r, model)):
+            assert pulled[rid] == SCHEMAS[entity].dump(db.session.get(model, rid))
+    assert pulled[records[3].id]["total"] == "180.50"
+    products = _pulled(office, "product")
+    assert set(products) == {p.id for p in world["products"]}
+    assert products[world["products"][0].id]["serial_no"] == db.session.get(Product, world["products"][0].id).serial_no
