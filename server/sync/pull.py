@@ -12,7 +12,6 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
@@ -21,7 +20,7 @@ from ..models import ChangeLogEntry, SyncState, User, WorkOrder
 from ..models.base import UTCDateTime
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import PLAIN_ROWS, record_fields
+from .serialize import PLAIN_ROWS, id_among, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -174,7 +173,7 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
     for (entity, rid), op in last.items():
         (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
-    among = _id_among(session)
+    among = id_among(session)
     for entity, ids in removed.items():
         model = MODEL_BY_ENTITY[entity]
         for rid, version in session.execute(sa.select(model.id, model.version).where(among(model.id, ids))):
@@ -203,21 +202,6 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         else:
             changes.append({"entity": entity, "id": rid, "op": "put", "version": version, "fields": fields})
     return changes
-
-
-def _id_among(session: Session):
-    """(column, ids) -> the condition `column is one of ids`.
-
-    On PostgreSQL one array parameter (`= ANY(%s)`): a page's `IN` list of up to 500 ids
-    was rendered, cast and parsed as 500 parameters by SQLAlchemy, psycopg and the server
-    on every query, and its text changed with the count, so no statement cache could keep it.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return lambda column, ids: column == sa.any_(sa.bindparam(None, list(ids), type_=_ID_ARRAY))
-    return lambda column, ids: column.in_(ids)
-
-
-_ID_ARRAY = postgresql.ARRAY(sa.String)
 
 
 def _version(records: dict, entity: str, rid: str) -> int | None:

@@ -7,14 +7,16 @@ import logging
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..crypto import UNREADABLE, DecryptionError, Place, app_ring, decrypt
+from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import Customer, Product, User, WorkOrder
-from ..services.coverage import fitted_on_orders
+from ..models import Customer, PartFitted, Product, User, WorkOrder
+from ..services.coverage import fitted_from_row, fitted_query
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 
 
@@ -148,6 +150,19 @@ ENVELOPE_KEYS = ("id", "version")
 log = logging.getLogger(__name__)
 
 
+def id_among(session: Session):
+    """(column, ids) -> the condition `column is one of ids`.
+
+    On PostgreSQL one array parameter (`= ANY(%s)`): a page's `IN` list of up to 500 ids
+    was rendered, cast and parsed as 500 parameters by SQLAlchemy, psycopg and the server
+    on every query, and its text changed with the count, so no statement cache could keep it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column, ids: column == sa.any_(sa.bindparam(None, list(ids), type_=_ID_ARRAY))
+    return lambda column, ids: column.in_(ids)
+
+
+_ID_ARRAY = postgresql.ARRAY(sa.String)
 _AS_IS = (fields.Dict, fields.List)
 _CONVERT = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
 
@@ -236,18 +251,25 @@ def _customers(rows: list) -> dict[str, dict]:
 def _work_orders(session: Session, rows: list, viewer: User) -> dict[str, dict]:
     """Work orders as WorkOrderOut(viewer=viewer) dumps them; `service_address` is the order's own
     or else its customer's address, read in one query for the page (only that column opened)."""
-    dump = _plain_dumper(WorkOrderOut(viewer=viewer), (*ENVELOPE_KEYS, "service_address"))
+    dump = _plain_dumper(WorkOrderOut(viewer=viewer), (*ENVELOPE_KEYS, "service_address", "allowed_statuses"))
     own = _opened("work_orders", "service_address", ((r.id, r.service_address) for r in rows))
     ids = {r.customer_id for r in rows if not own[r.id]}
-    found = (
-        session.execute(
-            sa.select(Customer.__table__.c.id, Customer.__table__.c.address).where(Customer.id.in_(ids))
-        ).all()
-        if ids
-        else []
-    )
-    addresses = _opened("customers", "address", found)
-    return {r.id: {**dump(r), "service_address": own[r.id] or addresses.get(r.customer_id)} for r in rows}
+    table = Customer.__table__
+    query = sa.select(table.c.id, table.c.address).where(id_among(session)(table.c.id, ids))
+    addresses = _opened("customers", "address", session.execute(query).all() if ids else [])
+    # WorkOrderOut's allowed_statuses, once per status on the page rather than once per order.
+    role, allowed = getattr(viewer, "role", None), {}
+    for r in rows:
+        if r.status not in allowed:
+            allowed[r.status] = allowed_targets(r.status, role)
+    return {
+        r.id: {
+            **dump(r),
+            "service_address": own[r.id] or addresses.get(r.customer_id),
+            "allowed_statuses": list(allowed[r.status]),
+        }
+        for r in rows
+    }
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
@@ -265,7 +287,7 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                 WorkOrder.status,
                 WorkOrder.fault_description,
             )
-            .where(WorkOrder.product_id.in_(ids))
+            .where(id_among(session)(WorkOrder.product_id, ids))
             .order_by(WorkOrder.created_at.desc())
         ).all()
         if ids
@@ -273,7 +295,13 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     )
     # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
     # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
-    parts_of = fitted_on_orders(session, [o.id for o in orders])
+    parts_of: dict[str, list] = {}  # services.coverage.fitted_on_orders, with the ids as one array parameter
+    if orders:
+        found = session.execute(
+            fitted_query().where(id_among(session)(PartFitted.work_order_id, [o.id for o in orders]))
+        )
+        for row in found:
+            parts_of.setdefault(row.work_order_id, []).append(fitted_from_row(row))
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
