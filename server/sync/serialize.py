@@ -248,10 +248,14 @@ def _customers(rows: list) -> dict[str, dict]:
     return {r.id: {**_CUSTOMER(r), "phone": phones[r.id], "address": addresses[r.id]} for r in rows}
 
 
+# The viewer's part (allowed_statuses) and the address are filled in by _work_orders.
+_WORK_ORDER = _plain_dumper(WorkOrderOut(), (*ENVELOPE_KEYS, "service_address", "allowed_statuses"))
+
+
 def _work_orders(session: Session, rows: list, viewer: User) -> dict[str, dict]:
     """Work orders as WorkOrderOut(viewer=viewer) dumps them; `service_address` is the order's own
     or else its customer's address, read in one query for the page (only that column opened)."""
-    dump = _plain_dumper(WorkOrderOut(viewer=viewer), (*ENVELOPE_KEYS, "service_address", "allowed_statuses"))
+    dump = _WORK_ORDER
     own = _opened("work_orders", "service_address", ((r.id, r.service_address) for r in rows))
     ids = {r.customer_id for r in rows if not own[r.id]}
     table = Customer.__table__
