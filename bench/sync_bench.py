@@ -1163,6 +1163,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, system in systems.items():
             say(f"[{name}] starting and warming up")
             system.ready()
+            if "pull" in system.metrics:  # every worker's pull path too (statement caches, first imports)
+                measure(system, "pull", 1.0)
         say(f"measuring: {rounds} round(s) of {duration:g} s per figure")
         samples = run_rounds(systems, rounds, duration)
     finally:
