@@ -1083,7 +1083,7 @@ def table(figures: dict[str, dict[str, float]], found: dict) -> str:
         ran = [(b, t) for b, t in bases if HEADINGS[b] in by_base] or bases[:1]  # baselines that did not run: no line
         for i, (base, target) in enumerate(ran):
             r = by_base.get(HEADINGS[base])
-            line = cells if i == 0 else [""] * len(cells)
+            line = list(cells) if i == 0 else [""] * len(cells)
             line.append(f"{r['ratio']:.2f}× {HEADINGS[base]}" if r else "–")
             line.append(f"≥ {target:.1f}×: " + ("met" if r and r["met"] else "MISSED" if r else "n/a"))
             rows.append(line)
