@@ -7,8 +7,8 @@ server on loopback.
     .venv/bin/python bench/sync_bench.py --quick    # 1 round of 1 s per figure: a smoke run
 
 It installs pouchdb-server into bench/.node (npm) and Kinto into bench/.kinto (a venv,
-pip) on first use, makes its own databases (a temporary SQLite file; `onsite_bench` and
-`onsite_bench_kinto` on the local PostgreSQL, dropped afterwards), prints one table and
+pip) on first use, makes its own databases (a temporary SQLite file; `onsite_bench_<pid>` and
+`onsite_bench_kinto_<pid>` on the local PostgreSQL, dropped afterwards), prints one table and
 writes bench/results/sync.json. bench/README.md says what each figure means.
 """
 
@@ -45,10 +45,11 @@ POUCH_BIN = NODE_DIR / "node_modules" / ".bin" / "pouchdb-server"
 RESULTS = BENCH / "results" / "sync.json"
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DATABASE = "onsite_bench"
+# Named per run: two runs at once on one machine (another worktree's, say) must not drop each other's.
+PG_DATABASE = f"onsite_bench_{os.getpid()}"
 KINTO_VERSION = "26.5.0"
 KINTO_DIR = BENCH / ".kinto"  # its own venv: Kinto's pins (SQLAlchemy, psycopg2) are not Onsite's
-KINTO_DATABASE = "onsite_bench_kinto"
+KINTO_DATABASE = f"onsite_bench_kinto_{os.getpid()}"
 
 BATCH = 100  # mutations (or documents) per push request
 PAGE = 500  # changes per pull page
