@@ -99,3 +99,10 @@ def test_pulled_visit_records_and_products_read_as_their_schemas_dump_them(clien
     products = _pulled(office, "product")
     assert set(products) == {p.id for p in world["products"]}
     assert products[world["products"][0].id]["serial_no"] == db.session.get(Product, world["products"][0].id).serial_no
+    # Read together on PostgreSQL (one query for all visit tables), each table keeps its access
+    # condition: tech1 holds the job and gets every record, tech2 none of them.
+    kinds = ("visit_event", "part_fitted", "fee_quote")
+    mine = {rid for entity in kinds for rid in _pulled(client_for("tech1"), entity)}
+    assert mine == {r.id for r in records}
+    theirs = [_pulled(client_for("tech2"), entity) for entity in kinds]
+    assert theirs == [{}, {}, {}]
