@@ -128,9 +128,10 @@ def _rows(session: Session, query: sa.Select) -> list:
     """The rows of a Core select, as named tuples read straight off psycopg's cursor when every
     column is of a type SQLAlchemy would hand over unchanged (PostgreSQL).
 
-    A pull page reads ~1,000 rows (its log rows and its records); SQLAlchemy's rows cost about
-    twice as much to fetch and to read by name as the driver's tuples. The statement is still
-    built, cached and run by SQLAlchemy, access conditions and all.
+    A pull page reads ~1,000 rows (its log rows and its records); fetching SQLAlchemy's rows and
+    reading them by name cost ~1.6 times what the driver's named tuples do (440 visit records:
+    4.8 ms against 2.9 ms of CPU). The statement is still built, cached and run by SQLAlchemy,
+    access conditions and all.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql" or not all(type(c.type) in _AS_STORED for c in query.selected_columns):
