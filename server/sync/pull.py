@@ -136,6 +136,7 @@ def _rows(session: Session, query: sa.Select) -> list:
     connection = session.connection()
     if connection.dialect.name != "postgresql" or not all(type(c.type) in _AS_STORED for c in query.selected_columns):
         return session.execute(query).all()
+    session.flush()  # what session.execute's autoflush would do (nothing, on a read-only pull)
     result = connection.execute(query)
     try:
         cursor = result.cursor
