@@ -69,6 +69,10 @@ class IdlePullLane:
         self._order: list[str] | None = None  # parameter names in order, for positional drivers
         self._processors: dict = {}
         self._lock = threading.Lock()
+        # The highest last sequence this lane has read: the log only grows, so a cursor below
+        # it is behind (a phone paging through a pull) and needs no query to say so. (After a
+        # restore to an older database such polls take the full view, which answers them right.)
+        self._seen_last = 0
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -98,8 +102,12 @@ class IdlePullLane:
             return None  # the full view says what is wrong
         if not query["cursor"]:
             return None  # a first pull always has changes to send (or a cursor to hand out)
+        if after < self._seen_last:
+            return None  # behind the log: the full view sends the next page (and checks the token)
         last = self._last_seq_for(token_digest(token))
         if last is None or after != last:
+            if last is not None:
+                self._seen_last = max(self._seen_last, last)
             return None
         page = {"changes": [], "cursor": encode_cursor(after), "has_more": False, "reset": False}
         return encode(page)  # byte for byte what the full view sends

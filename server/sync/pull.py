@@ -8,7 +8,7 @@ cursor never steps over a change that has yet to commit.
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
+from ..models.base import UTCDateTime
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import FAST, record_fields
+from .serialize import FAST, PLAIN_ROWS, id_among, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -106,14 +107,44 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
     low, window = after, 4 * wanted
     while len(rows) < wanted and low < last:
         high = min(low + window, last)
-        rows += session.execute(
+        rows += _rows(
+            session,
             sa.select(*columns)
             .where(ChangeLogEntry.seq > low, ChangeLogEntry.seq <= high, _audience(user))
             .order_by(ChangeLogEntry.seq)
-            .limit(wanted - len(rows))
-        ).all()
+            .limit(wanted - len(rows)),
+        )
         low, window = high, window * 2
     return rows
+
+
+# Column types (exactly these, no subclass) whose values psycopg hands over as SQLAlchemy would
+# (UTCDateTime only fixes naive values, which timestamptz never gives); EncryptedText, for one, is not.
+_AS_STORED = (sa.String, sa.Text, sa.Integer, sa.BigInteger, sa.Boolean, sa.Numeric, sa.Date, sa.JSON, UTCDateTime)
+_ROW_TYPES: dict[tuple[str, ...], type] = {}
+
+
+def _rows(session: Session, query: sa.Select) -> list:
+    """The rows of a Core select, as named tuples read straight off psycopg's cursor when every
+    column is of a type SQLAlchemy would hand over unchanged (PostgreSQL).
+
+    A pull page reads ~1,000 rows (its log rows and its records); fetching SQLAlchemy's rows and
+    reading them by name cost ~1.6 times what the driver's named tuples do (440 visit records:
+    4.8 ms against 2.9 ms of CPU). The statement is still built, cached and run by SQLAlchemy,
+    access conditions and all.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not all(type(c.type) in _AS_STORED for c in query.selected_columns):
+        return session.execute(query).all()
+    session.flush()  # what session.execute's autoflush would do (nothing, on a read-only pull)
+    result = connection.execute(query)
+    try:
+        cursor = result.cursor
+        names = tuple(d.name for d in cursor.description)
+        row_type = _ROW_TYPES.get(names) or _ROW_TYPES.setdefault(names, namedtuple("PlainRow", names))
+        return list(map(row_type._make, cursor.fetchall()))
+    finally:
+        result.close()
 
 
 def _without_echoes(rows: list, device_id: str) -> list:
@@ -144,18 +175,22 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
     for (entity, rid), op in last.items():
         (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
+    among = id_among(session)
     for entity, ids in removed.items():
         model = MODEL_BY_ENTITY[entity]
-        for rid, version in session.execute(sa.select(model.id, model.version).where(model.id.in_(ids))):
+        for rid, version in session.execute(sa.select(model.id, model.version).where(among(model.id, ids))):
             records[(entity, rid)] = (version, None)
+    visits = _visit_rows(session, user, {e: ids for e, ids in wanted.items() if e in FAST}, among)
     for entity, ids in wanted.items():
         model = MODEL_BY_ENTITY[entity]
-        # Visit records are dumped column by column (serialize.FAST): plain rows will do,
-        # without the cost of building ORM objects for them.
-        target = model.__table__ if entity in FAST else model
-        found = session.execute(sa.select(target).where(model.id.in_(ids), _visible(user, entity))).all()
-        if target is model:
-            found = [row[0] for row in found]
+        # Visit records, customers, work orders and products are dumped column by column
+        # (serialize.PLAIN_ROWS): plain rows will do, without the cost of building ORM objects.
+        target = model.__table__ if entity in PLAIN_ROWS else model
+        if visits is not None and entity in FAST:
+            found = visits.get(entity, [])
+        else:
+            query = sa.select(target).where(among(model.id, ids), _visible(user, entity))
+            found = _rows(session, query) if target is not model else session.scalars(query).all()
         data = record_fields(session, entity, found, user)
         for rec in found:
             gone = getattr(rec, "deleted", False)
@@ -173,6 +208,35 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         else:
             changes.append({"entity": entity, "id": rid, "op": "put", "version": version, "fields": fields})
     return changes
+
+
+def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]], among) -> dict[str, list] | None:
+    """entity -> rows of a page's visit records, read in one query on PostgreSQL (None: read them
+    entity by entity).
+
+    A page of visit records spans up to eight tables; one `UNION ALL` of them (each table's own
+    columns, typed NULLs for the others', each with its own access condition) is one round trip
+    and one statement instead of one per table.
+    """
+    if len(wanted) < 2 or session.get_bind().dialect.name != "postgresql":
+        return None
+    tables = {entity: MODEL_BY_ENTITY[entity].__table__ for entity in wanted}
+    types: dict[str, sa.types.TypeEngine] = {}
+    for table in tables.values():
+        for column in table.columns:
+            if type(types.setdefault(column.name, column.type)) is not type(column.type):
+                return None  # a name with two types cannot share a column of the union
+    selects = [
+        sa.select(
+            sa.literal_column(f"'{entity}'", sa.String).label("entity_"),
+            *(table.c[n] if n in table.c else sa.cast(sa.null(), kind).label(n) for n, kind in types.items()),
+        ).where(among(MODEL_BY_ENTITY[entity].id, wanted[entity]), _visible(user, entity))
+        for entity, table in tables.items()
+    ]
+    out: dict[str, list] = {}
+    for row in _rows(session, sa.union_all(*selects)):
+        out.setdefault(row.entity_, []).append(row)
+    return out
 
 
 def _version(records: dict, entity: str, rid: str) -> int | None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import keyword
+import logging
+
 import sqlalchemy as sa
 from marshmallow import Schema, fields
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ..crypto import UNREADABLE, DecryptionError, Place, app_ring, decrypt
+from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import Customer, Product, User, WorkOrder
-from ..services.coverage import fitted_on_orders
+from ..models import Customer, PartFitted, Product, User, WorkOrder
+from ..services.coverage import fitted_from_row, fitted_query
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 
 
@@ -141,35 +147,62 @@ SCHEMAS = {
     "call_back": CallBackOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
+log = logging.getLogger(__name__)
 
 
-def _plain_dumper(schema: Schema):
-    """schema.dump for the flat visit-record schemas, without marshmallow's per-field machinery."""
-    getters = []
-    for name, f in schema.dump_fields.items():
+def id_among(session: Session):
+    """(column, ids) -> the condition `column is one of ids`.
+
+    On PostgreSQL one array parameter (`= ANY(%s)`): a page's `IN` list of up to 500 ids
+    was rendered, cast and parsed as 500 parameters by SQLAlchemy, psycopg and the server
+    on every query, and its text changed with the count, so no statement cache could keep it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column, ids: column == sa.any_(sa.bindparam(None, list(ids), type_=_ID_ARRAY))
+    return lambda column, ids: column.in_(ids)
+
+
+_ID_ARRAY = postgresql.ARRAY(sa.String)
+_AS_IS = (fields.Dict, fields.List)
+_CONVERT = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
+
+
+def _plain_dumper(schema: Schema, skip: tuple[str, ...] = ()):
+    """schema.dump without marshmallow's per-field machinery, for ORM objects and plain rows alike.
+
+    Text, numbers, flags, ISO moments, dicts and lists are read straight off the record (what
+    marshmallow's own fields make of them); any other field (money, a function, a method, a
+    dotted attribute) is left to that field's own `serialize`. Fields named in `skip` are left out.
+    """
+    namespace: dict = {}
+    items = []
+    for i, (name, f) in enumerate(schema.dump_fields.items()):
         key, attr = f.data_key or name, f.attribute or name
-        if isinstance(f, fields.DateTime) and f.format in (None, "iso"):
-            getters.append((key, attr, lambda v: v.isoformat()))
-        elif isinstance(f, (fields.String, fields.Integer, fields.Boolean, fields.Dict, fields.List)):
-            conv = {fields.String: str, fields.Integer: int, fields.Boolean: bool}.get(type(f))
-            getters.append((key, attr, conv))
+        if key in skip:
+            continue
+        plain = attr.isidentifier() and not keyword.iskeyword(attr)
+        if plain and type(f) is fields.DateTime and f.format in (None, "iso"):
+            value = f"None if (v := r.{attr}) is None else v.isoformat()"
+        elif plain and type(f) in _CONVERT:
+            value = f"None if (v := r.{attr}) is None else {_CONVERT[type(f)].__name__}(v)"
+        elif plain and type(f) in _AS_IS:
+            value = f"r.{attr}"
         else:
-            getters.append((key, None, (lambda obj, f=f, name=name: f.serialize(name, obj))))
-
-    def dump(obj) -> dict:
-        out = {}
-        for key, attr, conv in getters:
-            if attr is None:
-                out[key] = conv(obj)
-                continue
-            value = getattr(obj, attr)
-            out[key] = value if value is None or conv is None else conv(value)
-        return out
-
-    return dump
+            namespace[f"field{i}"] = lambda obj, f=f, name=name: f.serialize(name, obj)
+            value = f"field{i}(r)"
+        items.append(f"{key!r}: {value}")
+    # One dict display per record, compiled once per schema (keys quoted by repr, attributes
+    # checked to be plain names): a loop over the fields cost a fifth more per record.
+    exec(f"def dump(r):\n    return {{{', '.join(items)}}}\n", namespace)
+    return namespace["dump"]
 
 
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
+_DUMPERS = {name: _plain_dumper(schema, ENVELOPE_KEYS) for name, schema in SCHEMAS.items()}
+# Entities pull.py reads as plain rows (no ORM objects): the visit records, and the records of
+# a first pull's bulk (customers, work orders, products), whose encrypted columns are opened
+# here, column by column, instead of by the ORM's load event for every encrypted column.
+PLAIN_ROWS = {*FAST, "customer", "work_order", "product"}
 
 
 def record_fields(session: Session, entity: str, records: list, viewer: User) -> dict[str, dict]:
@@ -181,23 +214,66 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
     if entity == "work_order":
-        _load_customers(session, records)
-    schema = WorkOrderOut(viewer=viewer) if entity == "work_order" else SCHEMAS[entity]
-    out = {}
-    for rec in records:
-        data = schema.dump(rec)
-        for key in ENVELOPE_KEYS:
-            data.pop(key, None)
-        out[rec.id] = data
+        return _work_orders(session, records, viewer)
+    if entity == "customer":
+        return _customers(records)
+    dump = _DUMPERS[entity]
+    return {rec.id: dump(rec) for rec in records}
+
+
+def _opened(table: str, column: str, pairs) -> dict[str, str | None]:
+    """id -> plain text of an encrypted column read as a plain row (EncryptedText hands it over
+    sealed), checked against its place as the ORM's load event does; a value that does not
+    decrypt is logged and reads as crypto.UNREADABLE."""
+    ring = app_ring()
+    out: dict[str, str | None] = {}
+    for rid, stored in pairs:
+        if stored is None:
+            out[rid] = None
+            continue
+        try:
+            out[rid] = decrypt(ring, str.__str__(stored), Place(table, column, str(rid)))
+        except DecryptionError as exc:
+            log.error("%s.%s of row %s does not decrypt (%s): shown as unreadable", table, column, rid, exc)
+            out[rid] = UNREADABLE
     return out
 
 
-def _load_customers(session: Session, orders: list[WorkOrder]) -> None:
-    """One query for the customers whose address is an order's `service_address` (no own address),
-    so dumping a page does not load them one by one."""
-    ids = {wo.customer_id for wo in orders if not wo.service_address}
-    if ids:
-        session.scalars(sa.select(Customer).where(Customer.id.in_(ids))).all()
+_CUSTOMER = _plain_dumper(CustomerOut(), (*ENVELOPE_KEYS, "phone", "address"))
+
+
+def _customers(rows: list) -> dict[str, dict]:
+    phones = _opened("customers", "phone", ((r.id, r.phone) for r in rows))
+    addresses = _opened("customers", "address", ((r.id, r.address) for r in rows))
+    return {r.id: {**_CUSTOMER(r), "phone": phones[r.id], "address": addresses[r.id]} for r in rows}
+
+
+# The viewer's part (allowed_statuses) and the address are filled in by _work_orders.
+_WORK_ORDER = _plain_dumper(WorkOrderOut(), (*ENVELOPE_KEYS, "service_address", "allowed_statuses"))
+
+
+def _work_orders(session: Session, rows: list, viewer: User) -> dict[str, dict]:
+    """Work orders as WorkOrderOut(viewer=viewer) dumps them; `service_address` is the order's own
+    or else its customer's address, read in one query for the page (only that column opened)."""
+    dump = _WORK_ORDER
+    own = _opened("work_orders", "service_address", ((r.id, r.service_address) for r in rows))
+    ids = {r.customer_id for r in rows if not own[r.id]}
+    table = Customer.__table__
+    query = sa.select(table.c.id, table.c.address).where(id_among(session)(table.c.id, ids))
+    addresses = _opened("customers", "address", session.execute(query).all() if ids else [])
+    # WorkOrderOut's allowed_statuses, once per status on the page rather than once per order.
+    role, allowed = getattr(viewer, "role", None), {}
+    for r in rows:
+        if r.status not in allowed:
+            allowed[r.status] = allowed_targets(r.status, role)
+    return {
+        r.id: {
+            **dump(r),
+            "service_address": own[r.id] or addresses.get(r.customer_id),
+            "allowed_statuses": list(allowed[r.status]),
+        }
+        for r in rows
+    }
 
 
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
@@ -215,7 +291,7 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                 WorkOrder.status,
                 WorkOrder.fault_description,
             )
-            .where(WorkOrder.product_id.in_(ids))
+            .where(id_among(session)(WorkOrder.product_id, ids))
             .order_by(WorkOrder.created_at.desc())
         ).all()
         if ids
@@ -223,7 +299,13 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     )
     # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
     # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
-    parts_of = fitted_on_orders(session, [o.id for o in orders])
+    parts_of: dict[str, list] = {}  # services.coverage.fitted_on_orders, with the ids as one array parameter
+    if orders:
+        found = session.execute(
+            fitted_query().where(id_among(session)(PartFitted.work_order_id, [o.id for o in orders]))
+        )
+        for row in found:
+            parts_of.setdefault(row.work_order_id, []).append(fitted_from_row(row))
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
