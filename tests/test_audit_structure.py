@@ -136,10 +136,6 @@ def test_every_config_key_the_code_reads_is_declared_in_config_py():
     assert undeclared == set()
 
 
-# Left for the sync engine's owners (the same value as config.py's): drop it with `config[...]` there.
-KNOWN_INLINE_DEFAULTS = {"server/sync/apply.py: DEVICE_TIME_TOLERANCE_SECONDS"}
-
-
 def test_no_config_key_is_read_with_an_inline_default():
     """A second default beside config.py's would silently disagree with it."""
     inline = {
@@ -149,7 +145,7 @@ def test_no_config_key_is_read_with_an_inline_default():
         for m in CONFIG_READ.finditer(text)
         if m.group(2)
     }
-    assert inline - KNOWN_INLINE_DEFAULTS == set()
+    assert inline == set()
 
 
 def test_the_environment_is_read_by_config_py_only():

@@ -77,7 +77,7 @@ class PushClock:
 
     @classmethod
     def measured(cls, device_time_: datetime, received_at: datetime) -> PushClock:
-        tolerance = timedelta(seconds=current_app.config.get("DEVICE_TIME_TOLERANCE_SECONDS", 300))
+        tolerance = timedelta(seconds=current_app.config["DEVICE_TIME_TOLERANCE_SECONDS"])
         return cls(device_time.clock_offset(device_time_, received_at), received_at, tolerance)
 
 
