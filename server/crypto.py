@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -113,6 +114,19 @@ def decrypt(ring: KeyRing, stored: str, place: Place | None = None) -> str:
         return AESGCM(ring.key(kid)).decrypt(raw[:12], raw[12:], ad).decode()
     except Exception as exc:  # InvalidTag: tampered, moved from another row or column, or the wrong key
         raise DecryptionError("value does not decrypt with its key at this place") from exc
+
+
+def open_or_unreadable(ring: KeyRing, stored: str, place: Place) -> str:
+    """The plain text of a stored value, or UNREADABLE when it does not decrypt at its place (moved,
+    tampered with, or sealed by a key no longer held): logged by place, never by value, so a
+    page shows the placeholder instead of failing (issue #12, finding 8)."""
+    try:
+        return decrypt(ring, stored, place)
+    except DecryptionError as exc:
+        logging.getLogger(__name__).error(
+            "%s.%s of row %s does not decrypt (%s): shown as unreadable", place.table, place.column, place.row_id, exc
+        )
+        return UNREADABLE
 
 
 def is_current(ring: KeyRing, stored: str) -> bool:

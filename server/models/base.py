@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -110,7 +109,6 @@ class _Sealed(str):
         return obj
 
 
-log = logging.getLogger(__name__)
 _ENCRYPTED: dict = {}  # mapper -> [(attribute, column)] of its encrypted columns
 
 
@@ -129,25 +127,14 @@ def _place(mapper, target, column: str):
 
 
 def _open(target, context=None, attrs=None) -> None:
-    from ..crypto import UNREADABLE, DecryptionError, app_ring, decrypt
+    from ..crypto import app_ring, open_or_unreadable
 
     mapper = sa.inspect(target).mapper
     for key, column in _ENCRYPTED[mapper]:
         value = target.__dict__.get(key)
-        if not isinstance(value, _Stored):
-            continue
-        try:
-            plain = decrypt(app_ring(), str.__str__(value), _place(mapper, target, column))
-        except DecryptionError as exc:
-            log.error(
-                "%s.%s of row %s does not decrypt (%s): shown as unreadable",
-                mapper.local_table.name,
-                column,
-                target.id,
-                exc,
-            )
-            plain = UNREADABLE
-        set_committed_value(target, key, plain)
+        if isinstance(value, _Stored):
+            plain = open_or_unreadable(app_ring(), str.__str__(value), _place(mapper, target, column))
+            set_committed_value(target, key, plain)
 
 
 def _seal(mapper, connection, target) -> None:

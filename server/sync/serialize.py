@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import keyword
-import logging
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from ..crypto import UNREADABLE, DecryptionError, Place, app_ring, decrypt
+from ..crypto import Place, app_ring, open_or_unreadable
 from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
@@ -147,7 +146,6 @@ SCHEMAS = {
     "call_back": CallBackOut(),
 }
 ENVELOPE_KEYS = ("id", "version")
-log = logging.getLogger(__name__)
 
 
 def id_among(session: Session):
@@ -223,20 +221,12 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
 
 def _opened(table: str, column: str, pairs) -> dict[str, str | None]:
     """id -> plain text of an encrypted column read as a plain row (EncryptedText hands it over
-    sealed), checked against its place as the ORM's load event does; a value that does not
-    decrypt is logged and reads as crypto.UNREADABLE."""
+    sealed), opened at its place as the ORM's load event opens it (crypto.open_or_unreadable)."""
     ring = app_ring()
-    out: dict[str, str | None] = {}
-    for rid, stored in pairs:
-        if stored is None:
-            out[rid] = None
-            continue
-        try:
-            out[rid] = decrypt(ring, str.__str__(stored), Place(table, column, str(rid)))
-        except DecryptionError as exc:
-            log.error("%s.%s of row %s does not decrypt (%s): shown as unreadable", table, column, rid, exc)
-            out[rid] = UNREADABLE
-    return out
+    return {
+        rid: None if stored is None else open_or_unreadable(ring, str.__str__(stored), Place(table, column, str(rid)))
+        for rid, stored in pairs
+    }
 
 
 _CUSTOMER = _plain_dumper(CustomerOut(), (*ENVELOPE_KEYS, "phone", "address"))
