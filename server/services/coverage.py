@@ -23,6 +23,7 @@ from ..domain.service_day import service_date
 from ..domain.service_day import today as service_today
 from ..domain.warranty import in_warranty, part_warranty_end, visit_covered, void_reason
 from ..models import Part, PartFitted, VisitEvent, WorkOrder
+from .id_lists import id_among
 
 WARRANTY_VOID = "warranty_void"
 
@@ -90,16 +91,7 @@ def coverage_of(
 
 def void_reasons(session: Session, work_order_id: str) -> list[str]:
     """The reasons of the order's live `warranty_void` events, oldest first."""
-    rows = session.scalars(
-        sa.select(VisitEvent.data)
-        .where(
-            VisitEvent.work_order_id == work_order_id,
-            VisitEvent.kind == WARRANTY_VOID,
-            VisitEvent.deleted.is_(False),
-        )
-        .order_by(VisitEvent.created_at)
-    ).all()
-    return [d["reason"] for d in rows if isinstance(d, dict) and d.get("reason")]
+    return void_reasons_of(session, [work_order_id])[work_order_id]
 
 
 def void_reasons_of(session: Session, work_order_ids) -> dict[str, list[str]]:
@@ -110,7 +102,7 @@ def void_reasons_of(session: Session, work_order_ids) -> dict[str, list[str]]:
     rows = session.execute(
         sa.select(VisitEvent.work_order_id, VisitEvent.data)
         .where(
-            VisitEvent.work_order_id.in_(out),
+            id_among(session)(VisitEvent.work_order_id, out),
             VisitEvent.kind == WARRANTY_VOID,
             VisitEvent.deleted.is_(False),
         )
@@ -173,6 +165,6 @@ def fitted_on_orders(session: Session, work_order_ids: list[str]) -> dict[str, l
     out: dict[str, list[FittedPart]] = {}
     if not work_order_ids:
         return out
-    for row in session.execute(fitted_query().where(PartFitted.work_order_id.in_(work_order_ids))):
+    for row in session.execute(fitted_query().where(id_among(session)(PartFitted.work_order_id, work_order_ids))):
         out.setdefault(row.work_order_id, []).append(fitted_from_row(row))
     return out

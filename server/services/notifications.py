@@ -82,8 +82,10 @@ def queue(
     if template not in TEMPLATES:
         raise ValueError(f"unknown notification template {template!r}")
     key = idempotency_key(wo.id, template, str(trigger_id))
-    batched = notify_runner.real_session(session).info.get(BATCHED)
-    if batched is not None and template not in ("completed", "report"):  # (those two record a report link first)
+    with_report = template in ("completed", "report")
+    # Queued with the rest of a batch (`batched`), except those two: they record a report link first.
+    batched = None if with_report else notify_runner.real_session(session).info.get(BATCHED)
+    if batched is not None:
         if key in batched:
             return None
     elif session.scalar(sa.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
@@ -91,7 +93,7 @@ def queue(
     customer = wo.customer
     channel, recipient = to or route(customer)
     params = _params(wo, extra)
-    if template in ("completed", "report"):
+    if with_report:
         params.setdefault("report_url", _report_link(session, wo, channel, recipient) or params["track_url"])
     lang = language_of(customer.locale)
     subject, body = render(template, lang, params)
@@ -110,8 +112,8 @@ def queue(
         status="pending",
         attempts=0,
     )
-    if batched is not None and template not in ("completed", "report"):
-        batched[key] = row  # inserted with the rest of the batch (`batched`)
+    if batched is not None:
+        batched[key] = row  # inserted with the rest of the batch when it ends
         return row
     if not _insert_once(session, row):
         return None

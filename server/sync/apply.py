@@ -376,9 +376,7 @@ def _create_visit_record(session: Session, user: User, device: Device, m: dict) 
             batch.signed[wo.id] = True
         money.note_added(batch.money.orders.get(wo.id), entity, data, chargeable)
         if entity == "visit_event" and data["kind"] == WARRANTY_VOID:
-            batch.money.coverage.pop(wo.id, None)  # coverage is decided again (with this row flushed first)
-            if batch.money.void_reasons is not None:
-                batch.money.void_reasons.pop(wo.id, None)  # and its reasons read again
+            batch.money.forget_coverage(wo.id)  # decided again (with this row flushed first)
     if entity == "visit_event":
         escalations.open_for_event(session, wo, record)  # a report to the company becomes a case (issue #14)
         followup_queue.on_visit_event(wo, record)  # the 3-hour call-back: planned, or its outcome (issue #14)
@@ -597,9 +595,7 @@ def _void_visit_record(session: Session, user: User, m: dict) -> Applied:
     wo = _visible_work_order(session, user, record.work_order_id)
     if (batch := _batch(session)) is not None:
         batch.money.orders.pop(wo.id, None)  # read again when next needed
-        batch.money.coverage.pop(wo.id, None)
-        if batch.money.void_reasons is not None:
-            batch.money.void_reasons.pop(wo.id, None)
+        batch.money.forget_coverage(wo.id)
     if entity == "sign_off" or (
         sign_off_of(session, wo.id)
         and (

@@ -56,6 +56,13 @@ class MoneyCache:
         # (apply.py; an order given a void in the batch is dropped and read again on its own).
         self.void_reasons: dict[str, list[str]] | None = None
 
+    def forget_coverage(self, wo_id: str) -> None:
+        """The order's coverage is decided again when next needed (a warranty void added or voided),
+        from its void reasons read again."""
+        self.coverage.pop(wo_id, None)
+        if self.void_reasons is not None:
+            self.void_reasons.pop(wo_id, None)
+
 
 def header(session: Session, cache: MoneyCache | None) -> tuple[int, Decimal, Decimal]:
     if cache is None:

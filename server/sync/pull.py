@@ -18,9 +18,10 @@ from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, SyncState, User, WorkOrder
 from ..models.base import UTCDateTime
+from ..services.id_lists import id_among
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import FAST, PLAIN_ROWS, id_among, record_fields
+from .serialize import FAST, PLAIN_ROWS, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user

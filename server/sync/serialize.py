@@ -6,7 +6,6 @@ import keyword
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..crypto import Place, app_ring, open_or_unreadable
@@ -14,8 +13,9 @@ from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
-from ..models import Customer, PartFitted, Product, User, WorkOrder
-from ..services.coverage import fitted_from_row, fitted_query
+from ..models import Customer, Product, User, WorkOrder
+from ..services.coverage import fitted_on_orders
+from ..services.id_lists import id_among
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 
 
@@ -148,19 +148,6 @@ SCHEMAS = {
 ENVELOPE_KEYS = ("id", "version")
 
 
-def id_among(session: Session):
-    """(column, ids) -> the condition `column is one of ids`.
-
-    On PostgreSQL one array parameter (`= ANY(%s)`): a page's `IN` list of up to 500 ids
-    was rendered, cast and parsed as 500 parameters by SQLAlchemy, psycopg and the server
-    on every query, and its text changed with the count, so no statement cache could keep it.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return lambda column, ids: column == sa.any_(sa.bindparam(None, list(ids), type_=_ID_ARRAY))
-    return lambda column, ids: column.in_(ids)
-
-
-_ID_ARRAY = postgresql.ARRAY(sa.String)
 _AS_IS = (fields.Dict, fields.List)
 _CONVERT = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
 
@@ -289,13 +276,7 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     )
     # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
     # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
-    parts_of: dict[str, list] = {}  # services.coverage.fitted_on_orders, with the ids as one array parameter
-    if orders:
-        found = session.execute(
-            fitted_query().where(id_among(session)(PartFitted.work_order_id, [o.id for o in orders]))
-        )
-        for row in found:
-            parts_of.setdefault(row.work_order_id, []).append(fitted_from_row(row))
+    parts_of = fitted_on_orders(session, [o.id for o in orders])
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
