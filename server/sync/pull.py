@@ -8,7 +8,7 @@ cursor never steps over a change that has yet to commit.
 from __future__ import annotations
 
 import base64
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from ..auth import permissions
 from ..errors import ApiError
-from ..models import ChangeLogEntry, SyncState, User, WorkOrder
-from ..models.base import UTCDateTime
-from ..services.id_lists import id_among
+from ..models import ChangeLogEntry, Role, SyncState, User, WorkOrder
+from ..services.id_lists import among, id_among, ids_value
+from . import page_sql
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import FAST, PLAIN_ROWS, record_fields
+from .serialize import FAST, FAST_COLUMNS, PLAIN_ROWS, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -97,55 +97,25 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
     that grew fast since it was last analysed, PostgreSQL's planner, expecting a few
     rows, otherwise fetches every matching row and sorts them all for one page.
     """
-    columns = (
-        ChangeLogEntry.seq,
-        ChangeLogEntry.entity,
-        ChangeLogEntry.entity_id,
-        ChangeLogEntry.op,
-        ChangeLogEntry.origin_device_id,
-    )
+    office = permissions.is_office(user)
     rows: list = []
     low, window = after, 4 * wanted
     while len(rows) < wanted and low < last:
         high = min(low + window, last)
-        rows += _rows(
-            session,
-            sa.select(*columns)
-            .where(ChangeLogEntry.seq > low, ChangeLogEntry.seq <= high, _audience(user))
-            .order_by(ChangeLogEntry.seq)
-            .limit(wanted - len(rows)),
-        )
+        params = {"low": low, "high": high, "wanted": wanted - len(rows), "viewer_id": user.id}
+        rows += page_sql.rows(session, ("log", office), lambda: _log_query(office), params)
         low, window = high, window * 2
     return rows
 
 
-# Column types (exactly these, no subclass) whose values psycopg hands over as SQLAlchemy would
-# (UTCDateTime only fixes naive values, which timestamptz never gives); EncryptedText, for one, is not.
-_AS_STORED = (sa.String, sa.Text, sa.Integer, sa.BigInteger, sa.Boolean, sa.Numeric, sa.Date, sa.JSON, UTCDateTime)
-_ROW_TYPES: dict[tuple[str, ...], type] = {}
-
-
-def _rows(session: Session, query: sa.Select) -> list:
-    """The rows of a Core select, as named tuples read straight off psycopg's cursor when every
-    column is of a type SQLAlchemy would hand over unchanged (PostgreSQL).
-
-    A pull page reads ~1,000 rows (its log rows and its records); fetching SQLAlchemy's rows and
-    reading them by name cost ~1.6 times what the driver's named tuples do (440 visit records:
-    4.8 ms against 2.9 ms of CPU). The statement is still built, cached and run by SQLAlchemy,
-    access conditions and all.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or not all(type(c.type) in _AS_STORED for c in query.selected_columns):
-        return session.execute(query).all()
-    session.flush()  # what session.execute's autoflush would do (nothing, on a read-only pull)
-    result = connection.execute(query)
-    try:
-        cursor = result.cursor
-        names = tuple(d.name for d in cursor.description)
-        row_type = _ROW_TYPES.get(names) or _ROW_TYPES.setdefault(names, namedtuple("PlainRow", names))
-        return list(map(row_type._make, cursor.fetchall()))
-    finally:
-        result.close()
+def _log_query(office: bool) -> sa.Select:
+    log = ChangeLogEntry
+    return (
+        sa.select(log.seq, log.entity, log.entity_id, log.op, log.origin_device_id)
+        .where(log.seq > page_sql.param("low"), log.seq <= page_sql.param("high"), _audience(office))
+        .order_by(log.seq)
+        .limit(page_sql.param("wanted", type_=sa.Integer))
+    )
 
 
 def _without_echoes(rows: list, device_id: str) -> list:
@@ -154,11 +124,11 @@ def _without_echoes(rows: list, device_id: str) -> list:
     return [r for r in rows if (r.entity, r.entity_id) in others]
 
 
-def _audience(user: User):
-    if permissions.is_office(user):
+def _audience(office: bool):
+    if office:
         return ChangeLogEntry.audience_user_id.is_(None)
     return sa.or_(
-        ChangeLogEntry.audience_user_id == user.id,
+        ChangeLogEntry.audience_user_id == VIEWER,
         # The catalogue and the fee schedule: everyone reads the staff-wide rows.
         sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity.in_(CATALOGUE)),
     )
@@ -176,22 +146,26 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
     for (entity, rid), op in last.items():
         (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
-    among = id_among(session)
+    postgres, office = session.get_bind().dialect.name == "postgresql", permissions.is_office(user)
     for entity, ids in removed.items():
         model = MODEL_BY_ENTITY[entity]
-        for rid, version in session.execute(sa.select(model.id, model.version).where(among(model.id, ids))):
+        for rid, version in session.execute(sa.select(model.id, model.version).where(id_among(session)(model.id, ids))):
             records[(entity, rid)] = (version, None)
-    visits = _visit_rows(session, user, {e: ids for e, ids in wanted.items() if e in FAST}, among)
+    visits = _visit_rows(session, user, {e: ids for e, ids in wanted.items() if e in FAST}) if postgres else {}
     for entity, ids in wanted.items():
-        model = MODEL_BY_ENTITY[entity]
-        # Visit records, customers, work orders and products are dumped column by column
-        # (serialize.PLAIN_ROWS): plain rows will do, without the cost of building ORM objects.
-        target = model.__table__ if entity in PLAIN_ROWS else model
-        if visits is not None and entity in FAST:
-            found = visits.get(entity, [])
+        if entity in visits:
+            found = visits[entity]
+        elif entity in PLAIN_ROWS:
+            # Visit records, customers, work orders and products are dumped column by column
+            # (serialize.PLAIN_ROWS): plain rows will do, without the cost of building ORM objects.
+            params = {"ids": ids_value(postgres, ids), "viewer_id": user.id}
+            found = page_sql.rows(
+                session, ("records", entity, office), lambda e=entity: _records(e, office, postgres), params
+            )
         else:
-            query = sa.select(target).where(among(model.id, ids), _visible(user, entity))
-            found = _rows(session, query) if target is not model else session.scalars(query).all()
+            model = MODEL_BY_ENTITY[entity]
+            query = sa.select(model).where(id_among(session)(model.id, ids), _visible(office, entity))
+            found = session.scalars(query, {"viewer_id": user.id}).all()
         data = record_fields(session, entity, found, user)
         for rec in found:
             gone = getattr(rec, "deleted", False)
@@ -211,33 +185,63 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
     return changes
 
 
-def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]], among) -> dict[str, list] | None:
-    """entity -> rows of a page's visit records, read in one query on PostgreSQL (None: read them
-    entity by entity).
+def _records(entity: str, office: bool, postgres: bool) -> sa.Select:
+    """A page's rows of one entity (ids in the parameter `ids`) that the viewer may see."""
+    table = MODEL_BY_ENTITY[entity].__table__
+    ids = page_sql.param("ids", expanding=not postgres)
+    return sa.select(table).where(among(table.c.id, ids, postgres), _visible(office, entity))
 
-    A page of visit records spans up to eight tables; one `UNION ALL` of them (each table's own
-    columns, typed NULLs for the others', each with its own access condition) is one round trip
-    and one statement instead of one per table.
+
+def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> dict[str, list]:
+    """entity -> rows of a page's visit records, read in one query (PostgreSQL).
+
+    A page of visit records spans up to eight tables; one `UNION ALL` of them (the columns
+    their dumpers read, typed NULLs for another table's, each with its own access condition)
+    is one round trip and one statement instead of one per table.
     """
-    if len(wanted) < 2 or session.get_bind().dialect.name != "postgresql":
-        return None
-    tables = {entity: MODEL_BY_ENTITY[entity].__table__ for entity in wanted}
+    if not wanted:
+        return {}
+    entities = tuple(sorted(wanted))
+    office = permissions.is_office(user)
+    params = {f"ids_{entity}": ids_value(True, ids) for entity, ids in wanted.items()} | {"viewer_id": user.id}
+    out: dict[str, list] = {entity: [] for entity in entities}
+    for row in page_sql.rows(session, ("visits", entities, office), lambda: _visits_union(entities, office), params):
+        out[row.entity_].append(row)
+    return out
+
+
+def _visits_union(entities: tuple[str, ...], office: bool) -> sa.Select:
+    tables = {entity: MODEL_BY_ENTITY[entity].__table__ for entity in entities}
     types: dict[str, sa.types.TypeEngine] = {}
-    for table in tables.values():
-        for column in table.columns:
-            if type(types.setdefault(column.name, column.type)) is not type(column.type):
-                return None  # a name with two types cannot share a column of the union
+    for entity, table in tables.items():
+        for name in sorted(FAST_COLUMNS[entity]):
+            kind = table.c[name].type
+            if type(types.setdefault(name, kind)) is not type(kind):
+                raise TypeError(f"{entity}.{name} has another type than a column of that name in another visit table")
     selects = [
         sa.select(
             sa.literal_column(f"'{entity}'", sa.String).label("entity_"),
-            *(table.c[n] if n in table.c else sa.cast(sa.null(), kind).label(n) for n, kind in types.items()),
-        ).where(among(MODEL_BY_ENTITY[entity].id, wanted[entity]), _visible(user, entity))
+            *(
+                table.c[n] if n in FAST_COLUMNS[entity] else sa.cast(sa.null(), kind).label(n)
+                for n, kind in types.items()
+            ),
+        ).where(among(table.c.id, page_sql.param(f"ids_{entity}"), True), _visible(office, entity))
         for entity, table in tables.items()
     ]
-    out: dict[str, list] = {}
-    for row in _rows(session, sa.union_all(*selects)):
-        out.setdefault(row.entity_, []).append(row)
-    return out
+    return sa.union_all(*selects)
+
+
+class _Technician:
+    """A technician as the access conditions see one, their id the parameter `viewer_id`."""
+
+    id = page_sql.param("viewer_id", type_=sa.String)
+
+    @staticmethod
+    def has_role(*roles) -> bool:
+        return Role.TECHNICIAN in roles  # a str enum: equal to its value too
+
+
+VIEWER = _Technician.id
 
 
 def _version(records: dict, entity: str, rid: str) -> int | None:
@@ -245,11 +249,13 @@ def _version(records: dict, entity: str, rid: str) -> int | None:
     return found[0] if found else None
 
 
-def _visible(user: User, entity: str):
-    """Checked again at read time: access may have changed since the row was written."""
-    if permissions.is_office(user):
+def _visible(office: bool, entity: str):
+    """Checked again at read time: access may have changed since the row was written. The
+    technician is the statement's parameter `viewer_id`, so that one statement serves them all."""
+    if office:
         return sa.true()
     model = MODEL_BY_ENTITY[entity]
+    user = _Technician
     if entity == "work_order":
         return permissions.work_order_filter(user)
     if entity in JOB_RECORDS:

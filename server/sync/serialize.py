@@ -183,6 +183,11 @@ def _plain_dumper(schema: Schema, skip: tuple[str, ...] = ()):
 
 
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
+# The columns a visit record's change is made of: what pull.py reads for it.
+FAST_COLUMNS = {
+    name: frozenset({"id", "version", "deleted", *(f.attribute or key for key, f in SCHEMAS[name].dump_fields.items())})
+    for name in FAST
+}
 _DUMPERS = {name: _plain_dumper(schema, ENVELOPE_KEYS) for name, schema in SCHEMAS.items()}
 # Entities pull.py reads as plain rows (no ORM objects): the visit records, and the records of
 # a first pull's bulk (customers, work orders, products), whose encrypted columns are opened
