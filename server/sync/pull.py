@@ -21,7 +21,7 @@ from ..services.id_lists import among, id_among, ids_value
 from . import page_sql
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import FAST, FAST_COLUMNS, PLAIN_ROWS, record_fields
+from .serialize import COLUMNS, FAST, PLAIN_ROWS, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -189,7 +189,10 @@ def _records(entity: str, office: bool, postgres: bool) -> sa.Select:
     """A page's rows of one entity (ids in the parameter `ids`) that the viewer may see."""
     table = MODEL_BY_ENTITY[entity].__table__
     ids = page_sql.param("ids", expanding=not postgres)
-    return sa.select(table).where(among(table.c.id, ids, postgres), _visible(office, entity))
+    read = COLUMNS.get(entity)
+    return sa.select(*(c for c in table.columns if read is None or c.name in read)).where(
+        among(table.c.id, ids, postgres), _visible(office, entity)
+    )
 
 
 def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> dict[str, list]:
@@ -212,19 +215,16 @@ def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> d
 
 def _visits_union(entities: tuple[str, ...], office: bool) -> sa.Select:
     tables = {entity: MODEL_BY_ENTITY[entity].__table__ for entity in entities}
+    read = {entity: {c.name: c for c in table.columns if c.name in COLUMNS[entity]} for entity, table in tables.items()}
     types: dict[str, sa.types.TypeEngine] = {}
-    for entity, table in tables.items():
-        for name in sorted(FAST_COLUMNS[entity]):
-            kind = table.c[name].type
-            if type(types.setdefault(name, kind)) is not type(kind):
-                raise TypeError(f"{entity}.{name} has another type than a column of that name in another visit table")
+    for entity, columns in read.items():
+        for name, column in sorted(columns.items()):
+            if type(types.setdefault(name, column.type)) is not type(column.type):
+                raise TypeError(f"{entity}.{name}: another type than the column of that name in another visit table")
     selects = [
         sa.select(
             sa.literal_column(f"'{entity}'", sa.String).label("entity_"),
-            *(
-                table.c[n] if n in FAST_COLUMNS[entity] else sa.cast(sa.null(), kind).label(n)
-                for n, kind in types.items()
-            ),
+            *(read[entity][n] if n in read[entity] else sa.cast(sa.null(), kind).label(n) for n, kind in types.items()),
         ).where(among(table.c.id, page_sql.param(f"ids_{entity}"), True), _visible(office, entity))
         for entity, table in tables.items()
     ]

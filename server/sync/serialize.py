@@ -183,16 +183,20 @@ def _plain_dumper(schema: Schema, skip: tuple[str, ...] = ()):
 
 
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
-# The columns a visit record's change is made of: what pull.py reads for it.
-FAST_COLUMNS = {
-    name: frozenset({"id", "version", "deleted", *(f.attribute or key for key, f in SCHEMAS[name].dump_fields.items())})
-    for name in FAST
-}
 _DUMPERS = {name: _plain_dumper(schema, ENVELOPE_KEYS) for name, schema in SCHEMAS.items()}
 # Entities pull.py reads as plain rows (no ORM objects): the visit records, and the records of
 # a first pull's bulk (customers, work orders, products), whose encrypted columns are opened
 # here, column by column, instead of by the ORM's load event for every encrypted column.
 PLAIN_ROWS = {*FAST, "customer", "work_order", "product"}
+
+
+def _read_by(schema: Schema) -> frozenset[str]:
+    return frozenset({"id", "version", "deleted", *(f.attribute or key for key, f in schema.dump_fields.items())})
+
+
+# The columns a change is made of, where fewer than the table's: what pull.py reads (a work
+# order's merge bookkeeping, for one, is two JSON columns that would be parsed for nothing).
+COLUMNS = {name: _read_by(SCHEMAS[name]) for name in FAST} | {"work_order": _read_by(WorkOrderOut())}
 
 
 def record_fields(session: Session, entity: str, records: list, viewer: User) -> dict[str, dict]:
