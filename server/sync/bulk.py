@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import operator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import orjson
@@ -71,21 +72,27 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
 def _copy(connection: sa.Connection, sql: str, types: tuple[str, ...], params: list[tuple]) -> None:
     """COPY the rows in binary through the session's own psycopg connection (same transaction).
 
-    Driver errors are raised as SQLAlchemy's, as exec_driver_sql would raise them (an
-    IntegrityError sends push() down its savepoint path), and a lost connection is
-    invalidated so the pool does not hand it out again.
+    Driver errors are raised as SQLAlchemy's (an IntegrityError sends push() down its
+    savepoint path; see driver_errors).
     """
+    with driver_errors(connection, sql), connection.connection.driver_connection.cursor() as cursor:
+        set_json_dumps(orjson.dumps, cursor)
+        with cursor.copy(sql) as copy:
+            copy.set_types(types)
+            for row in params:
+                copy.write_row(row)
+
+
+@contextmanager
+def driver_errors(connection: sa.Connection, sql: str):
+    """Around work on the session's own psycopg connection: its errors raised as SQLAlchemy's, as
+    exec_driver_sql would raise them, and a lost connection invalidated so the pool does not
+    hand it out again."""
     dialect = connection.dialect
-    raw = connection.connection.driver_connection
     try:
-        with raw.cursor() as cursor:
-            set_json_dumps(orjson.dumps, cursor)
-            with cursor.copy(sql) as copy:
-                copy.set_types(types)
-                for row in params:
-                    copy.write_row(row)
+        yield
     except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, raw, None)
+        lost = dialect.is_disconnect(exc, connection.connection.driver_connection, None)
         if lost:
             connection.invalidate(exc)
         raise sa.exc.DBAPIError.instance(

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models.base import EncryptedText, UTCDateTime
+from .bulk import driver_errors
 
 # Column types (exactly these, no subclass) whose values psycopg hands over as SQLAlchemy would
 # (UTCDateTime only fixes naive values, which timestamptz never gives); EncryptedText hands over
@@ -55,14 +56,11 @@ def rows(session: Session, key: Hashable, build: Callable[[], sa.Select], params
     if not plain:
         return session.execute(_statement(key, build), params).all()
     session.flush()  # what session.execute's autoflush would do (nothing, on a read-only pull)
-    result = connection.exec_driver_sql(sql, {**own, **params})
-    try:
-        cursor = result.cursor
+    with driver_errors(connection, sql), connection.connection.driver_connection.cursor(binary=True) as cursor:
+        cursor.execute(sql, {**own, **params})
         names = tuple(d.name for d in cursor.description)
         row_type = _ROW_TYPES.get(names) or _ROW_TYPES.setdefault(names, namedtuple("PlainRow", names))
         return list(map(row_type._make, cursor.fetchall()))
-    finally:
-        result.close()
 
 
 def param(name: str, **kw) -> sa.BindParameter:
