@@ -21,7 +21,7 @@ from ..services.id_lists import among, id_among, ids_value
 from . import page_sql
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
-from .serialize import COLUMNS, FAST, PLAIN_ROWS, record_fields
+from .serialize import COLUMNS, FAST, PLAIN_ROWS, customer_address, record_fields
 
 CURSOR_PREFIX = "v1:"
 CATALOGUE = ("part", "fee_schedule", "job_checklist")  # read by every signed-in user
@@ -190,9 +190,10 @@ def _records(entity: str, office: bool, postgres: bool) -> sa.Select:
     table = MODEL_BY_ENTITY[entity].__table__
     ids = page_sql.param("ids", expanding=not postgres)
     read = COLUMNS.get(entity)
-    return sa.select(*(c for c in table.columns if read is None or c.name in read)).where(
-        among(table.c.id, ids, postgres), _visible(office, entity)
-    )
+    columns = [c for c in table.columns if read is None or c.name in read]
+    if entity == "work_order":
+        columns.append(customer_address())  # the visit's address when the order has none of its own
+    return sa.select(*columns).where(among(table.c.id, ids, postgres), _visible(office, entity))
 
 
 def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> dict[str, list]:

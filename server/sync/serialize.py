@@ -208,7 +208,7 @@ def record_fields(session: Session, entity: str, records: list, viewer: User) ->
         dump = FAST[entity]
         return {rec.id: dump(rec) for rec in records}
     if entity == "work_order":
-        return _work_orders(session, records, viewer)
+        return _work_orders(records, viewer)
     if entity == "customer":
         return _customers(records)
     dump = _DUMPERS[entity]
@@ -238,15 +238,24 @@ def _customers(rows: list) -> dict[str, dict]:
 _WORK_ORDER = _plain_dumper(WorkOrderOut(), (*ENVELOPE_KEYS, "service_address", "allowed_statuses"))
 
 
-def _work_orders(session: Session, rows: list, viewer: User) -> dict[str, dict]:
+def customer_address():
+    """The column pull.py reads with each work order: its customer's stored address."""
+    customers = Customer.__table__
+    return (
+        sa.select(customers.c.address)
+        .where(customers.c.id == WorkOrder.__table__.c.customer_id)
+        .scalar_subquery()
+        .label("customer_address")
+    )
+
+
+def _work_orders(rows: list, viewer: User) -> dict[str, dict]:
     """Work orders as WorkOrderOut(viewer=viewer) dumps them; `service_address` is the order's own
-    or else its customer's address, read in one query for the page (only that column opened)."""
+    or else its customer's address (`customer_address`, read with the row), only that one opened."""
     dump = _WORK_ORDER
     own = _opened("work_orders", "service_address", ((r.id, r.service_address) for r in rows))
-    ids = {r.customer_id for r in rows if not own[r.id]}
-    table = Customer.__table__
-    query = sa.select(table.c.id, table.c.address).where(id_among(session)(table.c.id, ids))
-    addresses = _opened("customers", "address", session.execute(query).all() if ids else [])
+    pairs = {(r.customer_id, r.customer_address) for r in rows if not own[r.id]}
+    addresses = _opened("customers", "address", pairs)
     # WorkOrderOut's allowed_statuses, once per status on the page rather than once per order.
     role, allowed = getattr(viewer, "role", None), {}
     for r in rows:
