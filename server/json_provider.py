@@ -26,6 +26,12 @@ def encode(obj: Any) -> bytes:
     return orjson.dumps(obj, default=DefaultJSONProvider.default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
 
 
+def encode_part(obj: Any) -> orjson.Fragment:
+    """`obj` encoded as a response encodes it, to be sent inside one as it is (a pull page's
+    changes, encoded once to know they encode: isolation.py)."""
+    return orjson.Fragment(orjson.dumps(obj, default=DefaultJSONProvider.default, option=_OPTIONS))
+
+
 class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         if kwargs:

@@ -19,7 +19,9 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from ..json_provider import encode
+import orjson
+
+from ..json_provider import encode, encode_part
 
 log = logging.getLogger(__name__)
 UNREADABLE = {"unreadable": True}
@@ -52,10 +54,13 @@ def _failure(value: Any) -> str:
     return "none"
 
 
-def isolate_changes(changes: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(changes that encode, placeholders in place of bad fields; the changes left out)."""
-    if encodes(changes):
-        return changes, []
+def isolate_changes(changes: list[dict]) -> tuple[list[dict], list[dict], orjson.Fragment | None]:
+    """(changes that encode, placeholders in place of bad fields; the changes left out; all the
+    changes encoded, when they encode as they are, for the answer to send without encoding again)."""
+    try:
+        return changes, [], encode_part(changes)
+    except Exception:  # as in encodes()
+        pass
     kept, skipped = [], []
     for change in changes:
         if encodes(change):
@@ -85,7 +90,7 @@ def isolate_changes(changes: list[dict]) -> tuple[list[dict], list[dict]]:
             _failure(change),
         )
         skipped.append({"entity": change.get("entity"), "id": change.get("id"), "version": change.get("version")})
-    return kept, skipped
+    return kept, skipped, None
 
 
 def isolate_rows(rows: list, dump, what: str, replace) -> list:

@@ -11,6 +11,7 @@ import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,7 @@ class PullPage:
     reset: bool
     changes: list[dict]
     skipped: list[dict] = field(default_factory=list)  # changes that could not be serialised (isolation.py)
+    encoded: orjson.Fragment | None = None  # the changes as the answer sends them, when already encoded
 
 
 def pull(session: Session, user: User, cursor: str | None, limit: int, device_id: str | None = None) -> PullPage:
@@ -85,8 +87,8 @@ def pull(session: Session, user: User, cursor: str | None, limit: int, device_id
     next_cursor = encode_cursor(next_seq)
     if device_id and after:  # from the start (a new phone, a reset) the device gets everything
         rows = _without_echoes(rows, device_id)
-    changes, skipped = isolate_changes(_materialise(session, user, rows))
-    return PullPage(next_cursor, has_more, False, changes, skipped)
+    changes, skipped, encoded = isolate_changes(_materialise(session, user, rows))
+    return PullPage(next_cursor, has_more, False, changes, skipped, encoded)
 
 
 def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) -> list:

@@ -73,7 +73,8 @@ PULL_LIMIT = 500  # the piggybacked pull's page: the PWA's own pull size
 
 
 def _page_body(page) -> dict:
-    body = {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": page.changes}
+    changes = page.changes if page.encoded is None else page.encoded
+    body = {"cursor": page.cursor, "has_more": page.has_more, "reset": page.reset, "changes": changes}
     if page.skipped:  # records that could not be serialised (isolation.py): named, not sent
         body["skipped"] = page.skipped
     return body
