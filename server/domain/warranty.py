@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 HUMAN_DAMAGE, CONSUMABLE = "human_damage", "consumable"
 WARRANTY_VOID_REASONS = (HUMAN_DAMAGE, CONSUMABLE)  # why a technician records `warranty_void`
@@ -20,6 +21,7 @@ COVERED, CHARGEABLE = "covered", "chargeable"
 WARRANTY_DECISIONS = (COVERED, CHARGEABLE)  # the office's `warranty_decision`
 
 
+@lru_cache(maxsize=4096)  # pure, and asked again and again: every fitted part of a pulled product's history
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the month's last day."""
     month0 = day.month - 1 + months

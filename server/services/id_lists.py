@@ -34,6 +34,25 @@ def among(column, param: sa.BindParameter, postgres: bool):
     return column.in_(param)
 
 
+def select_among(columns: list, id_column, param: sa.BindParameter, postgres: bool, *where) -> sa.Select:
+    """`select(*columns)` of the rows whose `id_column` is one of the ids in `param` (made by
+    `ids_value`) and that meet `where`: a page's records by their ids.
+
+    On PostgreSQL one index lookup per id (`json_array_elements_text(ids) JOIN LATERAL (… WHERE
+    id = the id OFFSET 0)`; the OFFSET keeps the planner from folding the lookup into a join):
+    for the few hundred ids of a page it otherwise hashed them and scanned the whole table, or
+    sorted them and fetched the rows in a bitmap scan (5.7 ms against 1.5 ms for 272 of 14,000
+    checklist answers).
+    """
+    if not postgres:
+        return sa.select(*columns).where(among(id_column, param, postgres), *where)
+    wanted = sa.func.json_array_elements_text(sa.cast(param, postgresql.JSON)).table_valued("value").alias("wanted")
+    found = (
+        sa.select(*columns).where(id_column == wanted.c.value, *where).offset(sa.literal_column("0")).lateral("found")
+    )
+    return sa.select(*found.c).select_from(wanted).join(found, sa.true())
+
+
 def ids_value(postgres: bool, ids) -> str | list:
     """The value of an `among` parameter holding `ids`."""
     return orjson.dumps(list(ids)).decode() if postgres else list(ids)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, Role, SyncState, User, WorkOrder
-from ..services.id_lists import among, id_among, ids_value
+from ..services.id_lists import id_among, ids_value, select_among
 from . import page_sql
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
@@ -195,7 +195,7 @@ def _records(entity: str, office: bool, postgres: bool) -> sa.Select:
     columns = [c for c in table.columns if read is None or c.name in read]
     if entity == "work_order":
         columns.append(customer_address())  # the visit's address when the order has none of its own
-    return sa.select(*columns).where(among(table.c.id, ids, postgres), _visible(office, entity))
+    return select_among(columns, table.c.id, ids, postgres, _visible(office, entity))
 
 
 def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> dict[str, list]:
@@ -225,11 +225,20 @@ def _visits_union(entities: tuple[str, ...], office: bool) -> sa.Select:
             if type(types.setdefault(name, column.type)) is not type(column.type):
                 raise TypeError(f"{entity}.{name}: another type than the column of that name in another visit table")
     selects = [
-        sa.select(
-            sa.literal_column(f"'{entity}'", sa.String).label("entity_"),
-            *(read[entity][n] if n in read[entity] else sa.cast(sa.null(), kind).label(n) for n, kind in types.items()),
-        ).where(among(table.c.id, page_sql.param(f"ids_{entity}"), True), _visible(office, entity))
-        for entity, table in tables.items()
+        select_among(
+            [
+                sa.literal_column(f"'{entity}'", sa.String).label("entity_"),
+                *(
+                    read[entity][n] if n in read[entity] else sa.cast(sa.null(), kind).label(n)
+                    for n, kind in types.items()
+                ),
+            ],
+            tables[entity].c.id,
+            page_sql.param(f"ids_{entity}"),
+            True,
+            _visible(office, entity),
+        )
+        for entity in entities
     ]
     return sa.union_all(*selects)
 
