@@ -8,15 +8,22 @@ import { flushDrafts } from "./drafts.js";
 import { h } from "./dom.js";
 
 let accepted = false;
+const FLUSH_WAIT_MS = 2000;
 
 function showPrompt(worker) {
   const area = document.getElementById("toasts");
   if (!area || area.querySelector("#update-toast")) return;
+  const shownWith = navigator.serviceWorker.controller;
   const apply = async () => {
     button.disabled = true;
-    await flushDrafts();
+    // Drafts are saved as they are typed; the flush only writes the last keystrokes. A write
+    // that never settles must not leave the user tapping a dead button.
+    await Promise.race([flushDrafts(), new Promise((ok) => setTimeout(ok, FLUSH_WAIT_MS))]);
     accepted = true;
-    worker.postMessage({ type: "skip-waiting" });
+    if (navigator.serviceWorker.controller !== shownWith) { location.reload(); return; } // already active
+    // The worker waiting now, not the one the prompt was shown for: a later install replaces it.
+    const reg = await navigator.serviceWorker.getRegistration();
+    (reg?.waiting ?? worker).postMessage({ type: "skip-waiting" });
   };
   const button = h("button", { class: "btn primary", id: "update-apply", type: "button", onclick: apply }, t("update_apply"));
   area.append(h("div", { class: "toast", id: "update-toast", role: "status" },
