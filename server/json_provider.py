@@ -26,10 +26,15 @@ def encode(obj: Any) -> bytes:
     return orjson.dumps(obj, default=DefaultJSONProvider.default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
 
 
+def encode_compact(obj: Any) -> bytes:
+    """`obj` as a response encodes it inside its body (no trailing newline)."""
+    return orjson.dumps(obj, default=DefaultJSONProvider.default, option=_OPTIONS)
+
+
 def encode_part(obj: Any) -> orjson.Fragment:
     """`obj` encoded as a response encodes it, to be sent inside one as it is (a pull page's
     changes, encoded once to know they encode: isolation.py)."""
-    return orjson.Fragment(orjson.dumps(obj, default=DefaultJSONProvider.default, option=_OPTIONS))
+    return orjson.Fragment(encode_compact(obj))
 
 
 class OrjsonProvider(DefaultJSONProvider):

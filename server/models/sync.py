@@ -77,6 +77,12 @@ class ChangeLogEntry(db.Model):
     # The device whose pushed entry made this change, when its push answer told it all the
     # device holds (a visit record it created): its own pulls leave it out (issue #17).
     origin_device_id: Mapped[str | None] = mapped_column(UUIDStr)
+    # A visit record's change as a pull sends it, encoded when it was written (issue #17):
+    # visit records are append-only facts, so a pull sends this text as it is instead of
+    # reading the record again by id. NULL for every other change (read at pull time).
+    wire: Mapped[str | None] = mapped_column(sa.Text)
+    # That record's job: a technician is sent a stored change only while holding it.
+    work_order_id: Mapped[str | None] = mapped_column(UUIDStr)
 
 
 class SyncState(db.Model):

@@ -135,7 +135,7 @@ class BatchCache:
         for entity, rows in self.rows.items():
             insert_rows(session, MODEL_BY_ENTITY[entity].__table__, rows)
             for row in rows:
-                changelog.note_inserted(session, entity, row["id"], row["work_order_id"])
+                changelog.note_inserted(session, entity, row)
         self.rows.clear()
         insert_rows(session, MutationRecord.__table__, self.mutation_rows)
         self.mutation_rows.clear()

@@ -19,7 +19,7 @@ technician who lost it and grant rows for the one who gained it.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Flask
@@ -41,6 +41,7 @@ from ..models import (
 from . import planner_stats
 from .bulk import insert_ignore, insert_rows
 from .names import JOB_RECORDS, MODEL_BY_ENTITY, TECHNICIAN_TASKS, entity_of
+from .serialize import FAST, stored_change
 
 PENDING = "onsite_pending_changes"
 # session.info key: the device whose mutation is being flushed (absent: the office, a service).
@@ -84,17 +85,10 @@ def rollback_to(session: Session, point: int) -> None:
     del _pending(session)[point:]
 
 
-@dataclass(frozen=True)
-class _Inserted:
-    """A visit record inserted with Core (the push fast path): what its log rows need."""
-
-    id: str
-    work_order_id: str
-
-
-def note_inserted(session: Session, entity: str, record_id: str, work_order_id: str) -> None:
-    """Note a new visit record that was inserted without the ORM (so before_flush never saw it)."""
-    _pending(session).append(("put", entity, _Inserted(record_id, work_order_id), None))
+def note_inserted(session: Session, entity: str, row: dict) -> None:
+    """Note a new visit record that was inserted without the ORM (so before_flush never saw it):
+    `row`, the column values it was inserted with, stands in for the record."""
+    _pending(session).append(("put", entity, SimpleNamespace(**row), None))
 
 
 def note_echo(session: Session, entity: str, record_id: str, device_id: str) -> None:
@@ -225,17 +219,28 @@ HOOKS = (
 )
 
 
-def _row(entity: str, entity_id: str, op: str, audience: str | None) -> dict:
-    return {"entity": entity, "entity_id": entity_id, "op": op, "audience_user_id": audience}
+def _row(entity: str, entity_id: str, op: str, audience: str | None, wire=None, work_order_id=None) -> dict:
+    return {
+        "entity": entity,
+        "entity_id": entity_id,
+        "op": op,
+        "audience_user_id": audience,
+        "wire": wire,
+        "work_order_id": work_order_id,
+    }
 
 
 def _rows_for(session: Session, op: str, entity: str, obj, who: str | None, holders: dict) -> list[dict]:
-    """Log rows for one noted change: the staff row and each technician's row."""
+    """Log rows for one noted change: the staff row and each technician's row. A visit record's
+    put carries the change as the pull sends it, and its job (ChangeLogEntry.wire)."""
     if op in ("grant", "revoke"):
         return _access_rows(session, obj, who, "put" if op == "grant" else "delete")
-    rows = [_row(entity, obj.id, op, None)]
+    wire = job = None
+    if op == "put" and entity in FAST and (wire := stored_change(entity, obj, obj.version)) is not None:
+        wire, job = wire.decode(), obj.work_order_id
+    rows = [_row(entity, obj.id, op, None, wire, job)]
     for tech in _technicians_who_see(session, entity, obj, holders):
-        rows.append(_row(entity, obj.id, op, tech))
+        rows.append(_row(entity, obj.id, op, tech, wire, job))
     return rows
 
 

@@ -54,9 +54,13 @@ class PullPage:
     cursor: str
     has_more: bool
     reset: bool
-    changes: list[dict]
+    changes: list[dict | orjson.Fragment]  # a visit record's change may come encoded as stored
     skipped: list[dict] = field(default_factory=list)  # changes that could not be serialised (isolation.py)
     encoded: orjson.Fragment | None = None  # the changes as the answer sends them, when already encoded
+
+    def decoded_changes(self) -> list[dict]:
+        """The changes as a client reads them (stored ones decoded), for callers that look inside."""
+        return orjson.loads(orjson.dumps(self.changes))
 
 
 def pull(session: Session, user: User, cursor: str | None, limit: int, device_id: str | None = None) -> PullPage:
@@ -113,7 +117,7 @@ def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) 
 def _log_query(office: bool) -> sa.Select:
     log = ChangeLogEntry
     return (
-        sa.select(log.seq, log.entity, log.entity_id, log.op, log.origin_device_id)
+        sa.select(log.seq, log.entity, log.entity_id, log.op, log.origin_device_id, log.wire)
         .where(log.seq > page_sql.param("low"), log.seq <= page_sql.param("high"), _audience(office))
         .order_by(log.seq)
         .limit(page_sql.param("wanted", type_=sa.Integer))
@@ -127,26 +131,36 @@ def _without_echoes(rows: list, device_id: str) -> list:
 
 
 def _audience(office: bool):
+    log = ChangeLogEntry
     if office:
-        return ChangeLogEntry.audience_user_id.is_(None)
+        return log.audience_user_id.is_(None)
     return sa.or_(
-        ChangeLogEntry.audience_user_id == VIEWER,
+        sa.and_(
+            log.audience_user_id == VIEWER,
+            # A stored change goes only to the technician who still holds its job (access may
+            # have changed since it was written: the revoke row that says so comes later).
+            sa.or_(
+                log.wire.is_(None), log.work_order_id.in_(sa.select(WorkOrder.id).where(permissions.held_by(VIEWER)))
+            ),
+        ),
         # The catalogue and the fee schedule: everyone reads the staff-wide rows.
-        sa.and_(ChangeLogEntry.audience_user_id.is_(None), ChangeLogEntry.entity.in_(CATALOGUE)),
+        sa.and_(log.audience_user_id.is_(None), log.entity.in_(CATALOGUE)),
     )
 
 
-def _materialise(session: Session, user: User, rows) -> list[dict]:
-    """Turn log rows into changes carrying each record's current state (last word per record)."""
-    last: dict[tuple[str, str], str] = {}
+def _materialise(session: Session, user: User, rows) -> list[dict | orjson.Fragment]:
+    """Turn log rows into changes (last word per record): a visit record's change as stored when
+    it was written (ChangeLogEntry.wire), any other record's current state, read now."""
+    last: dict[tuple[str, str], tuple[str, str | None]] = {}
     for row in rows:
         key = (row.entity, row.entity_id)
         last.pop(key, None)
-        last[key] = row.op
+        last[key] = (row.op, row.wire)
     wanted: dict[str, list[str]] = defaultdict(list)
     removed: dict[str, list[str]] = defaultdict(list)
-    for (entity, rid), op in last.items():
-        (wanted if op == "put" else removed)[entity].append(rid)
+    for (entity, rid), (op, wire) in last.items():
+        if wire is None:
+            (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
     postgres, office = session.get_bind().dialect.name == "postgresql", permissions.is_office(user)
     for entity, ids in removed.items():
@@ -172,8 +186,11 @@ def _materialise(session: Session, user: User, rows) -> list[dict]:
         for rec in found:
             gone = getattr(rec, "deleted", False)
             records[(entity, rec.id)] = (rec.version, None if gone else data[rec.id])
-    changes = []
-    for (entity, rid), op in last.items():
+    changes: list[dict | orjson.Fragment] = []
+    for (entity, rid), (op, wire) in last.items():
+        if wire is not None:
+            changes.append(orjson.Fragment(wire))
+            continue
         if op == "delete":
             changes.append({"entity": entity, "id": rid, "op": "delete", "version": _version(records, entity, rid)})
             continue

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import keyword
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from marshmallow import Schema, fields
@@ -13,10 +16,12 @@ from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
+from ..json_provider import encode_compact
 from ..models import Customer, Product, User, WorkOrder
 from ..services.coverage import fitted_on_orders
 from ..services.id_lists import id_among
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
+from .names import MODEL_BY_ENTITY
 
 
 class VisitRecordOut(Schema):
@@ -197,6 +202,56 @@ def _read_by(schema: Schema) -> frozenset[str]:
 # The columns a change is made of, where fewer than the table's: what pull.py reads (a work
 # order's merge bookkeeping, for one, is two JSON columns that would be parsed for nothing).
 COLUMNS = {name: _read_by(SCHEMAS[name]) for name in FAST} | {"work_order": _read_by(WorkOrderOut())}
+
+
+_UTC = UTC
+_UNSET = object()
+# entity -> {column: its scale}, for the money columns a visit record stores rounded.
+_SCALES = {
+    name: {
+        c.name: c.type.scale
+        for c in MODEL_BY_ENTITY[name].__table__.columns
+        if isinstance(c.type, sa.Numeric) and c.type.scale is not None
+    }
+    for name in FAST
+}
+
+
+def _absent(column: sa.Column):
+    """What a row inserted without `column` holds (bulk.insert_rows gave it the column's default if
+    another row of its batch named the column): NULL when nullable and without a server default."""
+    return None if column.nullable and column.server_default is None else _UNSET
+
+
+_ABSENT = {name: {c.name: _absent(c) for c in MODEL_BY_ENTITY[name].__table__.columns} for name in FAST}
+
+
+def stored_change(entity: str, record, version: int) -> bytes | None:
+    """A new or changed visit record's change, encoded as a pull sends it (the change log keeps
+    it for pull.py to send as it is), or None if it does not encode (the pull then reads the
+    record again, and isolates what cannot be sent).
+
+    Made from the record as written, with its values as the database gives them back: moments
+    in UTC (a device's time keeps its own offset until then) and amounts rounded to their
+    column's scale, so that the stored change is the one a read of the row would make.
+    """
+    scales = _SCALES[entity]
+    values = {}
+    for name in COLUMNS[entity]:
+        value = getattr(record, name, _UNSET)
+        if value is _UNSET and (value := _ABSENT[entity].get(name, _UNSET)) is _UNSET:
+            return None  # a row inserted without a column whose database default is not known here
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(_UTC)
+        elif name in scales and value is not None:
+            value = Decimal(str(value)).quantize(Decimal(1).scaleb(-scales[name]), ROUND_HALF_UP)
+        values[name] = value
+    change = {"entity": entity, "id": record.id, "op": "put", "version": version}
+    try:
+        change["fields"] = FAST[entity](SimpleNamespace(**values))
+        return encode_compact(change)
+    except Exception:  # as isolation.encodes: whatever the encoder or a field refuses
+        return None
 
 
 def record_fields(session: Session, entity: str, records: list, viewer: User) -> dict[str, dict]:

@@ -51,7 +51,7 @@ def _jobs_in_every_held_status(db, world, people):
 def _pulled_work_orders(db, user) -> dict[str, dict]:
     page = pull(db.session, user, None, 500)
     assert not page.has_more
-    return {c["id"]: c["fields"] for c in page.changes if c["entity"] == "work_order" and c["op"] == "put"}
+    return {c["id"]: c["fields"] for c in page.decoded_changes() if c["entity"] == "work_order" and c["op"] == "put"}
 
 
 def test_a_technicians_pull_outside_a_request_carries_the_technicians_moves(db, world, people):
