@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..errors import ApiError
 from ..models import ChangeLogEntry, Role, SyncState, User, WorkOrder
-from ..services.id_lists import id_among, ids_value, select_among
+from ..services.id_lists import among, id_among, ids_value, select_among
 from . import page_sql
 from .isolation import isolate_changes
 from .names import JOB_RECORDS, MODEL_BY_ENTITY
@@ -212,7 +212,12 @@ def _records(entity: str, office: bool, postgres: bool) -> sa.Select:
     columns = [c for c in table.columns if read is None or c.name in read]
     if entity == "work_order":
         columns.append(customer_address())  # the visit's address when the order has none of its own
-    return select_among(columns, table.c.id, ids, postgres, _visible(office, entity))
+    if entity in FAST:  # a few hundred of a large table: one index probe per id
+        return select_among(columns, table.c.id, ids, postgres, _visible(office, entity))
+    # Customers, work orders and products: a first pull reads many of them, a large share of a
+    # small table or a few of a large one, so the planner chooses: a probe per id into 160 products
+    # scanned the table each time (1.2 ms where a hash join takes 0.1 ms).
+    return sa.select(*columns).where(among(table.c.id, ids, postgres), _visible(office, entity))
 
 
 def _visit_rows(session: Session, user: User, wanted: dict[str, list[str]]) -> dict[str, list]:
