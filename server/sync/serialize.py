@@ -17,10 +17,11 @@ from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
 from ..json_provider import encode_compact
-from ..models import Customer, Product, User, WorkOrder
-from ..services.coverage import fitted_on_orders
-from ..services.id_lists import id_among
+from ..models import Customer, PartFitted, Product, User, WorkOrder
+from ..services.coverage import fitted_from_row, fitted_query
+from ..services.id_lists import among, ids_value
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
+from . import page_sql
 from .names import MODEL_BY_ENTITY
 
 
@@ -326,30 +327,40 @@ def _work_orders(rows: list, viewer: User) -> dict[str, dict]:
     }
 
 
+def _ids(postgres: bool, ids: list[str]) -> dict:
+    return {"ids": ids_value(postgres, ids)}
+
+
+def _orders_of_products(postgres: bool) -> sa.Select:
+    """The orders of the products in the parameter `ids`, newest first: their repair histories."""
+    wo = WorkOrder
+    columns = (wo.id, wo.product_id, wo.ticket_no, wo.created_at, wo.status, wo.fault_description)
+    ids = page_sql.param("ids", expanding=not postgres)
+    return sa.select(*columns).where(among(wo.product_id, ids, postgres)).order_by(wo.created_at.desc())
+
+
+def _fitted_on_orders(postgres: bool) -> sa.Select:
+    """Live fitted parts of the orders in the parameter `ids` (coverage.fitted_query's rows)."""
+    ids = page_sql.param("ids", expanding=not postgres)
+    return fitted_query().where(among(PartFitted.work_order_id, ids, postgres))
+
+
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     today = service_today()
     ids = [p.id for p in products]
-    # Plain rows, not ORM objects: a product's history can run to many orders and parts,
-    # and building objects for them cost more than the rest of a pull page.
-    orders = (
-        session.execute(
-            sa.select(
-                WorkOrder.id,
-                WorkOrder.product_id,
-                WorkOrder.ticket_no,
-                WorkOrder.created_at,
-                WorkOrder.status,
-                WorkOrder.fault_description,
-            )
-            .where(id_among(session)(WorkOrder.product_id, ids))
-            .order_by(WorkOrder.created_at.desc())
-        ).all()
-        if ids
-        else []
-    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Plain rows, not ORM objects, by statements built once (page_sql): a product's history can
+    # run to many orders and parts, and building objects for them cost more than the rest of a
+    # pull page.
+    orders = page_sql.rows(session, ("product_orders",), lambda: _orders_of_products(postgres), _ids(postgres, ids))
     # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
     # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
-    parts_of = fitted_on_orders(session, [o.id for o in orders])
+    parts_of: dict[str, list] = {}
+    order_ids = [o.id for o in orders]
+    for row in page_sql.rows(
+        session, ("orders_fitted",), lambda: _fitted_on_orders(postgres), _ids(postgres, order_ids)
+    ):
+        parts_of.setdefault(row.work_order_id, []).append(fitted_from_row(row))
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
