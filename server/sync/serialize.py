@@ -190,10 +190,12 @@ def _plain_dumper(schema: Schema, skip: tuple[str, ...] = ()):
 
 FAST = {name: _plain_dumper(schema) for name, schema in SCHEMAS.items() if isinstance(schema, VisitRecordOut)}
 _DUMPERS = {name: _plain_dumper(schema, ENVELOPE_KEYS) for name, schema in SCHEMAS.items()}
-# Entities pull.py reads as plain rows (no ORM objects): the visit records, and the records of
-# a first pull's bulk (customers, work orders, products), whose encrypted columns are opened
-# here, column by column, instead of by the ORM's load event for every encrypted column.
-PLAIN_ROWS = {*FAST, "customer", "work_order", "product"}
+# Entities pull.py reads as plain rows (no ORM objects): the visit records, the records of a
+# first pull's bulk (customers, work orders, products), whose encrypted columns are opened
+# here, column by column, instead of by the ORM's load event for every encrypted column, and
+# the catalogue, whose schemas read nothing but columns (a van's stock and an escalation read
+# related records, and stay ORM objects).
+PLAIN_ROWS = {*FAST, "customer", "work_order", "product", "part", "fee_schedule", "job_checklist"}
 
 
 def _read_by(schema: Schema) -> frozenset[str]:
