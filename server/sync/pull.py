@@ -3,6 +3,10 @@
 The cursor is the server's change-log sequence (never a device clock), wrapped so
 clients treat it as opaque. Rows commit in sequence order (see changelog), so a
 cursor never steps over a change that has yet to commit.
+
+A visit record's change comes from its log row, encoded when the record was written
+(ChangeLogEntry.wire: visit records are append-only). Every other record is read now, in its
+current state, with the viewer's access checked again.
 """
 
 from __future__ import annotations
