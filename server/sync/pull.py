@@ -77,8 +77,8 @@ def pull(session: Session, user: User, cursor: str | None, limit: int, device_id
     again only once it has pulled to the end.
     """
     after = decode_cursor(cursor)
-    state = session.get(SyncState, 1)
-    last, oldest = (state.last_seq, state.oldest_seq) if state else (0, 0)
+    state = page_sql.rows(session, ("state",), _state_query, {})
+    last, oldest = (state[0].last_seq, state[0].oldest_seq) if state else (0, 0)
     if (after and after < oldest) or after > last:
         # Pruned history, or a cursor from before a database rebuild: start over.
         return PullPage(encode_cursor(0), True, True, [])
@@ -97,6 +97,12 @@ def pull(session: Session, user: User, cursor: str | None, limit: int, device_id
         rows = _without_echoes(rows, device_id)
     changes, skipped, encoded = isolate_changes(_materialise(session, user, rows))
     return PullPage(next_cursor, has_more, False, changes, skipped, encoded)
+
+
+def _state_query() -> sa.Select:
+    """The log's last sequence and the oldest a cursor may hold (read by every page: a prepared
+    statement on the driver's cursor, not an ORM load)."""
+    return sa.select(SyncState.last_seq, SyncState.oldest_seq).where(SyncState.id == 1)
 
 
 def _log_rows(session: Session, user: User, after: int, last: int, wanted: int) -> list:
