@@ -167,7 +167,8 @@ def test_an_appointment_after_the_resolution_deadline_is_booked_with_a_warning(a
         json={"appointment_start": in_time.isoformat(), "reason": "顾客提前", "customer_consent": True},
     )
     assert moved.status_code == 200, moved.get_json()
-    assert moved.get_json()["warnings"] == []
+    # (Other warnings may stand, e.g. little travel time before the technician's next job today.)
+    assert "sla.appointment_after_resolution" not in {w["code"] for w in moved.get_json()["warnings"]}
     html = signed_in(app, people).get(f"/office/work-orders/{wo['id']}").get_data(as_text=True)
     assert "sla.appointment_after_resolution" not in html
 

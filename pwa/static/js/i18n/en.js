@@ -10,7 +10,7 @@ export default {
   not_found: "Page not found", error_screen: "Something went wrong",
   online: "Online", offline: "Offline", pending_n: "{n} to send", last_sync_at: "Synced {time}", never_synced: "Never synced",
   rejected_n: "{n} rejected", sign_in_again: "Sign in again", syncing: "Syncing",
-  update_available: "A new version is available", update_apply: "Update now",
+  update_available: "A new version is available", update_apply: "Update now", update_failed: "The update did not start. Try again in a moment.",
   back: "Back", next_step: "Next: {step}", step_done: "This step is done", done: "done", not_done: "not done",
   save: "Save", save_failed: "Could not save: {reason}", none: "None", unknown: "Unknown", void: "Void",
   sealed_error: "The customer has signed; what they signed cannot change.", sealed_notice: "Signed by the customer: parts, fees, customer-visible diagnosis and the outcome are locked. Internal notes can still be added.",

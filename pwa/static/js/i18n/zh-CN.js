@@ -10,7 +10,7 @@ export default {
   not_found: "找不到该页面", error_screen: "出错了",
   online: "在线", offline: "离线", pending_n: "待同步 {n}", last_sync_at: "上次同步 {time}", never_synced: "尚未同步",
   rejected_n: "{n} 条被拒", sign_in_again: "需重新登录", syncing: "正在同步",
-  update_available: "有新版本可用", update_apply: "立即更新",
+  update_available: "有新版本可用", update_apply: "立即更新", update_failed: "更新未能开始，请稍后再试。",
   back: "返回", next_step: "下一步：{step}", step_done: "此步骤已完成", done: "已完成", not_done: "未完成",
   save: "保存", save_failed: "保存失败：{reason}", none: "无", unknown: "未知", void: "作废",
   sealed_error: "客户已签字确认，签字内容不能再修改。", sealed_notice: "客户已签字：配件、收费、对客户可见的诊断和维修结果已锁定，只能添加内部备注。",

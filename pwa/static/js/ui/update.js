@@ -6,24 +6,39 @@
 import { t } from "../i18n.js";
 import { flushDrafts } from "./drafts.js";
 import { h } from "./dom.js";
+import { notify } from "./visitkit.js";
 
 let accepted = false;
 const FLUSH_WAIT_MS = 2000;
+const ASK_EVERY_MS = 2000; // asking the waiting worker again while the old one still runs
+const GIVE_UP_MS = 25_000;
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 function showPrompt(worker) {
   const area = document.getElementById("toasts");
   if (!area || area.querySelector("#update-toast")) return;
-  const shownWith = navigator.serviceWorker.controller;
+  const sw = navigator.serviceWorker;
+  const shownWith = sw.controller;
   const apply = async () => {
     button.disabled = true;
     // Drafts are saved as they are typed; the flush only writes the last keystrokes. A write
     // that never settles must not leave the user tapping a dead button.
-    await Promise.race([flushDrafts(), new Promise((ok) => setTimeout(ok, FLUSH_WAIT_MS))]);
+    await Promise.race([flushDrafts(), sleep(FLUSH_WAIT_MS)]);
     accepted = true;
-    if (navigator.serviceWorker.controller !== shownWith) { location.reload(); return; } // already active
-    // The worker waiting now, not the one the prompt was shown for: a later install replaces it.
-    const reg = await navigator.serviceWorker.getRegistration();
-    (reg?.waiting ?? worker).postMessage({ type: "skip-waiting" });
+    // Ask the worker waiting now (a later install replaces the one the prompt was shown for),
+    // and again until the new version controls the page: the browser may hold the switch while
+    // the old worker finishes an event (a background sync). The reload normally comes from
+    // "controllerchange"; if the page missed it, the changed controller says so.
+    for (let waited = 0; waited < GIVE_UP_MS; waited += ASK_EVERY_MS) {
+      if (sw.controller !== shownWith) { location.reload(); return; }
+      const reg = await sw.getRegistration();
+      (reg?.waiting ?? worker).postMessage({ type: "skip-waiting" });
+      await sleep(ASK_EVERY_MS);
+    }
+    accepted = false;
+    button.disabled = false;
+    notify(t("update_failed"), { error: true });
   };
   const button = h("button", { class: "btn primary", id: "update-apply", type: "button", onclick: apply }, t("update_apply"));
   area.append(h("div", { class: "toast", id: "update-toast", role: "status" },
