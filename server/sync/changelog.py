@@ -236,7 +236,7 @@ def _rows_for(session: Session, op: str, entity: str, obj, who: str | None, hold
     if op in ("grant", "revoke"):
         return _access_rows(session, obj, who, "put" if op == "grant" else "delete")
     wire = job = None
-    if op == "put" and entity in FAST and (wire := stored_change(entity, obj, obj.version)) is not None:
+    if op == "put" and entity in FAST and (wire := stored_change(entity, obj)) is not None:
         wire, job = wire.decode(), obj.work_order_id
     rows = [_row(entity, obj.id, op, None, wire, job)]
     for tech in _technicians_who_see(session, entity, obj, holders):

@@ -18,7 +18,7 @@ from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
 from ..json_provider import encode_compact
 from ..models import Customer, PartFitted, Product, User, WorkOrder
-from ..services.coverage import fitted_from_row, fitted_query
+from ..services.coverage import fitted_by_order, fitted_query
 from ..services.id_lists import among, ids_value
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 from . import page_sql
@@ -207,7 +207,6 @@ def _read_by(schema: Schema) -> frozenset[str]:
 COLUMNS = {name: _read_by(SCHEMAS[name]) for name in FAST} | {"work_order": _read_by(WorkOrderOut())}
 
 
-_UTC = UTC
 _UNSET = object()
 # entity -> {column: its scale}, for the money columns a visit record stores rounded.
 _SCALES = {
@@ -229,7 +228,7 @@ def _absent(column: sa.Column):
 _ABSENT = {name: {c.name: _absent(c) for c in MODEL_BY_ENTITY[name].__table__.columns} for name in FAST}
 
 
-def stored_change(entity: str, record, version: int) -> bytes | None:
+def stored_change(entity: str, record) -> bytes | None:
     """A new or changed visit record's change, encoded as a pull sends it (the change log keeps
     it for pull.py to send as it is), or None if it does not encode (the pull then reads the
     record again, and isolates what cannot be sent).
@@ -245,11 +244,11 @@ def stored_change(entity: str, record, version: int) -> bytes | None:
         if value is _UNSET and (value := _ABSENT[entity].get(name, _UNSET)) is _UNSET:
             return None  # a row inserted without a column whose database default is not known here
         if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(_UTC)
+            value = value.astimezone(UTC)
         elif name in scales and value is not None:
             value = Decimal(str(value)).quantize(Decimal(1).scaleb(-scales[name]), ROUND_HALF_UP)
         values[name] = value
-    change = {"entity": entity, "id": record.id, "op": "put", "version": version}
+    change = {"entity": entity, "id": record.id, "op": "put", "version": record.version}
     try:
         change["fields"] = FAST[entity](SimpleNamespace(**values))
         return encode_compact(change)
@@ -357,12 +356,10 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     orders = page_sql.rows(session, ("product_orders",), lambda: _orders_of_products(postgres), _ids(postgres, ids))
     # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
     # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
-    parts_of: dict[str, list] = {}
     order_ids = [o.id for o in orders]
-    for row in page_sql.rows(
-        session, ("orders_fitted",), lambda: _fitted_on_orders(postgres), _ids(postgres, order_ids)
-    ):
-        parts_of.setdefault(row.work_order_id, []).append(fitted_from_row(row))
+    parts_of = fitted_by_order(
+        page_sql.rows(session, ("orders_fitted",), lambda: _fitted_on_orders(postgres), _ids(postgres, order_ids))
+    )
     orders_of: dict[str, list] = {}
     for o in orders:
         orders_of.setdefault(o.product_id, []).append(o)
