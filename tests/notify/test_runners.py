@@ -54,6 +54,18 @@ def test_rq_delivers_what_was_committed(rq_app, client_for, db, receiver):
     assert [r["template"] for r in receiver.accepted] == ["ticket_created"]
 
 
+def test_rq_gets_every_row_a_commit_queued_once(rq_app, app, people, db, receiver):
+    # Several messages committed together go to the queue in one round trip: each row once, by its id.
+    intake.take_in({**request_body(), "purchase_date": None}, people["dispatcher"])
+    intake.take_in({**request_body(), "purchase_date": None, "confirm_duplicate": True}, people["dispatcher"])
+    db.session.commit()
+    queued = rows()
+    assert len(queued) == 2
+    assert sorted(rq_app.job_ids) == sorted(f"notify-{row.id}" for row in queued)
+    work(rq_app)
+    assert [row.status for row in rows()] == ["sent", "sent"] and len(receiver.accepted) == 2
+
+
 def test_rq_gets_nothing_for_a_change_that_rolled_back(rq_app, app, people, db, receiver):
     intake.take_in({**request_body(), "purchase_date": None}, people["dispatcher"])
     db.session.rollback()
