@@ -23,11 +23,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..dialect_sql import insert_ignore
 from ..domain.errors import M_, Conflict, Forbidden, Invalid
 from ..domain.lifecycle import OFFICE, Status
 from ..domain.notify_messages import TEMPLATES, language_of, render
 from ..domain.service_day import format_local
-from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, utcnow
+from ..models import Customer, FollowUp, Notification, ReportShare, User, WorkOrder, new_id, utcnow
 from . import notify_runner
 
 BATCHED = "onsite_notifications_batched"  # session.info: key -> row, while `batched` is open
@@ -77,7 +78,9 @@ def queue(
 ) -> Notification | None:
     """Queue `template` for `wo`'s customer unless this trigger already did; the caller commits.
 
-    `to` = (channel, recipient) when the customer named where it goes (the report on the spot).
+    Returns the new row; None when the trigger queued before, or inside `batched`, whose end
+    inserts it. `to` = (channel, recipient) when the customer named where it goes (the report
+    on the spot).
     """
     if template not in TEMPLATES:
         raise ValueError(f"unknown notification template {template!r}")
@@ -97,7 +100,7 @@ def queue(
         params.setdefault("report_url", _report_link(session, wo, channel, recipient) or params["track_url"])
     lang = language_of(customer.locale)
     subject, body = render(template, lang, params)
-    row = Notification(
+    values = dict(
         work_order_id=wo.id,
         customer_id=customer.id,
         channel=channel,
@@ -113,8 +116,9 @@ def queue(
         attempts=0,
     )
     if batched is not None:
-        batched[key] = row  # inserted with the rest of the batch when it ends
-        return row
+        batched[key] = values  # inserted with the rest of the batch when it ends
+        return None
+    row = Notification(**values)
     if not _insert_once(session, row):
         return None
     notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
@@ -135,12 +139,10 @@ def batched(session: Session):
     """Queue the messages of a run of changes together (a push's fast path), on leaving the block.
 
     Each message costs a key look-up and a savepoint otherwise, four round trips; a batch
-    looks its keys up in one query and inserts the new rows in one statement. The same
-    trigger twice in the batch queues once, as it would one after the other. On an
-    exception nothing is queued: the caller's transaction rolls back. A key a concurrent
-    twin took between the look-up and the insert raises IntegrityError, with no savepoint:
-    the caller redoes its work one savepoint per change (sync/push.py does), where `queue`
-    keeps the twin's message, as it would have here.
+    inserts its new rows in one statement that skips a key some message already has (queued
+    before, or by a concurrent twin meanwhile: theirs is kept, as `queue` keeps it). The same
+    trigger twice in the batch queues once, as it would one after the other. On an exception
+    nothing is queued: the caller's transaction rolls back.
     """
     real = notify_runner.real_session(session)
     real.info[BATCHED] = rows = {}
@@ -150,14 +152,11 @@ def batched(session: Session):
         real.info.pop(BATCHED, None)
     if not rows:
         return
-    have = _taken(session, list(rows))
-    new = [row for key, row in rows.items() if key not in have]
-    if not new:
-        return
-    session.add_all(new)
-    session.flush()
-    for row in new:
-        notify_runner.note(session, notify_runner.NOTIFICATIONS, row.id)
+    now = utcnow()
+    table = Notification.__table__
+    insert = insert_ignore(session, table).values([{"id": new_id(), "created_at": now, **v} for v in rows.values()])
+    for row_id in session.scalars(insert.returning(table.c.id)):
+        notify_runner.note(session, notify_runner.NOTIFICATIONS, row_id)
 
 
 def _report_link(session: Session, wo: WorkOrder, channel: str, recipient: str | None) -> str | None:
@@ -324,11 +323,6 @@ def set_preferences(customer: Customer, opt_out: bool, email: str | None, actor:
         raise Invalid("customer.email_invalid", message, fields={"email": [message]})
     customer.notify_opt_out, customer.email = bool(opt_out), email
     return customer
-
-
-def _taken(session: Session, keys: list[str]) -> set[str]:
-    """The idempotency keys among `keys` that some message already has."""
-    return set(session.scalars(sa.select(Notification.idempotency_key).where(Notification.idempotency_key.in_(keys))))
 
 
 def of_work_order(session: Session, work_order_id: str) -> list[Notification]:

@@ -159,12 +159,3 @@ def _processor(type_, dialect, copy_type: str | None = None):
         # takes exact Decimals only.
         return lambda value: value if isinstance(value, Decimal) else Decimal(str(value))
     return type_.bind_processor(dialect)
-
-
-def insert_ignore(session: Session, table: sa.Table):
-    """An INSERT that does nothing where the key is taken (PostgreSQL and SQLite alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()

@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..auth.permissions import HOLDING, held_by
+from ..dialect_sql import insert_ignore
 from ..domain.lifecycle import technician_holds
 from ..extensions import db
 from ..models import (
@@ -39,7 +40,7 @@ from ..models import (
     utcnow,
 )
 from . import planner_stats
-from .bulk import insert_ignore, insert_rows
+from .bulk import insert_rows
 from .names import JOB_RECORDS, MODEL_BY_ENTITY, TECHNICIAN_TASKS, entity_of
 from .serialize import FAST, stored_change
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..dialect_sql import insert_ignore
 from ..domain.errors import M_, Conflict, Forbidden
 from ..error_bodies import ENTRY_MAX_MESSAGES, bound_errors, clip
 from ..extensions import db
@@ -24,7 +25,6 @@ from ..models import Device, MutationRecord, User, WorkOrder, utcnow
 from ..services import notifications
 from . import changelog
 from .apply import BATCH, CLOCK, BatchCache, PushClock, apply_mutation
-from .bulk import insert_ignore
 from .names import VISIT_ENTITIES
 from .reasons import MutationRejected
 

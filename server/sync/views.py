@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from ..auth import permissions
 from ..auth.access import require_office
 from ..blobs import blob_store
+from ..dialect_sql import insert_ignore
 from ..domain.errors import M_, NotFound
 from ..errors import ApiError  # the transport's own answers (400, 413, 415)
 from ..extensions import db
@@ -21,7 +22,6 @@ from ..services import review
 from ..wire.errors import ErrorBody
 from ..wire.review import ConflictOut, ConflictSettleIn, RejectedOut, RejectedSettleIn, ReviewQuery
 from . import pull as pull_module
-from .bulk import insert_ignore
 from .isolation import isolate_rows, keep_if_encodes
 from .push import push as apply_push
 from .schemas import BlobOut, PullOut, PullQuery, PushIn, PushOut, SequenceGapError

@@ -56,9 +56,10 @@ def test_a_push_queues_each_message_it_owes_once(client_for, world, db):
     assert {m["entity_id"] for m in batch} <= seen
 
 
-def test_a_message_queued_meanwhile_by_someone_else_is_kept_and_the_push_applies(client_for, world, db, monkeypatch):
-    """The office confirms the same appointment between the push's look-up of its messages' keys
-    and their insert: the push is redone one entry at a time, everything applies, one message."""
+def test_a_message_someone_else_queued_is_kept_and_the_push_applies(client_for, world, db):
+    """The office confirmed the same appointment first: the push's one insert of its messages skips
+    that key (no look-up before it for a concurrent twin to slip past), everything applies, and the
+    office's message is the one kept."""
     from server.models import WorkOrder
     from server.services import notifications
 
@@ -67,21 +68,16 @@ def test_a_message_queued_meanwhile_by_someone_else_is_kept_and_the_push_applies
     office_message = notifications.queue(db.session, wo, "appointment_confirmed", wo.appointment_start.isoformat())
     db.session.commit()
     assert office_message is not None
-    real_taken = notifications._taken
-    missed = []
-
-    def too_late(session, keys):  # the first look-up ran before the office's commit
-        if not missed:
-            missed.append(keys)
-            return set()
-        return real_taken(session, keys)
-
-    monkeypatch.setattr(notifications, "_taken", too_late)
     phone = SimDevice(client_for("tech1"))
     batch = [_event(phone, wo_id, "appointment_confirmed"), _event(phone, wo_id, "departed")]
     assert [r["status"] for r in phone.push(batch).get_json()["results"]] == ["applied", "applied"]
-    assert missed, "the batched look-up ran"
     assert _messages(db, wo_id) == {"appointment_confirmed": 1, "on_the_way": 1}
+    kept = db.session.scalars(
+        sa.select(Notification.id).where(
+            Notification.work_order_id == wo_id, Notification.template == "appointment_confirmed"
+        )
+    ).all()
+    assert kept == [office_message.id]
 
 
 def test_a_part_fitted_earlier_in_the_push_warrants_the_part_that_replaces_it(client_for, world, db, people):
