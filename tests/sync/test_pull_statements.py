@@ -39,3 +39,33 @@ def test_a_pulls_statements_stay_prepared_from_page_to_page(app, db, people, wor
     # A rollback would have dropped them all (psycopg deallocates at every rollback), and the
     # server would plan every page's statements again.
     assert any("FROM change_log" in text for text in prepared)
+
+
+def test_a_pull_opens_no_transaction_on_postgresql_and_a_push_still_does(app, client_for, db, world, backend):
+    # A pull only reads: BEGIN and COMMIT would be two of a plain page's four round trips. The
+    # sign-in's look-up runs the same way (the pull's hook comes first).
+    if backend != "postgresql":
+        pytest.skip("SQLite's BEGIN is no round trip")
+    import sqlalchemy as sa
+    from psycopg.pq import TransactionStatus
+
+    from .device import SimDevice
+
+    seen: list = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(conn.connection.dbapi_connection.info.transaction_status)
+
+    phone, wo_id = SimDevice(client_for("tech1")), world["wo1"].id
+    db.session.remove()  # each request its own session, as in production (not the test's)
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        changes = phone.pull_all()
+        pulled, seen[:] = list(seen), []
+        answer = phone.push([phone.mutation("visit_event", {"work_order_id": wo_id, "kind": "departed"})])
+        pushed = list(seen)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert changes and answer.status_code == 200
+    assert pulled and set(pulled) == {TransactionStatus.IDLE}  # no statement ran inside a transaction
+    assert TransactionStatus.INTRANS in pushed  # (the first statement of a transaction sends its BEGIN)
