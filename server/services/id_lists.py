@@ -7,10 +7,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ..dialect_sql import is_postgres
+
 
 def id_among(session: Session):
     """(column, ids) -> the condition `column is one of ids`, the ids given with it."""
-    postgres = _is_postgres(session)
+    postgres = is_postgres(session)
     return lambda column, ids: among(
         column, sa.bindparam(None, ids_value(postgres, ids), expanding=not postgres), postgres
     )
@@ -55,7 +57,3 @@ def select_among(columns: list, id_column, param: sa.BindParameter, postgres: bo
 def ids_value(postgres: bool, ids) -> str | list:
     """The value of an `among` parameter holding `ids`."""
     return orjson.dumps(list(ids)).decode() if postgres else list(ids)
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
+from ..dialect_sql import is_postgres
 from ..errors import ApiError
 from ..models import ChangeLogEntry, Role, SyncState, User, WorkOrder
 from ..services.id_lists import among, id_among, ids_value, select_among
@@ -172,7 +173,7 @@ def _materialise(session: Session, user: User, rows) -> list[dict | orjson.Fragm
         if wire is None:
             (wanted if op == "put" else removed)[entity].append(rid)
     records = {}
-    postgres, office = session.get_bind().dialect.name == "postgresql", permissions.is_office(user)
+    postgres, office = is_postgres(session), permissions.is_office(user)
     for entity, ids in removed.items():
         model = MODEL_BY_ENTITY[entity]
         for rid, version in session.execute(sa.select(model.id, model.version).where(id_among(session)(model.id, ids))):

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from ..crypto import Place, app_ring, open_or_unreadable
+from ..dialect_sql import is_postgres
 from ..domain.lifecycle import allowed_targets
 from ..domain.service_day import today as service_today
 from ..domain.signed_summary import money
@@ -349,7 +350,7 @@ def _fitted_on_orders(postgres: bool) -> sa.Select:
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     today = service_today()
     ids = [p.id for p in products]
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgres(session)
     # Plain rows, not ORM objects, by statements built once (page_sql): a product's history can
     # run to many orders and parts, and building objects for them cost more than the rest of a
     # pull page.

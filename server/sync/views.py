@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..auth import permissions
 from ..auth.access import require_office
 from ..blobs import blob_store
-from ..dialect_sql import insert_ignore
+from ..dialect_sql import insert_ignore, is_postgres
 from ..domain.errors import M_, NotFound
 from ..errors import ApiError  # the transport's own answers (400, 413, 415)
 from ..extensions import db
@@ -81,7 +81,7 @@ def _pull_reads_without_a_transaction():
     session = db.session()
     if request.endpoint != "sync.pull" or session.in_transaction():  # (a test's session may be in one)
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
