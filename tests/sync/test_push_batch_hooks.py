@@ -80,6 +80,23 @@ def test_a_message_someone_else_queued_is_kept_and_the_push_applies(client_for, 
     assert kept == [office_message.id]
 
 
+def test_a_pushs_messages_keep_the_recipient_encrypted_at_rest(client_for, world, db):
+    # The batch inserts its messages without the ORM: the phone number still goes through its
+    # column's encryption, as every other write of it does.
+    from server.crypto import key_id_of
+
+    wo_id = world["wo1"].id
+    phone = SimDevice(client_for("tech1"))
+    assert phone.push([_event(phone, wo_id, "departed")]).status_code == 200
+    stored = db.session.execute(
+        sa.text("SELECT recipient FROM notifications WHERE work_order_id = :wo AND template = 'on_the_way'"),
+        {"wo": wo_id},
+    ).scalar_one()
+    assert "13800000001" not in stored and key_id_of(stored)
+    message = db.session.scalars(sa.select(Notification).where(Notification.template == "on_the_way")).one()
+    assert message.recipient == "13800000001" and message.status == "pending" and message.created_at is not None
+
+
 def test_a_part_fitted_earlier_in_the_push_warrants_the_part_that_replaces_it(client_for, world, db, people):
     """Part warranty continuity [seed 000 §二(一)1] holds inside one push: the server reads back the
     earlier fitting (on another order) before pricing the later one, as it does across pushes."""
