@@ -173,7 +173,7 @@ def within_target(row: dict) -> bool:
 def bench_database(label, url, tmp, root, sizes, seconds, compress) -> list[dict]:
     sb.say(f"[{label}] migrating and seeding {max(sizes)} technicians")
     data = sb.prepare_onsite_db(url, root, max(sizes), ORDERS_PER_TECHNICIAN)  # sync_bench's seed, sized
-    server = sb.gunicorn(f"fleet-{label}", "server:create_app()", tmp, root, env=sb.onsite_env(url, tmp, root))
+    server = sb.gunicorn(f"fleet-{label}", sb.onsite_app(root), tmp, root, env=sb.onsite_env(url, tmp, root))
     rows = []
     try:
         server.wait_ready("/healthz")

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             str(root),
             "--log-level",
             "warning",
-            "server:create_app()",
+            sync_bench.onsite_app(root),
         ]
         server = sync_bench.Service(
             "onsite", argv_, tmp / "onsite.log", port, env=sync_bench.onsite_env(url, tmp, root), cwd=root

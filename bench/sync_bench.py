@@ -477,6 +477,12 @@ def gunicorn(name: str, app: str, tmp: Path, chdir: Path, env: dict | None = Non
     return Service(name, argv, tmp / f"{name}.log", port, env=env, cwd=chdir)
 
 
+def onsite_app(root: Path) -> str:
+    """The app gunicorn serves: the production entry point (server/wsgi.py), or, for a tree from
+    before it (--onsite-root), the app factory."""
+    return "server.wsgi:app" if (root / "server" / "wsgi.py").exists() else "server:create_app()"
+
+
 def onsite_env(url: str, tmp: Path, root: Path) -> dict:
     return {
         **os.environ,
@@ -635,7 +641,7 @@ class Onsite:
         say(f"[{label}] migrating and seeding the database")
         self.label = label
         self.data = prepare_onsite_db(url, root)
-        self.server = gunicorn(f"onsite-{label}", "server:create_app()", tmp, root, env=onsite_env(url, tmp, root))
+        self.server = gunicorn(f"onsite-{label}", onsite_app(root), tmp, root, env=onsite_env(url, tmp, root))
 
     def ready(self) -> None:
         self.server.wait_ready("/healthz")

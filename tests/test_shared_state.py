@@ -48,7 +48,7 @@ def start_app(tmp: Path, env: dict, name: str) -> tuple[subprocess.Popen, str]:
             "-b",
             f"127.0.0.1:{port}",
             "--no-control-socket",
-            "server:create_app()",
+            "server.wsgi:app",  # the production entry point
         ],
         cwd=ROOT,
         env=env,

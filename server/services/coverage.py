@@ -144,8 +144,8 @@ def fitted_query():
 
 
 def fitted_from_row(row) -> FittedPart:
-    """A row of fitted_query() as a FittedPart (unpacked by position: a product's history on a
-    first pull reads hundreds, and reading each by name cost twice as much)."""
+    """A row of fitted_query() as a FittedPart (unpacked by position: reading each by name cost
+    twice as much; the pull's product histories read the rows straight, sync/serialize.py)."""
     rid, work_order_id, part_number, serial_fitted, serial_removed, corrected_at, created_at, months = row
     day = fit_day(corrected_at, created_at)
     return FittedPart(rid, work_order_id, part_number, serial_fitted, serial_removed, day, part_end(day, months))

@@ -19,7 +19,7 @@ from ..domain.signed_summary import money
 from ..domain.warranty import in_warranty, warranty_end
 from ..json_provider import encode_compact
 from ..models import Customer, PartFitted, Product, User, WorkOrder
-from ..services.coverage import fitted_by_order, fitted_query
+from ..services.coverage import fit_day, fitted_query, part_end
 from ..services.id_lists import among, ids_value
 from ..wire.records import CustomerOut, PartOut, VanStockOut, WorkOrderOut
 from . import page_sql
@@ -347,6 +347,31 @@ def _fitted_on_orders(postgres: bool) -> sa.Select:
     return fitted_query().where(among(PartFitted.work_order_id, ids, postgres))
 
 
+def _history_parts(rows) -> dict[str, list[dict]]:
+    """Rows of coverage.fitted_query() as work order id -> its parts as a repair history lists them,
+    in the rows' order. Each with its own warranty end (coverage's rule: fit day + the catalogue's
+    warranty_months), which the phone needs to price a part replacing one still in warranty.
+
+    Built straight from the rows, each end once per (day, months): a first pull's products list
+    every part fitted on their orders, thousands of them, and FittedParts made first cost three
+    times as much."""
+    out: dict[str, list[dict]] = {}
+    ends: dict[tuple, str | None] = {}
+    for _id, work_order_id, part_number, serial_fitted, serial_removed, corrected_at, created_at, months in rows:
+        key = (fit_day(corrected_at, created_at), months)
+        if key not in ends:
+            end = part_end(*key)
+            ends[key] = end.isoformat() if end else None
+        part = {
+            "part_number": part_number,
+            "serial_fitted": serial_fitted,
+            "serial_removed": serial_removed,
+            "warranty_end": ends[key],
+        }
+        out.setdefault(work_order_id, []).append(part)
+    return out
+
+
 def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     today = service_today()
     ids = [p.id for p in products]
@@ -355,10 +380,8 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
     # run to many orders and parts, and building objects for them cost more than the rest of a
     # pull page.
     orders = page_sql.rows(session, ("product_orders",), lambda: _orders_of_products(postgres), _ids(postgres, ids))
-    # Each fitted part with its own warranty end (fit day + the catalogue's warranty_months),
-    # which the phone needs to price a part replacing one still in warranty (services/coverage.py).
     order_ids = [o.id for o in orders]
-    parts_of = fitted_by_order(
+    parts_of = _history_parts(
         page_sql.rows(session, ("orders_fitted",), lambda: _fitted_on_orders(postgres), _ids(postgres, order_ids))
     )
     orders_of: dict[str, list] = {}
@@ -381,15 +404,7 @@ def _products(session: Session, products: list[Product]) -> dict[str, dict]:
                     "created_at": o.created_at.isoformat(),
                     "status": o.status,
                     "fault_description": o.fault_description,
-                    "parts": [
-                        {
-                            "part_number": f.part_number,
-                            "serial_fitted": f.serial_fitted,
-                            "serial_removed": f.serial_removed,
-                            "warranty_end": f.warranty_end.isoformat() if f.warranty_end else None,
-                        }
-                        for f in parts_of.get(o.id, ())
-                    ],
+                    "parts": parts_of.get(o.id, []),
                 }
                 for o in orders_of.get(p.id, ())
             ],

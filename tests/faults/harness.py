@@ -300,7 +300,7 @@ class Gunicorn:
             "--no-control-socket",
         ]  # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl with any other run
         argv += ["--preload"] if cfg.preload else []
-        argv.append("server:create_app()")
+        argv.append("server.wsgi:app")
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
