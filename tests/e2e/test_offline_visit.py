@@ -266,6 +266,7 @@ def test_whole_visit_offline_then_synced_exactly_once(live, playwright_instance,
     image = Image.open(io.BytesIO(signature.content))
     image.load()  # checks every chunk's CRC
     assert image.mode == "1" and len(signature.content) < 8_000, (image.mode, len(signature.content))
-    assert 0 in image.getdata() and 255 in image.getdata()  # ink and paper
+    pixels = image.get_flattened_data()
+    assert 0 in pixels and 255 in pixels  # ink and paper
     pdf = office.get(f"{base}/api/office/work-orders/{wo_id}/service-report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
