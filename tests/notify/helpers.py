@@ -62,3 +62,12 @@ def notifications(template: str | None = None) -> list[Notification]:
     if template:
         query = query.where(Notification.template == template)
     return list(db.session.scalars(query))
+
+
+def drop_queue(queue) -> None:
+    """Remove a test's RQ queue from the shared Redis: its jobs, and the retries scheduled for later."""
+    scheduled = queue.scheduled_job_registry
+    for job_id in scheduled.get_job_ids():
+        scheduled.remove(job_id, delete_job=True)
+    queue.empty()
+    queue.delete(delete_jobs=True)

@@ -11,7 +11,7 @@ from server.models import Notification
 from server.services import intake, notify_runner
 from tests.office.test_intake import request_body
 
-from .helpers import Receiver
+from .helpers import Receiver, drop_queue
 from .helpers import notifications as rows
 
 redis_mod = pytest.importorskip("redis")
@@ -36,8 +36,7 @@ def rq_app(app, receiver):
         pytest.skip("no Redis at 127.0.0.1:6379")
     queue = notify_runner.rq_queue(app)
     yield queue
-    queue.empty()
-    queue.delete(delete_jobs=True)
+    drop_queue(queue)
 
 
 def work(queue) -> None:

@@ -19,6 +19,7 @@ from server.domain.service_day import SERVICE_TZ
 from server.models import PushMessage, PushSubscription
 from server.services import notify_runner, push
 
+from .helpers import drop_queue
 from .push_endpoint import PushEndpoint, unb64url
 
 
@@ -254,8 +255,7 @@ def test_on_rq_the_worker_delivers_the_push_and_retries_it_at_its_time(app, endp
         (row,) = messages(db)
         assert row.status == "sent" and [r.payload["kind"] for r in endpoint.delivered()] == ["reassigned_to"]
     finally:
-        queue.empty()
-        queue.delete(delete_jobs=True)
+        drop_queue(queue)
 
 
 def test_the_office_sees_each_job_alert_and_how_its_delivery_went(app, endpoint, client_for, world, people, db):
