@@ -11,8 +11,9 @@ Prints, for batches of 100 visit records like sync_bench.py's:
   each entity's fields), in process.
 
 - push: Onsite's own push of the same batches (sync_bench.py's house calls, one device),
-  in process through Flask's test client on the same database, its customer messages queued
-  on RQ (Redis at 127.0.0.1:6379, as on PostgreSQL in production; the queue is removed after): time per batch, SQL
+  in process through Flask's test client on the same database, as deployed on PostgreSQL: its
+  customer messages queued on RQ (Redis at 127.0.0.1:6379; the queue is removed after) and the
+  start-up heap frozen (server/wsgi.py; the validation above runs so too): time per batch, SQL
   statements per batch (SQLAlchemy's cursor events and each COPY, the push's thread only), and its
   ratio to the floor (the goal: within 1.5x). `--profile` prints a pyinstrument profile
   of those pushes; `--only push` skips the floor.
@@ -25,6 +26,7 @@ reference checks, the merge rules and the results.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -155,6 +157,7 @@ def validation(root: Path, batches: int) -> float:
     from server.sync.schemas import CREATE_SCHEMAS, PushIn
 
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    gc.freeze()  # as Onsite's push below, and production (server/wsgi.py)
     device = sb.Device([str(uuid.uuid4()) for _ in range(3)], "AC-CAP-35")
     bodies = [json.loads(device.push_body(sb.BATCH)) for _ in range(batches)]
     push_in, fields = PushIn(), {name: schema() for name, schema in CREATE_SCHEMAS.items()}
@@ -182,6 +185,7 @@ def onsite_push(url: str, root: Path, data: dict, batches: int, profile: bool) -
     app = create_app(
         {"SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": False, "NOTIFY_QUEUE": "rq", "NOTIFY_RQ_QUEUE": queue_name}
     )
+    gc.freeze()  # as the production entry point does (server/wsgi.py)
     tech = data["technicians"][0]
     device = sb.Device(tech["work_orders"], data["part_number"])
     client = app.test_client()
