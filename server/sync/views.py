@@ -75,7 +75,7 @@ PULL_LIMIT = 500  # the piggybacked pull's page: the PWA's own pull size
 @blp.before_request
 def _pull_reads_without_a_transaction():
     """On PostgreSQL a pull runs its statements (the sign-in's look-up included: this comes first)
-    without BEGIN and COMMIT, two round trips of a page's ~8. It only reads, and under READ
+    without BEGIN and COMMIT, two of a plain page's six round trips. It only reads, and under READ
     COMMITTED each statement reads its own snapshot inside a transaction too, so it sees the same.
     (SQLite keeps its transaction: its BEGIN costs no round trip.)"""
     session = db.session()
