@@ -10,8 +10,20 @@ import threading
 
 from flask import current_app
 
-_clients: dict[str, object] = {}
+_clients: dict[tuple, object] = {}
 _lock = threading.Lock()
+
+
+def client(url: str, **options):
+    """One Redis client per URL (and options) and process: its connection pool is thread-safe."""
+    key = (url, tuple(sorted(options.items())))
+    found = _clients.get(key)
+    if found is None:
+        import redis as redis_lib
+
+        with _lock:
+            found = _clients.setdefault(key, redis_lib.Redis.from_url(url, **options))
+    return found
 
 
 def redis_url() -> str | None:
@@ -22,13 +34,4 @@ def redis_url() -> str | None:
 def redis():
     """One Redis client per URL and process (its pool is thread-safe), or None without Redis."""
     url = redis_url()
-    if not url:
-        return None
-    client = _clients.get(url)
-    if client is None:
-        import redis as redis_lib
-
-        with _lock:
-            client = _clients.get(url) or redis_lib.Redis.from_url(url, socket_timeout=2)
-            _clients[url] = client
-    return client
+    return client(url, socket_timeout=2) if url else None

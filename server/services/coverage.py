@@ -158,17 +158,9 @@ def fitted_with_serial(session: Session, serial: str) -> list[FittedPart]:
 
 def fitted_on_orders(session: Session, work_order_ids: list[str]) -> dict[str, list[FittedPart]]:
     """work order id -> its live fitted parts with their own warranty end, in fitting order."""
-    if not work_order_ids:
-        return {}
-    return fitted_by_order(
-        session.execute(fitted_query().where(id_among(session)(PartFitted.work_order_id, work_order_ids)))
-    )
-
-
-def fitted_by_order(rows) -> dict[str, list[FittedPart]]:
-    """Rows of fitted_query() as work order id -> its FittedParts, in the rows' order."""
     out: dict[str, list[FittedPart]] = {}
-    for row in rows:
-        part = fitted_from_row(row)
-        out.setdefault(part.work_order_id, []).append(part)
+    if not work_order_ids:
+        return out
+    for row in session.execute(fitted_query().where(id_among(session)(PartFitted.work_order_id, work_order_ids))):
+        out.setdefault(row.work_order_id, []).append(fitted_from_row(row))
     return out

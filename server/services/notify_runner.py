@@ -27,6 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
+from .. import shared_state
 from ..extensions import db
 from . import delivery
 
@@ -100,22 +101,10 @@ def committed(app: Flask, outbox: Outbox, ids: list[str]) -> None:
 # ---------------------------------------------------------------- RQ
 
 
-_clients: dict[str, object] = {}
-_clients_lock = threading.Lock()
-
-
 def redis_connection(app: Flask):
-    """One client per Redis URL and process: its connection pool is thread-safe. (Not
-    shared_state's: that one has a short socket timeout, which would cut a worker's blocking
-    wait for jobs.)"""
-    url = app.config.get("REDIS_URL") or DEFAULT_REDIS
-    client = _clients.get(url)
-    if client is None:
-        from redis import Redis
-
-        with _clients_lock:
-            client = _clients.setdefault(url, Redis.from_url(url))
-    return client
+    """The process's client for the queue's Redis (without shared_state.redis()'s short socket
+    timeout, which would cut a worker's blocking wait for jobs)."""
+    return shared_state.client(app.config.get("REDIS_URL") or DEFAULT_REDIS)
 
 
 def rq_queue(app: Flask):
