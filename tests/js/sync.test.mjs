@@ -265,6 +265,31 @@ test("the scheduler retries with backoff after a failure and goes back to the ti
   assert.equal(timers.length, 4);
 });
 
+test("an entry queued while a sync runs is synced right after it, not at the next timer", async () => {
+  const timers = [];
+  let finish;
+  let syncs = 0;
+  const s = new Scheduler({
+    sync: () => { syncs++; return new Promise((resolve) => { finish = resolve; }); },
+    interval: 60000,
+    setTimer: (fn, ms) => { timers.push({ fn, ms }); return timers.length; },
+    clearTimer: () => {},
+    isOnline: () => true,
+  });
+  const first = s.run("start");
+  s.poke(); // the technician taps while the start-up sync is under way
+  timers.at(-1).fn(); // the debounce ends before that sync does: it joins it
+  assert.equal(syncs, 1);
+  finish({ ok: true });
+  await first;
+  assert.deepEqual(timers.map((t) => t.ms), [400, 0], "the next sync follows at once");
+  timers.at(-1).fn();
+  assert.equal(syncs, 2);
+  finish({ ok: true });
+  await s.running;
+  assert.equal(timers.at(-1).ms, 60000, "then back to the timer");
+});
+
 test("the scheduler stops retrying when the session is gone", async () => {
   const timers = [];
   const s = new Scheduler({ sync: async () => ({ ok: false, error: { kind: "auth" } }), setTimer: (fn, ms) => timers.push(ms), clearTimer() {} });

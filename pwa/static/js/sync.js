@@ -324,6 +324,7 @@ export class Scheduler {
     this.timer = null;
     this.running = null;
     this.again = false;
+    this.followUp = false;
     this.stopped = false;
   }
 
@@ -353,9 +354,16 @@ export class Scheduler {
     this.schedule(0, "recovered");
   }
 
-  /** Run one sync now (or join the one running), then plan the next. */
+  /**
+   * Run one sync now, then plan the next. Asked while one runs, it joins that one and
+   * another follows it at once: the running sync may have read the outbox before the
+   * entry that asked was queued, and that entry must not wait for the timer.
+   */
   async run(reason = "manual") {
-    if (this.running) return this.running;
+    if (this.running) {
+      this.followUp = true;
+      return this.running;
+    }
     this.running = (async () => {
       let result;
       try {
@@ -364,11 +372,12 @@ export class Scheduler {
         result = { ok: false, error: { kind: "client", message: String(err) } };
       }
       const again = this.again;
-      this.again = false;
+      const followUp = this.followUp;
+      this.again = this.followUp = false;
       if (result?.ok) {
         this.failures = 0;
         this.lastFailure = null;
-        this.schedule(this.interval, "timer");
+        this.schedule(followUp ? 0 : this.interval, followUp ? "follow-up" : "timer");
       } else if (result?.error?.kind === "auth") {
         this.failures = 0; // retrying cannot help until the technician signs in again
         this.lastFailure = "auth";
