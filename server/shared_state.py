@@ -21,8 +21,8 @@ def client(url: str, **options):
     if found is None:
         import redis as redis_lib
 
-        with _lock:
-            found = _clients.setdefault(key, redis_lib.Redis.from_url(url, **options))
+        with _lock:  # checked again: another thread may have made it meanwhile
+            found = _clients.get(key) or _clients.setdefault(key, redis_lib.Redis.from_url(url, **options))
     return found
 
 
